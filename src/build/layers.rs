@@ -1,0 +1,265 @@
+//! Turns records into layers. Every layer but published polygons is a set of whole communes.
+
+use std::collections::BTreeMap;
+
+use geo::{Coord, InteriorPoint, MultiPolygon};
+use rayon::prelude::*;
+
+use super::dissolve::dissolve;
+use crate::dataset::{Feature, Layer, LayerKind, Membership, Source, Value};
+use crate::geometry::{CleanPolygons, GeodesicKm2};
+use crate::index::grid::PointGrid;
+use crate::index::polygon::PolygonIndex;
+use crate::sources::decoupage::{AdminRecords, EpciRecord};
+use crate::sources::membership_csv::TerritoryRecord;
+use crate::sources::polygons_file::PolygonRecord;
+
+/// What a layer is, apart from its features.
+pub struct LayerMeta {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub source: Source,
+}
+
+/// A territory as a set of communes, before dissolving.
+pub struct CommuneSet {
+    pub id: String,
+    pub name: String,
+    pub properties: Vec<(String, Value)>,
+    pub communes: Vec<u32>,
+}
+
+/// The commune atoms every layer is built from.
+pub struct AtomSet<'a> {
+    pub admin: &'a AdminRecords,
+    pub geometries: &'a [Option<MultiPolygon<f64>>],
+    pub areas_km2: &'a [f64],
+    /// Extent of the metropolitan communes; point grids cover it.
+    pub grid_extent: [f64; 4],
+}
+
+impl AtomSet<'_> {
+    pub fn commune_id(&self, code: &str) -> Option<u32> {
+        self.admin
+            .communes
+            .binary_search_by(|c| c.code.as_str().cmp(code))
+            .ok()
+            .map(|i| i as u32)
+    }
+
+    fn population(&self, communes: &[u32]) -> u64 {
+        communes.iter().map(|&c| self.admin.communes[c as usize].population).sum()
+    }
+
+    fn area_km2(&self, communes: &[u32]) -> f64 {
+        communes.iter().map(|&c| self.areas_km2[c as usize]).sum()
+    }
+}
+
+/// The `communes` layer: one feature per commune with a geometry, located through a point grid.
+pub fn communes_layer(meta: LayerMeta, atoms: &AtomSet) -> (Layer, Vec<Option<u32>>) {
+    let mut features = Vec::new();
+    let mut feature_of = vec![None; atoms.admin.communes.len()];
+    for (i, c) in atoms.admin.communes.iter().enumerate() {
+        let Some(geometry) = &atoms.geometries[i] else { continue };
+        feature_of[i] = Some(features.len() as u32);
+        features.push(Feature {
+            id: c.code.clone(),
+            name: c.name.clone(),
+            properties: vec![
+                ("postcodes".into(), Value::List(c.postcodes.clone())),
+                ("departement".into(), Value::Text(c.departement.clone())),
+                ("region".into(), Value::Text(c.region.clone())),
+            ],
+            communes: vec![i as u32],
+            population: c.population,
+            area_km2: atoms.areas_km2[i],
+            geometry: geometry.clone(),
+        });
+    }
+    let layer = located_layer(meta, LayerKind::Communes, features, atoms, 4_000_000);
+    (layer, feature_of)
+}
+
+/// A layer of commune sets, each dissolved into one polygon. Returns the layer and the number of
+/// sliver holes closed by the dissolves.
+pub fn commune_set_layer(meta: LayerMeta, sets: Vec<CommuneSet>, atoms: &AtomSet) -> (Layer, usize) {
+    let dissolved: Vec<(Feature, usize)> = sets
+        .into_par_iter()
+        .map(|set| {
+            let (geometry, closed) = dissolve(set.communes.iter().filter_map(|&c| atoms.geometries[c as usize].as_ref()));
+            let feature = Feature {
+                population: atoms.population(&set.communes),
+                area_km2: atoms.area_km2(&set.communes),
+                id: set.id,
+                name: set.name,
+                properties: set.properties,
+                communes: set.communes,
+                geometry,
+            };
+            (feature, closed)
+        })
+        .collect();
+    let closed = dissolved.iter().map(|(_, c)| c).sum();
+    let features: Vec<Feature> = dissolved.into_iter().map(|(f, _)| f).collect();
+    let membership = Membership::from_features(atoms.admin.communes.len(), &features);
+    (layer(meta, LayerKind::CommuneSets, features, membership, None), closed)
+}
+
+/// A layer of polygons as published. Communes are assigned to the polygons holding their interior
+/// point, which is what coverage counts.
+pub fn polygons_layer(meta: LayerMeta, records: Vec<PolygonRecord>, id_key: &str, name_key: &str, atoms: &AtomSet) -> Layer {
+    let mut features: Vec<Feature> = records
+        .into_par_iter()
+        .map(|r| {
+            let geometry = r.geometry.cleaned().0;
+            let text = |key: &str| r.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v.to_string());
+            Feature {
+                id: text(id_key).unwrap_or_else(|| r.index.to_string()),
+                name: text(name_key).unwrap_or_default(),
+                area_km2: geometry.geodesic_km2(),
+                properties: r.properties,
+                communes: Vec::new(),
+                population: 0,
+                geometry,
+            }
+        })
+        .collect();
+    let mut layer = located_layer(meta, LayerKind::Polygons, std::mem::take(&mut features), atoms, 500_000);
+    let indexes: Vec<PolygonIndex> = layer.features.iter().map(|f| PolygonIndex::new(&f.geometry)).collect();
+    let points: Vec<Option<Coord<f64>>> = atoms
+        .geometries
+        .par_iter()
+        .map(|g| g.as_ref().and_then(|g| g.interior_point()).map(|p| p.0))
+        .collect();
+    for (c, point) in points.iter().enumerate() {
+        let Some(p) = point else { continue };
+        for (f, index) in indexes.iter().enumerate() {
+            if index.position(*p) != crate::index::polygon::Position::Outside {
+                layer.features[f].communes.push(c as u32);
+            }
+        }
+    }
+    for f in &mut layer.features {
+        f.population = atoms.population(&f.communes);
+    }
+    layer.membership = Membership::from_features(atoms.admin.communes.len(), &layer.features);
+    layer
+}
+
+/// A layer located by its own geometry, with a point grid over the metropolitan extent.
+fn located_layer(meta: LayerMeta, kind: LayerKind, features: Vec<Feature>, atoms: &AtomSet, target_cells: usize) -> Layer {
+    let indexes: Vec<PolygonIndex> = features.par_iter().map(|f| PolygonIndex::new(&f.geometry)).collect();
+    let grid = PointGrid::build(
+        &features.iter().map(|f| &f.geometry).collect::<Vec<_>>(),
+        &indexes.iter().collect::<Vec<_>>(),
+        atoms.grid_extent,
+        target_cells,
+    );
+    let membership = Membership::from_features(atoms.admin.communes.len(), &features);
+    layer(meta, kind, features, membership, Some(grid))
+}
+
+fn layer(meta: LayerMeta, kind: LayerKind, features: Vec<Feature>, membership: Membership, grid: Option<PointGrid>) -> Layer {
+    Layer {
+        id: meta.id.into(),
+        title: meta.title.into(),
+        description: meta.description.into(),
+        source: meta.source,
+        kind,
+        features,
+        membership,
+        grid,
+    }
+}
+
+/// EPCI à fiscalité propre from their member lists.
+pub fn epci_sets(epci: &[EpciRecord], atoms: &AtomSet, warnings: &mut Vec<String>) -> Vec<CommuneSet> {
+    epci.iter()
+        .map(|e| {
+            let mut communes = Vec::new();
+            for code in &e.members {
+                match atoms.commune_id(code) {
+                    Some(c) => communes.push(c),
+                    None => warnings.push(format!("epci: {} {}: unknown member commune {code}", e.siren, e.name)),
+                }
+            }
+            communes.sort_unstable();
+            communes.dedup();
+            CommuneSet {
+                id: e.siren.clone(),
+                name: e.name.clone(),
+                properties: vec![("type".into(), Value::Text(e.kind.clone()))],
+                communes,
+            }
+        })
+        .collect()
+}
+
+/// Départements or régions: communes grouped by a code.
+pub fn division_sets(
+    divisions: &[crate::sources::decoupage::DivisionRecord],
+    atoms: &AtomSet,
+    code_of: impl Fn(&crate::sources::decoupage::CommuneRecord) -> &str,
+) -> Vec<CommuneSet> {
+    let mut by_code: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (i, c) in atoms.admin.communes.iter().enumerate() {
+        by_code.entry(code_of(c)).or_default().push(i as u32);
+    }
+    divisions
+        .iter()
+        .filter_map(|d| {
+            Some(CommuneSet {
+                id: d.code.clone(),
+                name: d.name.clone(),
+                properties: Vec::new(),
+                communes: by_code.get(d.code.as_str())?.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Territories from a membership CSV. A 9-digit member is an EPCI (its 2026 communes); a
+/// 5-character member is one commune. Unknown members are warned about by name and code.
+pub fn territory_sets(
+    layer_id: &str,
+    records: Vec<TerritoryRecord>,
+    atoms: &AtomSet,
+    warnings: &mut Vec<String>,
+) -> Vec<CommuneSet> {
+    let epci_communes: BTreeMap<&str, &EpciRecord> = atoms.admin.epci.iter().map(|e| (e.siren.as_str(), e)).collect();
+    let mut sets = Vec::new();
+    for r in records {
+        let mut communes = Vec::new();
+        let label = format!("{layer_id}: {} {} (line {})", r.id, r.name, r.line);
+        for m in &r.members {
+            if m.len() == 9 {
+                match epci_communes.get(m.as_str()) {
+                    Some(e) => communes.extend(e.members.iter().filter_map(|c| atoms.commune_id(c))),
+                    None => warnings.push(format!("{label}: unknown EPCI {m}, not in the 2026 EPCI list")),
+                }
+            } else {
+                match atoms.commune_id(m) {
+                    Some(c) => communes.push(c),
+                    None => warnings.push(format!("{label}: unknown commune {m}, not a current commune")),
+                }
+            }
+        }
+        communes.sort_unstable();
+        communes.dedup();
+        if communes.is_empty() {
+            warnings.push(format!("{label}: no known member; left out of the layer"));
+            continue;
+        }
+        let mut properties = r.properties;
+        properties.push(("members".into(), Value::List(r.members)));
+        sets.push(CommuneSet {
+            id: r.id,
+            name: r.name,
+            properties,
+            communes,
+        });
+    }
+    sets
+}

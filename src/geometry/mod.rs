@@ -1,0 +1,7 @@
+//! Geometry algorithms over plain `geo` types, as traits in the style of `geo` itself.
+
+mod clean;
+mod measure;
+
+pub use clean::{CleanPolygons, CleanReport, vertex_count};
+pub use measure::{GeodesicKm2, HolePolicy, ring_km2};

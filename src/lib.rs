@@ -1,0 +1,18 @@
+//! `territoires` maps France's *territoires de projet* (Pays, PETR) and their overlays.
+//!
+//! The data flows one way:
+//! [`sources`] → [`build`] → [`dataset`] (one prepared file) → [`index`] → [`query`] → CLI and HTTP.
+//! Communes are the atoms: every layer except published polygon files is a set of whole communes, so
+//! coverage is set arithmetic on commune indices and locate finds the commune once.
+
+pub mod build;
+pub mod dataset;
+pub mod error;
+pub mod geometry;
+pub mod index;
+pub mod query;
+pub mod sources;
+
+pub use dataset::Dataset;
+pub use error::{Error, Result};
+pub use index::Indexed;

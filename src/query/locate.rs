@@ -1,0 +1,221 @@
+//! Which territories contain a point?
+//!
+//! The commune is found once, by geometry; every layer built from communes is then read from the
+//! commune's memberships, and published polygon layers are located by their own geometry.
+//!
+//! **Borders.** A point exactly on a border between communes belongs to the commune with the
+//! smallest INSEE code (communes are stored in code order and the first match wins). For polygon
+//! layers, which may overlap, every feature whose closed polygon holds the point is returned.
+
+use geo::Coord;
+
+use super::QueryError;
+use crate::dataset::LayerKind;
+use crate::index::Indexed;
+
+/// Largest tolerance accepted: beyond it "nearest" stops meaning "here".
+pub const MAX_TOLERANCE_M: f64 = 50_000.0;
+
+#[derive(Debug, Clone, Default)]
+pub struct LocateOptions {
+    /// If nothing contains the point, return the nearest feature within this many metres,
+    /// marked approximate.
+    pub tolerance_m: Option<f64>,
+    /// Restrict the answer to these layer positions (all layers when `None`).
+    pub layers: Option<Vec<usize>>,
+}
+
+/// One feature of one layer at the point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub layer: usize,
+    pub feature: u32,
+    /// True when the feature does not contain the point but lies within the tolerance.
+    pub approximate: bool,
+    pub distance_m: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Location {
+    pub lon: f64,
+    pub lat: f64,
+    /// The commune id (see [`crate::dataset::Dataset::communes`]) at the point, if any.
+    pub commune: Option<u32>,
+    /// Hits in layer order, then feature order.
+    pub hits: Vec<Hit>,
+}
+
+impl Location {
+    pub fn hits_in(&self, layer: usize) -> impl Iterator<Item = &Hit> {
+        self.hits.iter().filter(move |h| h.layer == layer)
+    }
+}
+
+pub fn validate_point(lon: f64, lat: f64) -> Result<Coord<f64>, QueryError> {
+    let check = |name, value: f64, limit: f64| {
+        if value.is_finite() && value.abs() <= limit {
+            Ok(value)
+        } else {
+            Err(QueryError::CoordinateOutOfRange {
+                name,
+                value,
+                min: -limit,
+                max: limit,
+            })
+        }
+    };
+    Ok(Coord {
+        x: check("lon", lon, 180.0)?,
+        y: check("lat", lat, 90.0)?,
+    })
+}
+
+pub fn locate(
+    ix: &Indexed,
+    lon: f64,
+    lat: f64,
+    options: &LocateOptions,
+) -> Result<Location, QueryError> {
+    let p = validate_point(lon, lat)?;
+    if let Some(t) = options.tolerance_m
+        && !(t.is_finite() && (0.0..=MAX_TOLERANCE_M).contains(&t))
+    {
+        return Err(QueryError::BadTolerance {
+            value: t,
+            max: MAX_TOLERANCE_M,
+        });
+    }
+    let mut location = Location {
+        lon,
+        lat,
+        ..Location::default()
+    };
+    locate_into(ix, p, options, &mut location);
+    Ok(location)
+}
+
+/// The allocation-free core of [`locate`]: reuses `out`'s buffer. `p` must be valid.
+pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &mut Location) {
+    out.hits.clear();
+    out.commune = None;
+    let layers = &ix.dataset.layers;
+    let wanted = |l: usize| options.layers.as_ref().is_none_or(|w| w.contains(&l));
+
+    // The commune, exact or within the tolerance.
+    let commune_layer = layers.iter().position(|l| l.kind == LayerKind::Communes);
+    let commune_hit = commune_layer.and_then(|l| first_or_nearest(ix, l, p, options.tolerance_m));
+    if let (Some(l), Some(hit)) = (commune_layer, commune_hit) {
+        out.commune = ix.dataset.layers[l].features[hit.feature as usize]
+            .communes
+            .first()
+            .copied();
+    }
+
+    for (l, layer) in layers.iter().enumerate() {
+        if !wanted(l) {
+            continue;
+        }
+        match layer.kind {
+            LayerKind::Communes => out.hits.extend(commune_hit),
+            LayerKind::CommuneSets => {
+                if let (Some(c), Some(hit)) = (out.commune, commune_hit) {
+                    out.hits.extend(layer.membership.features_of(c).iter().map(|&f| Hit {
+                        layer: l,
+                        feature: f,
+                        ..hit
+                    }));
+                }
+            }
+            LayerKind::Polygons => {
+                let before = out.hits.len();
+                ix.features_at(l, p, |f| {
+                    out.hits.push(exact(l, f));
+                    true
+                });
+                if out.hits.len() == before
+                    && let Some(t) = options.tolerance_m
+                    && let Some((f, d)) = ix.nearest_within(l, p, t)
+                {
+                    out.hits.push(Hit {
+                        layer: l,
+                        feature: f,
+                        approximate: true,
+                        distance_m: d,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn exact(layer: usize, feature: u32) -> Hit {
+    Hit {
+        layer,
+        feature,
+        approximate: false,
+        distance_m: 0.0,
+    }
+}
+
+fn first_or_nearest(ix: &Indexed, layer: usize, p: Coord<f64>, tolerance_m: Option<f64>) -> Option<Hit> {
+    let mut first = None;
+    ix.features_at(layer, p, |f| {
+        first = Some(f);
+        false
+    });
+    match (first, tolerance_m) {
+        (Some(f), _) => Some(exact(layer, f)),
+        (None, Some(t)) => ix.nearest_within(layer, p, t).map(|(f, d)| Hit {
+            layer,
+            feature: f,
+            approximate: true,
+            distance_m: d,
+        }),
+        (None, None) => None,
+    }
+}
+
+/// The answer as JSON, as the CLI and the HTTP API give it: per layer, the features at the point
+/// with their attributes (member lists left out) and the layer's source and vintage.
+pub fn location_json(ix: &Indexed, location: &Location, layers: &[usize]) -> serde_json::Value {
+    let data = &ix.dataset;
+    let layer_views: Vec<serde_json::Value> = layers
+        .iter()
+        .map(|&l| {
+            let layer = &data.layers[l];
+            let features: Vec<serde_json::Value> = location
+                .hits_in(l)
+                .map(|h| {
+                    let f = &layer.features[h.feature as usize];
+                    let mut view = serde_json::json!({
+                        "id": f.id,
+                        "name": f.name,
+                        "approximate": h.approximate,
+                    });
+                    if h.approximate {
+                        view["distance_m"] = serde_json::json!((h.distance_m * 10.0).round() / 10.0);
+                    }
+                    for (k, v) in f.properties.iter().filter(|(k, _)| k != "members") {
+                        view[k] = v.to_json();
+                    }
+                    if layer.kind != LayerKind::Polygons {
+                        view["population"] = f.population.into();
+                        view["area_km2"] = serde_json::json!((f.area_km2 * 1000.0).round() / 1000.0);
+                    }
+                    view
+                })
+                .collect();
+            serde_json::json!({
+                "layer": layer.id,
+                "title": layer.title,
+                "features": features,
+                "source": layer.source,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "lon": location.lon,
+        "lat": location.lat,
+        "layers": layer_views,
+    })
+}

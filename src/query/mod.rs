@@ -1,0 +1,30 @@
+//! The questions the product answers, as plain functions over an [`crate::Indexed`] dataset.
+//! No HTTP here: the CLI, the server, the tests and the benches all call these.
+
+pub mod coverage;
+pub mod locate;
+
+pub use coverage::{Breakdown, Coverage, Scope, coverage};
+pub use locate::{Hit, LocateOptions, Location, locate};
+
+/// A question that cannot be answered as asked. The HTTP layer maps these to 400.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QueryError {
+    #[error("`{name}` must be a finite number between {min} and {max}, got {value}")]
+    CoordinateOutOfRange {
+        name: &'static str,
+        value: f64,
+        min: f64,
+        max: f64,
+    },
+    #[error("`tolerance_m` must be a finite number from 0 to {max} metres, got {value}")]
+    BadTolerance { value: f64, max: f64 },
+    #[error("unknown layer `{0}`; see `territoires layers`")]
+    UnknownLayer(String),
+    #[error("unknown scope `{0}`; use `metropole`, `region:CODE` or `departement:CODE`")]
+    BadScope(String),
+    #[error("no {kind} with code `{code}`")]
+    UnknownDivision { kind: &'static str, code: String },
+    #[error("unknown breakdown `{0}`; use `region` or `departement`")]
+    BadBreakdown(String),
+}

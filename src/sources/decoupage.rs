@@ -1,0 +1,181 @@
+//! `@etalab/decoupage-administratif` (COG 2026): communes, EPCI, départements, régions, read straight
+//! out of the npm tarball.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct CommuneRecord {
+    pub code: String,
+    pub name: String,
+    pub postcodes: Vec<String>,
+    pub population: u64,
+    pub departement: String,
+    pub region: String,
+    pub metropolitan: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EpciRecord {
+    pub siren: String,
+    pub name: String,
+    pub kind: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DivisionRecord {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminRecords {
+    /// Current communes (`commune-actuelle`), sorted by code.
+    pub communes: Vec<CommuneRecord>,
+    pub epci: Vec<EpciRecord>,
+    pub departements: Vec<DivisionRecord>,
+    pub regions: Vec<DivisionRecord>,
+}
+
+#[derive(Deserialize)]
+struct RawCommune {
+    code: String,
+    nom: String,
+    #[serde(rename = "type")]
+    kind: String,
+    zone: Option<String>,
+    departement: Option<String>,
+    region: Option<String>,
+    #[serde(default, rename = "codesPostaux")]
+    postcodes: Vec<String>,
+    population: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawEpci {
+    code: String,
+    nom: String,
+    #[serde(rename = "type")]
+    kind: String,
+    membres: Vec<RawMember>,
+}
+
+#[derive(Deserialize)]
+struct RawMember {
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct RawDivision {
+    code: String,
+    nom: String,
+}
+
+const WANTED: [&str; 4] = ["communes.json", "epci.json", "departements.json", "regions.json"];
+
+/// Reads the four JSON files out of the package tarball.
+pub fn read(tarball: &Path) -> Result<AdminRecords> {
+    let files = extract(tarball)?;
+    let member = |name: &str| -> Result<&[u8]> {
+        files
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| Error::file(tarball, format!("package/data/{name} is missing")))
+    };
+    let inner = |name: &str| tarball.join(format!("package/data/{name}"));
+
+    let raw: Vec<RawCommune> = parse_json(member("communes.json")?, &inner("communes.json"))?;
+    let mut communes = Vec::new();
+    for (i, c) in raw.into_iter().enumerate() {
+        if c.kind != "commune-actuelle" {
+            continue;
+        }
+        let record = || format!("record {} (commune {} {})", i + 1, c.code, c.nom);
+        let missing = |field: &str| Error::record(inner("communes.json"), record(), format!("no {field}"));
+        let metropolitan = c.zone.as_deref() == Some("metro");
+        // The uninhabited overseas districts (TAAF, Clipperton) have no legal population.
+        let population = match (c.population, metropolitan) {
+            (Some(p), _) => p,
+            (None, false) => 0,
+            (None, true) => return Err(missing("population")),
+        };
+        communes.push(CommuneRecord {
+            population,
+            departement: c.departement.clone().ok_or_else(|| missing("departement"))?,
+            region: c.region.clone().ok_or_else(|| missing("region"))?,
+            metropolitan,
+            postcodes: c.postcodes,
+            code: c.code,
+            name: c.nom,
+        });
+    }
+    communes.sort_by(|a, b| a.code.cmp(&b.code));
+    if let Some(pair) = communes.windows(2).find(|w| w[0].code == w[1].code) {
+        return Err(Error::record(
+            inner("communes.json"),
+            format!("commune {}", pair[0].code),
+            "appears twice as a current commune",
+        ));
+    }
+
+    let raw: Vec<RawEpci> = parse_json(member("epci.json")?, &inner("epci.json"))?;
+    let mut epci: Vec<EpciRecord> = raw
+        .into_iter()
+        .map(|e| EpciRecord {
+            siren: e.code,
+            name: e.nom,
+            kind: e.kind,
+            members: e.membres.into_iter().map(|m| m.code).collect(),
+        })
+        .collect();
+    epci.sort_by(|a, b| a.siren.cmp(&b.siren));
+
+    let divisions = |name: &str| -> Result<Vec<DivisionRecord>> {
+        let raw: Vec<RawDivision> = parse_json(member(name)?, &inner(name))?;
+        let mut list: Vec<DivisionRecord> = raw
+            .into_iter()
+            .map(|d| DivisionRecord {
+                code: d.code,
+                name: d.nom,
+            })
+            .collect();
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(list)
+    };
+
+    Ok(AdminRecords {
+        communes,
+        epci,
+        departements: divisions("departements.json")?,
+        regions: divisions("regions.json")?,
+    })
+}
+
+fn extract(tarball: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
+    let file = std::fs::File::open(tarball).map_err(|e| Error::io(tarball, e))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let corrupt = |e: std::io::Error| Error::file(tarball, format!("unreadable npm tarball: {e}"));
+    let mut files = BTreeMap::new();
+    for entry in archive.entries().map_err(corrupt)? {
+        let mut entry = entry.map_err(corrupt)?;
+        let path = entry.path().map_err(corrupt)?.to_string_lossy().into_owned();
+        if let Some(name) = path.strip_prefix("package/data/")
+            && WANTED.contains(&name)
+        {
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(corrupt)?;
+            files.insert(name.to_string(), bytes);
+        }
+    }
+    Ok(files)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8], path: &Path) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::file(path, format!("invalid JSON: {e}")))
+}
