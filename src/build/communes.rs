@@ -125,7 +125,9 @@ fn merge_pieces(
     let merged: Vec<(usize, MultiPolygon<f64>, f64, usize)> = by_commune
         .into_par_iter()
         .filter_map(|(i, own_pieces)| {
-            let polygons: Vec<_> = own_pieces.iter().flat_map(|mp| mp.0.iter().cloned()).collect();
+            // Orient each piece first: a union reads the winding of its first ring as the rule, so
+            // pieces of mixed orientation would otherwise vanish.
+            let polygons: Vec<_> = own_pieces.iter().flat_map(|mp| mp.cleaned().0 .0).collect();
             let count = own_pieces.len();
             let pieces = unary_union(&polygons).cleaned().0;
             let r = pieces.bounding_rect()?;

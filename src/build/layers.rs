@@ -88,7 +88,7 @@ pub fn commune_set_layer(meta: LayerMeta, sets: Vec<CommuneSet>, atoms: &AtomSet
     let dissolved: Vec<(Feature, usize)> = sets
         .into_par_iter()
         .map(|set| {
-            let (geometry, closed) = dissolve(set.communes.iter().filter_map(|&c| atoms.geometries[c as usize].as_ref()));
+            let (geometry, closed, _) = dissolve(set.communes.iter().filter_map(|&c| atoms.geometries[c as usize].as_ref()));
             let feature = Feature {
                 population: atoms.population(&set.communes),
                 area_km2: atoms.area_km2(&set.communes),

