@@ -11,6 +11,7 @@ pub mod error;
 pub mod geometry;
 pub mod index;
 pub mod query;
+pub mod sample;
 pub mod sources;
 
 pub use dataset::Dataset;

@@ -1,0 +1,70 @@
+//! `locate` over every layer on 1,000,000 seeded points uniform in lon −5.2…9.6, lat 41.3…51.1.
+//! The shapely peer (`bench/locate_shapely.py`) draws the same points; `bench/locate.sh` runs both.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use geo::Coord;
+use territoires::Indexed;
+use territoires::query::locate::{LocateOptions, Location, locate_into};
+use territoires::sample::{METROPOLE_BOX, uniform_points};
+
+const POINTS: usize = 1_000_000;
+const SEED: u64 = 42;
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("TERRITOIRES_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/build"))
+}
+
+fn locate_benches(c: &mut Criterion) {
+    let ix = Indexed::load(&data_dir()).expect("run `make data` first");
+    let points: Vec<Coord<f64>> = uniform_points(POINTS, SEED, METROPOLE_BOX)
+        .into_iter()
+        .map(|(x, y)| Coord { x, y })
+        .collect();
+
+    let mut group = c.benchmark_group("locate");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(POINTS as u64));
+
+    let all_layers = LocateOptions::default();
+    group.bench_function("every_layer", |b| {
+        let mut out = Location::default();
+        b.iter(|| {
+            let mut hits = 0;
+            for &p in &points {
+                locate_into(&ix, p, &all_layers, &mut out);
+                hits += out.hits.len();
+            }
+            black_box(hits)
+        })
+    });
+
+    let communes = ix.layer_position("communes").expect("communes layer");
+    group.bench_function("communes_only", |b| {
+        b.iter(|| {
+            let mut found = 0u32;
+            for &p in &points {
+                ix.features_at(communes, p, |_| {
+                    found += 1;
+                    false
+                });
+            }
+            black_box(found)
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("load");
+    group.sample_size(10);
+    group.bench_function("dataset_and_indexes", |b| {
+        b.iter(|| black_box(Indexed::load(&data_dir()).unwrap().dataset.communes.len()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, locate_benches);
+criterion_main!(benches);

@@ -1,0 +1,69 @@
+//! Geometry and membership must tell the same story: wherever a commune is found, the EPCI,
+//! département, région and Pays found by their dissolved polygons are the commune's by membership.
+
+mod common;
+
+use geo::Coord;
+use territoires::query::locate::{LocateOptions, locate};
+use territoires::sample::{METROPOLE_BOX, uniform_points};
+
+/// Features of `layer` whose polygon holds `p`, by geometry alone.
+fn by_geometry(layer: usize, p: Coord<f64>) -> Vec<u32> {
+    let mut found = Vec::new();
+    common::indexed().features_at(layer, p, |f| {
+        found.push(f);
+        true
+    });
+    found
+}
+
+#[test]
+fn ten_thousand_random_points_agree_with_memberships() {
+    let ix = common::indexed();
+    let data = &ix.dataset;
+    let [epci, departements, regions, pays] = ["epci", "departements", "regions", "pays"].map(|l| common::layer(ix, l));
+    let options = LocateOptions::default();
+    let mut in_a_commune = 0;
+    let mut in_a_pays = 0;
+    for (lon, lat) in uniform_points(10_000, 20_261_128, METROPOLE_BOX) {
+        let location = locate(ix, lon, lat, &options).unwrap();
+        let Some(c) = location.commune else { continue };
+        in_a_commune += 1;
+        let commune = &data.communes[c as usize];
+        let p = Coord { x: lon, y: lat };
+        let ids = |layer: usize, found: &[u32]| -> Vec<String> {
+            found.iter().map(|&f| data.layers[layer].features[f as usize].id.clone()).collect()
+        };
+        let at = format!("({lat}, {lon}) in commune {}", commune.code);
+
+        // EPCI: by geometry = the commune's EPCI in epci.json.
+        assert_eq!(ids(epci, &by_geometry(epci, p)), commune.epci.iter().cloned().collect::<Vec<_>>(), "{at}");
+        assert_eq!(ids(departements, &by_geometry(departements, p)), [commune.departement.clone()], "{at}");
+        assert_eq!(ids(regions, &by_geometry(regions, p)), [commune.region.clone()], "{at}");
+
+        // Pays: by geometry = the Pays holding that EPCI (or the commune itself).
+        let by_membership: Vec<u32> = data.layers[pays].membership.features_of(c).to_vec();
+        assert_eq!(by_geometry(pays, p), by_membership, "{at}");
+        in_a_pays += usize::from(!by_membership.is_empty());
+    }
+    // The sample must actually exercise both cases.
+    assert!(in_a_commune > 3_000, "{in_a_commune}");
+    assert!(in_a_pays > 500, "{in_a_pays}");
+}
+
+#[test]
+fn the_pays_of_a_commune_is_the_pays_of_its_epci() {
+    let ix = common::indexed();
+    let data = &ix.dataset;
+    let pays = data.layer("pays").unwrap();
+    for f in &pays.features {
+        let members = f.properties.iter().find(|(k, _)| k == "members").map(|(_, v)| v.to_string()).unwrap();
+        let members: Vec<&str> = members.split(';').collect();
+        for &c in &f.communes {
+            let commune = &data.communes[c as usize];
+            let held = members.contains(&commune.code.as_str())
+                || commune.epci.as_deref().is_some_and(|e| members.contains(&e));
+            assert!(held, "{} in {} but neither it nor its EPCI is a member", commune.code, f.id);
+        }
+    }
+}
