@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::index::grid::PointGrid;
 
 /// Changes whenever the encoding changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS03";
+const MAGIC: &[u8; 8] = b"TERRDS06";
 
 /// File name of the dataset inside its directory.
 pub const FILE_NAME: &str = "territoires.bin";

@@ -150,13 +150,7 @@ pub fn polygons_layer(meta: LayerMeta, records: Vec<PolygonRecord>, id_key: &str
 
 /// A layer located by its own geometry, with a point grid over the metropolitan extent.
 fn located_layer(meta: LayerMeta, kind: LayerKind, features: Vec<Feature>, atoms: &AtomSet, target_cells: usize) -> Layer {
-    let indexes: Vec<PolygonIndex> = features.par_iter().map(|f| PolygonIndex::new(&f.geometry)).collect();
-    let grid = PointGrid::build(
-        &features.iter().map(|f| &f.geometry).collect::<Vec<_>>(),
-        &indexes.iter().collect::<Vec<_>>(),
-        atoms.grid_extent,
-        target_cells,
-    );
+    let grid = PointGrid::build(&features.iter().map(|f| &f.geometry).collect::<Vec<_>>(), atoms.grid_extent, target_cells);
     let membership = Membership::from_features(atoms.admin.communes.len(), &features);
     layer(meta, kind, features, membership, Some(grid))
 }

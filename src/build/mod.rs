@@ -254,7 +254,7 @@ fn epci_by_commune(admin: &decoupage::AdminRecords) -> Vec<Option<String>> {
     of
 }
 
-/// Bounding box of the metropolitan communes, slightly widened so that border points fall inside.
+/// Bounding box of the metropolitan communes, widened so that points just offshore stay on the grid.
 fn metropolitan_extent(
     admin: &decoupage::AdminRecords,
     geometries: &[Option<geo::MultiPolygon<f64>>],
@@ -267,7 +267,7 @@ fn metropolitan_extent(
         let e = extent.get_or_insert([r.min().x, r.min().y, r.max().x, r.max().y]);
         *e = [e[0].min(r.min().x), e[1].min(r.min().y), e[2].max(r.max().x), e[3].max(r.max().y)];
     }
-    extent.map(|[a, b, c, d]| [a - 0.01, b - 0.01, c + 0.01, d + 0.01])
+    extent.map(|[a, b, c, d]| [a - 0.1, b - 0.1, c + 0.1, d + 0.1])
 }
 
 /// Titles, descriptions and sources of the built layers.

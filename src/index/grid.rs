@@ -1,10 +1,17 @@
 //! A uniform grid of pre-classified cells for point location.
 //!
-//! Most cells lie wholly inside one feature or wholly outside every feature; a query in such a cell is
-//! one array read. Only cells that a border crosses keep a short list of candidates for an exact test.
-//! Built once by the data build and stored in the dataset, so loading costs nothing.
+//! Most cells lie wholly inside one feature or wholly outside every feature: a query there is one
+//! array read. A cell that a border crosses keeps, for each feature near it, the feature's edges that
+//! touch the cell and whether a reference point of the cell lies inside the feature. A query then
+//! counts the crossings between those few edges and the segment from the reference point to the
+//! query point: an odd count flips the reference's answer. Everything a query reads is in a few
+//! contiguous arrays, which is what makes it fast.
+//!
+//! The grid is built once by the data build and stored in the dataset; edges are indices into a
+//! [`RingArena`] that the loader rebuilds from the features' geometry in the same order.
 
-use geo::{Coord, MultiPolygon};
+use geo::kernels::{Kernel, RobustKernel};
+use geo::{Coord, MultiPolygon, Orientation};
 use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -12,10 +19,71 @@ use serde::{Deserialize, Serialize};
 
 use super::polygon::{PolygonIndex, Position};
 
-/// Cell value with this bit set: the rest is an offset into `lists`.
-const LIST: u32 = 1 << 31;
-/// List entry with this bit set: the feature covers the whole cell, no test needed.
-const FULL: u32 = 1 << 31;
+/// Cell value with this bit set: the rest indexes the boundary cells.
+const BOUNDARY: u32 = 1 << 31;
+/// Entry feature with this bit set: the cell's reference point lies inside the feature.
+const REFERENCE_INSIDE: u32 = 1 << 31;
+/// Where a boundary cell's reference point may sit, as fractions of the cell; the first that lies
+/// on no feature's border is used.
+const REFERENCE_SPOTS: [[f64; 2]; 8] = [
+    [0.5, 0.5],
+    [0.25, 0.25],
+    [0.75, 0.75],
+    [0.25, 0.75],
+    [0.75, 0.25],
+    [0.375, 0.625],
+    [0.625, 0.375],
+    [0.1, 0.9],
+];
+/// Top bits of a boundary cell's first entry: which reference spot it uses.
+const SPOT_SHIFT: u32 = 28;
+/// Blocks of 8 × 8 cells summarise the grid: a block whose cells all hold the same plain value is
+/// answered from the block array, which is small enough to stay in cache (most random points in
+/// France's bounding box fall at sea or abroad, in such blocks).
+const BLOCK_SHIFT: u32 = 3;
+/// Block value: the block's cells differ.
+const MIXED: u32 = u32::MAX;
+
+/// Every ring vertex of a layer's features, features one after another. An edge is named by the
+/// index of its first vertex.
+#[derive(Debug, Clone, Default)]
+pub struct RingArena {
+    pub coords: Vec<Coord<f64>>,
+    /// Whether the vertex at this index starts an edge (false on a ring's last vertex).
+    starts_edge: Vec<bool>,
+}
+
+impl RingArena {
+    pub fn new(features: &[&MultiPolygon<f64>]) -> Self {
+        let mut arena = RingArena::default();
+        for mp in features {
+            for ring in mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
+                let n = ring.0.len();
+                arena.coords.extend_from_slice(&ring.0);
+                arena.starts_edge.extend((0..n).map(|i| i + 1 < n));
+            }
+        }
+        arena
+    }
+
+    /// Edge starts of each feature, in feature order.
+    fn edges_by_feature(features: &[&MultiPolygon<f64>]) -> Vec<std::ops::Range<u32>> {
+        let mut start = 0u32;
+        features
+            .iter()
+            .map(|mp| {
+                let n: usize = mp
+                    .0
+                    .iter()
+                    .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+                    .sum();
+                let range = start..start + n as u32;
+                start += n as u32;
+                range
+            })
+            .collect()
+    }
+}
 
 /// Grid over a fixed extent; points outside it are answered by the caller's fallback.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -23,38 +91,33 @@ pub struct PointGrid {
     origin: [f64; 2],
     cell: [f64; 2],
     size: [u32; 2],
-    /// 0: no feature; `f + 1` (< `LIST`): feature `f` covers the cell; `LIST | o`: list at `lists[o]`.
+    /// 0: no feature; `f + 1` (< `BOUNDARY`): feature `f` covers the cell; `BOUNDARY | o`: a boundary
+    /// cell whose record starts at `boundary[o]`.
     cells: Vec<u32>,
-    /// At each list offset: its length, then its entries (feature id, `FULL` bit if covering).
-    lists: Vec<u32>,
+    /// Boundary cell records, each contiguous so that a query reads one place:
+    /// `spot << SPOT_SHIFT | entries`, then per entry `feature | REFERENCE_INSIDE`, `runs`, then per
+    /// run `first vertex`, `vertices` (a run of connected edges in the arena).
+    boundary: Vec<u32>,
+    /// Per block of cells: the value all its cells share, or `MIXED`.
+    blocks: Vec<u32>,
 }
 
 /// What a grid knows about the cell of a point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cell<'a> {
+pub enum Cell {
     /// The point is outside the grid's extent.
     OutsideExtent,
     Empty,
     /// One feature covers the whole cell.
     Covered(u32),
-    /// Features to test (entries carry the `FULL` bit when they cover the cell).
-    Candidates(&'a [u32]),
-}
-
-/// One entry of a candidate list.
-pub fn entry_feature(entry: u32) -> (u32, bool) {
-    (entry & !FULL, entry & FULL != 0)
+    /// A border crosses the cell: boundary cell number.
+    Boundary(u32),
 }
 
 impl PointGrid {
     /// Builds a grid over `extent` (`[min_x, min_y, max_x, max_y]`) with about `target_cells`
-    /// roughly square cells. `features[i]` and `indexes[i]` describe feature `i`.
-    pub fn build(
-        features: &[&MultiPolygon<f64>],
-        indexes: &[&PolygonIndex],
-        extent: [f64; 4],
-        target_cells: usize,
-    ) -> Self {
+    /// roughly square cells.
+    pub fn build(features: &[&MultiPolygon<f64>], extent: [f64; 4], target_cells: usize) -> Self {
         let (w, h) = (extent[2] - extent[0], extent[3] - extent[1]);
         let cos = ((extent[1] + extent[3]) / 2.0).to_radians().cos().max(0.1);
         let cell_h = (w * h * cos / target_cells.max(1) as f64).sqrt();
@@ -65,31 +128,31 @@ impl PointGrid {
             cell: [cell_w, cell_h],
             size,
             cells: Vec::new(),
-            lists: Vec::new(),
+            boundary: Vec::new(),
+            blocks: Vec::new(),
         };
+        let arena = RingArena::new(features);
+        let edge_ranges = RingArena::edges_by_feature(features);
+        let indexes: Vec<PolygonIndex> = features.par_iter().map(|mp| PolygonIndex::new(mp)).collect();
 
-        // 1. Cells that some feature's border crosses, with those features.
-        let mut touching: Vec<(u32, u32)> = features
+        // 1. (cell, feature, edge) for every edge and every cell it may touch.
+        let mut touching: Vec<(u32, u32, u32)> = edge_ranges
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(f, mp)| {
-                let mut pairs = Vec::new();
-                for ring in mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
-                    for seg in ring.0.windows(2) {
-                        grid.cells_crossed(seg[0], seg[1], |cell| pairs.push((cell, f as u32)));
-                    }
+            .flat_map_iter(|(f, range)| {
+                let mut triples = Vec::new();
+                for e in range.clone().filter(|&e| arena.starts_edge[e as usize]) {
+                    let (a, b) = (arena.coords[e as usize], arena.coords[e as usize + 1]);
+                    grid.cells_crossed(a, b, |cell| triples.push((cell, f as u32, e)));
                 }
-                pairs.sort_unstable();
-                pairs.dedup();
-                pairs
+                triples
             })
             .collect();
         touching.par_sort_unstable();
-        touching.dedup();
 
         let cell_count = size[0] as usize * size[1] as usize;
         let mut crossed = vec![false; cell_count];
-        for &(cell, _) in &touching {
+        for &(cell, _, _) in &touching {
             crossed[cell as usize] = true;
         }
 
@@ -105,13 +168,8 @@ impl PointGrid {
                 })
                 .collect(),
         );
-        let containing = |p: Coord<f64>, skip: &[u32]| -> Vec<u32> {
-            let mut found: Vec<u32> = boxes
-                .locate_all_at_point(&[p.x, p.y])
-                .map(|e| e.data)
-                .filter(|f| !skip.contains(f))
-                .filter(|&f| indexes[f as usize].position(p) == Position::Inside)
-                .collect();
+        let near = |p: Coord<f64>| -> Vec<u32> {
+            let mut found: Vec<u32> = boxes.locate_all_at_point(&[p.x, p.y]).map(|e| e.data).collect();
             found.sort_unstable();
             found
         };
@@ -126,47 +184,74 @@ impl PointGrid {
                 continue;
             }
             let region = region_features.len() as u32;
-            region_features.push(containing(grid.cell_centre(start), &[]));
+            let centre = grid.spot(start, [0.5, 0.5]);
+            region_features.push(
+                near(centre)
+                    .into_iter()
+                    .filter(|&f| indexes[f as usize].position(centre) == Position::Inside)
+                    .collect(),
+            );
             region_of[start] = region;
             stack.push(start);
             while let Some(c) = stack.pop() {
                 let (x, y) = (c % size[0] as usize, c / size[0] as usize);
-                let mut visit = |n: usize| {
+                let neighbours = [
+                    (x > 0).then(|| c - 1),
+                    (x + 1 < size[0] as usize).then(|| c + 1),
+                    (y > 0).then(|| c - size[0] as usize),
+                    (y + 1 < size[1] as usize).then(|| c + size[0] as usize),
+                ];
+                for n in neighbours.into_iter().flatten() {
                     if !crossed[n] && region_of[n] == u32::MAX {
                         region_of[n] = region;
                         stack.push(n);
                     }
-                };
-                if x > 0 { visit(c - 1); }
-                if x + 1 < size[0] as usize { visit(c + 1); }
-                if y > 0 { visit(c - size[0] as usize); }
-                if y + 1 < size[1] as usize { visit(c + size[0] as usize); }
+                }
             }
         }
 
-        // 3. Crossed cells: the features whose border crosses them, plus any feature that covers the
-        //    whole cell without a border in it (possible only where features overlap).
-        let mut runs: Vec<(u32, Vec<u32>)> = Vec::new();
+        // 3. Boundary cells: per feature near the reference point or crossing the cell, its edges in
+        //    the cell and whether the reference point is inside it.
+        let mut runs: Vec<&[(u32, u32, u32)]> = Vec::new();
         let mut i = 0;
         while i < touching.len() {
-            let cell = touching[i].0;
-            let mut list = Vec::new();
-            while i < touching.len() && touching[i].0 == cell {
-                list.push(touching[i].1);
-                i += 1;
-            }
-            runs.push((cell, list));
+            let j = i + touching[i..].partition_point(|t| t.0 == touching[i].0);
+            runs.push(&touching[i..j]);
+            i = j;
         }
-        let lists: Vec<(u32, Vec<u32>)> = runs
+        type Entry = (u32, Vec<u32>);
+        let boundary_cells: Vec<(u32, u32, Vec<Entry>)> = runs
             .into_par_iter()
-            .map(|(cell, crossing)| {
-                let covering = containing(grid.cell_centre(cell as usize), &crossing);
-                let mut entries: Vec<u32> = crossing
+            .map(|run| {
+                let cell = run[0].0;
+                let crossing: Vec<u32> = {
+                    let mut fs: Vec<u32> = run.iter().map(|t| t.1).collect();
+                    fs.dedup();
+                    fs
+                };
+                // A reference spot on no border of a feature crossing the cell.
+                let (spot, reference) = REFERENCE_SPOTS
+                    .iter()
+                    .enumerate()
+                    .map(|(s, frac)| (s as u32, grid.spot(cell as usize, *frac)))
+                    .find(|(_, p)| crossing.iter().all(|&f| indexes[f as usize].position(*p) != Position::OnBoundary))
+                    .unwrap_or((0, grid.spot(cell as usize, REFERENCE_SPOTS[0])));
+                let mut features: Vec<u32> = near(reference)
                     .into_iter()
-                    .chain(covering.into_iter().map(|f| f | FULL))
+                    .filter(|&f| indexes[f as usize].position(reference) == Position::Inside)
+                    .chain(crossing.iter().copied())
                     .collect();
-                entries.sort_unstable_by_key(|e| e & !FULL);
-                (cell, entries)
+                features.sort_unstable();
+                features.dedup();
+                let entries = features
+                    .into_iter()
+                    .map(|f| {
+                        let inside = indexes[f as usize].position(reference) == Position::Inside;
+                        let edges: Vec<u32> = run.iter().filter(|t| t.1 == f).map(|t| t.2).collect();
+                        (f | if inside { REFERENCE_INSIDE } else { 0 }, edges)
+                    })
+                    .collect();
+                (cell, spot, entries)
             })
             .collect();
 
@@ -178,58 +263,143 @@ impl PointGrid {
                 r => match region_features[r as usize].as_slice() {
                     [] => 0,
                     [f] => f + 1,
-                    _ => u32::MAX, // several covering features: filled below
+                    _ => u32::MAX, // several covering features: a boundary cell without edges
                 },
             })
             .collect();
-        let mut region_list_offset: Vec<Option<u32>> = vec![None; region_features.len()];
-        for c in 0..cell_count {
-            if grid.cells[c] == u32::MAX {
-                let r = region_of[c] as usize;
-                let offset = *region_list_offset[r].get_or_insert_with(|| {
-                    let entries: Vec<u32> = region_features[r].iter().map(|f| f | FULL).collect();
-                    push_list(&mut grid.lists, &entries)
-                });
-                grid.cells[c] = LIST | offset;
+        let mut encoded: Vec<(u32, u32, Vec<Entry>)> = (0..cell_count as u32)
+            .filter(|&c| grid.cells[c as usize] == u32::MAX)
+            .map(|c| {
+                let entries = region_features[region_of[c as usize] as usize]
+                    .iter()
+                    .map(|&f| (f | REFERENCE_INSIDE, Vec::new()))
+                    .collect();
+                (c, 0, entries)
+            })
+            .collect();
+        encoded.extend(boundary_cells);
+        encoded.sort_unstable_by_key(|(c, _, _)| *c);
+        for (cell, spot, entries) in encoded {
+            grid.cells[cell as usize] = BOUNDARY | grid.boundary.len() as u32;
+            grid.boundary.push((spot << SPOT_SHIFT) | entries.len() as u32);
+            for (feature, edges) in entries {
+                grid.boundary.push(feature);
+                let runs_at = grid.boundary.len();
+                grid.boundary.push(0);
+                let mut runs = 0;
+                let mut i = 0;
+                while i < edges.len() {
+                    // Edges with consecutive indices are connected (a ring's last vertex starts no
+                    // edge), so they form one run of vertices.
+                    let mut j = i + 1;
+                    while j < edges.len() && edges[j] == edges[j - 1] + 1 {
+                        j += 1;
+                    }
+                    grid.boundary.push(edges[i]);
+                    grid.boundary.push((j - i + 1) as u32);
+                    runs += 1;
+                    i = j;
+                }
+                grid.boundary[runs_at] = runs;
             }
         }
-        for (cell, entries) in lists {
-            let offset = push_list(&mut grid.lists, &entries);
-            grid.cells[cell as usize] = LIST | offset;
-        }
+        grid.blocks = grid.summarise_blocks();
         grid
     }
 
+    fn summarise_blocks(&self) -> Vec<u32> {
+        let [nx, ny] = [self.size[0] as usize, self.size[1] as usize];
+        let bw = nx.div_ceil(1 << BLOCK_SHIFT);
+        let bh = ny.div_ceil(1 << BLOCK_SHIFT);
+        let mut blocks = vec![None::<u32>; bw * bh];
+        let mut mixed = vec![false; bw * bh];
+        for y in 0..ny {
+            for x in 0..nx {
+                let v = self.cells[y * nx + x];
+                let b = (y >> BLOCK_SHIFT) * bw + (x >> BLOCK_SHIFT);
+                if v & BOUNDARY != 0 || blocks[b].is_some_and(|w| w != v) {
+                    mixed[b] = true;
+                }
+                blocks[b].get_or_insert(v);
+            }
+        }
+        blocks
+            .into_iter()
+            .zip(mixed)
+            .map(|(v, m)| if m { MIXED } else { v.unwrap_or(0) })
+            .collect()
+    }
+
     #[inline]
-    pub fn cell_at(&self, p: Coord<f64>) -> Cell<'_> {
+    pub fn cell_at(&self, p: Coord<f64>) -> Cell {
         let fx = (p.x - self.origin[0]) / self.cell[0];
         let fy = (p.y - self.origin[1]) / self.cell[1];
         if !(fx >= 0.0 && fy >= 0.0 && fx < self.size[0] as f64 && fy < self.size[1] as f64) {
             return Cell::OutsideExtent;
         }
-        let v = self.cells[fy as usize * self.size[0] as usize + fx as usize];
-        if v == 0 {
-            Cell::Empty
-        } else if v & LIST == 0 {
-            Cell::Covered(v - 1)
-        } else {
-            let o = (v & !LIST) as usize;
-            let len = self.lists[o] as usize;
-            Cell::Candidates(&self.lists[o + 1..o + 1 + len])
+        let (x, y) = (fx as usize, fy as usize);
+        let blocks_per_row = (self.size[0] as usize).div_ceil(1 << BLOCK_SHIFT);
+        let v = match self.blocks[(y >> BLOCK_SHIFT) * blocks_per_row + (x >> BLOCK_SHIFT)] {
+            MIXED => self.cells[y * self.size[0] as usize + x],
+            uniform => uniform,
+        };
+        match v {
+            0 => Cell::Empty,
+            v if v & BOUNDARY == 0 => Cell::Covered(v - 1),
+            v => Cell::Boundary(v & !BOUNDARY),
         }
     }
 
-    /// Grid statistics for the build summary and benchmarks: (cells, crossed cells, list entries).
-    pub fn stats(&self) -> (usize, usize, usize) {
-        let listed = self.cells.iter().filter(|&&v| v & LIST != 0).count();
-        (self.cells.len(), listed, self.lists.len())
+    /// Features of boundary cell `b` whose closed polygon holds `p`, in ascending order. Calls
+    /// `found` for each; stops early if it returns `false`. `p` must lie in the cell.
+    #[inline]
+    pub fn boundary_features(&self, arena: &RingArena, b: u32, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) {
+        let record = &self.boundary[b as usize..];
+        let spot = REFERENCE_SPOTS[(record[0] >> SPOT_SHIFT) as usize];
+        let entries = record[0] & ((1 << SPOT_SHIFT) - 1);
+        let fx = ((p.x - self.origin[0]) / self.cell[0]).floor();
+        let fy = ((p.y - self.origin[1]) / self.cell[1]).floor();
+        let reference = Coord {
+            x: self.origin[0] + (fx + spot[0]) * self.cell[0],
+            y: self.origin[1] + (fy + spot[1]) * self.cell[1],
+        };
+        let mut at = 1;
+        for _ in 0..entries {
+            let feature = record[at];
+            let runs = record[at + 1] as usize;
+            let run_list = &record[at + 2..at + 2 + 2 * runs];
+            at += 2 + 2 * runs;
+            let mut inside = feature & REFERENCE_INSIDE != 0;
+            'runs: for run in run_list.chunks_exact(2) {
+                let vertices = &arena.coords[run[0] as usize..(run[0] + run[1]) as usize];
+                for edge in vertices.windows(2) {
+                    match crossing(reference, p, edge[0], edge[1]) {
+                        Crossing::OnEdge => {
+                            inside = true;
+                            break 'runs;
+                        }
+                        Crossing::Crosses => inside = !inside,
+                        Crossing::Misses => {}
+                    }
+                }
+            }
+            if inside && !found(feature & !REFERENCE_INSIDE) {
+                return;
+            }
+        }
     }
 
-    fn cell_centre(&self, cell: usize) -> Coord<f64> {
+    /// Grid statistics for the benchmarks: (cells, boundary cells, boundary record words).
+    pub fn stats(&self) -> (usize, usize, usize) {
+        let boundary_cells = self.cells.iter().filter(|&&v| v & BOUNDARY != 0).count();
+        (self.cells.len(), boundary_cells, self.boundary.len())
+    }
+
+    fn spot(&self, cell: usize, frac: [f64; 2]) -> Coord<f64> {
         let (x, y) = (cell % self.size[0] as usize, cell / self.size[0] as usize);
         Coord {
-            x: self.origin[0] + (x as f64 + 0.5) * self.cell[0],
-            y: self.origin[1] + (y as f64 + 0.5) * self.cell[1],
+            x: self.origin[0] + (x as f64 + frac[0]) * self.cell[0],
+            y: self.origin[1] + (y as f64 + frac[1]) * self.cell[1],
         }
     }
 
@@ -239,8 +409,9 @@ impl PointGrid {
         let [nx, ny] = [self.size[0] as i64, self.size[1] as i64];
         let to_cell = |v: f64, o: f64, c: f64| ((v - o) / c).floor() as i64;
         let (ylo, yhi) = (a.y.min(b.y), a.y.max(b.y));
-        let row0 = to_cell(ylo, self.origin[1], self.cell[1]).max(0);
-        let row1 = to_cell(yhi, self.origin[1], self.cell[1]).min(ny - 1);
+        let slack_y = self.cell[1] * 1e-6;
+        let row0 = to_cell(ylo - slack_y, self.origin[1], self.cell[1]).max(0);
+        let row1 = to_cell(yhi + slack_y, self.origin[1], self.cell[1]).min(ny - 1);
         for row in row0..=row1 {
             let band_lo = self.origin[1] + row as f64 * self.cell[1];
             let band_hi = band_lo + self.cell[1];
@@ -260,15 +431,37 @@ impl PointGrid {
                 visit((row * nx + col) as u32);
             }
         }
-        let _ = ny;
     }
 }
 
-fn push_list(lists: &mut Vec<u32>, entries: &[u32]) -> u32 {
-    let offset = lists.len() as u32;
-    lists.push(entries.len() as u32);
-    lists.extend_from_slice(entries);
-    offset
+enum Crossing {
+    /// The query point lies on the edge.
+    OnEdge,
+    /// The edge crosses the segment from the reference point to the query point.
+    Crosses,
+    Misses,
+}
+
+/// Does edge `a`–`b` cross segment `r`–`p`? A vertex exactly on the line through `r` and `p` counts
+/// as lying on its left, so a border passing through a vertex is counted once, never twice. `r`
+/// never lies on the edge (the build chooses it so).
+#[inline]
+fn crossing(r: Coord<f64>, p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Crossing {
+    let on_edge = p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y);
+    let side_p = RobustKernel::orient2d(a, b, p);
+    if side_p == Orientation::Collinear {
+        return if on_edge { Crossing::OnEdge } else { Crossing::Misses };
+    }
+    let side_r = RobustKernel::orient2d(a, b, r);
+    if side_r == Orientation::Collinear || side_r == side_p {
+        return Crossing::Misses;
+    }
+    let left = |o: Orientation| o != Orientation::Clockwise;
+    if left(RobustKernel::orient2d(r, p, a)) != left(RobustKernel::orient2d(r, p, b)) {
+        Crossing::Crosses
+    } else {
+        Crossing::Misses
+    }
 }
 
 #[cfg(test)]
@@ -276,44 +469,57 @@ mod tests {
     use super::*;
     use geo::polygon;
 
-    /// Two unit squares side by side and a third overlapping both.
+    /// Two squares side by side, a third overlapping both, and a diamond whose vertices sit on cell
+    /// corners and centres.
     fn features() -> Vec<MultiPolygon<f64>> {
         let square = |x0: f64, y0: f64, s: f64| {
             MultiPolygon(vec![polygon![
                 (x: x0, y: y0), (x: x0 + s, y: y0), (x: x0 + s, y: y0 + s), (x: x0, y: y0 + s), (x: x0, y: y0),
             ]])
         };
-        vec![square(0.0, 0.0, 1.0), square(1.0, 0.0, 1.0), square(0.25, 0.25, 1.5)]
+        let diamond = MultiPolygon(vec![polygon![
+            (x: 2.25, y: 0.5), (x: 2.5, y: 0.25), (x: 2.75, y: 0.5), (x: 2.5, y: 0.75), (x: 2.25, y: 0.5),
+        ]]);
+        vec![square(0.0, 0.0, 1.0), square(1.0, 0.0, 1.0), square(0.25, 0.25, 1.5), diamond]
+    }
+
+    fn check(grid: &PointGrid, mps: &[MultiPolygon<f64>], p: Coord<f64>) {
+        let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
+        let arena = RingArena::new(&mps.iter().collect::<Vec<_>>());
+        let expected: Vec<u32> = (0..mps.len() as u32)
+            .filter(|&f| indexes[f as usize].position(p) != Position::Outside)
+            .collect();
+        let mut found = Vec::new();
+        match grid.cell_at(p) {
+            Cell::OutsideExtent => return,
+            Cell::Empty => {}
+            Cell::Covered(f) => found.push(f),
+            Cell::Boundary(b) => grid.boundary_features(&arena, b, p, |f| {
+                found.push(f);
+                true
+            }),
+        }
+        assert_eq!(found, expected, "{p:?}");
     }
 
     #[test]
     fn grid_answers_agree_with_exact_tests() {
         let mps = features();
-        let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
-        let grid = PointGrid::build(
-            &mps.iter().collect::<Vec<_>>(),
-            &indexes.iter().collect::<Vec<_>>(),
-            [-0.5, -0.5, 2.5, 1.5],
-            500,
-        );
-        for i in 0..300 {
+        let grid = PointGrid::build(&mps.iter().collect::<Vec<_>>(), [-0.5, -0.5, 3.0, 1.5], 56);
+        for i in 0..350 {
             for j in 0..200 {
-                let p = Coord { x: -0.6 + i as f64 * 0.01037, y: -0.6 + j as f64 * 0.01041 };
-                let expected: Vec<u32> = (0..3)
-                    .filter(|&f| indexes[f as usize].position(p) != Position::Outside)
-                    .collect();
-                let found: Vec<u32> = match grid.cell_at(p) {
-                    Cell::OutsideExtent => expected.clone(), // the caller's fallback answers
-                    Cell::Empty => vec![],
-                    Cell::Covered(f) => vec![f],
-                    Cell::Candidates(list) => list
-                        .iter()
-                        .map(|&e| entry_feature(e))
-                        .filter(|&(f, full)| full || indexes[f as usize].position(p) != Position::Outside)
-                        .map(|(f, _)| f)
-                        .collect(),
-                };
-                assert_eq!(found, expected, "{p:?}");
+                check(&grid, &mps, Coord { x: -0.6 + i as f64 * 0.01037, y: -0.6 + j as f64 * 0.01041 });
+            }
+        }
+        // Points on borders, on vertices and on lines through vertices.
+        for i in 0..=64 {
+            for j in 0..=32 {
+                check(&grid, &mps, Coord { x: -0.5 + i as f64 * 0.0546875, y: -0.5 + j as f64 * 0.0625 });
+            }
+        }
+        for mp in &mps {
+            for c in mp.0[0].exterior().0.iter() {
+                check(&grid, &mps, *c);
             }
         }
     }

@@ -1,9 +1,10 @@
 //! Run-time indexes over a loaded dataset.
 //!
 //! Layers located by geometry (communes, published polygons) carry a [`grid::PointGrid`] built by the
-//! data build; their exact polygon tests are prepared at load. Every layer also gets an R-tree over
-//! feature bounding boxes, prepared on first use: it serves points outside the grid, tolerance
-//! searches, and the cross-check of commune-built layers against their dissolved polygons.
+//! data build; the loader only lays out their vertices in a [`grid::RingArena`]. Every layer can also
+//! get, on first use, exact polygon tests and an R-tree over feature boxes: they serve points outside
+//! the grid, tolerance searches, and the cross-check of commune-built layers against their dissolved
+//! polygons.
 
 pub mod grid;
 pub mod polygon;
@@ -16,9 +17,9 @@ use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::dataset::Dataset;
+use crate::dataset::{Dataset, LayerKind};
 use crate::error::Result;
-use grid::{Cell, entry_feature};
+use grid::{Cell, RingArena};
 use polygon::{PolygonIndex, Position, metres_per_degree};
 
 type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -27,26 +28,62 @@ type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 pub struct Indexed {
     pub dataset: Dataset,
     layers: Vec<LayerIndex>,
+    /// Commune id → `(layer, feature)` of every commune-set layer, in one row per commune so that a
+    /// locate reads all memberships from one place.
+    set_offsets: Vec<u32>,
+    set_features: Vec<(u32, u32)>,
+    /// The communes layer and, per feature of it, its commune id: one small array rather than a
+    /// read through each feature's member list.
+    communes_layer: Option<usize>,
+    feature_commune: Vec<u32>,
 }
 
 #[derive(Default)]
 struct LayerIndex {
+    arena: Option<RingArena>,
     polygons: OnceLock<Vec<PolygonIndex>>,
     boxes: OnceLock<RTree<BoxEntry>>,
 }
 
 impl Indexed {
     pub fn new(dataset: Dataset) -> Self {
-        let layers: Vec<LayerIndex> = dataset.layers.iter().map(|_| LayerIndex::default()).collect();
-        let indexed = Indexed { dataset, layers };
-        // Layers with a grid answer every locate: prepare their exact tests now, in parallel.
-        let gridded: Vec<usize> = (0..indexed.layers.len())
-            .filter(|&l| indexed.dataset.layers[l].grid.is_some())
+        let layers = dataset
+            .layers
+            .par_iter()
+            .map(|layer| LayerIndex {
+                arena: layer
+                    .grid
+                    .as_ref()
+                    .map(|_| RingArena::new(&layer.features.iter().map(|f| &f.geometry).collect::<Vec<_>>())),
+                ..LayerIndex::default()
+            })
             .collect();
-        gridded.par_iter().for_each(|&l| {
-            indexed.polygons(l);
-        });
-        indexed
+        let mut set_offsets = Vec::with_capacity(dataset.communes.len() + 1);
+        let mut set_features = Vec::new();
+        set_offsets.push(0);
+        for c in 0..dataset.communes.len() as u32 {
+            for (l, layer) in dataset.layers.iter().enumerate() {
+                if layer.kind == LayerKind::CommuneSets {
+                    set_features.extend(layer.membership.features_of(c).iter().map(|&f| (l as u32, f)));
+                }
+            }
+            set_offsets.push(set_features.len() as u32);
+        }
+        let communes_layer = dataset.layers.iter().position(|l| l.kind == LayerKind::Communes);
+        let feature_commune = communes_layer
+            .map(|l| {
+                let features = &dataset.layers[l].features;
+                features.iter().map(|f| f.communes.first().copied().unwrap_or(u32::MAX)).collect()
+            })
+            .unwrap_or_default();
+        Indexed {
+            dataset,
+            layers,
+            set_offsets,
+            set_features,
+            communes_layer,
+            feature_commune,
+        }
     }
 
     pub fn load(dir: &Path) -> Result<Self> {
@@ -57,7 +94,25 @@ impl Indexed {
         self.dataset.layers.iter().position(|l| l.id == id)
     }
 
-    /// Exact point-in-polygon structures of a layer's features.
+    /// Position of the `communes` layer.
+    pub fn communes_layer(&self) -> Option<usize> {
+        self.communes_layer
+    }
+
+    /// The commune id of a feature of the `communes` layer.
+    #[inline]
+    pub fn commune_of_feature(&self, feature: u32) -> Option<u32> {
+        self.feature_commune.get(feature as usize).copied().filter(|&c| c != u32::MAX)
+    }
+
+    /// `(layer, feature)` of every commune-set layer holding commune `c`, by layer then feature.
+    #[inline]
+    pub fn commune_set_features(&self, c: u32) -> &[(u32, u32)] {
+        let c = c as usize;
+        &self.set_features[self.set_offsets[c] as usize..self.set_offsets[c + 1] as usize]
+    }
+
+    /// Exact point-in-polygon structures of a layer's features, prepared on first use.
     pub fn polygons(&self, layer: usize) -> &[PolygonIndex] {
         self.layers[layer].polygons.get_or_init(|| {
             self.dataset.layers[layer]
@@ -88,31 +143,28 @@ impl Indexed {
     /// in ascending feature order. Calls `found` for each; stops early if it returns `false`.
     #[inline]
     pub fn features_at(&self, layer: usize, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) {
-        let polygons = self.polygons(layer);
-        let hit = |f: u32| polygons[f as usize].position(p) != Position::Outside;
-        let cell = match &self.dataset.layers[layer].grid {
-            Some(grid) => grid.cell_at(p),
-            None => Cell::OutsideExtent,
+        let index = &self.layers[layer];
+        let cell = match (&self.dataset.layers[layer].grid, &index.arena) {
+            (Some(grid), Some(_)) => grid.cell_at(p),
+            _ => Cell::OutsideExtent,
         };
         match cell {
             Cell::Empty => {}
             Cell::Covered(f) => {
                 found(f);
             }
-            Cell::Candidates(entries) => {
-                for &e in entries {
-                    let (f, full) = entry_feature(e);
-                    if (full || hit(f)) && !found(f) {
-                        return;
-                    }
+            Cell::Boundary(b) => {
+                if let (Some(grid), Some(arena)) = (&self.dataset.layers[layer].grid, &index.arena) {
+                    grid.boundary_features(arena, b, p, found);
                 }
             }
             Cell::OutsideExtent => {
+                let polygons = self.polygons(layer);
                 let mut candidates: Vec<u32> = self
                     .boxes(layer)
                     .locate_all_at_point(&[p.x, p.y])
                     .map(|e| e.data)
-                    .filter(|&f| hit(f))
+                    .filter(|&f| polygons[f as usize].position(p) != Position::Outside)
                     .collect();
                 candidates.sort_unstable();
                 for f in candidates {

@@ -102,30 +102,29 @@ pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &m
     let wanted = |l: usize| options.layers.as_ref().is_none_or(|w| w.contains(&l));
 
     // The commune, exact or within the tolerance.
-    let commune_layer = layers.iter().position(|l| l.kind == LayerKind::Communes);
-    let commune_hit = commune_layer.and_then(|l| first_or_nearest(ix, l, p, options.tolerance_m));
-    if let (Some(l), Some(hit)) = (commune_layer, commune_hit) {
-        out.commune = ix.dataset.layers[l].features[hit.feature as usize]
-            .communes
-            .first()
-            .copied();
-    }
+    let commune_hit = ix
+        .communes_layer()
+        .and_then(|l| first_or_nearest(ix, l, p, options.tolerance_m));
+    out.commune = commune_hit.and_then(|hit| ix.commune_of_feature(hit.feature));
 
+    if let (Some(c), Some(hit)) = (out.commune, commune_hit) {
+        for &(l, f) in ix.commune_set_features(c) {
+            if wanted(l as usize) {
+                out.hits.push(Hit {
+                    layer: l as usize,
+                    feature: f,
+                    ..hit
+                });
+            }
+        }
+    }
     for (l, layer) in layers.iter().enumerate() {
         if !wanted(l) {
             continue;
         }
         match layer.kind {
             LayerKind::Communes => out.hits.extend(commune_hit),
-            LayerKind::CommuneSets => {
-                if let (Some(c), Some(hit)) = (out.commune, commune_hit) {
-                    out.hits.extend(layer.membership.features_of(c).iter().map(|&f| Hit {
-                        layer: l,
-                        feature: f,
-                        ..hit
-                    }));
-                }
-            }
+            LayerKind::CommuneSets => {} // read above, from the commune's memberships
             LayerKind::Polygons => {
                 let before = out.hits.len();
                 ix.features_at(l, p, |f| {
@@ -146,6 +145,7 @@ pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &m
             }
         }
     }
+    out.hits.sort_unstable_by_key(|h| (h.layer, h.feature));
 }
 
 fn exact(layer: usize, feature: u32) -> Hit {
