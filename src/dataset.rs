@@ -217,7 +217,10 @@ impl Dataset {
     }
 
     pub fn region_name(&self, code: &str) -> Option<&str> {
-        self.regions.iter().find(|d| d.code == code).map(|d| d.name.as_str())
+        self.regions
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.name.as_str())
     }
 
     pub fn departement_name(&self, code: &str) -> Option<&str> {
@@ -242,8 +245,12 @@ impl Dataset {
                 "not a territoires dataset of this version; rebuild it with `territoires build`",
             )
         })?;
-        postcard::from_bytes(body)
-            .map_err(|e| Error::file(path, format!("corrupt dataset ({e}); rebuild it with `territoires build`")))
+        postcard::from_bytes(body).map_err(|e| {
+            Error::file(
+                path,
+                format!("corrupt dataset ({e}); rebuild it with `territoires build`"),
+            )
+        })
     }
 
     /// Loads `DIR/territoires.bin`.
@@ -251,7 +258,10 @@ impl Dataset {
         let path = dir.join(FILE_NAME);
         let bytes = std::fs::read(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                Error::file(&path, "no prepared dataset here; run `make data` or `territoires build`")
+                Error::file(
+                    &path,
+                    "no prepared dataset here; run `make data` or `territoires build`",
+                )
             } else {
                 Error::io(&path, e)
             }

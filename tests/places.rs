@@ -2,8 +2,8 @@
 
 mod common;
 
-use territoires::query::locate::{LocateOptions, Location, locate};
 use territoires::query::QueryError;
+use territoires::query::locate::{LocateOptions, Location, locate};
 
 fn at(lat: f64, lon: f64) -> Location {
     locate(common::indexed(), lon, lat, &LocateOptions::default()).expect("valid point")
@@ -29,7 +29,10 @@ fn clermont_ferrand_is_in_the_petr_grand_clermont() {
     assert_eq!(ids(&here, "regions"), ["84"]);
     let ix = common::indexed();
     let pays = &ix.dataset.layer("pays").unwrap().features;
-    assert_eq!(pays.iter().find(|f| f.id == "200048171").unwrap().name, "PETR Grand Clermont");
+    assert_eq!(
+        pays.iter().find(|f| f.id == "200048171").unwrap().name,
+        "PETR Grand Clermont"
+    );
 }
 
 #[test]
@@ -64,12 +67,19 @@ fn overseas_communes_are_located_outside_the_grid() {
 fn a_tolerance_finds_the_nearest_commune_and_marks_it_approximate() {
     let ix = common::indexed();
     // At sea, about 2 km off the Île d'Aix.
-    let options = LocateOptions { tolerance_m: Some(5_000.0), layers: None };
+    let options = LocateOptions {
+        tolerance_m: Some(5_000.0),
+        layers: None,
+    };
     let here = locate(ix, -1.2, 46.0, &options).unwrap();
     let communes: Vec<_> = here.hits_in(common::layer(ix, "communes")).collect();
     assert_eq!(communes.len(), 1);
     assert!(communes[0].approximate);
-    assert!(communes[0].distance_m > 1_000.0 && communes[0].distance_m < 5_000.0, "{:?}", communes[0]);
+    assert!(
+        communes[0].distance_m > 1_000.0 && communes[0].distance_m < 5_000.0,
+        "{:?}",
+        communes[0]
+    );
     // EPCI and région follow the approximate commune, marked approximate too.
     let epci: Vec<_> = here.hits_in(common::layer(ix, "epci")).collect();
     assert!(epci.len() == 1 && epci[0].approximate);
@@ -111,12 +121,23 @@ fn a_point_on_a_shared_border_belongs_to_the_smallest_insee_code() {
 fn bad_coordinates_are_errors() {
     let ix = common::indexed();
     let options = LocateOptions::default();
-    for (lon, lat, name) in [(0.0, 91.0, "lat"), (181.0, 45.0, "lon"), (f64::NAN, 45.0, "lon"), (2.0, f64::INFINITY, "lat")] {
+    for (lon, lat, name) in [
+        (0.0, 91.0, "lat"),
+        (181.0, 45.0, "lon"),
+        (f64::NAN, 45.0, "lon"),
+        (2.0, f64::INFINITY, "lat"),
+    ] {
         match locate(ix, lon, lat, &options) {
             Err(QueryError::CoordinateOutOfRange { name: n, .. }) => assert_eq!(n, name),
             other => panic!("{lon},{lat}: {other:?}"),
         }
     }
-    let negative = LocateOptions { tolerance_m: Some(-1.0), layers: None };
-    assert!(matches!(locate(ix, 2.0, 45.0, &negative), Err(QueryError::BadTolerance { .. })));
+    let negative = LocateOptions {
+        tolerance_m: Some(-1.0),
+        layers: None,
+    };
+    assert!(matches!(
+        locate(ix, 2.0, 45.0, &negative),
+        Err(QueryError::BadTolerance { .. })
+    ));
 }

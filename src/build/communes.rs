@@ -43,7 +43,11 @@ pub fn assemble(
     recoded: &[PolygonRecord],
     pieces: &[PolygonRecord],
 ) -> Atoms {
-    let index_of: BTreeMap<&str, usize> = communes.iter().enumerate().map(|(i, c)| (c.code.as_str(), i)).collect();
+    let index_of: BTreeMap<&str, usize> = communes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.code.as_str(), i))
+        .collect();
     let mut report = AtomsReport::default();
     let mut geometries: Vec<Option<MultiPolygon<f64>>> = vec![None; communes.len()];
 
@@ -117,7 +121,10 @@ fn merge_pieces(
             .enumerate()
             .filter_map(|(i, g)| {
                 let r = g.as_ref()?.bounding_rect()?;
-                Some(GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i))
+                Some(GeomWithData::new(
+                    Rectangle::from_corners(r.min().into(), r.max().into()),
+                    i,
+                ))
             })
             .collect(),
     );
@@ -127,7 +134,7 @@ fn merge_pieces(
         .filter_map(|(i, own_pieces)| {
             // Orient each piece first: a union reads the winding of its first ring as the rule, so
             // pieces of mixed orientation would otherwise vanish.
-            let polygons: Vec<_> = own_pieces.iter().flat_map(|mp| mp.cleaned().0 .0).collect();
+            let polygons: Vec<_> = own_pieces.iter().flat_map(|mp| mp.cleaned().0.0).collect();
             let count = own_pieces.len();
             let pieces = unary_union(&polygons).cleaned().0;
             let r = pieces.bounding_rect()?;

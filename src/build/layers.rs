@@ -49,7 +49,10 @@ impl AtomSet<'_> {
     }
 
     fn population(&self, communes: &[u32]) -> u64 {
-        communes.iter().map(|&c| self.admin.communes[c as usize].population).sum()
+        communes
+            .iter()
+            .map(|&c| self.admin.communes[c as usize].population)
+            .sum()
     }
 
     fn area_km2(&self, communes: &[u32]) -> f64 {
@@ -62,7 +65,9 @@ pub fn communes_layer(meta: LayerMeta, atoms: &AtomSet) -> (Layer, Vec<Option<u3
     let mut features = Vec::new();
     let mut feature_of = vec![None; atoms.admin.communes.len()];
     for (i, c) in atoms.admin.communes.iter().enumerate() {
-        let Some(geometry) = &atoms.geometries[i] else { continue };
+        let Some(geometry) = &atoms.geometries[i] else {
+            continue;
+        };
         feature_of[i] = Some(features.len() as u32);
         features.push(Feature {
             id: c.code.clone(),
@@ -88,7 +93,11 @@ pub fn commune_set_layer(meta: LayerMeta, sets: Vec<CommuneSet>, atoms: &AtomSet
     let dissolved: Vec<(Feature, usize)> = sets
         .into_par_iter()
         .map(|set| {
-            let (geometry, closed, _) = dissolve(set.communes.iter().filter_map(|&c| atoms.geometries[c as usize].as_ref()));
+            let (geometry, closed, _) = dissolve(
+                set.communes
+                    .iter()
+                    .filter_map(|&c| atoms.geometries[c as usize].as_ref()),
+            );
             let feature = Feature {
                 population: atoms.population(&set.communes),
                 area_km2: atoms.area_km2(&set.communes),
@@ -104,17 +113,31 @@ pub fn commune_set_layer(meta: LayerMeta, sets: Vec<CommuneSet>, atoms: &AtomSet
     let closed = dissolved.iter().map(|(_, c)| c).sum();
     let features: Vec<Feature> = dissolved.into_iter().map(|(f, _)| f).collect();
     let membership = Membership::from_features(atoms.admin.communes.len(), &features);
-    (layer(meta, LayerKind::CommuneSets, features, membership, None), closed)
+    (
+        layer(meta, LayerKind::CommuneSets, features, membership, None),
+        closed,
+    )
 }
 
 /// A layer of polygons as published. Communes are assigned to the polygons holding their interior
 /// point, which is what coverage counts.
-pub fn polygons_layer(meta: LayerMeta, records: Vec<PolygonRecord>, id_key: &str, name_key: &str, atoms: &AtomSet) -> Layer {
+pub fn polygons_layer(
+    meta: LayerMeta,
+    records: Vec<PolygonRecord>,
+    id_key: &str,
+    name_key: &str,
+    atoms: &AtomSet,
+) -> Layer {
     let mut features: Vec<Feature> = records
         .into_par_iter()
         .map(|r| {
             let geometry = r.geometry.cleaned().0;
-            let text = |key: &str| r.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v.to_string());
+            let text = |key: &str| {
+                r.properties
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.to_string())
+            };
             Feature {
                 id: text(id_key).unwrap_or_else(|| r.index.to_string()),
                 name: text(name_key).unwrap_or_default(),
@@ -126,8 +149,18 @@ pub fn polygons_layer(meta: LayerMeta, records: Vec<PolygonRecord>, id_key: &str
             }
         })
         .collect();
-    let mut layer = located_layer(meta, LayerKind::Polygons, std::mem::take(&mut features), atoms, 500_000);
-    let indexes: Vec<PolygonIndex> = layer.features.iter().map(|f| PolygonIndex::new(&f.geometry)).collect();
+    let mut layer = located_layer(
+        meta,
+        LayerKind::Polygons,
+        std::mem::take(&mut features),
+        atoms,
+        500_000,
+    );
+    let indexes: Vec<PolygonIndex> = layer
+        .features
+        .iter()
+        .map(|f| PolygonIndex::new(&f.geometry))
+        .collect();
     let points: Vec<Option<Coord<f64>>> = atoms
         .geometries
         .par_iter()
@@ -149,13 +182,29 @@ pub fn polygons_layer(meta: LayerMeta, records: Vec<PolygonRecord>, id_key: &str
 }
 
 /// A layer located by its own geometry, with a point grid over the metropolitan extent.
-fn located_layer(meta: LayerMeta, kind: LayerKind, features: Vec<Feature>, atoms: &AtomSet, target_cells: usize) -> Layer {
-    let grid = PointGrid::build(&features.iter().map(|f| &f.geometry).collect::<Vec<_>>(), atoms.grid_extent, target_cells);
+fn located_layer(
+    meta: LayerMeta,
+    kind: LayerKind,
+    features: Vec<Feature>,
+    atoms: &AtomSet,
+    target_cells: usize,
+) -> Layer {
+    let grid = PointGrid::build(
+        &features.iter().map(|f| &f.geometry).collect::<Vec<_>>(),
+        atoms.grid_extent,
+        target_cells,
+    );
     let membership = Membership::from_features(atoms.admin.communes.len(), &features);
     layer(meta, kind, features, membership, Some(grid))
 }
 
-fn layer(meta: LayerMeta, kind: LayerKind, features: Vec<Feature>, membership: Membership, grid: Option<PointGrid>) -> Layer {
+fn layer(
+    meta: LayerMeta,
+    kind: LayerKind,
+    features: Vec<Feature>,
+    membership: Membership,
+    grid: Option<PointGrid>,
+) -> Layer {
     Layer {
         id: meta.id.into(),
         title: meta.title.into(),
@@ -176,7 +225,10 @@ pub fn epci_sets(epci: &[EpciRecord], atoms: &AtomSet, warnings: &mut Vec<String
             for code in &e.members {
                 match atoms.commune_id(code) {
                     Some(c) => communes.push(c),
-                    None => warnings.push(format!("epci: {} {}: unknown member commune {code}", e.siren, e.name)),
+                    None => warnings.push(format!(
+                        "epci: {} {}: unknown member commune {code}",
+                        e.siren, e.name
+                    )),
                 }
             }
             communes.sort_unstable();
@@ -222,7 +274,8 @@ pub fn territory_sets(
     atoms: &AtomSet,
     warnings: &mut Vec<String>,
 ) -> Vec<CommuneSet> {
-    let epci_communes: BTreeMap<&str, &EpciRecord> = atoms.admin.epci.iter().map(|e| (e.siren.as_str(), e)).collect();
+    let epci_communes: BTreeMap<&str, &EpciRecord> =
+        atoms.admin.epci.iter().map(|e| (e.siren.as_str(), e)).collect();
     let mut sets = Vec::new();
     for r in records {
         let mut communes = Vec::new();

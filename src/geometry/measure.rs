@@ -52,11 +52,14 @@ impl HolePolicy {
     pub fn apply(&self, mp: MultiPolygon<f64>) -> (MultiPolygon<f64>, usize, Vec<KeptHole>) {
         let boxes: Vec<Option<Rect<f64>>> = mp.0.iter().map(|p| p.exterior().bounding_rect()).collect();
         let mut dropped = vec![false; mp.0.len()];
-        let mut closed_holes: Vec<Vec<bool>> = mp.0.iter().map(|p| vec![false; p.interiors().len()]).collect();
+        let mut closed_holes: Vec<Vec<bool>> =
+            mp.0.iter().map(|p| vec![false; p.interiors().len()]).collect();
         let mut kept = Vec::new();
         for (i, polygon) in mp.0.iter().enumerate() {
             for (h, hole) in polygon.interiors().iter().enumerate() {
-                let Some(hole_box) = hole.bounding_rect() else { continue };
+                let Some(hole_box) = hole.bounding_rect() else {
+                    continue;
+                };
                 let ring = Polygon::new(hole.clone(), vec![]);
                 let islands: Vec<usize> = (0..mp.0.len())
                     .filter(|&j| j != i && boxes[j].is_some_and(|b| contains_rect(&hole_box, &b)))
@@ -70,7 +73,11 @@ impl HolePolicy {
                         dropped[j] = true;
                     }
                 } else {
-                    kept.push(KeptHole { polygon: i, hole: h, gap_m2 });
+                    kept.push(KeptHole {
+                        polygon: i,
+                        hole: h,
+                        gap_m2,
+                    });
                 }
             }
         }
@@ -83,7 +90,12 @@ impl HolePolicy {
                 continue;
             }
             let (exterior, holes) = polygon.into_inner();
-            let holes = holes.into_iter().zip(&closed_holes[i]).filter(|(_, c)| !**c).map(|(r, _)| r).collect();
+            let holes = holes
+                .into_iter()
+                .zip(&closed_holes[i])
+                .filter(|(_, c)| !**c)
+                .map(|(r, _)| r)
+                .collect();
             polygons.push(Polygon::new(exterior, holes));
         }
         // Renumber kept holes to the surviving polygons and holes.
@@ -100,7 +112,10 @@ impl HolePolicy {
 }
 
 fn contains_rect(outer: &Rect<f64>, inner: &Rect<f64>) -> bool {
-    outer.min().x <= inner.min().x && outer.min().y <= inner.min().y && outer.max().x >= inner.max().x && outer.max().y >= inner.max().y
+    outer.min().x <= inner.min().x
+        && outer.min().y <= inner.min().y
+        && outer.max().x >= inner.max().x
+        && outer.max().y >= inner.max().y
 }
 
 #[cfg(test)]
@@ -117,7 +132,8 @@ mod tests {
         );
         let e = 1e-6; // an island that leaves a gap about 0.1 m wide
         let island = polygon![(x: e, y: e), (x: 0.01 - e, y: e), (x: 0.01 - e, y: 0.01 - e), (x: e, y: 0.01 - e), (x: e, y: e)];
-        let (mp, closed, kept) = HolePolicy { min_hole_m2: 1000.0 }.apply(MultiPolygon(vec![outer.clone(), island]));
+        let (mp, closed, kept) =
+            HolePolicy { min_hole_m2: 1000.0 }.apply(MultiPolygon(vec![outer.clone(), island]));
         assert_eq!((closed, kept.len(), mp.0.len()), (1, 0, 1));
         assert!(mp.0[0].interiors().is_empty());
 

@@ -57,7 +57,10 @@ impl RingArena {
     pub fn new(features: &[&MultiPolygon<f64>]) -> Self {
         let mut arena = RingArena::default();
         for mp in features {
-            for ring in mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
+            for ring in
+                mp.0.iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            {
                 let n = ring.0.len();
                 arena.coords.extend_from_slice(&ring.0);
                 arena.starts_edge.extend((0..n).map(|i| i + 1 < n));
@@ -122,7 +125,10 @@ impl PointGrid {
         let cos = ((extent[1] + extent[3]) / 2.0).to_radians().cos().max(0.1);
         let cell_h = (w * h * cos / target_cells.max(1) as f64).sqrt();
         let cell_w = cell_h / cos;
-        let size = [((w / cell_w).ceil() as u32).max(1), ((h / cell_h).ceil() as u32).max(1)];
+        let size = [
+            ((w / cell_w).ceil() as u32).max(1),
+            ((h / cell_h).ceil() as u32).max(1),
+        ];
         let mut grid = PointGrid {
             origin: [extent[0], extent[1]],
             cell: [cell_w, cell_h],
@@ -234,7 +240,11 @@ impl PointGrid {
                     .iter()
                     .enumerate()
                     .map(|(s, frac)| (s as u32, grid.spot(cell as usize, *frac)))
-                    .find(|(_, p)| crossing.iter().all(|&f| indexes[f as usize].position(*p) != Position::OnBoundary))
+                    .find(|(_, p)| {
+                        crossing
+                            .iter()
+                            .all(|&f| indexes[f as usize].position(*p) != Position::OnBoundary)
+                    })
                     .unwrap_or((0, grid.spot(cell as usize, REFERENCE_SPOTS[0])));
                 let mut features: Vec<u32> = near(reference)
                     .into_iter()
@@ -353,7 +363,13 @@ impl PointGrid {
     /// Features of boundary cell `b` whose closed polygon holds `p`, in ascending order. Calls
     /// `found` for each; stops early if it returns `false`. `p` must lie in the cell.
     #[inline]
-    pub fn boundary_features(&self, arena: &RingArena, b: u32, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) {
+    pub fn boundary_features(
+        &self,
+        arena: &RingArena,
+        b: u32,
+        p: Coord<f64>,
+        mut found: impl FnMut(u32) -> bool,
+    ) {
         let record = &self.boundary[b as usize..];
         let spot = REFERENCE_SPOTS[(record[0] >> SPOT_SHIFT) as usize];
         let entries = record[0] & ((1 << SPOT_SHIFT) - 1);
@@ -450,7 +466,11 @@ fn crossing(r: Coord<f64>, p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Cross
     let on_edge = p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y);
     let side_p = RobustKernel::orient2d(a, b, p);
     if side_p == Orientation::Collinear {
-        return if on_edge { Crossing::OnEdge } else { Crossing::Misses };
+        return if on_edge {
+            Crossing::OnEdge
+        } else {
+            Crossing::Misses
+        };
     }
     let side_r = RobustKernel::orient2d(a, b, r);
     if side_r == Orientation::Collinear || side_r == side_p {
@@ -480,7 +500,12 @@ mod tests {
         let diamond = MultiPolygon(vec![polygon![
             (x: 2.25, y: 0.5), (x: 2.5, y: 0.25), (x: 2.75, y: 0.5), (x: 2.5, y: 0.75), (x: 2.25, y: 0.5),
         ]]);
-        vec![square(0.0, 0.0, 1.0), square(1.0, 0.0, 1.0), square(0.25, 0.25, 1.5), diamond]
+        vec![
+            square(0.0, 0.0, 1.0),
+            square(1.0, 0.0, 1.0),
+            square(0.25, 0.25, 1.5),
+            diamond,
+        ]
     }
 
     fn check(grid: &PointGrid, mps: &[MultiPolygon<f64>], p: Coord<f64>) {
@@ -508,13 +533,27 @@ mod tests {
         let grid = PointGrid::build(&mps.iter().collect::<Vec<_>>(), [-0.5, -0.5, 3.0, 1.5], 56);
         for i in 0..350 {
             for j in 0..200 {
-                check(&grid, &mps, Coord { x: -0.6 + i as f64 * 0.01037, y: -0.6 + j as f64 * 0.01041 });
+                check(
+                    &grid,
+                    &mps,
+                    Coord {
+                        x: -0.6 + i as f64 * 0.01037,
+                        y: -0.6 + j as f64 * 0.01041,
+                    },
+                );
             }
         }
         // Points on borders, on vertices and on lines through vertices.
         for i in 0..=64 {
             for j in 0..=32 {
-                check(&grid, &mps, Coord { x: -0.5 + i as f64 * 0.0546875, y: -0.5 + j as f64 * 0.0625 });
+                check(
+                    &grid,
+                    &mps,
+                    Coord {
+                        x: -0.5 + i as f64 * 0.0546875,
+                        y: -0.5 + j as f64 * 0.0625,
+                    },
+                );
             }
         }
         for mp in &mps {

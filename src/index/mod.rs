@@ -73,7 +73,10 @@ impl Indexed {
         let feature_commune = communes_layer
             .map(|l| {
                 let features = &dataset.layers[l].features;
-                features.iter().map(|f| f.communes.first().copied().unwrap_or(u32::MAX)).collect()
+                features
+                    .iter()
+                    .map(|f| f.communes.first().copied().unwrap_or(u32::MAX))
+                    .collect()
             })
             .unwrap_or_default();
         Indexed {
@@ -102,7 +105,10 @@ impl Indexed {
     /// The commune id of a feature of the `communes` layer.
     #[inline]
     pub fn commune_of_feature(&self, feature: u32) -> Option<u32> {
-        self.feature_commune.get(feature as usize).copied().filter(|&c| c != u32::MAX)
+        self.feature_commune
+            .get(feature as usize)
+            .copied()
+            .filter(|&c| c != u32::MAX)
     }
 
     /// `(layer, feature)` of every commune-set layer holding commune `c`, by layer then feature.
@@ -158,20 +164,24 @@ impl Indexed {
                     grid.boundary_features(arena, b, p, found);
                 }
             }
-            Cell::OutsideExtent => {
-                let polygons = self.polygons(layer);
-                let mut candidates: Vec<u32> = self
-                    .boxes(layer)
-                    .locate_all_at_point(&[p.x, p.y])
-                    .map(|e| e.data)
-                    .filter(|&f| polygons[f as usize].position(p) != Position::Outside)
-                    .collect();
-                candidates.sort_unstable();
-                for f in candidates {
-                    if !found(f) {
-                        return;
-                    }
-                }
+            Cell::OutsideExtent => self.features_at_exactly(layer, p, found),
+        }
+    }
+
+    /// Same answer as [`Self::features_at`], without the grid: an R-tree of feature boxes and an
+    /// exact test per candidate. Serves points outside the grid and cross-checks it.
+    pub fn features_at_exactly(&self, layer: usize, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) {
+        let polygons = self.polygons(layer);
+        let mut candidates: Vec<u32> = self
+            .boxes(layer)
+            .locate_all_at_point(&[p.x, p.y])
+            .map(|e| e.data)
+            .filter(|&f| polygons[f as usize].position(p) != Position::Outside)
+            .collect();
+        candidates.sort_unstable();
+        for f in candidates {
+            if !found(f) {
+                return;
             }
         }
     }

@@ -32,7 +32,10 @@ impl PolygonIndex {
     pub fn new(mp: &MultiPolygon<f64>) -> Self {
         let mut coords = Vec::new();
         let mut edges = Vec::new();
-        for ring in mp.0.iter().flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors())) {
+        for ring in
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        {
             let start = coords.len() as u32;
             coords.extend_from_slice(&ring.0);
             let end = coords.len() as u32;
@@ -40,7 +43,12 @@ impl PolygonIndex {
         }
         let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
         for c in &coords {
-            bbox = [bbox[0].min(c.x), bbox[1].min(c.y), bbox[2].max(c.x), bbox[3].max(c.y)];
+            bbox = [
+                bbox[0].min(c.x),
+                bbox[1].min(c.y),
+                bbox[2].max(c.x),
+                bbox[3].max(c.y),
+            ];
         }
         // About two edges per strip keeps both the duplication and the scan short.
         let strips = (edges.len() / 2).clamp(1, 1 << 16);
@@ -111,7 +119,11 @@ impl PolygonIndex {
                 }
             }
         }
-        if winding != 0 { Position::Inside } else { Position::Outside }
+        if winding != 0 {
+            Position::Inside
+        } else {
+            Position::Outside
+        }
     }
 
     /// Distance in metres from `p` to the nearest edge, on a local equirectangular projection
@@ -123,8 +135,14 @@ impl PolygonIndex {
         let (kx, ky) = metres_per_degree(p.y);
         let mut best = f64::INFINITY;
         for w in self.coords.windows(2) {
-            let a = Coord { x: (w[0].x - p.x) * kx, y: (w[0].y - p.y) * ky };
-            let b = Coord { x: (w[1].x - p.x) * kx, y: (w[1].y - p.y) * ky };
+            let a = Coord {
+                x: (w[0].x - p.x) * kx,
+                y: (w[0].y - p.y) * ky,
+            };
+            let b = Coord {
+                x: (w[1].x - p.x) * kx,
+                y: (w[1].y - p.y) * ky,
+            };
             best = best.min(segment_distance_to_origin(a, b));
         }
         best
@@ -149,7 +167,11 @@ fn between(v: f64, a: f64, b: f64) -> bool {
 fn segment_distance_to_origin(a: Coord<f64>, b: Coord<f64>) -> f64 {
     let d = b - a;
     let len2 = d.x * d.x + d.y * d.y;
-    let t = if len2 > 0.0 { (-(a.x * d.x + a.y * d.y) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let t = if len2 > 0.0 {
+        (-(a.x * d.x + a.y * d.y) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let c = a + d * t;
     c.x.hypot(c.y)
 }
@@ -183,7 +205,10 @@ mod tests {
         let index = PolygonIndex::new(&mp);
         for i in 0..=100 {
             for j in 0..=100 {
-                let p = Coord { x: -0.5 + i as f64 * 0.0503, y: -0.5 + j as f64 * 0.0497 };
+                let p = Coord {
+                    x: -0.5 + i as f64 * 0.0503,
+                    y: -0.5 + j as f64 * 0.0497,
+                };
                 let ours = index.position(p);
                 if ours != Position::OnBoundary {
                     assert_eq!(ours == Position::Inside, mp.contains(&p), "{p:?}");

@@ -164,7 +164,10 @@ pub fn coverage(
                 Breakdown::Region => c.region.clone(),
                 Breakdown::Departement => c.departement.clone(),
             };
-            let mut codes: Vec<String> = in_scope.iter().map(|&c| key(&data.communes[c as usize])).collect();
+            let mut codes: Vec<String> = in_scope
+                .iter()
+                .map(|&c| key(&data.communes[c as usize]))
+                .collect();
             codes.sort();
             codes.dedup();
             codes
@@ -217,7 +220,10 @@ fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError
             kind: "region",
             name: data
                 .region_name(code)
-                .ok_or_else(|| QueryError::UnknownDivision { kind: "région", code: code.clone() })?
+                .ok_or_else(|| QueryError::UnknownDivision {
+                    kind: "région",
+                    code: code.clone(),
+                })?
                 .to_string(),
             code: Some(code.clone()),
         },
@@ -225,7 +231,10 @@ fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError
             kind: "departement",
             name: data
                 .departement_name(code)
-                .ok_or_else(|| QueryError::UnknownDivision { kind: "département", code: code.clone() })?
+                .ok_or_else(|| QueryError::UnknownDivision {
+                    kind: "département",
+                    code: code.clone(),
+                })?
                 .to_string(),
             code: Some(code.clone()),
         },

@@ -70,12 +70,7 @@ pub fn validate_point(lon: f64, lat: f64) -> Result<Coord<f64>, QueryError> {
     })
 }
 
-pub fn locate(
-    ix: &Indexed,
-    lon: f64,
-    lat: f64,
-    options: &LocateOptions,
-) -> Result<Location, QueryError> {
+pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Result<Location, QueryError> {
     let p = validate_point(lon, lat)?;
     if let Some(t) = options.tolerance_m
         && !(t.is_finite() && (0.0..=MAX_TOLERANCE_M).contains(&t))

