@@ -13,11 +13,9 @@
 use geo::kernels::{Kernel, RobustKernel};
 use geo::{Coord, MultiPolygon, Orientation};
 use rayon::prelude::*;
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Rectangle};
 use serde::{Deserialize, Serialize};
 
-use super::polygon::{PolygonIndex, Position};
+use super::polygon::{PolygonIndex, Position, box_tree};
 
 /// Cell value with this bit set: the rest indexes the boundary cells.
 const BOUNDARY: u32 = 1 << 31;
@@ -163,17 +161,7 @@ impl PointGrid {
         }
 
         // Features containing a point, through an R-tree of their boxes.
-        let boxes: RTree<GeomWithData<Rectangle<[f64; 2]>, u32>> = RTree::bulk_load(
-            indexes
-                .iter()
-                .enumerate()
-                .filter(|(_, i)| i.bbox()[0].is_finite())
-                .map(|(f, i)| {
-                    let [x0, y0, x1, y1] = i.bbox();
-                    GeomWithData::new(Rectangle::from_corners([x0, y0], [x1, y1]), f as u32)
-                })
-                .collect(),
-        );
+        let boxes = box_tree(&indexes);
         let near = |p: Coord<f64>| -> Vec<u32> {
             let mut found: Vec<u32> = boxes.locate_all_at_point(&[p.x, p.y]).map(|e| e.data).collect();
             found.sort_unstable();
@@ -527,34 +515,26 @@ mod tests {
         assert_eq!(found, expected, "{p:?}");
     }
 
+    /// Points `x0 + i·dx, y0 + j·dy` for `i < nx`, `j < ny`.
+    fn lattice(x0: f64, dx: f64, nx: usize, y0: f64, dy: f64, ny: usize) -> impl Iterator<Item = Coord<f64>> {
+        (0..nx).flat_map(move |i| {
+            (0..ny).map(move |j| Coord {
+                x: x0 + i as f64 * dx,
+                y: y0 + j as f64 * dy,
+            })
+        })
+    }
+
     #[test]
     fn grid_answers_agree_with_exact_tests() {
         let mps = features();
         let grid = PointGrid::build(&mps.iter().collect::<Vec<_>>(), [-0.5, -0.5, 3.0, 1.5], 56);
-        for i in 0..350 {
-            for j in 0..200 {
-                check(
-                    &grid,
-                    &mps,
-                    Coord {
-                        x: -0.6 + i as f64 * 0.01037,
-                        y: -0.6 + j as f64 * 0.01041,
-                    },
-                );
-            }
+        for p in lattice(-0.6, 0.01037, 350, -0.6, 0.01041, 200) {
+            check(&grid, &mps, p);
         }
         // Points on borders, on vertices and on lines through vertices.
-        for i in 0..=64 {
-            for j in 0..=32 {
-                check(
-                    &grid,
-                    &mps,
-                    Coord {
-                        x: -0.5 + i as f64 * 0.0546875,
-                        y: -0.5 + j as f64 * 0.0625,
-                    },
-                );
-            }
+        for p in lattice(-0.5, 0.0546875, 65, -0.5, 0.0625, 33) {
+            check(&grid, &mps, p);
         }
         for mp in &mps {
             for c in mp.0[0].exterior().0.iter() {

@@ -14,15 +14,12 @@ use std::sync::OnceLock;
 
 use geo::Coord;
 use rayon::prelude::*;
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{AABB, RTree};
+use rstar::AABB;
 
 use crate::dataset::{Dataset, LayerKind};
 use crate::error::Result;
 use grid::{Cell, RingArena};
-use polygon::{PolygonIndex, Position, metres_per_degree};
-
-type BoxEntry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
 
 /// A dataset with its indexes: what every query takes.
 pub struct Indexed {
@@ -42,7 +39,7 @@ pub struct Indexed {
 struct LayerIndex {
     arena: Option<RingArena>,
     polygons: OnceLock<Vec<PolygonIndex>>,
-    boxes: OnceLock<RTree<BoxEntry>>,
+    boxes: OnceLock<BoxTree>,
 }
 
 impl Indexed {
@@ -129,20 +126,10 @@ impl Indexed {
         })
     }
 
-    fn boxes(&self, layer: usize) -> &RTree<BoxEntry> {
-        self.layers[layer].boxes.get_or_init(|| {
-            let entries = self
-                .polygons(layer)
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.bbox()[0].is_finite())
-                .map(|(f, p)| {
-                    let [x0, y0, x1, y1] = p.bbox();
-                    GeomWithData::new(Rectangle::from_corners([x0, y0], [x1, y1]), f as u32)
-                })
-                .collect();
-            RTree::bulk_load(entries)
-        })
+    fn boxes(&self, layer: usize) -> &BoxTree {
+        self.layers[layer]
+            .boxes
+            .get_or_init(|| box_tree(self.polygons(layer)))
     }
 
     /// Features of `layer` whose polygon contains `p` or has it on its border, by geometry alone,

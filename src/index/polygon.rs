@@ -7,6 +7,26 @@
 
 use geo::kernels::{Kernel, RobustKernel};
 use geo::{Coord, MultiPolygon, Orientation};
+use rstar::RTree;
+use rstar::primitives::{GeomWithData, Rectangle};
+
+/// An R-tree of feature bounding boxes, each tagged with its feature id.
+pub type BoxTree = RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>;
+
+/// The R-tree of the boxes of `polygons[i]`, tagged `i`; empty polygons are left out.
+pub fn box_tree(polygons: &[PolygonIndex]) -> BoxTree {
+    RTree::bulk_load(
+        polygons
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.bbox()[0].is_finite())
+            .map(|(f, p)| {
+                let [x0, y0, x1, y1] = p.bbox();
+                GeomWithData::new(Rectangle::from_corners([x0, y0], [x1, y1]), f as u32)
+            })
+            .collect(),
+    )
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {

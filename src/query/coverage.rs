@@ -210,35 +210,26 @@ pub fn coverage(
 }
 
 fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError> {
-    Ok(match scope {
-        Scope::Metropole => ScopeInfo {
+    let division = |kind: &'static str, label: &'static str, code: &String, name: Option<&str>| {
+        let name = name.ok_or_else(|| QueryError::UnknownDivision {
+            kind: label,
+            code: code.clone(),
+        })?;
+        Ok(ScopeInfo {
+            kind,
+            code: Some(code.clone()),
+            name: name.to_string(),
+        })
+    };
+    match scope {
+        Scope::Metropole => Ok(ScopeInfo {
             kind: "metropole",
             code: None,
             name: "France métropolitaine".into(),
-        },
-        Scope::Region(code) => ScopeInfo {
-            kind: "region",
-            name: data
-                .region_name(code)
-                .ok_or_else(|| QueryError::UnknownDivision {
-                    kind: "région",
-                    code: code.clone(),
-                })?
-                .to_string(),
-            code: Some(code.clone()),
-        },
-        Scope::Departement(code) => ScopeInfo {
-            kind: "departement",
-            name: data
-                .departement_name(code)
-                .ok_or_else(|| QueryError::UnknownDivision {
-                    kind: "département",
-                    code: code.clone(),
-                })?
-                .to_string(),
-            code: Some(code.clone()),
-        },
-    })
+        }),
+        Scope::Region(code) => division("region", "région", code, data.region_name(code)),
+        Scope::Departement(code) => division("departement", "département", code, data.departement_name(code)),
+    }
 }
 
 fn percent(part: f64, whole: f64) -> f64 {
