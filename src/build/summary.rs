@@ -25,6 +25,8 @@ pub struct LayerRow {
     pub area_km2: f64,
     pub population: u64,
     pub warnings: usize,
+    /// Point-grid cells and border cells, for layers located by geometry.
+    pub grid_cells: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -74,6 +76,7 @@ impl BuildSummary {
                     area_km2: l.features.iter().map(|f| f.area_km2).sum(),
                     population: l.features.iter().map(|f| f.population).sum(),
                     warnings: warnings_by_layer.get(&l.id).copied().unwrap_or(0),
+                    grid_cells: l.grid.as_ref().map(|g| g.cell_counts()),
                 })
                 .collect(),
             metropolitan_area_km2: metro.clone().map(|c| c.area_km2).sum(),
@@ -109,6 +112,15 @@ impl fmt::Display for BuildSummary {
                 "{:<30} {:>9} {:>10} {:>14.1} {:>12} {:>9}",
                 r.layer, r.features, r.vertices, r.area_km2, r.population, r.warnings
             )?;
+        }
+        for r in &self.layers {
+            if let Some((cells, border)) = r.grid_cells {
+                writeln!(
+                    f,
+                    "{} point grid: {cells} cells, {border} crossed by a border",
+                    r.layer
+                )?;
+            }
         }
         writeln!(f)?;
         writeln!(

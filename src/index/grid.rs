@@ -393,10 +393,10 @@ impl PointGrid {
         }
     }
 
-    /// Grid statistics for the benchmarks: (cells, boundary cells, boundary record words).
-    pub fn stats(&self) -> (usize, usize, usize) {
+    /// Cells, and cells that a border crosses, for the build summary.
+    pub fn cell_counts(&self) -> (usize, usize) {
         let boundary_cells = self.cells.iter().filter(|&&v| v & BOUNDARY != 0).count();
-        (self.cells.len(), boundary_cells, self.boundary.len())
+        (self.cells.len(), boundary_cells)
     }
 
     fn spot(&self, cell: usize, frac: [f64; 2]) -> Coord<f64> {

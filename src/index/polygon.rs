@@ -167,11 +167,6 @@ impl PolygonIndex {
         }
         best
     }
-
-    /// Rough memory use, for the load benchmark.
-    pub fn heap_bytes(&self) -> usize {
-        self.coords.len() * 16 + self.strip_edges.len() * 4 + self.strip_offsets.len() * 4
-    }
 }
 
 /// Metres per degree of longitude and of latitude at `lat`, on a sphere of the WGS84 mean radius.
