@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod index;
 pub mod query;
 pub mod sample;
+pub mod server;
 pub mod sources;
 
 pub use dataset::Dataset;

@@ -72,6 +72,16 @@ enum Command {
         #[arg(long, default_value = DEFAULT_DIR)]
         data: PathBuf,
     },
+    /// Serve the HTTP API (and, from `web/`, the map).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        data: PathBuf,
+        /// Largest batch body accepted, in MB.
+        #[arg(long, default_value_t = 256)]
+        max_body_mb: usize,
+    },
     /// List the layers of the dataset with their sources.
     Layers {
         #[arg(long)]
@@ -211,6 +221,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::Serve {
+            addr,
+            data,
+            max_body_mb,
+        } => {
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+                .init();
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(territoires::server::serve(territoires::server::ServeOptions {
+                addr,
+                data,
+                max_body_bytes: max_body_mb.saturating_mul(1024 * 1024),
+            }))
         }
         Command::Layers { json, data } => {
             let dataset = territoires::Dataset::load(&data)?;

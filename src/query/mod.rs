@@ -3,6 +3,8 @@
 
 pub mod coverage;
 pub mod locate;
+pub mod search;
+pub mod territory;
 
 pub use coverage::{Breakdown, Coverage, Scope, coverage};
 pub use locate::{Hit, LocateOptions, Location, locate};
@@ -27,4 +29,6 @@ pub enum QueryError {
     UnknownDivision { kind: &'static str, code: String },
     #[error("unknown breakdown `{0}`; use `region` or `departement`")]
     BadBreakdown(String),
+    #[error("no feature `{id}` in layer `{layer}`")]
+    UnknownFeature { layer: String, id: String },
 }

@@ -1,0 +1,118 @@
+//! One territory in full: attributes, members, figures, and what else covers it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value as Json, json};
+
+use super::QueryError;
+use super::search::bbox;
+use crate::dataset::{Dataset, LayerKind};
+
+/// Features of `other` sharing communes with feature `feature` of `layer`, with how many they share,
+/// in feature order.
+pub fn related(data: &Dataset, layer: usize, feature: u32, other: usize) -> Vec<(u32, usize)> {
+    let mut shared: BTreeMap<u32, usize> = BTreeMap::new();
+    let membership = &data.layers[other].membership;
+    for &c in &data.layers[layer].features[feature as usize].communes {
+        for &f in membership.features_of(c) {
+            *shared.entry(f).or_insert(0) += 1;
+        }
+    }
+    shared
+        .into_iter()
+        .filter(|&(f, _)| other != layer || f != feature)
+        .collect()
+}
+
+/// `{id, name}` of the Pays/PETR holding a feature's communes.
+pub fn pays_of(data: &Dataset, layer: usize, feature: u32) -> Vec<Json> {
+    let Some(pays) = data.layers.iter().position(|l| l.id == "pays") else {
+        return Vec::new();
+    };
+    related(data, layer, feature, pays)
+        .into_iter()
+        .map(|(f, _)| {
+            let p = &data.layers[pays].features[f as usize];
+            json!({"id": p.id, "name": p.name})
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Territory {
+    pub layer: String,
+    pub id: String,
+    pub name: String,
+    pub properties: Map<String, Json>,
+    pub population: u64,
+    pub area_km2: f64,
+    pub bbox: Option<[f64; 4]>,
+    /// Member communes (code and name).
+    pub communes: Vec<Json>,
+    /// Per other layer, the features sharing communes with this one and how many they share.
+    pub overlays: BTreeMap<String, Vec<Json>>,
+    pub source: crate::dataset::Source,
+}
+
+pub fn find_feature(data: &Dataset, layer_id: &str, id: &str) -> Result<(usize, u32), QueryError> {
+    let layer = data
+        .layers
+        .iter()
+        .position(|l| l.id == layer_id)
+        .ok_or_else(|| QueryError::UnknownLayer(layer_id.to_string()))?;
+    let feature = data.layers[layer]
+        .features
+        .iter()
+        .position(|f| f.id == id)
+        .ok_or_else(|| QueryError::UnknownFeature {
+            layer: layer_id.to_string(),
+            id: id.to_string(),
+        })?;
+    Ok((layer, feature as u32))
+}
+
+pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, QueryError> {
+    let (l, f) = find_feature(data, layer_id, id)?;
+    let layer = &data.layers[l];
+    let feature = &layer.features[f as usize];
+    let overlays = data
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|&(o, other)| o != l && other.kind != LayerKind::Communes)
+        .map(|(o, other)| {
+            let list = related(data, l, f, o)
+                .into_iter()
+                .map(|(g, shared)| {
+                    let g = &other.features[g as usize];
+                    json!({"id": g.id, "name": g.name, "shared_communes": shared})
+                })
+                .collect();
+            (other.id.clone(), list)
+        })
+        .collect();
+    Ok(Territory {
+        layer: layer.id.clone(),
+        id: feature.id.clone(),
+        name: feature.name.clone(),
+        properties: feature
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+        population: feature.population,
+        area_km2: feature.area_km2,
+        bbox: bbox(&feature.geometry),
+        communes: feature
+            .communes
+            .iter()
+            .map(|&c| {
+                let c = &data.communes[c as usize];
+                json!({"code": c.code, "name": c.name, "population": c.population})
+            })
+            .collect(),
+        overlays,
+        source: layer.source.clone(),
+    })
+}

@@ -1,0 +1,171 @@
+//! The JSON API handlers: parse and validate, call a query, serialise. Nothing else lives here.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use serde_json::{Value as Json_, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::params::Params;
+use crate::dataset::LayerKind;
+use crate::query::locate::{LocateOptions, location_json};
+use crate::query::search::{MAX_RESULTS, bbox};
+use crate::query::{Breakdown, Scope, coverage, locate, territory};
+
+pub type JsonResult = Result<Json<Json_>, ApiError>;
+
+/// Vintage of the base layers, stated on every answer; each layer also carries its own source.
+pub const VINTAGE: &str = "COG 2026 (communes, EPCI, départements, régions; populations légales 2026)";
+
+/// Layer positions from a `layers=a,b` parameter; all layers when absent.
+pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<usize>, ApiError> {
+    match names {
+        None => Ok((0..state.ix.dataset.layers.len()).collect()),
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                state
+                    .ix
+                    .layer_position(n)
+                    .ok_or_else(|| ApiError::bad_parameter("layers", format!("unknown layer `{n}`")))
+            })
+            .collect(),
+    }
+}
+
+pub async fn locate_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    let mut p = Params::parse(raw.as_deref());
+    let lat = p.required_number("lat")?;
+    let lon = p.required_number("lon")?;
+    let layers = layer_list(&state, p.list("layers")?)?;
+    let tolerance_m = p.number("tolerance_m")?;
+    p.finish()?;
+    let options = LocateOptions {
+        tolerance_m,
+        layers: Some(layers.clone()),
+    };
+    let location = locate(&state.ix, lon, lat, &options)?;
+    let mut body = location_json(&state.ix, &location, &layers);
+    body["vintage"] = VINTAGE.into();
+    Ok(Json(body))
+}
+
+pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    let mut p = Params::parse(raw.as_deref());
+    let layer = p.required_text("layer")?;
+    let scope: Scope = match p.text("scope")? {
+        None => Scope::Metropole,
+        Some(s) => s.parse().map_err(|e| ApiError::from_query(e, Some("scope")))?,
+    };
+    let by: Option<Breakdown> = p
+        .text("by")?
+        .map(|b| b.parse().map_err(|e| ApiError::from_query(e, Some("by"))))
+        .transpose()?;
+    p.finish()?;
+    let c = coverage(&state.ix.dataset, &layer, &scope, by).map_err(|e| {
+        let parameter = match e {
+            crate::query::QueryError::UnknownLayer(_) => "layer",
+            _ => "scope",
+        };
+        ApiError::from_query(e, Some(parameter))
+    })?;
+    let mut body = serde_json::to_value(&c).map_err(|e| ApiError::internal(e.to_string()))?;
+    body["vintage"] = VINTAGE.into();
+    Ok(Json(body))
+}
+
+pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    let mut p = Params::parse(raw.as_deref());
+    let q = p.required_text("q")?;
+    let limit = match p.number("limit")? {
+        None => MAX_RESULTS,
+        Some(l) if l >= 1.0 && l.fract() == 0.0 => (l as usize).min(MAX_RESULTS),
+        Some(l) => {
+            return Err(ApiError::bad_parameter(
+                "limit",
+                format!("`limit` must be a whole number ≥ 1, got {l}"),
+            ));
+        }
+    };
+    p.finish()?;
+    let results = state.search.search(&state.ix.dataset, &q, limit);
+    Ok(Json(
+        json!({ "query": q, "results": results, "vintage": VINTAGE }),
+    ))
+}
+
+pub async fn territory_get(
+    State(state): State<Arc<AppState>>,
+    Path((layer, id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> JsonResult {
+    let mut p = Params::parse(raw.as_deref());
+    let with_geometry = p.flag("geometry")?;
+    p.finish()?;
+    let t = territory::territory(&state.ix.dataset, &layer, &id).map_err(|e| match e {
+        crate::query::QueryError::UnknownLayer(_) => ApiError::not_found(e.to_string()),
+        other => other.into(),
+    })?;
+    let mut body = serde_json::to_value(&t).map_err(|e| ApiError::internal(e.to_string()))?;
+    if with_geometry {
+        let (l, f) = territory::find_feature(&state.ix.dataset, &layer, &id)?;
+        let geometry = &state.ix.dataset.layers[l].features[f as usize].geometry;
+        body["geometry"] = super::geojson::geometry_json(geometry, None);
+    }
+    body["vintage"] = VINTAGE.into();
+    Ok(Json(body))
+}
+
+/// The catalog: one entry per layer.
+pub fn catalog(state: &AppState) -> Vec<Json_> {
+    state
+        .ix
+        .dataset
+        .layers
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.id,
+                "title": l.title,
+                "description": l.description,
+                "kind": match l.kind {
+                    LayerKind::Communes => "communes",
+                    LayerKind::CommuneSets => "commune-sets",
+                    LayerKind::Polygons => "polygons",
+                },
+                "features": l.features.len(),
+                "bbox": layer_bbox(l),
+                "source": l.source.name,
+                "vintage": l.source.vintage,
+                "licence": l.source.licence,
+                "links": {
+                    "geojson": format!("/api/layers/{}.geojson", l.id),
+                    "ogc_items": format!("/ogc/collections/{}/items", l.id),
+                },
+            })
+        })
+        .collect()
+}
+
+pub fn layer_bbox(layer: &crate::dataset::Layer) -> Option<[f64; 4]> {
+    layer
+        .features
+        .iter()
+        .filter_map(|f| bbox(&f.geometry))
+        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+}
+
+pub async fn layers_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    Params::parse(raw.as_deref()).finish()?;
+    Ok(Json(json!({ "layers": catalog(&state), "vintage": VINTAGE })))
+}
+
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Json_> {
+    Json(json!({
+        "status": "ok",
+        "layers": state.ix.dataset.layers.len(),
+        "communes": state.ix.dataset.communes.len(),
+    }))
+}

@@ -1,0 +1,91 @@
+//! One error type for the HTTP layer: a status and a JSON body that names what was wrong.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::query::QueryError;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    /// A stable, machine-readable code.
+    pub code: &'static str,
+    pub message: String,
+    /// The query parameter at fault, if one is.
+    pub parameter: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            parameter: None,
+        }
+    }
+
+    pub fn bad_parameter(parameter: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            parameter: Some(parameter.to_string()),
+            ..Self::new(StatusCode::BAD_REQUEST, "bad_parameter", message)
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+
+    /// A query error, blamed on `parameter` when the caller knows which one carried it.
+    pub fn from_query(error: QueryError, parameter: Option<&str>) -> Self {
+        let status = match error {
+            QueryError::UnknownFeature { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let parameter = match &error {
+            QueryError::CoordinateOutOfRange { name, .. } => Some(name.to_string()),
+            QueryError::BadTolerance { .. } => Some("tolerance_m".to_string()),
+            _ => parameter.map(str::to_string),
+        };
+        ApiError {
+            status,
+            code: if status == StatusCode::NOT_FOUND {
+                "not_found"
+            } else {
+                "bad_parameter"
+            },
+            message: error.to_string(),
+            parameter,
+        }
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        let mut error = json!({
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "message": self.message,
+        });
+        if let Some(p) = &self.parameter {
+            error["parameter"] = p.clone().into();
+        }
+        json!({ "error": error })
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body())).into_response()
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(error: QueryError) -> Self {
+        ApiError::from_query(error, None)
+    }
+}

@@ -1,0 +1,93 @@
+//! GeoJSON writing, by hand into a string: the layer endpoints write up to a million coordinates, and
+//! building a `serde_json::Value` tree for them first would cost more than the writing itself.
+
+use std::fmt::Write;
+
+use geo::{LineString, MultiPolygon};
+use serde_json::{Map, Value as Json, json};
+
+use crate::dataset::{Feature, Layer, LayerKind};
+
+/// Appends a GeoJSON geometry (a `MultiPolygon`, or `null` when empty). With `decimals`, coordinates
+/// are rounded to that many decimal places.
+pub fn write_geometry(out: &mut String, mp: &MultiPolygon<f64>, decimals: Option<u32>) {
+    if mp.0.is_empty() {
+        out.push_str("null");
+        return;
+    }
+    let scale = decimals.map(|d| 10f64.powi(d as i32));
+    let number = |out: &mut String, v: f64| {
+        let v = scale.map_or(v, |s| (v * s).round() / s);
+        let _ = write!(out, "{v}");
+    };
+    let ring = |out: &mut String, r: &LineString<f64>| {
+        out.push('[');
+        for (i, c) in r.0.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('[');
+            number(out, c.x);
+            out.push(',');
+            number(out, c.y);
+            out.push(']');
+        }
+        out.push(']');
+    };
+    out.push_str(r#"{"type":"MultiPolygon","coordinates":["#);
+    for (i, p) in mp.0.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        ring(out, p.exterior());
+        for h in p.interiors() {
+            out.push(',');
+            ring(out, h);
+        }
+        out.push(']');
+    }
+    out.push_str("]}");
+}
+
+pub fn geometry_json(mp: &MultiPolygon<f64>, decimals: Option<u32>) -> Json {
+    let mut text = String::new();
+    write_geometry(&mut text, mp, decimals);
+    serde_json::from_str(&text).unwrap_or(Json::Null)
+}
+
+/// A feature's properties as GeoJSON gives them: id, name, its attributes, and for layers built from
+/// communes its population and area.
+pub fn properties(layer: &Layer, feature: &Feature) -> Map<String, Json> {
+    let mut props = Map::new();
+    props.insert("id".into(), feature.id.clone().into());
+    props.insert("name".into(), feature.name.clone().into());
+    for (k, v) in &feature.properties {
+        props.insert(k.clone(), v.to_json());
+    }
+    if layer.kind != LayerKind::Polygons {
+        props.insert("population".into(), feature.population.into());
+        props.insert(
+            "area_km2".into(),
+            json!((feature.area_km2 * 1000.0).round() / 1000.0),
+        );
+    }
+    props
+}
+
+/// Appends one GeoJSON Feature with the given geometry.
+pub fn write_feature(
+    out: &mut String,
+    layer: &Layer,
+    feature: &Feature,
+    geometry: &MultiPolygon<f64>,
+    decimals: Option<u32>,
+) {
+    out.push_str(r#"{"type":"Feature","id":"#);
+    out.push_str(&Json::from(feature.id.clone()).to_string());
+    out.push_str(r#","properties":"#);
+    out.push_str(&Json::Object(properties(layer, feature)).to_string());
+    out.push_str(r#","geometry":"#);
+    write_geometry(out, geometry, decimals);
+    out.push('}');
+}

@@ -1,0 +1,123 @@
+//! Request counts, latencies and errors per route, in the Prometheus text format.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::AppState;
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 11] = [
+    0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5,
+];
+
+#[derive(Default)]
+pub struct Metrics {
+    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+}
+
+#[derive(Default, Clone)]
+struct RouteStats {
+    by_status: BTreeMap<u16, u64>,
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    seconds: f64,
+}
+
+impl Metrics {
+    fn record(&self, route: String, method: String, status: u16, seconds: f64) {
+        let Ok(mut routes) = self.routes.lock() else {
+            return;
+        };
+        let stats = routes.entry((route, method)).or_default();
+        *stats.by_status.entry(status).or_insert(0) += 1;
+        stats.count += 1;
+        stats.seconds += seconds;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                stats.buckets[i] += 1;
+            }
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let routes = self.routes.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut out = String::new();
+        out.push_str("# HELP territoires_requests_total HTTP requests by route, method and status.\n");
+        out.push_str("# TYPE territoires_requests_total counter\n");
+        for ((route, method), s) in &routes {
+            for (status, n) in &s.by_status {
+                let _ = writeln!(
+                    out,
+                    "territoires_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
+        out.push_str(
+            "# HELP territoires_request_errors_total HTTP responses with a 4xx or 5xx status, by route.\n",
+        );
+        out.push_str("# TYPE territoires_request_errors_total counter\n");
+        for ((route, method), s) in &routes {
+            let errors: u64 = s
+                .by_status
+                .iter()
+                .filter(|(st, _)| **st >= 400)
+                .map(|(_, n)| n)
+                .sum();
+            let _ = writeln!(
+                out,
+                "territoires_request_errors_total{{route=\"{route}\",method=\"{method}\"}} {errors}"
+            );
+        }
+        out.push_str("# HELP territoires_request_duration_seconds Time to the response head, by route.\n");
+        out.push_str("# TYPE territoires_request_duration_seconds histogram\n");
+        for ((route, method), s) in &routes {
+            let labels = format!("route=\"{route}\",method=\"{method}\"");
+            for (bound, n) in BUCKETS.iter().zip(s.buckets) {
+                let _ = writeln!(
+                    out,
+                    "territoires_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "territoires_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "territoires_request_duration_seconds_sum{{{labels}}} {}",
+                s.seconds
+            );
+            let _ = writeln!(
+                out,
+                "territoires_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+        out
+    }
+}
+
+/// Middleware: times every request and records it under its route pattern.
+pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state.metrics.record(
+        route,
+        method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}

@@ -1,0 +1,242 @@
+//! The HTTP server: thin axum handlers over the library's queries.
+//!
+//! The dataset is loaded once and shared read-only. Only GET and HEAD are served, plus the batch POST;
+//! every error is a JSON body with a 4xx or 5xx status.
+
+pub mod api;
+pub mod batch;
+pub mod error;
+pub mod geojson;
+pub mod metrics;
+pub mod ogc;
+pub mod openapi;
+pub mod params;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::Indexed;
+use crate::query::search::{SearchIndex, bbox};
+use error::ApiError;
+
+/// Everything a request may read: built once at start, never written.
+pub struct AppState {
+    pub ix: Indexed,
+    pub search: SearchIndex,
+    pub metrics: metrics::Metrics,
+    /// Per layer, per feature: its bounding box.
+    pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
+}
+
+impl AppState {
+    pub fn new(ix: Indexed) -> Self {
+        let feature_boxes = ix
+            .dataset
+            .layers
+            .iter()
+            .map(|l| l.features.iter().map(|f| bbox(&f.geometry)).collect())
+            .collect();
+        AppState {
+            search: SearchIndex::new(&ix.dataset),
+            metrics: metrics::Metrics::default(),
+            feature_boxes,
+            ix,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    /// Largest batch body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// Default batch body limit: room for a million CSV rows with a few extra columns.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+
+pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
+    let cors = CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::HEAD]);
+    Router::new()
+        .route(
+            "/api/locate",
+            get(api::locate_get)
+                .post(batch::locate_batch)
+                .layer(DefaultBodyLimit::max(max_body_bytes)),
+        )
+        .route("/api/coverage", get(api::coverage_get))
+        .route("/api/search", get(api::search_get))
+        .route("/api/territories/{layer}/{id}", get(api::territory_get))
+        .route("/api/layers", get(api::layers_get))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics_text))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/", get(ogc::landing))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{feature}", get(ogc::item))
+        .fallback(not_found)
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(cors)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+async fn openapi_json(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    axum::Json(openapi::document(&state, &format!("http://{host}"))).into_response()
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "no route for {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Turns the framework's own bodiless errors (405, 413, 415, …) into JSON errors like ours.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            format!("{method} is not allowed on {path}; use GET or HEAD"),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "the body is larger than the server's limit (--max-body-mb)".to_string(),
+        ),
+        _ => (
+            "http_error",
+            status.canonical_reason().unwrap_or("error").to_string(),
+        ),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// Loads the dataset and serves until SIGTERM or Ctrl-C, then finishes the requests under way.
+pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let ix = tokio::task::spawn_blocking({
+        let data = options.data.clone();
+        move || Indexed::load(&data)
+    })
+    .await??;
+    let state = Arc::new(AppState::new(ix));
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");
+    let listener = tokio::net::TcpListener::bind(options.addr).await?;
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    axum::serve(listener, router(state, options.max_body_bytes))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// The current UTC time as RFC 3339, for OGC `timeStamp`s.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A body and content type, for handlers that build their bytes themselves.
+pub fn bytes_response(content_type: &'static str, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}

@@ -1,0 +1,400 @@
+//! OGC API – Features, Part 1: Core, GeoJSON, HTML and OAS 3.0 conformance classes.
+//!
+//! QGIS refuses a landing page without a `service-desc` link typed as an OpenAPI document and a `data`
+//! link typed `application/json`; GDAL's OAPIF driver follows the typed `next` links to page through
+//! items. Links are absolute, built from the request's `Host`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{Html, IntoResponse, Response};
+use geo::{Intersects, Rect, coord};
+use serde_json::{Value as Json_, json};
+
+use super::AppState;
+use super::api::layer_bbox;
+use super::error::ApiError;
+use super::geojson;
+use super::params::Params;
+
+const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+/// Items per page when the client does not say, and the most a page holds (larger limits are clamped).
+pub const DEFAULT_LIMIT: usize = 100;
+pub const MAX_LIMIT: usize = 10_000;
+
+pub const CONFORMANCE: [&str; 4] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+];
+
+/// `http://host` of the request.
+fn base(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+/// Whether to answer in HTML: `f=html`, or a browser asking for HTML first.
+fn wants_html(p: &mut Params, headers: &HeaderMap, json_names: &[&str]) -> Result<bool, ApiError> {
+    match p.text("f")?.as_deref() {
+        Some("html") => Ok(true),
+        Some(f) if json_names.contains(&f) => Ok(false),
+        Some(other) => Err(ApiError::bad_parameter(
+            "f",
+            format!("unknown format `{other}`; use {} or html", json_names.join(", ")),
+        )),
+        None => Ok(headers
+            .get(header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.trim_start().starts_with("text/html"))),
+    }
+}
+
+fn link(href: String, rel: &str, kind: &str, title: &str) -> Json_ {
+    json!({"href": href, "rel": rel, "type": kind, "title": title})
+}
+
+/// A plain HTML page showing a JSON document, with its links clickable.
+fn html_page(title: &str, doc: &Json_) -> Response {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut links = String::new();
+    if let Some(list) = doc.get("links").and_then(Json_::as_array) {
+        for l in list {
+            let href = l.get("href").and_then(Json_::as_str).unwrap_or("");
+            let rel = l.get("rel").and_then(Json_::as_str).unwrap_or("");
+            links.push_str(&format!(
+                "<li><a href=\"{}\">{}</a> ({})</li>",
+                escape(href),
+                escape(rel),
+                escape(l.get("type").and_then(Json_::as_str).unwrap_or(""))
+            ));
+        }
+    }
+    let body = serde_json::to_string_pretty(doc).unwrap_or_default();
+    Html(format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{t}</title></head><body><h1>{t}</h1><ul>{links}</ul><pre>{b}</pre></body></html>",
+        t = escape(title),
+        b = escape(&body)
+    ))
+    .into_response()
+}
+
+fn respond(html: bool, title: &str, doc: Json_, content_type: &'static str) -> Response {
+    if html {
+        html_page(title, &doc)
+    } else {
+        ([(header::CONTENT_TYPE, content_type)], Json(doc)).into_response()
+    }
+}
+
+pub async fn landing(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let mut p = Params::parse(raw.as_deref());
+    let html = wants_html(&mut p, &headers, &["json"])?;
+    p.finish()?;
+    let b = base(&headers);
+    let doc = json!({
+        "title": "territoires — territoires de projet (Pays, PETR) et leurs couches",
+        "description": "Communes, EPCI, départements, régions, Pays et PETR, syndicats de SCoT et contrats de ruralité, en OGC API – Features.",
+        "links": [
+            link(format!("{b}/ogc"), "self", "application/json", "this document"),
+            link(format!("{b}/ogc?f=html"), "alternate", "text/html", "this document as HTML"),
+            link(format!("{b}/ogc/api"), "service-desc", OPENAPI_TYPE, "the API definition"),
+            link(format!("{b}/ogc/api?f=html"), "service-doc", "text/html", "the API documentation"),
+            link(format!("{b}/ogc/conformance"), "conformance", "application/json", "conformance classes"),
+            link(format!("{b}/ogc/collections"), "data", "application/json", "the collections"),
+        ],
+    });
+    Ok(respond(html, "territoires", doc, "application/json"))
+}
+
+pub async fn conformance(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let mut p = Params::parse(raw.as_deref());
+    let html = wants_html(&mut p, &headers, &["json"])?;
+    p.finish()?;
+    Ok(respond(
+        html,
+        "Conformance",
+        json!({ "conformsTo": CONFORMANCE }),
+        "application/json",
+    ))
+}
+
+pub async fn api(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut p = Params::parse(raw.as_deref());
+    let html = wants_html(&mut p, &headers, &["json"])?;
+    p.finish()?;
+    let doc = super::openapi::document(&state, &base(&headers));
+    Ok(respond(html, "API", doc, OPENAPI_TYPE))
+}
+
+fn collection_json(state: &AppState, b: &str, l: usize) -> Json_ {
+    let layer = &state.ix.dataset.layers[l];
+    let id = &layer.id;
+    json!({
+        "id": id,
+        "title": layer.title,
+        "description": format!("{} Source: {} ({}), {}.", layer.description, layer.source.name, layer.source.vintage, layer.source.licence),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [layer_bbox(layer).unwrap_or([-180.0, -90.0, 180.0, 90.0])], "crs": CRS84}},
+        "links": [
+            link(format!("{b}/ogc/collections/{id}"), "self", "application/json", "this collection"),
+            link(format!("{b}/ogc/collections/{id}?f=html"), "alternate", "text/html", "this collection as HTML"),
+            link(format!("{b}/ogc/collections/{id}/items"), "items", "application/geo+json", "the features"),
+            link(format!("{b}/ogc/collections/{id}/items?f=html"), "items", "text/html", "the features as HTML"),
+        ],
+    })
+}
+
+pub async fn collections(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut p = Params::parse(raw.as_deref());
+    let html = wants_html(&mut p, &headers, &["json"])?;
+    p.finish()?;
+    let b = base(&headers);
+    let doc = json!({
+        "links": [
+            link(format!("{b}/ogc/collections"), "self", "application/json", "this document"),
+            link(format!("{b}/ogc/collections?f=html"), "alternate", "text/html", "this document as HTML"),
+        ],
+        "collections": (0..state.ix.dataset.layers.len()).map(|l| collection_json(&state, &b, l)).collect::<Vec<_>>(),
+    });
+    Ok(respond(html, "Collections", doc, "application/json"))
+}
+
+fn collection_position(state: &AppState, id: &str) -> Result<usize, ApiError> {
+    state
+        .ix
+        .layer_position(id)
+        .ok_or_else(|| ApiError::not_found(format!("no collection `{id}`")))
+}
+
+pub async fn collection(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let l = collection_position(&state, &id)?;
+    let mut p = Params::parse(raw.as_deref());
+    let html = wants_html(&mut p, &headers, &["json"])?;
+    p.finish()?;
+    Ok(respond(
+        html,
+        &state.ix.dataset.layers[l].title,
+        collection_json(&state, &base(&headers), l),
+        "application/json",
+    ))
+}
+
+/// `bbox=minx,miny,maxx,maxy` in CRS84.
+fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|v| v.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            ApiError::bad_parameter(
+                "bbox",
+                format!("`bbox` must be four numbers minx,miny,maxx,maxy, got `{text}`"),
+            )
+        })?;
+    match numbers.as_slice() {
+        [x0, y0, x1, y1]
+            if numbers.iter().all(|v| v.is_finite())
+                && x0 <= x1
+                && y0 <= y1
+                && y0.abs() <= 90.0
+                && y1.abs() <= 90.0 =>
+        {
+            Ok(Rect::new(coord! {x: *x0, y: *y0}, coord! {x: *x1, y: *y1}))
+        }
+        _ => Err(ApiError::bad_parameter(
+            "bbox",
+            format!(
+                "`bbox` must be minx,miny,maxx,maxy with min ≤ max and latitudes within ±90, got `{text}`"
+            ),
+        )),
+    }
+}
+
+pub async fn items(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let l = collection_position(&state, &id)?;
+    let mut p = Params::parse(raw.as_deref());
+    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
+    let bbox = p.text("bbox")?.map(|b| parse_bbox(&b)).transpose()?;
+    let limit = match p.number("limit")? {
+        None => DEFAULT_LIMIT,
+        Some(n) if n >= 1.0 && n.fract() == 0.0 => (n as usize).min(MAX_LIMIT),
+        Some(n) => {
+            return Err(ApiError::bad_parameter(
+                "limit",
+                format!("`limit` must be a whole number ≥ 1, got {n}"),
+            ));
+        }
+    };
+    let offset = match p.number("offset")? {
+        None => 0,
+        Some(n) if n >= 0.0 && n.fract() == 0.0 => n as usize,
+        Some(n) => {
+            return Err(ApiError::bad_parameter(
+                "offset",
+                format!("`offset` must be a whole number ≥ 0, got {n}"),
+            ));
+        }
+    };
+    p.finish()?;
+
+    let layer = &state.ix.dataset.layers[l];
+    let boxes = &state.feature_boxes[l];
+    let matched: Vec<usize> = (0..layer.features.len())
+        .filter(|&f| match (&bbox, boxes[f]) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(r), Some(b)) => {
+                b[0] <= r.max().x
+                    && b[2] >= r.min().x
+                    && b[1] <= r.max().y
+                    && b[3] >= r.min().y
+                    && layer.features[f].geometry.intersects(r)
+            }
+        })
+        .collect();
+    let page = &matched[offset.min(matched.len())..(offset + limit).min(matched.len())];
+
+    let b = base(&headers);
+    let mut query = Vec::new();
+    if let Some(r) = &bbox {
+        query.push(format!(
+            "bbox={},{},{},{}",
+            r.min().x,
+            r.min().y,
+            r.max().x,
+            r.max().y
+        ));
+    }
+    query.push(format!("limit={limit}"));
+    let url = |offset: usize, f: Option<&str>| {
+        let mut q = query.clone();
+        q.push(format!("offset={offset}"));
+        if let Some(f) = f {
+            q.push(format!("f={f}"));
+        }
+        format!("{b}/ogc/collections/{id}/items?{}", q.join("&"))
+    };
+    let mut links = vec![
+        link(url(offset, None), "self", "application/geo+json", "this page"),
+        link(
+            url(offset, Some("html")),
+            "alternate",
+            "text/html",
+            "this page as HTML",
+        ),
+        link(
+            format!("{b}/ogc/collections/{id}"),
+            "collection",
+            "application/json",
+            "the collection",
+        ),
+    ];
+    if offset + page.len() < matched.len() {
+        links.push(link(
+            url(offset + limit, None),
+            "next",
+            "application/geo+json",
+            "next page",
+        ));
+    }
+    if offset > 0 {
+        links.push(link(
+            url(offset.saturating_sub(limit), None),
+            "prev",
+            "application/geo+json",
+            "previous page",
+        ));
+    }
+
+    let mut body = String::from(r#"{"type":"FeatureCollection","features":["#);
+    for (i, &f) in page.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        let feature = &layer.features[f];
+        geojson::write_feature(&mut body, layer, feature, &feature.geometry, None);
+    }
+    body.push_str("],");
+    let tail = json!({
+        "numberMatched": matched.len(),
+        "numberReturned": page.len(),
+        "timeStamp": super::now_rfc3339(),
+        "links": links,
+    });
+    let tail = tail.to_string();
+    body.push_str(&tail[1..]);
+    if html {
+        let doc: Json_ = serde_json::from_str(&body).unwrap_or(Json_::Null);
+        return Ok(html_page(&layer.title, &doc));
+    }
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
+}
+
+pub async fn item(
+    State(state): State<Arc<AppState>>,
+    Path((id, feature_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let l = collection_position(&state, &id)?;
+    let mut p = Params::parse(raw.as_deref());
+    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
+    p.finish()?;
+    let layer = &state.ix.dataset.layers[l];
+    let feature = layer
+        .features
+        .iter()
+        .find(|f| f.id == feature_id)
+        .ok_or_else(|| ApiError::not_found(format!("no feature `{feature_id}` in collection `{id}`")))?;
+    let b = base(&headers);
+    let mut body = String::new();
+    geojson::write_feature(&mut body, layer, feature, &feature.geometry, None);
+    let mut doc: Json_ = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
+    doc["links"] = json!([
+        link(
+            format!("{b}/ogc/collections/{id}/items/{feature_id}"),
+            "self",
+            "application/geo+json",
+            "this feature"
+        ),
+        link(
+            format!("{b}/ogc/collections/{id}"),
+            "collection",
+            "application/json",
+            "the collection"
+        ),
+    ]);
+    Ok(respond(html, &feature.name, doc, "application/geo+json"))
+}

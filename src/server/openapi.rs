@@ -1,0 +1,141 @@
+//! The OpenAPI 3.0 description of every endpoint, served at `/api/openapi.json` and `/ogc/api`.
+
+use serde_json::{Value as Json, json};
+
+use super::AppState;
+
+fn query(name: &str, description: &str, required: bool, schema: Json) -> Json {
+    json!({"name": name, "in": "query", "required": required, "description": description, "schema": schema})
+}
+
+fn path(name: &str, description: &str) -> Json {
+    json!({"name": name, "in": "path", "required": true, "description": description, "schema": {"type": "string"}})
+}
+
+fn get(summary: &str, parameters: Vec<Json>, content_type: &str) -> Json {
+    json!({"get": {
+        "summary": summary,
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "success", "content": {content_type: {"schema": {"type": "object"}}}},
+            "400": {"description": "a parameter is missing, malformed or unknown", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "404": {"description": "no such resource", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        },
+    }})
+}
+
+pub fn document(state: &AppState, base: &str) -> Json {
+    let layers: Vec<String> = state.ix.dataset.layers.iter().map(|l| l.id.clone()).collect();
+    let layer_enum = json!({"type": "string", "enum": layers});
+    let lat = query(
+        "lat",
+        "latitude, WGS84, −90…90",
+        true,
+        json!({"type": "number", "minimum": -90, "maximum": 90}),
+    );
+    let lon = query(
+        "lon",
+        "longitude, WGS84, −180…180",
+        true,
+        json!({"type": "number", "minimum": -180, "maximum": 180}),
+    );
+    let layers_param = query(
+        "layers",
+        "comma-separated layer ids (default: all)",
+        false,
+        json!({"type": "string"}),
+    );
+    let tolerance = query(
+        "tolerance_m",
+        "if nothing contains the point, the nearest feature within this many metres, marked approximate",
+        false,
+        json!({"type": "number", "minimum": 0}),
+    );
+    let f_param = query(
+        "f",
+        "response format",
+        false,
+        json!({"type": "string", "enum": ["json", "html"]}),
+    );
+    let zoom = query(
+        "zoom",
+        "web-map zoom level 0–14; sets the generalisation",
+        false,
+        json!({"type": "integer", "minimum": 0, "maximum": 14}),
+    );
+    let bbox = query(
+        "bbox",
+        "minlon,minlat,maxlon,maxlat (CRS84)",
+        false,
+        json!({"type": "string"}),
+    );
+
+    let mut locate = get(
+        "territories containing a point",
+        vec![lat, lon, layers_param.clone(), tolerance.clone()],
+        "application/json",
+    );
+    locate["post"] = json!({
+        "summary": "batch lookup: a CSV with lat and lon columns, or a GeoJSON FeatureCollection of points; rows come back with territory columns, streamed",
+        "parameters": [layers_param, tolerance],
+        "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}}, "application/geo+json": {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {"description": "the rows with territory columns (format chosen by Accept)", "content": {"text/csv": {"schema": {"type": "string"}}, "application/geo+json": {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "array"}}}},
+            "400": {"description": "the body cannot be read", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "406": {"description": "unsupported Accept", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "413": {"description": "body over the limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "415": {"description": "unsupported Content-Type", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        },
+    });
+
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "territoires",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "France's territoires de projet (Pays, PETR) and their layers: locate, coverage, search, GeoJSON layers, vector tiles and OGC API – Features.",
+            "license": {"name": "Data: Licence Ouverte 2.0"},
+        },
+        "servers": [{"url": base}],
+        "paths": {
+            "/api/locate": locate,
+            "/api/coverage": get("share of area and population a layer covers", vec![
+                query("layer", "layer id", true, layer_enum.clone()),
+                query("scope", "metropole (default), region:CODE or departement:CODE", false, json!({"type": "string"})),
+                query("by", "breakdown", false, json!({"type": "string", "enum": ["region", "departement"]})),
+            ], "application/json"),
+            "/api/search": get("communes by name, postcode or INSEE code; EPCI and Pays/PETR by name or SIREN", vec![
+                query("q", "what to look for", true, json!({"type": "string"})),
+                query("limit", "at most 20", false, json!({"type": "integer", "minimum": 1, "maximum": 20})),
+            ], "application/json"),
+            "/api/territories/{layer}/{id}": get("one territory: attributes, members, figures, overlays", vec![
+                path("layer", "layer id"), path("id", "feature id"),
+                query("geometry", "include the full geometry", false, json!({"type": "boolean"})),
+            ], "application/json"),
+            "/api/layers": get("the catalog of layers", vec![], "application/json"),
+            "/api/layers/{file}": get("a layer as generalised GeoJSON ({id}.geojson)", vec![path("file", "LAYER.geojson"), zoom, bbox.clone()], "application/geo+json"),
+            "/tiles/{layer}/{z}/{x}/{y}.mvt": get("Mapbox vector tile", vec![path("layer", "layer id"), path("z", "zoom"), path("x", "column"), path("y", "row (the last segment is y.mvt)")], "application/vnd.mapbox-vector-tile"),
+            "/api/openapi.json": get("this document", vec![], "application/json"),
+            "/healthz": get("liveness", vec![], "application/json"),
+            "/metrics": get("Prometheus metrics", vec![], "text/plain"),
+            "/ogc": get("OGC API – Features landing page", vec![f_param.clone()], "application/json"),
+            "/ogc/conformance": get("conformance classes", vec![f_param.clone()], "application/json"),
+            "/ogc/api": get("this document", vec![f_param.clone()], "application/vnd.oai.openapi+json;version=3.0"),
+            "/ogc/collections": get("the collections", vec![f_param.clone()], "application/json"),
+            "/ogc/collections/{collectionId}": get("one collection", vec![path("collectionId", "layer id"), f_param.clone()], "application/json"),
+            "/ogc/collections/{collectionId}/items": get("features of a collection", vec![
+                path("collectionId", "layer id"), bbox,
+                query("limit", "page size; larger values are clamped to 10000", false, json!({"type": "integer", "minimum": 1, "default": 100})),
+                query("offset", "start of the page", false, json!({"type": "integer", "minimum": 0, "default": 0})),
+                query("f", "response format", false, json!({"type": "string", "enum": ["json", "geojson", "html"]})),
+            ], "application/geo+json"),
+            "/ogc/collections/{collectionId}/items/{featureId}": get("one feature", vec![path("collectionId", "layer id"), path("featureId", "feature id"), f_param], "application/geo+json"),
+        },
+        "components": {"schemas": {"Error": {
+            "type": "object",
+            "properties": {"error": {"type": "object", "properties": {
+                "status": {"type": "integer"}, "code": {"type": "string"}, "message": {"type": "string"}, "parameter": {"type": "string"},
+            }}},
+        }}},
+    })
+}
