@@ -16,7 +16,7 @@ run: data
 	$(BIN) coverage pays --data $(DATA) --by region
 
 ## test: formatting, lints, and every test against the real data.
-test: data lint
+test: data lint tools
 	TERRITOIRES_GEODATA=$(abspath $(GEODATA)) TERRITOIRES_DATA=$(abspath $(DATA)) \
 		$(CARGO) test --release --locked
 
@@ -30,8 +30,10 @@ $(BIN): $(SOURCES)
 	$(CARGO) build --release --locked
 	@touch $@
 
-## tools: the registry clients the data build calls (npm pack, pip download).
+## tools: the registry clients the data build calls (npm pack, pip download) and GDAL's ogrinfo,
+## the GIS client the tests read the OGC API with.
 tools:
+	@command -v ogrinfo >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends gdal-bin; }
 	@command -v $(CARGO) >/dev/null || { echo "cargo is missing: install Rust (rustup)"; exit 1; }
 	@command -v npm >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
 	@python3 -m pip --version >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-pip; }

@@ -2,39 +2,11 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
-
 use reqwest::StatusCode;
 use serde_json::Value;
-use territoires::server::{AppState, router};
 
-/// Base URLs of two servers sharing one state: the normal one, and one with a 1 KB body limit.
 fn servers() -> &'static (String, String) {
-    static SERVERS: OnceLock<(String, String)> = OnceLock::new();
-    SERVERS.get_or_init(|| {
-        let ix = territoires::Indexed::load(&common::data_dir()).expect("run `make data` first");
-        let state = Arc::new(AppState::new(ix));
-        let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().expect("runtime");
-            runtime.block_on(async move {
-                let mut tasks = Vec::new();
-                for limit in [territoires::server::DEFAULT_MAX_BODY_BYTES, 1024] {
-                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                    tx.send(listener.local_addr().expect("addr")).expect("send");
-                    let app = router(state.clone(), limit);
-                    tasks.push(tokio::spawn(async move { axum::serve(listener, app).await }));
-                }
-                for t in tasks {
-                    let _ = t.await;
-                }
-            });
-        });
-        let normal = rx.recv().expect("server");
-        let small = rx.recv().expect("server");
-        (format!("http://{normal}"), format!("http://{small}"))
-    })
+    common::servers()
 }
 
 fn url(path: &str) -> String {

@@ -32,3 +32,36 @@ pub fn geodata_dir() -> PathBuf {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires::build::DEFAULT_GEODATA)
         })
 }
+
+/// Base URLs of two real servers on ephemeral ports, sharing one state: the normal one, and one with a
+/// 1 KB body limit. Started once, on their own runtime, for the whole test binary.
+pub fn servers() -> &'static (String, String) {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, router};
+
+    static SERVERS: OnceLock<(String, String)> = OnceLock::new();
+    SERVERS.get_or_init(|| {
+        let ix = Indexed::load(&data_dir()).expect("run `make data` first");
+        let state = Arc::new(AppState::new(ix));
+        let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async move {
+                let mut tasks = Vec::new();
+                for limit in [DEFAULT_MAX_BODY_BYTES, 1024] {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                    tx.send(listener.local_addr().expect("addr")).expect("send");
+                    let app = router(state.clone(), limit);
+                    tasks.push(tokio::spawn(async move { axum::serve(listener, app).await }));
+                }
+                for t in tasks {
+                    let _ = t.await;
+                }
+            });
+        });
+        let normal = rx.recv().expect("server");
+        let small = rx.recv().expect("server");
+        (format!("http://{normal}"), format!("http://{small}"))
+    })
+}

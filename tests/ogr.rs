@@ -1,0 +1,80 @@
+//! A real GIS client, GDAL's `ogrinfo` (Debian's gdal-bin, installed by `make tools`), reads the
+//! OGC API – Features endpoint.
+
+mod common;
+
+use std::process::Command;
+
+fn ogrinfo(args: &[&str]) -> String {
+    let output = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo is missing: `make tools` installs gdal-bin");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "ogrinfo {args:?}: {}\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text
+}
+
+fn dataset() -> String {
+    format!("OAPIF:{}/ogc", common::servers().0)
+}
+
+#[test]
+fn ogrinfo_lists_every_collection() {
+    let listing = ogrinfo(&["-ro", "-q", &dataset()]);
+    for layer in &common::indexed().dataset.layers {
+        assert!(
+            listing
+                .lines()
+                .any(|l| l.contains(&format!(": {} (title: {})", layer.id, layer.title))),
+            "{} missing from:\n{listing}",
+            layer.id
+        );
+    }
+}
+
+#[test]
+fn feature_counts_match_the_catalog() {
+    for layer in &common::indexed().dataset.layers {
+        let summary = ogrinfo(&["-ro", "-so", &dataset(), &layer.id]);
+        assert!(
+            summary.contains(&format!("Feature Count: {}", layer.features.len())),
+            "{}:\n{summary}",
+            layer.id
+        );
+    }
+}
+
+#[test]
+fn ogrinfo_reads_pays_within_a_bbox() {
+    let (x0, y0, x1, y1) = ("2", "45", "4", "46.5");
+    let features = ogrinfo(&[
+        "-ro",
+        "-spat",
+        x0,
+        y0,
+        x1,
+        y1,
+        "-geom=SUMMARY",
+        &dataset(),
+        "pays",
+    ]);
+    let read = features.matches("OGRFeature(pays)").count();
+    assert!(features.contains("PETR Grand Clermont"));
+    let expected = get_json(&format!(
+        "{}/ogc/collections/pays/items?bbox={x0},{y0},{x1},{y1}&limit=1",
+        common::servers().0
+    ));
+    assert_eq!(read as u64, expected["numberMatched"].as_u64().unwrap());
+    assert!(read > 1 && read < 144, "{read}");
+}
+
+/// GET a JSON document from a plain (non-async) test.
+fn get_json(url: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async { reqwest::get(url).await.expect("get").json().await.expect("json") })
+}
