@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use territoires::Indexed;
 use territoires::build::{self, BuildOptions};
 use territoires::dataset::{DEFAULT_DIR, LayerKind};
-use territoires::query::locate::location_json;
+use territoires::query::locate::LocationWriter;
 use territoires::query::{self, Breakdown, LocateOptions, Scope};
 
 #[derive(Parser)]
@@ -139,10 +139,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let location = query::locate(&ix, lon, lat, &options)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&location_json(&ix, &location, &wanted))?
-                );
+                let mut text = String::new();
+                LocationWriter::new(&ix).write(&location, &wanted, &[], &mut text);
+                let value: serde_json::Value = serde_json::from_str(&text)?;
+                println!("{}", serde_json::to_string_pretty(&value)?);
                 return Ok(());
             }
             println!("point {lat} N, {lon} E");

@@ -170,47 +170,93 @@ fn first_or_nearest(ix: &Indexed, layer: usize, p: Coord<f64>, tolerance_m: Opti
     }
 }
 
-/// The answer as JSON, as the CLI and the HTTP API give it: per layer, the features at the point
-/// with their attributes (member lists left out) and the layer's source and vintage.
-pub fn location_json(ix: &Indexed, location: &Location, layers: &[usize]) -> serde_json::Value {
-    let data = &ix.dataset;
-    let layer_views: Vec<serde_json::Value> = layers
-        .iter()
-        .map(|&l| {
-            let layer = &data.layers[l];
-            let features: Vec<serde_json::Value> = location
-                .hits_in(l)
-                .map(|h| {
-                    let f = &layer.features[h.feature as usize];
-                    let mut view = serde_json::json!({
-                        "id": f.id,
-                        "name": f.name,
-                        "approximate": h.approximate,
-                    });
-                    if h.approximate {
-                        view["distance_m"] = serde_json::json!((h.distance_m * 10.0).round() / 10.0);
-                    }
-                    for (k, v) in f.properties.iter().filter(|(k, _)| k != "members") {
-                        view[k] = v.to_json();
-                    }
-                    if layer.kind != LayerKind::Polygons {
-                        view["population"] = f.population.into();
-                        view["area_km2"] = serde_json::json!((f.area_km2 * 1000.0).round() / 1000.0);
-                    }
-                    view
-                })
-                .collect();
-            serde_json::json!({
-                "layer": layer.id,
-                "title": layer.title,
-                "features": features,
-                "source": layer.source,
+/// Writes locate answers as JSON, as the CLI and the HTTP API give them: per layer, the features at
+/// the point with their attributes (member lists left out) and the layer's source and vintage.
+///
+/// Each feature's JSON is rendered once, up front, so that answering is string concatenation: the
+/// server writes tens of thousands of these a second.
+pub struct LocationWriter {
+    /// Per layer: `{"layer":…,"title":…,"source":{…},"features":[`.
+    heads: Vec<String>,
+    /// Per layer, per feature: its JSON object without the closing brace.
+    features: Vec<Vec<String>>,
+}
+
+impl LocationWriter {
+    pub fn new(ix: &Indexed) -> Self {
+        let layers = &ix.dataset.layers;
+        let heads = layers
+            .iter()
+            .map(|layer| {
+                let head =
+                    serde_json::json!({"layer": layer.id, "title": layer.title, "source": layer.source});
+                let head = head.to_string();
+                format!("{},\"features\":[", &head[..head.len() - 1])
             })
-        })
-        .collect();
-    serde_json::json!({
-        "lon": location.lon,
-        "lat": location.lat,
-        "layers": layer_views,
-    })
+            .collect();
+        let features = layers
+            .iter()
+            .map(|layer| {
+                layer
+                    .features
+                    .iter()
+                    .map(|f| {
+                        let mut view = serde_json::Map::new();
+                        view.insert("id".into(), f.id.clone().into());
+                        view.insert("name".into(), f.name.clone().into());
+                        for (k, v) in f.properties.iter().filter(|(k, _)| k != "members") {
+                            view.insert(k.clone(), v.to_json());
+                        }
+                        if layer.kind != LayerKind::Polygons {
+                            view.insert("population".into(), f.population.into());
+                            view.insert(
+                                "area_km2".into(),
+                                serde_json::json!((f.area_km2 * 1000.0).round() / 1000.0),
+                            );
+                        }
+                        let text = serde_json::Value::Object(view).to_string();
+                        text[..text.len() - 1].to_string()
+                    })
+                    .collect()
+            })
+            .collect();
+        LocationWriter { heads, features }
+    }
+
+    /// Appends the answer for `layers` to `out`, with `extra` top-level members (already JSON).
+    pub fn write(&self, location: &Location, layers: &[usize], extra: &[(&str, &str)], out: &mut String) {
+        use std::fmt::Write;
+        let _ = write!(
+            out,
+            "{{\"lon\":{},\"lat\":{},\"layers\":[",
+            location.lon, location.lat
+        );
+        for (i, &l) in layers.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&self.heads[l]);
+            for (j, hit) in location.hits_in(l).enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(&self.features[l][hit.feature as usize]);
+                if hit.approximate {
+                    let _ = write!(
+                        out,
+                        ",\"approximate\":true,\"distance_m\":{}}}",
+                        (hit.distance_m * 10.0).round() / 10.0
+                    );
+                } else {
+                    out.push_str(",\"approximate\":false}");
+                }
+            }
+            out.push_str("]}");
+        }
+        out.push(']');
+        for (key, json) in extra {
+            let _ = write!(out, ",\"{key}\":{json}");
+        }
+        out.push('}');
+    }
 }

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use serde_json::{Value as Json_, json};
 
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
 use crate::dataset::LayerKind;
-use crate::query::locate::{LocateOptions, location_json};
+use crate::query::locate::LocateOptions;
 use crate::query::search::{MAX_RESULTS, bbox};
 use crate::query::{Breakdown, Scope, coverage, locate, territory};
 
@@ -35,7 +36,10 @@ pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<us
     }
 }
 
-pub async fn locate_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+pub async fn locate_get(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let mut p = Params::parse(raw.as_deref());
     let lat = p.required_number("lat")?;
     let lon = p.required_number("lon")?;
@@ -47,9 +51,12 @@ pub async fn locate_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
         layers: Some(layers.clone()),
     };
     let location = locate(&state.ix, lon, lat, &options)?;
-    let mut body = location_json(&state.ix, &location, &layers);
-    body["vintage"] = VINTAGE.into();
-    Ok(Json(body))
+    let mut body = String::with_capacity(2048);
+    let vintage = Json_::from(VINTAGE).to_string();
+    state
+        .location_writer
+        .write(&location, &layers, &[("vintage", &vintage)], &mut body);
+    Ok(super::bytes_response("application/json", body))
 }
 
 pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {

@@ -18,7 +18,8 @@ const BUCKETS: [f64; 11] = [
 
 #[derive(Default)]
 pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+    /// Route pattern → method → figures. Nested so that recording a known route allocates nothing.
+    routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
 }
 
 #[derive(Default, Clone)]
@@ -30,11 +31,22 @@ struct RouteStats {
 }
 
 impl Metrics {
-    fn record(&self, route: String, method: String, status: u16, seconds: f64) {
+    fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let Ok(mut routes) = self.routes.lock() else {
             return;
         };
-        let stats = routes.entry((route, method)).or_default();
+        if !routes.contains_key(route) {
+            routes.insert(route.to_string(), BTreeMap::new());
+        }
+        let Some(methods) = routes.get_mut(route) else {
+            return;
+        };
+        if !methods.contains_key(method) {
+            methods.insert(method.to_string(), RouteStats::default());
+        }
+        let Some(stats) = methods.get_mut(method) else {
+            return;
+        };
         *stats.by_status.entry(status).or_insert(0) += 1;
         stats.count += 1;
         stats.seconds += seconds;
@@ -46,7 +58,19 @@ impl Metrics {
     }
 
     pub fn render(&self) -> String {
-        let routes = self.routes.lock().map(|r| r.clone()).unwrap_or_default();
+        let routes: Vec<((String, String), RouteStats)> = self
+            .routes
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .flat_map(|(route, methods)| {
+                        methods
+                            .iter()
+                            .map(|(m, s)| ((route.clone(), m.clone()), s.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut out = String::new();
         out.push_str("# HELP territoires_requests_total HTTP requests by route, method and status.\n");
         out.push_str("# TYPE territoires_requests_total counter\n");
@@ -106,16 +130,14 @@ impl Metrics {
 
 /// Middleware: times every request and records it under its route pattern.
 pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
-    let method = request.method().to_string();
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
+    let route = route.as_ref().map_or("unmatched", |m| m.as_str());
     state.metrics.record(
         route,
-        method,
+        method.as_str(),
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );

@@ -39,6 +39,7 @@ pub struct AppState {
     pub metrics: metrics::Metrics,
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
+    pub location_writer: crate::query::locate::LocationWriter,
 }
 
 impl AppState {
@@ -50,6 +51,7 @@ impl AppState {
             .map(|l| l.features.iter().map(|f| bbox(&f.geometry)).collect())
             .collect();
         AppState {
+            location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
             metrics: metrics::Metrics::default(),
             feature_boxes,
