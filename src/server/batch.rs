@@ -3,6 +3,7 @@
 //! columns added, and is streamed as it is computed. A bad row gets an `error` column; it never stops
 //! the others.
 
+use std::io::Write as _;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -166,6 +167,17 @@ pub async fn locate_batch(
         Body::from_stream(ReceiverStream::new(rx)),
     )
         .into_response())
+}
+
+/// Appends one CSV field, quoted when it holds a separator, a quote or a line break.
+fn push_csv_field(buffer: &mut Vec<u8>, field: &str) {
+    if field.contains([',', '"', '\n', '\r']) {
+        buffer.push(b'"');
+        buffer.extend_from_slice(field.replace('"', "\"\"").as_bytes());
+        buffer.push(b'"');
+    } else {
+        buffer.extend_from_slice(field.as_bytes());
+    }
 }
 
 fn validate_tolerance(t: f64) -> Result<(), ApiError> {
@@ -346,7 +358,9 @@ struct Sink<'a> {
     state: &'a AppState,
     layers: &'a [usize],
     columns: Vec<String>,
+    territory_columns: Vec<String>,
     buffer: Vec<u8>,
+    scratch: String,
     rows: usize,
 }
 
@@ -357,15 +371,17 @@ impl<'a> Sink<'a> {
             state,
             layers,
             columns,
+            territory_columns: Self::territory_columns(state, layers),
             buffer: Vec::new(),
+            scratch: String::new(),
             rows: 0,
         }
     }
 
-    fn territory_columns(&self) -> Vec<String> {
-        let data = &self.state.ix.dataset;
+    fn territory_columns(state: &AppState, layers: &[usize]) -> Vec<String> {
+        let data = &state.ix.dataset;
         let mut columns = Vec::new();
-        for &l in self.layers {
+        for &l in layers {
             let id = data.layers[l].id.replace('-', "_");
             columns.push(format!("{id}_id"));
             columns.push(format!("{id}_name"));
@@ -379,7 +395,7 @@ impl<'a> Sink<'a> {
         match self.format {
             Format::Csv => {
                 let mut header = self.columns.clone();
-                header.extend(self.territory_columns());
+                header.extend(self.territory_columns.iter().cloned());
                 self.write_csv(&header);
             }
             Format::GeoJson => self
@@ -428,27 +444,34 @@ impl<'a> Sink<'a> {
     }
 
     fn row(&mut self, row: &Row, located: Result<&Location, String>) {
-        let values = self.territory_values(&located);
         match self.format {
             Format::Csv => {
-                let mut fields: Vec<String> = match &row.passthrough {
-                    Passthrough::Csv(record) => (0..self.columns.len())
-                        .map(|i| record.get(i).unwrap_or("").to_string())
-                        .collect(),
-                    Passthrough::Feature { id, .. } => {
-                        let id = id
-                            .as_ref()
-                            .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
-                        let (lon, lat) = row.point.as_ref().map_or((String::new(), String::new()), |p| {
-                            (p.x.to_string(), p.y.to_string())
-                        });
-                        vec![id.unwrap_or_default(), lon, lat]
+                match &row.passthrough {
+                    Passthrough::Csv(record) => {
+                        for i in 0..self.columns.len() {
+                            if i > 0 {
+                                self.buffer.push(b',');
+                            }
+                            push_csv_field(&mut self.buffer, record.get(i).unwrap_or(""));
+                        }
                     }
-                };
-                fields.extend(values);
-                self.write_csv(&fields);
+                    Passthrough::Feature { id, .. } => {
+                        let id = id.as_ref().map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
+                        push_csv_field(&mut self.buffer, id.as_deref().unwrap_or(""));
+                        if let Ok(p) = &row.point {
+                            let _ = write!(self.buffer, ",{},{}", p.x, p.y);
+                        } else {
+                            self.buffer.extend_from_slice(b",,");
+                        }
+                    }
+                }
+                self.write_territory_csv(&located);
+                self.buffer.push(b'\n');
+                self.rows += 1;
+                return;
             }
             Format::GeoJson | Format::Json => {
+                let values = self.territory_values(&located);
                 let mut properties = match &row.passthrough {
                     Passthrough::Csv(record) => self
                         .columns
@@ -458,7 +481,7 @@ impl<'a> Sink<'a> {
                         .collect(),
                     Passthrough::Feature { properties, .. } => properties.clone(),
                 };
-                for (k, v) in self.territory_columns().into_iter().zip(values) {
+                for (k, v) in self.territory_columns.iter().cloned().zip(values) {
                     properties.insert(k, if v.is_empty() { Json::Null } else { v.into() });
                 }
                 if self.rows > 0 {
@@ -489,16 +512,43 @@ impl<'a> Sink<'a> {
             if i > 0 {
                 self.buffer.push(b',');
             }
-            if field.contains([',', '"', '\n', '\r']) {
-                self.buffer.push(b'"');
-                self.buffer
-                    .extend_from_slice(field.replace('"', "\"\"").as_bytes());
-                self.buffer.push(b'"');
-            } else {
-                self.buffer.extend_from_slice(field.as_bytes());
-            }
+            push_csv_field(&mut self.buffer, field);
         }
         self.buffer.push(b'\n');
+    }
+
+    /// The territory columns of one CSV row, written straight into the buffer: this is the hot loop
+    /// of a million-row batch.
+    fn write_territory_csv(&mut self, located: &Result<&Location, String>) {
+        let data = &self.state.ix.dataset;
+        match located {
+            Ok(location) => {
+                for &l in self.layers {
+                    let features = &data.layers[l].features;
+                    for field in [0, 1] {
+                        self.scratch.clear();
+                        for (j, hit) in location.hits_in(l).enumerate() {
+                            if j > 0 {
+                                self.scratch.push(';');
+                            }
+                            let f = &features[hit.feature as usize];
+                            self.scratch.push_str(if field == 0 { &f.id } else { &f.name });
+                        }
+                        self.buffer.push(b',');
+                        push_csv_field(&mut self.buffer, &self.scratch);
+                    }
+                }
+                let approximate = location.hits.iter().any(|h| h.approximate);
+                self.buffer.extend_from_slice(if approximate { b",true," } else { b",," });
+            }
+            Err(message) => {
+                for _ in 0..2 * self.layers.len() + 1 {
+                    self.buffer.push(b',');
+                }
+                self.buffer.push(b',');
+                push_csv_field(&mut self.buffer, message);
+            }
+        }
     }
 
     fn take(&mut self) -> Vec<u8> {
