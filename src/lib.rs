@@ -14,6 +14,7 @@ pub mod query;
 pub mod sample;
 pub mod server;
 pub mod sources;
+pub mod topology;
 
 pub use dataset::Dataset;
 pub use error::{Error, Result};

@@ -296,11 +296,8 @@ impl Source {
             }
             Source::Features(features) => {
                 for (i, feature) in features.into_iter().enumerate() {
-                    let (id, properties, point) = feature_point(feature);
-                    let row = Row {
-                        passthrough: Passthrough::Feature { id, properties },
-                        point: point.map_err(|m| format!("feature {i}: {m}")),
-                    };
+                    let mut row = feature_row(feature);
+                    row.point = row.point.map_err(|m| format!("feature {i}: {m}"));
                     if !visit(row) {
                         return;
                     }
@@ -320,9 +317,16 @@ fn csv_point(record: &csv::StringRecord, lat: usize, lon: usize) -> Result<Coord
     validate_point(lon, lat).map_err(|e| e.to_string())
 }
 
-fn feature_point(feature: Json) -> (Option<Json>, Map<String, Json>, Result<Coord<f64>, String>) {
+/// A GeoJSON input feature as a row: its id and properties pass through; its point, or why not.
+fn feature_row(feature: Json) -> Row {
     let Json::Object(mut f) = feature else {
-        return (None, Map::new(), Err("not a GeoJSON Feature".into()));
+        return Row {
+            passthrough: Passthrough::Feature {
+                id: None,
+                properties: Map::new(),
+            },
+            point: Err("not a GeoJSON Feature".into()),
+        };
     };
     let id = f.remove("id");
     let properties = match f.remove("properties") {
@@ -349,7 +353,10 @@ fn feature_point(feature: Json) -> (Option<Json>, Map<String, Json>, Result<Coor
         )),
         None => Err("no geometry".into()),
     };
-    (id, properties, point)
+    Row {
+        passthrough: Passthrough::Feature { id, properties },
+        point,
+    }
 }
 
 /// Writes rows in the output format into a buffer that the caller drains chunk by chunk.
@@ -456,7 +463,9 @@ impl<'a> Sink<'a> {
                         }
                     }
                     Passthrough::Feature { id, .. } => {
-                        let id = id.as_ref().map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
+                        let id = id
+                            .as_ref()
+                            .map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
                         push_csv_field(&mut self.buffer, id.as_deref().unwrap_or(""));
                         if let Ok(p) = &row.point {
                             let _ = write!(self.buffer, ",{},{}", p.x, p.y);
@@ -539,7 +548,8 @@ impl<'a> Sink<'a> {
                     }
                 }
                 let approximate = location.hits.iter().any(|h| h.approximate);
-                self.buffer.extend_from_slice(if approximate { b",true," } else { b",," });
+                self.buffer
+                    .extend_from_slice(if approximate { b",true," } else { b",," });
             }
             Err(message) => {
                 for _ in 0..2 * self.layers.len() + 1 {

@@ -6,11 +6,14 @@
 pub mod api;
 pub mod batch;
 pub mod error;
+pub mod generalised;
 pub mod geojson;
+pub mod layers;
 pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod tiles;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +43,9 @@ pub struct AppState {
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
     pub location_writer: crate::query::locate::LocationWriter,
+    /// Generalised layers per zoom, built on first use.
+    pub cache: generalised::LayerCache,
+    pub tiles: tiles::TileCache,
 }
 
 impl AppState {
@@ -51,6 +57,8 @@ impl AppState {
             .map(|l| l.features.iter().map(|f| bbox(&f.geometry)).collect())
             .collect();
         AppState {
+            cache: generalised::LayerCache::new(ix.dataset.layers.len()),
+            tiles: tiles::TileCache::default(),
             location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
             metrics: metrics::Metrics::default(),
@@ -86,6 +94,8 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
         .route("/api/layers", get(api::layers_get))
+        .route("/api/layers/{file}", get(layers::layer_geojson))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics_text))
@@ -179,6 +189,19 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     .await??;
     let state = Arc::new(AppState::new(ix));
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");
+    // Build every layer's topology and its default zoom in the background, so the map's first
+    // requests find them ready.
+    let warm = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        for layer in 0..warm.ix.dataset.layers.len() {
+            warm.cache.at_zoom(&warm.ix, layer, 6);
+        }
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "generalised layers ready"
+        );
+    });
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
     axum::serve(listener, router(state, options.max_body_bytes))

@@ -1,0 +1,183 @@
+//! `GET /api/layers/{id}.geojson?zoom=&bbox=`: a layer as generalised GeoJSON for maps.
+//!
+//! Neighbours stay glued at every zoom because every feature is rebuilt from the same simplified arcs
+//! (see [`crate::topology`]). Whole-layer answers carry a strong ETag and are served from bytes kept
+//! gzip- and brotli-encoded; `If-None-Match` gets a 304.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::error::ApiError;
+use super::generalised::{Encoded, Generalised, MAX_ZOOM};
+use super::geojson::write_feature;
+use super::params::Params;
+use crate::dataset::LayerKind;
+
+/// Below this zoom the communes layer is only served for a bbox: all of France's communes at once is
+/// tens of megabytes that no map at that scale can show.
+pub const COMMUNES_MIN_ZOOM_WITHOUT_BBOX: u8 = 8;
+/// Zoom when none is given.
+const DEFAULT_ZOOM: u8 = 6;
+
+/// Decimal places that keep a coordinate within about 1/8 pixel at `zoom`.
+pub fn decimals_for_zoom(zoom: u8) -> u32 {
+    let degrees_per_pixel = 360.0 / (256.0 * f64::from(1u32 << zoom.min(MAX_ZOOM)));
+    (-(degrees_per_pixel / 8.0).log10()).ceil().max(0.0) as u32
+}
+
+fn parse_zoom(p: &mut Params) -> Result<u8, ApiError> {
+    match p.number("zoom")? {
+        None => Ok(DEFAULT_ZOOM),
+        Some(z) if (0.0..=22.0).contains(&z) && z.fract() == 0.0 => Ok(z as u8),
+        Some(z) => Err(ApiError::bad_parameter(
+            "zoom",
+            format!("`zoom` must be a whole number from 0 to 22, got {z}"),
+        )),
+    }
+}
+
+fn parse_bbox(p: &mut Params) -> Result<Option<[f64; 4]>, ApiError> {
+    let Some(text) = p.text("bbox")? else {
+        return Ok(None);
+    };
+    let numbers: Vec<f64> = text.split(',').filter_map(|v| v.trim().parse().ok()).collect();
+    match numbers.as_slice() {
+        [x0, y0, x1, y1]
+            if numbers.iter().all(|v| v.is_finite()) && x0 < x1 && y0 < y1 && *y0 >= -90.0 && *y1 <= 90.0 =>
+        {
+            Ok(Some([*x0, *y0, *x1, *y1]))
+        }
+        _ => Err(ApiError::bad_parameter(
+            "bbox",
+            format!("`bbox` must be minlon,minlat,maxlon,maxlat with min < max, got `{text}`"),
+        )),
+    }
+}
+
+fn write_collection(
+    state: &AppState,
+    layer: usize,
+    generalised: &Generalised,
+    zoom: u8,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<u8> {
+    let l = &state.ix.dataset.layers[layer];
+    let decimals = Some(decimals_for_zoom(zoom));
+    let mut out = String::from(r#"{"type":"FeatureCollection","features":["#);
+    let mut first = true;
+    for (f, geometry) in generalised.features.iter().enumerate() {
+        if geometry.0.is_empty() || !keep(f) {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        write_feature(&mut out, l, &l.features[f], geometry, decimals);
+    }
+    out.push_str("],");
+    let meta = serde_json::json!({
+        "layer": l.id, "zoom": zoom,
+        "source": l.source.name, "vintage": l.source.vintage, "licence": l.source.licence,
+    });
+    out.push_str(&format!("\"metadata\":{meta}}}"));
+    out.into_bytes()
+}
+
+/// Picks the best encoding the client accepts; answers 304 to a matching `If-None-Match`.
+pub fn encoded_response(headers: &HeaderMap, encoded: &Encoded, content_type: &'static str) -> Response {
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == encoded.etag || t.trim() == "*"));
+    let accept = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let accepts = |name: &str| {
+        accept
+            .split(',')
+            .any(|e| e.split(';').next().is_some_and(|e| e.trim() == name))
+    };
+    let mut response = match &encoded.compressed {
+        _ if not_modified => StatusCode::NOT_MODIFIED.into_response(),
+        Some((_, brotli)) if accepts("br") => with_encoding(Body::from(brotli.clone()), "br"),
+        Some((gzip, _)) if accepts("gzip") => with_encoding(Body::from(gzip.clone()), "gzip"),
+        _ => Response::new(Body::from(encoded.identity.clone())),
+    };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(etag) = HeaderValue::from_str(&encoded.etag) {
+        h.insert(header::ETAG, etag);
+    }
+    response
+}
+
+fn with_encoding(body: Body, encoding: &'static str) -> Response {
+    let mut response = Response::new(body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    response
+}
+
+pub async fn layer_geojson(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let id = file.strip_suffix(".geojson").ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no `{file}`: layers are served as /api/layers/ID.geojson"
+        ))
+    })?;
+    let layer = state
+        .ix
+        .layer_position(id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    let mut p = Params::parse(raw.as_deref());
+    let zoom = parse_zoom(&mut p)?;
+    let bbox = parse_bbox(&mut p)?;
+    p.finish()?;
+    if state.ix.dataset.layers[layer].kind == LayerKind::Communes
+        && bbox.is_none()
+        && zoom < COMMUNES_MIN_ZOOM_WITHOUT_BBOX
+    {
+        return Err(ApiError::bad_parameter(
+            "zoom",
+            format!(
+                "the communes layer is served only for a bbox, or at zoom {COMMUNES_MIN_ZOOM_WITHOUT_BBOX} and above: \
+                 add bbox=minlon,minlat,maxlon,maxlat, or ask for epci, departements or regions at this zoom"
+            ),
+        ));
+    }
+    let response = tokio::task::spawn_blocking(move || {
+        let generalised = state.cache.at_zoom(&state.ix, layer, zoom);
+        match bbox {
+            None => {
+                let encoded = generalised.whole(|g| write_collection(&state, layer, g, zoom, |_| true));
+                encoded_response(&headers, encoded, "application/geo+json")
+            }
+            Some([x0, y0, x1, y1]) => {
+                let body = write_collection(&state, layer, &generalised, zoom, |f| {
+                    generalised.boxes[f].is_some_and(|b| b[0] <= x1 && b[2] >= x0 && b[1] <= y1 && b[3] >= y0)
+                });
+                encoded_response(&headers, &Encoded::plain(body), "application/geo+json")
+            }
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(response)
+}

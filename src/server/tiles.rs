@@ -1,0 +1,191 @@
+//! `GET /tiles/{layer}/{z}/{x}/{y}.mvt`: Mapbox vector tiles of any layer, from the same generalised,
+//! topology-preserving geometry as the GeoJSON layers, in Web Mercator, clipped to the tile with a
+//! small buffer so that borders do not show at tile edges.
+
+use std::collections::HashMap;
+use std::f64::consts::PI;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use geo::{BooleanOps, Coord, LineString, MapCoords, MultiPolygon, Polygon};
+use geozero::GeozeroGeometry;
+use geozero::mvt::{Message, MvtWriter, TagsBuilder, TileValue, tile};
+
+use super::AppState;
+use super::error::ApiError;
+use super::generalised::Encoded;
+use super::layers::encoded_response;
+use super::params::Params;
+
+const EXTENT: u32 = 4096;
+/// Buffer around a tile, as a fraction of its width.
+const BUFFER: f64 = 64.0 / 4096.0;
+const EARTH_RADIUS: f64 = 6_378_137.0;
+const MAX_LATITUDE: f64 = 85.051_128_78;
+/// Tiles kept in memory; the cache is cleared when it is full (tiles are cheap to rebuild).
+const CACHE_TILES: usize = 20_000;
+
+/// `(layer, z, x, y)`.
+type TileKey = (usize, u8, u32, u32);
+
+/// Encoded tiles by key.
+#[derive(Default)]
+pub struct TileCache {
+    tiles: Mutex<HashMap<TileKey, Arc<Encoded>>>,
+}
+
+fn mercator(c: Coord<f64>) -> Coord<f64> {
+    let lat = c.y.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+    Coord {
+        x: EARTH_RADIUS * c.x.to_radians(),
+        y: EARTH_RADIUS * (PI / 4.0 + lat / 2.0).tan().ln(),
+    }
+}
+
+/// Tile bounds: `[west, south, east, north]` in Mercator metres and in degrees.
+fn tile_bounds(z: u8, x: u32, y: u32) -> ([f64; 4], [f64; 4]) {
+    let n = f64::from(1u32 << z);
+    let size = 2.0 * PI * EARTH_RADIUS / n;
+    let west = -PI * EARTH_RADIUS + f64::from(x) * size;
+    let north = PI * EARTH_RADIUS - f64::from(y) * size;
+    let lon = |x: f64| x / n * 360.0 - 180.0;
+    let lat = |y: f64| (PI * (1.0 - 2.0 * y / n)).sinh().atan().to_degrees();
+    (
+        [west, north - size, west + size, north],
+        [
+            lon(f64::from(x)),
+            lat(f64::from(y) + 1.0),
+            lon(f64::from(x) + 1.0),
+            lat(f64::from(y)),
+        ],
+    )
+}
+
+fn rect_polygon(b: [f64; 4]) -> Polygon<f64> {
+    Polygon::new(
+        LineString::from(vec![
+            (b[0], b[1]),
+            (b[2], b[1]),
+            (b[2], b[3]),
+            (b[0], b[3]),
+            (b[0], b[1]),
+        ]),
+        vec![],
+    )
+}
+
+/// Builds one tile.
+fn render(state: &AppState, layer: usize, z: u8, x: u32, y: u32) -> Result<Vec<u8>, ApiError> {
+    let (metres, degrees) = tile_bounds(z, x, y);
+    let pad = (degrees[2] - degrees[0]) * BUFFER;
+    let search = [
+        degrees[0] - pad,
+        degrees[1] - pad,
+        degrees[2] + pad,
+        degrees[3] + pad,
+    ];
+    let pad_m = (metres[2] - metres[0]) * BUFFER;
+    let clip = rect_polygon([
+        metres[0] - pad_m,
+        metres[1] - pad_m,
+        metres[2] + pad_m,
+        metres[3] + pad_m,
+    ]);
+
+    let generalised = state.cache.at_zoom(&state.ix, layer, z);
+    let l = &state.ix.dataset.layers[layer];
+    let mut tags = TagsBuilder::new();
+    let mut features = Vec::new();
+    for (f, geometry) in generalised.features.iter().enumerate() {
+        let inside = generalised.boxes[f].is_some_and(|b| {
+            b[0] <= search[2] && b[2] >= search[0] && b[1] <= search[3] && b[3] >= search[1]
+        });
+        if !inside {
+            continue;
+        }
+        let projected: MultiPolygon<f64> = geometry.map_coords(mercator);
+        let clipped = projected.intersection(&clip);
+        if clipped.0.is_empty() {
+            continue;
+        }
+        let mut writer = MvtWriter::new(EXTENT, metres[0], metres[1], metres[2], metres[3])
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        geo::Geometry::MultiPolygon(clipped)
+            .process_geom(&mut writer)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let mut feature = writer.geometry().clone();
+        if feature.geometry.is_empty() {
+            continue;
+        }
+        feature.id = Some(f as u64);
+        let feature_data = &l.features[f];
+        for (key, value) in [
+            ("id", TileValue::Str(feature_data.id.clone())),
+            ("name", TileValue::Str(feature_data.name.clone())),
+        ] {
+            let (k, v) = tags.insert_ref(key, value);
+            feature.tags.extend([k, v]);
+        }
+        features.push(feature);
+    }
+    let (keys, values) = tags.into_tags();
+    let tile = tile::Layer {
+        version: 2,
+        name: l.id.clone(),
+        features,
+        keys,
+        values: values.into_iter().map(Into::into).collect(),
+        extent: Some(EXTENT),
+    };
+    Ok(geozero::mvt::Tile { layers: vec![tile] }.encode_to_vec())
+}
+
+pub async fn tile(
+    State(state): State<Arc<AppState>>,
+    Path((layer_id, z, x, y_file)): Path<(String, u8, u32, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    Params::parse(raw.as_deref()).finish()?;
+    let layer = state
+        .ix
+        .layer_position(&layer_id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer `{layer_id}`")))?;
+    let y: u32 = y_file
+        .strip_suffix(".mvt")
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| {
+            ApiError::not_found(format!("no tile `{y_file}`: tiles are /tiles/LAYER/Z/X/Y.mvt"))
+        })?;
+    if z > 22 || x >= (1u32 << z) || y >= (1u32 << z) {
+        return Err(ApiError::not_found(format!(
+            "no tile {z}/{x}/{y}: x and y must be below 2^z, z at most 22"
+        )));
+    }
+    let key = (layer, z, x, y);
+    let cached = state.tiles.tiles.lock().ok().and_then(|t| t.get(&key).cloned());
+    let encoded = match cached {
+        Some(e) => e,
+        None => {
+            let state2 = state.clone();
+            let bytes = tokio::task::spawn_blocking(move || render(&state2, layer, z, x, y))
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))??;
+            let encoded = Arc::new(Encoded::new(bytes));
+            if let Ok(mut tiles) = state.tiles.tiles.lock() {
+                if tiles.len() >= CACHE_TILES {
+                    tiles.clear();
+                }
+                tiles.insert(key, encoded.clone());
+            }
+            encoded
+        }
+    };
+    Ok(encoded_response(
+        &headers,
+        &encoded,
+        "application/vnd.mapbox-vector-tile",
+    ))
+}

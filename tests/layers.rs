@@ -1,0 +1,218 @@
+//! Generalised GeoJSON layers and vector tiles, over HTTP: budgets, caching headers, errors, and the
+//! proof that generalisation keeps neighbours glued.
+
+mod common;
+
+use geo::{MultiPolygon, unary_union};
+use geozero::mvt::{Message, Tile};
+use reqwest::StatusCode;
+use serde_json::Value;
+use territoires::geometry::{CleanPolygons, GeodesicKm2};
+
+fn url(path: &str) -> String {
+    format!("{}{path}", common::servers().0)
+}
+
+async fn geojson(path: &str) -> Value {
+    let response = reqwest::get(url(path)).await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+fn multipolygon(geometry: &Value) -> MultiPolygon<f64> {
+    let geometry: geojson::Geometry = serde_json::from_value(geometry.clone()).unwrap();
+    match geo::Geometry::<f64>::try_from(&geometry.value).unwrap() {
+        geo::Geometry::MultiPolygon(mp) => mp,
+        geo::Geometry::Polygon(p) => MultiPolygon(vec![p]),
+        other => panic!("not a polygon: {other:?}"),
+    }
+}
+
+/// Sum of the features' areas against the area of their union: equal when nothing overlaps.
+fn overlap_ratio(features: &[MultiPolygon<f64>]) -> f64 {
+    let sum: f64 = features.iter().map(|f| f.cleaned().0.geodesic_km2()).sum();
+    let polygons: Vec<_> = features.iter().flat_map(|f| f.cleaned().0.0).collect();
+    let union = unary_union(&polygons).cleaned().0.geodesic_km2();
+    (sum - union).abs() / union
+}
+
+#[tokio::test]
+async fn generalised_epci_of_a_region_neither_overlap_nor_part_at_zooms_5_8_11() {
+    let data = &common::indexed().dataset;
+    // The EPCI wholly in Auvergne-Rhône-Alpes.
+    let epci = data.layer("epci").unwrap();
+    let ids: Vec<&str> = epci
+        .features
+        .iter()
+        .filter(|f| {
+            !f.communes.is_empty()
+                && f.communes
+                    .iter()
+                    .all(|&c| data.communes[c as usize].region == "84")
+        })
+        .map(|f| f.id.as_str())
+        .collect();
+    assert!(ids.len() > 100);
+    let exact: f64 = epci
+        .features
+        .iter()
+        .filter(|f| ids.contains(&f.id.as_str()))
+        .map(|f| f.area_km2)
+        .sum();
+    for zoom in [5, 8, 11] {
+        let body = geojson(&format!(
+            "/api/layers/epci.geojson?zoom={zoom}&bbox=2.0,44.1,7.2,46.8"
+        ))
+        .await;
+        let features: Vec<MultiPolygon<f64>> = body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| ids.contains(&f["id"].as_str().unwrap()))
+            .map(|f| multipolygon(&f["geometry"]))
+            .collect();
+        assert_eq!(features.len(), ids.len(), "zoom {zoom}");
+        let ratio = overlap_ratio(&features);
+        assert!(
+            ratio < 1e-3,
+            "zoom {zoom}: sum of areas and area of union differ by {ratio}"
+        );
+        // And generalising keeps the total close to the exact area (no gaps opened inside).
+        let sum: f64 = features.iter().map(|f| f.cleaned().0.geodesic_km2()).sum();
+        assert!(
+            (sum - exact).abs() / exact < 0.02,
+            "zoom {zoom}: {sum} vs {exact}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn communes_stay_glued_in_a_bbox() {
+    let body = geojson("/api/layers/communes.geojson?zoom=9&bbox=2.9,45.6,3.3,45.9").await;
+    let features: Vec<MultiPolygon<f64>> = body["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| multipolygon(&f["geometry"]))
+        .collect();
+    assert!(features.len() > 30);
+    assert!(overlap_ratio(&features) < 1e-3);
+}
+
+#[tokio::test]
+async fn the_whole_pays_layer_at_zoom_6_fits_the_budget_and_is_cached() {
+    let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let response = client
+        .get(url("/api/layers/pays.geojson?zoom=6"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["content-type"], "application/geo+json");
+    assert!(headers["cache-control"].to_str().unwrap().contains("max-age"));
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with('"') && etag.len() > 10, "a strong ETag: {etag}");
+    let gzipped = response.bytes().await.unwrap();
+    assert!(gzipped.len() <= 300 * 1024, "{} bytes", gzipped.len());
+
+    let again = client
+        .get(url("/api/layers/pays.geojson?zoom=6"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let brotli = client
+        .get(url("/api/layers/pays.geojson?zoom=6"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(brotli.headers()["etag"].to_str().unwrap(), etag);
+
+    let body = geojson("/api/layers/pays.geojson?zoom=6").await;
+    assert_eq!(body["features"].as_array().unwrap().len(), 144);
+    assert!(body["metadata"]["vintage"].as_str().is_some());
+}
+
+#[tokio::test]
+async fn layer_requests_are_checked() {
+    for (path, status, parameter) in [
+        ("/api/layers/communes.geojson", 400, Some("zoom")),
+        ("/api/layers/communes.geojson?zoom=7", 400, Some("zoom")),
+        ("/api/layers/pays.geojson?zoom=99", 400, Some("zoom")),
+        ("/api/layers/pays.geojson?zoom=1.5", 400, Some("zoom")),
+        ("/api/layers/pays.geojson?bbox=1,2,3", 400, Some("bbox")),
+        ("/api/layers/pays.geojson?bbox=3,2,1,4", 400, Some("bbox")),
+        ("/api/layers/pays.geojson?foo=1", 400, Some("foo")),
+        ("/api/layers/nope.geojson", 404, None),
+        ("/api/layers/pays.json", 404, None),
+        ("/tiles/nope/1/0/0.mvt", 404, None),
+        ("/tiles/epci/3/8/0.mvt", 404, None),
+        ("/tiles/epci/3/0/0.png", 404, None),
+    ] {
+        let response = reqwest::get(url(path)).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let body: Value = response.json().await.unwrap();
+        if let Some(p) = parameter {
+            assert_eq!(body["error"]["parameter"], p, "{path}");
+        }
+    }
+    // Communes are served at zoom 8 and above without a bbox, and at any zoom with one.
+    let body = geojson("/api/layers/communes.geojson?zoom=5&bbox=3.0,45.7,3.2,45.8").await;
+    assert!(
+        body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "63113")
+    );
+}
+
+#[tokio::test]
+async fn vector_tiles_decode_and_hold_the_features() {
+    // The tile at zoom 10 holding Clermont-Ferrand (45.7772 N, 3.0870 E).
+    let (z, lat, lon) = (10u8, 45.7772f64.to_radians(), 3.0870f64);
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+    assert_eq!((x, y), (520, 365));
+    for layer in ["communes", "epci"] {
+        let response = reqwest::get(url(&format!("/tiles/{layer}/{z}/{x}/{y}.mvt")))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/vnd.mapbox-vector-tile"
+        );
+        let tile = Tile::decode(response.bytes().await.unwrap()).unwrap();
+        assert_eq!(tile.layers.len(), 1);
+        let l = &tile.layers[0];
+        assert_eq!(l.name, layer);
+        assert!(!l.features.is_empty());
+        let names: Vec<String> = l.values.iter().filter_map(|v| v.string_value.clone()).collect();
+        let expected = if layer == "communes" {
+            "Clermont-Ferrand"
+        } else {
+            "Clermont Auvergne Métropole"
+        };
+        assert!(names.iter().any(|n| n == expected), "{layer}: {names:?}");
+    }
+    // A tile at sea is valid and empty.
+    let tile = Tile::decode(
+        reqwest::get(url("/tiles/communes/8/110/90.mvt"))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(tile.layers.iter().all(|l| l.features.is_empty()));
+}
