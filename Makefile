@@ -9,11 +9,11 @@ SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 
 .PHONY: run test data tools lint bench clean
 
-## run: fetch and build the data if needed, then answer from it.
+ADDR    ?= 127.0.0.1:8080
+
+## run: fetch and build the data if needed, then serve on http://$(ADDR).
 run: data
-	$(BIN) layers --data $(DATA)
-	$(BIN) locate --data $(DATA) --lat 45.7772 --lon 3.0870
-	$(BIN) coverage pays --data $(DATA) --by region
+	$(BIN) serve --addr $(ADDR) --data $(DATA)
 
 ## test: formatting, lints, and every test against the real data.
 test: data lint tools
@@ -46,6 +46,7 @@ lint:
 bench: data
 	bench/locate.sh
 	bench/build.sh
+	bench/http.sh
 
 clean:
 	rm -rf $(DATA) target/bench-build
