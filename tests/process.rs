@@ -27,7 +27,9 @@ fn serve_answers_then_shuts_down_gracefully_on_sigterm() {
     // The log line `serving addr=127.0.0.1:PORT` gives the port.
     let started = Instant::now();
     let addr = loop {
-        let line = rx.recv_timeout(Duration::from_secs(30)).expect("a `serving` log line");
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a `serving` log line");
         if let Some(rest) = line.split("addr=").nth(1) {
             break rest.split_whitespace().next().unwrap_or_default().to_string();
         }
@@ -39,7 +41,10 @@ fn serve_answers_then_shuts_down_gracefully_on_sigterm() {
         .expect("healthz");
     assert_eq!(health["status"], "ok");
 
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     let exit = loop {

@@ -2,14 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
-
-use super::AppState;
+use std::sync::Mutex;
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 11] = [
@@ -31,7 +24,7 @@ struct RouteStats {
 }
 
 impl Metrics {
-    fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    pub fn record(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let Ok(mut routes) = self.routes.lock() else {
             return;
         };
@@ -126,20 +119,4 @@ impl Metrics {
         }
         out
     }
-}
-
-/// Middleware: times every request and records it under its route pattern.
-pub async fn track(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let method = request.method().clone();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", |m| m.as_str());
-    state.metrics.record(
-        route,
-        method.as_str(),
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-    response
 }

@@ -83,13 +83,15 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD]);
-    Router::new()
-        .route(
-            "/api/locate",
-            get(api::locate_get)
-                .post(batch::locate_batch)
-                .layer(DefaultBodyLimit::max(max_body_bytes)),
-        )
+    // Point lookups answer a couple of kilobytes at tens of thousands a second: compressing them
+    // costs more than it saves on loopback and LAN, so compression applies to the other routes.
+    let lookups = Router::new().route(
+        "/api/locate",
+        get(api::locate_get)
+            .post(batch::locate_batch)
+            .layer(DefaultBodyLimit::max(max_body_bytes)),
+    );
+    let compressed = Router::new()
         .route("/api/coverage", get(api::coverage_get))
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
@@ -108,9 +110,10 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{feature}", get(ogc::item))
         .fallback(not_found)
-        .layer(middleware::from_fn(json_errors))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(CompressionLayer::new().gzip(true).br(true));
+    lookups
+        .merge(compressed)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(cors)
         .layer(
             TraceLayer::new_for_http()
@@ -144,11 +147,22 @@ async fn not_found(request: Request) -> ApiError {
     ))
 }
 
-/// Turns the framework's own bodiless errors (405, 413, 415, …) into JSON errors like ours.
-async fn json_errors(request: Request, next: Next) -> Response {
+/// Around every request: records it in the metrics, and turns the framework's own bodiless errors
+/// (405, 413, 415, …) into JSON errors like ours.
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<axum::extract::MatchedPath>().cloned();
     let method = request.method().clone();
     let path = request.uri().path().to_string();
+    let started = std::time::Instant::now();
     let response = next.run(request).await;
+    let route = route.as_ref().map_or("unmatched", |m| m.as_str());
+    state.metrics.record(
+        route,
+        method.as_str(),
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+
     let status = response.status();
     let is_json = response
         .headers()
