@@ -7,18 +7,34 @@ CARGO   ?= cargo
 BIN     := target/release/territoires
 SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 
-.PHONY: run test data tools lint bench clean
+LEAFLET := web/vendor/leaflet/leaflet.js
+
+.PHONY: run test data web tools lint bench clean
 
 ADDR    ?= 127.0.0.1:8080
 
-## run: fetch and build the data if needed, then serve on http://$(ADDR).
-run: data
-	$(BIN) serve --addr $(ADDR) --data $(DATA)
+## run: fetch and build the data if needed, then serve the map and the API on http://$(ADDR).
+run: data web
+	$(BIN) serve --addr $(ADDR) --data $(DATA) --web web
 
-## test: formatting, lints, and every test against the real data.
-test: data lint tools
+## test: formatting, lints, every Rust test against the real data, then the browser tests.
+test: data lint tools web
 	TERRITOIRES_GEODATA=$(abspath $(GEODATA)) TERRITOIRES_DATA=$(abspath $(DATA)) \
 		$(CARGO) test --release --locked
+	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) node --test tests/web/
+
+## web: Leaflet from npm (pinned in package-lock.json), vendored into web/vendor (git-ignored).
+web: $(LEAFLET)
+
+$(LEAFLET): node_modules/.package-lock.json
+	mkdir -p web/vendor/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+		node_modules/leaflet/dist/images web/vendor/leaflet/
+	@touch $@
+
+# No test tool may download a browser: the tests drive Debian's chromium.
+node_modules/.package-lock.json: package.json package-lock.json | tools
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 
 ## data: the prepared dataset, rebuilt when the code or the geodata inputs change.
 data: $(DATA)/territoires.bin
@@ -34,6 +50,7 @@ $(BIN): $(SOURCES)
 ## the GIS client the tests read the OGC API with.
 tools:
 	@command -v ogrinfo >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends gdal-bin; }
+	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
 	@command -v $(CARGO) >/dev/null || { echo "cargo is missing: install Rust (rustup)"; exit 1; }
 	@command -v npm >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
 	@python3 -m pip --version >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-pip; }
@@ -49,4 +66,4 @@ bench: data
 	bench/http.sh
 
 clean:
-	rm -rf $(DATA) target/bench-build
+	rm -rf $(DATA) target/bench-build web/vendor node_modules

@@ -81,6 +81,13 @@ enum Command {
         /// Largest batch body accepted, in MB.
         #[arg(long, default_value_t = 256)]
         max_body_mb: usize,
+        /// Directory of the web page, served at `/`.
+        #[arg(long, default_value = "web")]
+        web: PathBuf,
+        /// Raster basemap URL template for deployments with internet, e.g.
+        /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`. Without it the map draws only its own layers.
+        #[arg(long)]
+        tiles_url: Option<String>,
     },
     /// List the layers of the dataset with their sources.
     Layers {
@@ -226,6 +233,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             data,
             max_body_mb,
+            web,
+            tiles_url,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -238,6 +247,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 addr,
                 data,
                 max_body_bytes: max_body_mb.saturating_mul(1024 * 1024),
+                web: web.is_dir().then_some(web),
+                tiles_url,
             }))
         }
         Command::Layers { json, data } => {

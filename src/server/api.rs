@@ -169,6 +169,12 @@ pub async fn layers_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     Ok(Json(json!({ "layers": catalog(&state), "vintage": VINTAGE })))
 }
 
+/// What the web page needs to know about this deployment.
+pub async fn config_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    Params::parse(raw.as_deref()).finish()?;
+    Ok(Json(json!({ "tiles_url": state.tiles_url, "vintage": VINTAGE })))
+}
+
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Json_> {
     Json(json!({
         "status": "ok",

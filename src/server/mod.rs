@@ -46,6 +46,8 @@ pub struct AppState {
     /// Generalised layers per zoom, built on first use.
     pub cache: generalised::LayerCache,
     pub tiles: tiles::TileCache,
+    /// Raster basemap URL template for the page, for deployments with internet access.
+    pub tiles_url: Option<String>,
 }
 
 impl AppState {
@@ -59,6 +61,7 @@ impl AppState {
         AppState {
             cache: generalised::LayerCache::new(ix.dataset.layers.len()),
             tiles: tiles::TileCache::default(),
+            tiles_url: None,
             location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
             metrics: metrics::Metrics::default(),
@@ -72,6 +75,10 @@ impl AppState {
 pub struct ServeOptions {
     pub addr: SocketAddr,
     pub data: PathBuf,
+    /// The web page's static files, served at `/`.
+    pub web: Option<PathBuf>,
+    /// Raster basemap URL template (`https://…/{z}/{x}/{y}.png`) offered to the page.
+    pub tiles_url: Option<String>,
     /// Largest batch body accepted, in bytes.
     pub max_body_bytes: usize,
 }
@@ -79,7 +86,12 @@ pub struct ServeOptions {
 /// Default batch body limit: room for a million CSV rows with a few extra columns.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 
+/// The API, and the web page from `web` when given.
 pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
+    router_with_web(state, max_body_bytes, None)
+}
+
+pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<&std::path::Path>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD]);
@@ -96,6 +108,7 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
         .route("/api/layers", get(api::layers_get))
+        .route("/api/config", get(api::config_get))
         .route("/api/layers/{file}", get(layers::layer_geojson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/api/openapi.json", get(openapi_json))
@@ -108,9 +121,14 @@ pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
         .route("/ogc/collections", get(ogc::collections))
         .route("/ogc/collections/{id}", get(ogc::collection))
         .route("/ogc/collections/{id}/items", get(ogc::items))
-        .route("/ogc/collections/{id}/items/{feature}", get(ogc::item))
-        .fallback(not_found)
-        .layer(CompressionLayer::new().gzip(true).br(true));
+        .route("/ogc/collections/{id}/items/{feature}", get(ogc::item));
+    let compressed = match web {
+        Some(dir) => compressed.fallback_service(
+            tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
+        ),
+        None => compressed.fallback(not_found),
+    }
+    .layer(CompressionLayer::new().gzip(true).br(true));
     lookups
         .merge(compressed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
@@ -201,7 +219,9 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         move || Indexed::load(&data)
     })
     .await??;
-    let state = Arc::new(AppState::new(ix));
+    let mut state = AppState::new(ix);
+    state.tiles_url = options.tiles_url.clone();
+    let state = Arc::new(state);
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");
     // Build every layer's topology and its default zoom in the background, so the map's first
     // requests find them ready.
@@ -218,7 +238,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     });
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, router(state, options.max_body_bytes))
+    axum::serve(listener, router_with_web(state, options.max_body_bytes, options.web.as_deref()))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");
