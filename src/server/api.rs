@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::params::Params;
 use crate::dataset::LayerKind;
 use crate::query::locate::LocateOptions;
-use crate::query::search::{MAX_RESULTS, bbox};
+use crate::query::search::MAX_RESULTS;
 use crate::query::{Breakdown, Scope, coverage, locate, territory};
 
 pub type JsonResult = Result<Json<Json_>, ApiError>;
@@ -86,16 +86,7 @@ pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): Raw
 pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
     let q = p.required_text("q")?;
-    let limit = match p.number("limit")? {
-        None => MAX_RESULTS,
-        Some(l) if l >= 1.0 && l.fract() == 0.0 => (l as usize).min(MAX_RESULTS),
-        Some(l) => {
-            return Err(ApiError::bad_parameter(
-                "limit",
-                format!("`limit` must be a whole number ≥ 1, got {l}"),
-            ));
-        }
-    };
+    let limit = p.whole("limit", 1)?.unwrap_or(MAX_RESULTS).min(MAX_RESULTS);
     p.finish()?;
     let results = state.search.search(&state.ix.dataset, &q, limit);
     Ok(Json(
@@ -132,7 +123,8 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
         .dataset
         .layers
         .iter()
-        .map(|l| {
+        .enumerate()
+        .map(|(i, l)| {
             json!({
                 "id": l.id,
                 "title": l.title,
@@ -143,7 +135,7 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
                     LayerKind::Polygons => "polygons",
                 },
                 "features": l.features.len(),
-                "bbox": layer_bbox(l),
+                "bbox": state.layer_bbox(i),
                 "source": l.source.name,
                 "vintage": l.source.vintage,
                 "licence": l.source.licence,
@@ -154,14 +146,6 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
             })
         })
         .collect()
-}
-
-pub fn layer_bbox(layer: &crate::dataset::Layer) -> Option<[f64; 4]> {
-    layer
-        .features
-        .iter()
-        .filter_map(|f| bbox(&f.geometry))
-        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
 }
 
 pub async fn layers_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {

@@ -30,35 +30,6 @@ pub fn decimals_for_zoom(zoom: u8) -> u32 {
     (-(degrees_per_pixel / 8.0).log10()).ceil().max(0.0) as u32
 }
 
-fn parse_zoom(p: &mut Params) -> Result<u8, ApiError> {
-    match p.number("zoom")? {
-        None => Ok(DEFAULT_ZOOM),
-        Some(z) if (0.0..=22.0).contains(&z) && z.fract() == 0.0 => Ok(z as u8),
-        Some(z) => Err(ApiError::bad_parameter(
-            "zoom",
-            format!("`zoom` must be a whole number from 0 to 22, got {z}"),
-        )),
-    }
-}
-
-fn parse_bbox(p: &mut Params) -> Result<Option<[f64; 4]>, ApiError> {
-    let Some(text) = p.text("bbox")? else {
-        return Ok(None);
-    };
-    let numbers: Vec<f64> = text.split(',').filter_map(|v| v.trim().parse().ok()).collect();
-    match numbers.as_slice() {
-        [x0, y0, x1, y1]
-            if numbers.iter().all(|v| v.is_finite()) && x0 < x1 && y0 < y1 && *y0 >= -90.0 && *y1 <= 90.0 =>
-        {
-            Ok(Some([*x0, *y0, *x1, *y1]))
-        }
-        _ => Err(ApiError::bad_parameter(
-            "bbox",
-            format!("`bbox` must be minlon,minlat,maxlon,maxlat with min < max, got `{text}`"),
-        )),
-    }
-}
-
 fn write_collection(
     state: &AppState,
     layer: usize,
@@ -147,8 +118,17 @@ pub async fn layer_geojson(
         .layer_position(id)
         .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
     let mut p = Params::parse(raw.as_deref());
-    let zoom = parse_zoom(&mut p)?;
-    let bbox = parse_bbox(&mut p)?;
+    let zoom = match p.whole("zoom", 0)? {
+        None => DEFAULT_ZOOM,
+        Some(z) if z <= 22 => z as u8,
+        Some(z) => {
+            return Err(ApiError::bad_parameter(
+                "zoom",
+                format!("`zoom` must be at most 22, got {z}"),
+            ));
+        }
+    };
+    let bbox = p.bbox("bbox")?;
     p.finish()?;
     if state.ix.dataset.layers[layer].kind == LayerKind::Communes
         && bbox.is_none()

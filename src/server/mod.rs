@@ -51,6 +51,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The bounding box of a whole layer.
+    pub fn layer_bbox(&self, layer: usize) -> Option<[f64; 4]> {
+        self.feature_boxes[layer]
+            .iter()
+            .flatten()
+            .copied()
+            .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+    }
+
     pub fn new(ix: Indexed) -> Self {
         let feature_boxes = ix
             .dataset
@@ -238,9 +247,12 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     });
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(listener, router_with_web(state, options.max_body_bytes, options.web.as_deref()))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router_with_web(state, options.max_body_bytes, options.web.as_deref()),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

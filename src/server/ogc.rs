@@ -14,7 +14,6 @@ use geo::{Intersects, Rect, coord};
 use serde_json::{Value as Json_, json};
 
 use super::AppState;
-use super::api::layer_bbox;
 use super::error::ApiError;
 use super::geojson;
 use super::params::Params;
@@ -39,6 +38,14 @@ fn base(headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
     format!("http://{host}")
+}
+
+/// For documents whose only parameter is `f`: whether to answer in HTML.
+fn html_only(raw: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError> {
+    let mut p = Params::parse(raw);
+    let html = wants_html(&mut p, headers, &["json"])?;
+    p.finish()?;
+    Ok(html)
 }
 
 /// Whether to answer in HTML: `f=html`, or a browser asking for HTML first.
@@ -100,9 +107,7 @@ fn respond(html: bool, title: &str, doc: Json_, content_type: &'static str) -> R
 }
 
 pub async fn landing(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json"])?;
-    p.finish()?;
+    let html = html_only(raw.as_deref(), &headers)?;
     let b = base(&headers);
     let doc = json!({
         "title": "territoires — territoires de projet (Pays, PETR) et leurs couches",
@@ -120,9 +125,7 @@ pub async fn landing(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Resp
 }
 
 pub async fn conformance(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
-    let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json"])?;
-    p.finish()?;
+    let html = html_only(raw.as_deref(), &headers)?;
     Ok(respond(
         html,
         "Conformance",
@@ -136,9 +139,7 @@ pub async fn api(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json"])?;
-    p.finish()?;
+    let html = html_only(raw.as_deref(), &headers)?;
     let doc = super::openapi::document(&state, &base(&headers));
     Ok(respond(html, "API", doc, OPENAPI_TYPE))
 }
@@ -152,7 +153,7 @@ fn collection_json(state: &AppState, b: &str, l: usize) -> Json_ {
         "description": format!("{} Source: {} ({}), {}.", layer.description, layer.source.name, layer.source.vintage, layer.source.licence),
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [layer_bbox(layer).unwrap_or([-180.0, -90.0, 180.0, 90.0])], "crs": CRS84}},
+        "extent": {"spatial": {"bbox": [state.layer_bbox(l).unwrap_or([-180.0, -90.0, 180.0, 90.0])], "crs": CRS84}},
         "links": [
             link(format!("{b}/ogc/collections/{id}"), "self", "application/json", "this collection"),
             link(format!("{b}/ogc/collections/{id}?f=html"), "alternate", "text/html", "this collection as HTML"),
@@ -167,9 +168,7 @@ pub async fn collections(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json"])?;
-    p.finish()?;
+    let html = html_only(raw.as_deref(), &headers)?;
     let b = base(&headers);
     let doc = json!({
         "links": [
@@ -195,46 +194,13 @@ pub async fn collection(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
-    let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json"])?;
-    p.finish()?;
+    let html = html_only(raw.as_deref(), &headers)?;
     Ok(respond(
         html,
         &state.ix.dataset.layers[l].title,
         collection_json(&state, &base(&headers), l),
         "application/json",
     ))
-}
-
-/// `bbox=minx,miny,maxx,maxy` in CRS84.
-fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
-    let numbers: Vec<f64> = text
-        .split(',')
-        .map(|v| v.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| {
-            ApiError::bad_parameter(
-                "bbox",
-                format!("`bbox` must be four numbers minx,miny,maxx,maxy, got `{text}`"),
-            )
-        })?;
-    match numbers.as_slice() {
-        [x0, y0, x1, y1]
-            if numbers.iter().all(|v| v.is_finite())
-                && x0 <= x1
-                && y0 <= y1
-                && y0.abs() <= 90.0
-                && y1.abs() <= 90.0 =>
-        {
-            Ok(Rect::new(coord! {x: *x0, y: *y0}, coord! {x: *x1, y: *y1}))
-        }
-        _ => Err(ApiError::bad_parameter(
-            "bbox",
-            format!(
-                "`bbox` must be minx,miny,maxx,maxy with min ≤ max and latitudes within ±90, got `{text}`"
-            ),
-        )),
-    }
 }
 
 pub async fn items(
@@ -246,27 +212,11 @@ pub async fn items(
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
     let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
-    let bbox = p.text("bbox")?.map(|b| parse_bbox(&b)).transpose()?;
-    let limit = match p.number("limit")? {
-        None => DEFAULT_LIMIT,
-        Some(n) if n >= 1.0 && n.fract() == 0.0 => (n as usize).min(MAX_LIMIT),
-        Some(n) => {
-            return Err(ApiError::bad_parameter(
-                "limit",
-                format!("`limit` must be a whole number ≥ 1, got {n}"),
-            ));
-        }
-    };
-    let offset = match p.number("offset")? {
-        None => 0,
-        Some(n) if n >= 0.0 && n.fract() == 0.0 => n as usize,
-        Some(n) => {
-            return Err(ApiError::bad_parameter(
-                "offset",
-                format!("`offset` must be a whole number ≥ 0, got {n}"),
-            ));
-        }
-    };
+    let bbox = p
+        .bbox("bbox")?
+        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}));
+    let limit = p.whole("limit", 1)?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
+    let offset = p.whole("offset", 0)?.unwrap_or(0);
     p.finish()?;
 
     let layer = &state.ix.dataset.layers[l];

@@ -72,6 +72,41 @@ impl Params {
         }
     }
 
+    /// A whole number of at least `min`.
+    pub fn whole(&mut self, name: &str, min: usize) -> Result<Option<usize>, ApiError> {
+        match self.number(name)? {
+            None => Ok(None),
+            Some(n) if n >= min as f64 && n.fract() == 0.0 && n < 1e15 => Ok(Some(n as usize)),
+            Some(n) => Err(ApiError::bad_parameter(
+                name,
+                format!("`{name}` must be a whole number ≥ {min}, got {n}"),
+            )),
+        }
+    }
+
+    /// `minlon,minlat,maxlon,maxlat` (CRS84), as `[min_x, min_y, max_x, max_y]`.
+    pub fn bbox(&mut self, name: &str) -> Result<Option<[f64; 4]>, ApiError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        let numbers: Vec<f64> = text.split(',').filter_map(|v| v.trim().parse().ok()).collect();
+        match numbers.as_slice() {
+            [x0, y0, x1, y1]
+                if numbers.iter().all(|v| v.is_finite())
+                    && x0 < x1
+                    && y0 < y1
+                    && *y0 >= -90.0
+                    && *y1 <= 90.0 =>
+            {
+                Ok(Some([*x0, *y0, *x1, *y1]))
+            }
+            _ => Err(ApiError::bad_parameter(
+                name,
+                format!("`{name}` must be minlon,minlat,maxlon,maxlat with min < max, got `{text}`"),
+            )),
+        }
+    }
+
     /// A comma-separated list.
     pub fn list(&mut self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
         Ok(self.text(name)?.map(|v| {
