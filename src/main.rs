@@ -174,6 +174,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 println!("  {:<28} {shown}", layer.id);
             }
+            println!(
+                "data: {} (each layer's source: `territoires layers`)",
+                territoires::server::api::VINTAGE
+            );
             Ok(())
         }
         Command::Coverage {
