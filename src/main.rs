@@ -176,7 +176,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!(
                 "data: {} (each layer's source: `territoires layers`)",
-                territoires::server::api::VINTAGE
+                territoires::query::VINTAGE
             );
             Ok(())
         }

@@ -9,6 +9,9 @@ pub mod territory;
 pub use coverage::{Breakdown, Coverage, Scope, coverage};
 pub use locate::{Hit, LocateOptions, Location, locate};
 
+/// Vintage of the base layers, stated on every answer; each layer also carries its own source.
+pub const VINTAGE: &str = "COG 2026 (communes, EPCI, départements, régions; populations légales 2026)";
+
 /// A question that cannot be answered as asked. The HTTP layer maps these to 400.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QueryError {

@@ -17,8 +17,7 @@ use crate::query::{Breakdown, Scope, coverage, locate, territory};
 
 pub type JsonResult = Result<Json<Json_>, ApiError>;
 
-/// Vintage of the base layers, stated on every answer; each layer also carries its own source.
-pub const VINTAGE: &str = "COG 2026 (communes, EPCI, départements, régions; populations légales 2026)";
+pub use crate::query::VINTAGE;
 
 /// Layer positions from a `layers=a,b` parameter; all layers when absent.
 pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<usize>, ApiError> {
