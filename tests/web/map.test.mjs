@@ -1,0 +1,372 @@
+// Browser tests of the map page: the real server on a free port, Debian's chromium through
+// playwright-core. Run with `node --test tests/web/` (the Makefile passes TERRITOIRES_BIN and
+// TERRITOIRES_DATA). Screenshots go to target/screenshots/.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = path.resolve(ROOT, process.env.TERRITOIRES_BIN || 'target/release/territoires');
+const DATA = path.resolve(ROOT, process.env.TERRITOIRES_DATA || 'geodata/build');
+const WEB = path.join(ROOT, 'web');
+const SHOTS = path.join(ROOT, 'target', 'screenshots');
+const FIRST_VIEW_BUDGET = 1.5 * 1024 * 1024;
+
+let server;
+let serverExit = null;
+let browser;
+let base;
+const contexts = [];
+const consoleErrors = [];
+const foreignRequests = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (serverExit) throw new Error(`the server exited early (${serverExit})`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`no /healthz answer from ${url} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `server binary missing: ${BIN} (run make)`);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', DATA, '--web', WEB], {
+    cwd: ROOT,
+    env: { ...process.env, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  server.on('exit', (code, signal) => { serverExit = `code ${code}, signal ${signal}`; });
+  // Safety net: never leave the server behind, even if the runner stops this process early.
+  process.once('exit', () => { if (!serverExit) server.kill('SIGKILL'); });
+  await waitHealthy(base, 60_000);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  if (server && !serverExit) {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+});
+
+/** A fresh context (empty cache) and page that records console errors and foreign requests. */
+async function openPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', ...options });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location()?.url || ''}`); });
+  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '127.0.0.1') foreignRequests.push(r.url());
+    if (url.protocol === 'ws:' || url.protocol === 'wss:') foreignRequests.push(r.url());
+  });
+  return page;
+}
+
+/** Waits until the layers are drawn and nothing is loading. */
+async function settled(page) {
+  await page.waitForFunction(() => window.territoires?.idle() && window.territoires.drawn().length > 0, null, { timeout: 30_000 });
+}
+
+/** Moves the map without animation and clicks at (lat, lon). */
+async function clickMapAt(page, lat, lon, zoom) {
+  await page.evaluate(([la, lo, z]) => { window.territoiresMap.setView([la, lo], z, { animate: false }); }, [lat, lon, zoom]);
+  await settled(page);
+  const at = await page.evaluate(([la, lo]) => {
+    const map = window.territoiresMap;
+    const p = map.latLngToContainerPoint([la, lo]);
+    const r = map.getContainer().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, [lat, lon]);
+  await page.mouse.click(at.x, at.y);
+}
+
+async function chooseFromSearch(page, text) {
+  await page.fill('#q', text);
+  await page.waitForSelector('#q-list [role="option"][data-index]');
+  await page.focus('#q');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getAttribute('#q', 'aria-activedescendant'), 'q-opt-0');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#card [data-kind="territory"]');
+  await settled(page);
+}
+
+test('first view stays within 1.5 MB', async () => {
+  const page = await openPage();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  let bytes = 0;
+  let requests = 0;
+  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests += 1; });
+  const started = Date.now();
+  await page.goto(`${base}/`, { waitUntil: 'networkidle' });
+  await settled(page);
+  const ms = Date.now() - started;
+  console.log(`first view: ${bytes} bytes, ${ms} ms (${requests} requests)`);
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-first-view.png') });
+  assert.ok(bytes > 0);
+  assert.ok(bytes <= FIRST_VIEW_BUDGET, `first view transferred ${bytes} bytes`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+  const drawn = await page.evaluate(() => window.territoires.drawn());
+  assert.deepEqual(drawn.sort(), ['departements', 'pays', 'regions']);
+  await page.close();
+});
+
+test('search "Vervins" (keyboard) opens a card naming its PETR', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  await chooseFromSearch(page, 'Vervins');
+  const card = page.locator('#card');
+  await assert.doesNotReject(card.getByText('PETR du Pays de Thiérache').first().waitFor());
+  assert.match(await card.locator('.card-title').innerText(), /Vervins/);
+  assert.equal(await page.getAttribute('#q', 'aria-expanded'), 'false');
+  await page.close();
+});
+
+test('a click at Clermont-Ferrand names commune 63113 and PETR Grand Clermont', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  await clickMapAt(page, 45.7772, 3.0870, 11);
+  await page.waitForSelector('#card [data-kind="point"] .pays h5');
+  await settled(page);
+  const text = await page.locator('#card').innerText();
+  assert.match(text, /PETR Grand Clermont/);
+  assert.match(text, /63113/);
+  assert.match(text, /Clermont-Ferrand/);
+  assert.match(text, /Clermont Auvergne Métropole/); // a member EPCI of the PETR
+  assert.match(text, /Puy-de-Dôme/);
+  assert.match(text, /Auvergne-Rhône-Alpes/);
+  // Highlight: the PETR and its member EPCIs are drawn.
+  assert.ok(await page.evaluate(() => window.territoires.manager.highlightGroup.getLayers().length >= 2));
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-point-clermont.png') });
+  await page.close();
+});
+
+test('a click at sea says there is no territory', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  await clickMapAt(page, 46.0, -5.0, 7);
+  await page.waitForSelector('#card [data-none="territory"]');
+  const text = await page.locator('#card').innerText();
+  assert.match(text, /Aucun territoire à cet endroit \(mer ou étranger\)/);
+  assert.match(text, /Aucun Pays \/ PETR ne couvre ce point/);
+  await page.close();
+});
+
+test('the SCoT layer toggles: legend and drawn features follow', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  await page.click('#tab-couches');
+  const legendIds = () => page.$$eval('#legend [data-layer]', (els) => els.map((e) => e.dataset.layer).sort());
+  const drawn = () => page.evaluate(() => window.territoires.drawn().sort());
+  assert.equal(await page.locator('#legend [data-layer="scot"]').count(), 0);
+  assert.deepEqual(await legendIds(), await drawn());
+
+  await page.check('#toggle-scot');
+  await page.waitForFunction(() => window.territoires.featureCount('scot') > 0);
+  await settled(page);
+  assert.equal(await page.locator('#legend [data-layer="scot"]').count(), 1);
+  assert.ok(await page.evaluate(() => window.territoiresMap.hasLayer(window.territoires.manager.get('scot').group)));
+  assert.ok(await page.evaluate(() => window.territoires.featureCount('scot')) > 200);
+  assert.deepEqual(await legendIds(), await drawn());
+  assert.match(await page.evaluate(() => location.hash), /couches=[^&]*scot/);
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-scot-on.png') });
+
+  await page.uncheck('#toggle-scot');
+  await page.waitForFunction(() => !window.territoires.drawn().includes('scot'));
+  assert.equal(await page.locator('#legend [data-layer="scot"]').count(), 0);
+  assert.equal(await page.evaluate(() => window.territoiresMap.hasLayer(window.territoires.manager.get('scot').group)), false);
+  assert.equal(await page.evaluate(() => window.territoires.featureCount('scot')), 0);
+  assert.deepEqual(await legendIds(), await drawn());
+  assert.doesNotMatch(await page.evaluate(() => location.hash), /couches=[^&]*scot/);
+  await page.close();
+});
+
+/** The page's formatting of the API's numbers, computed independently with Intl in the page. */
+function expectedFigures(page, c) {
+  return page.evaluate((cov) => {
+    const n0 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
+    const n1 = new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    const area = (v) => `${(v < 100 ? n1 : n0).format(v)}\u00a0km²`;
+    return {
+      features: n0.format(cov.features),
+      covered_area_pct: `${n1.format(cov.covered_area_pct)}\u00a0%`,
+      covered_population_pct: `${n1.format(cov.covered_population_pct)}\u00a0%`,
+      covered_area_km2: area(cov.covered_area_km2),
+      area_km2: area(cov.area_km2),
+      covered_population: `${n0.format(cov.covered_population)}\u00a0hab.`,
+      population: `${n0.format(cov.population)}\u00a0hab.`,
+      communes_covered: n0.format(cov.communes_covered),
+      communes: n0.format(cov.communes),
+    };
+  }, c);
+}
+
+async function displayedFigures(page) {
+  return page.$$eval('#cov-result [data-fig]', (els) => Object.fromEntries(els.map((e) => [e.dataset.fig, e.textContent.trim()])));
+}
+
+test('the coverage panel shows /api/coverage figures', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  await page.click('#tab-couverture');
+  await page.waitForSelector('#cov-result [data-cov-layer="pays"] ~ .figs [data-fig="covered_area_pct"]');
+  const api = await (await fetch(`${base}/api/coverage?layer=pays&by=region`)).json();
+  assert.deepEqual(await displayedFigures(page), await expectedFigures(page, api));
+  assert.equal(await page.locator('#cov-result svg.chart rect.bar-area').count(), api.breakdown.length);
+  const text = await page.locator('#cov-result').innerText();
+  assert.ok(text.includes(api.source.vintage), 'layer vintage shown');
+  assert.ok(text.includes(api.denominators_source.vintage), 'denominators vintage shown');
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-coverage.png') });
+
+  // Restricted to a région, for another layer.
+  await page.selectOption('#cov-layer', 'scot');
+  await page.waitForSelector('#cov-scope option[value="region:84"]', { state: 'attached' });
+  await page.selectOption('#cov-scope', 'region:84');
+  await page.waitForSelector('#cov-result [data-cov-layer="scot"][data-cov-scope="region:84"]');
+  const api84 = await (await fetch(`${base}/api/coverage?layer=scot&scope=region:84&by=departement`)).json();
+  assert.deepEqual(await displayedFigures(page), await expectedFigures(page, api84));
+  assert.equal(await page.locator('#cov-result svg.chart rect.bar-area').count(), api84.breakdown.length);
+
+  // The comparison is computed only when its section is opened, and says what it measures.
+  await page.click('#compare summary');
+  await page.waitForSelector('#cmp-result [data-cmp="pays-in-scot-communes"]', { timeout: 30_000 });
+  const cmp = await page.locator('#cmp-result').innerText();
+  assert.match(cmp, /des communes/);
+  assert.match(cmp, /pas de la superficie/);
+  await page.close();
+});
+
+test('a permalink restores the view, the layers and the selection', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  await chooseFromSearch(page, 'PETR Grand Clermont');
+  await page.click('#tab-couches');
+  await page.check('#toggle-scot');
+  await page.click('#tab-territoire');
+  await page.evaluate(() => { window.territoiresMap.setView([45.8, 3.1], 9, { animate: false }); });
+  await page.waitForFunction(() => {
+    const m = location.hash.match(/carte=(\d+)\/(-?[\d.]+)\/(-?[\d.]+)/);
+    return m && m[1] === '9' && Math.abs(m[2] - 45.8) < 1e-3 && Math.abs(m[3] - 3.1) < 1e-3
+      && /sel=pays\/200048171/.test(location.hash) && /couches=[^&]*scot/.test(location.hash);
+  });
+  await settled(page);
+  const url = page.url();
+
+  const check = async (p) => {
+    await settled(p);
+    await p.waitForSelector('#card [data-kind="territory"][data-id="200048171"]');
+    const view = await p.evaluate(() => ({ zoom: window.territoiresMap.getZoom(), c: window.territoiresMap.getCenter() }));
+    assert.equal(view.zoom, 9);
+    assert.ok(Math.abs(view.c.lat - 45.8) < 1e-3 && Math.abs(view.c.lng - 3.1) < 1e-3, JSON.stringify(view));
+    assert.ok(await p.isChecked('#toggle-scot'));
+    assert.ok((await p.evaluate(() => window.territoires.drawn())).includes('scot'));
+    assert.match(await p.locator('#card .card-title').innerText(), /PETR Grand Clermont/);
+  };
+  await page.reload();
+  await check(page);
+
+  const other = await openPage();
+  await other.goto(url);
+  await check(other);
+  await other.close();
+
+  // A clicked point is restored too.
+  const point = await openPage();
+  await point.goto(`${base}/#carte=11/45.77720/3.08700&couches=regions,departements,pays&point=45.77720,3.08700`);
+  await point.waitForSelector('#card [data-kind="point"] .pays');
+  assert.match(await point.locator('#card').innerText(), /63113/);
+  assert.equal(await point.evaluate(() => window.territoiresMap.getZoom()), 11);
+  await point.close();
+  await page.close();
+});
+
+test('on a 375×812 phone, search and panel are usable', async () => {
+  const page = await openPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await page.goto(`${base}/`);
+  await settled(page);
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-first-view.png') });
+  const inView = (box) => box && box.x >= 0 && box.y >= 0 && box.x + box.width <= 375 + 0.5 && box.y + box.height <= 812 + 0.5;
+
+  const search = await page.locator('#q').boundingBox();
+  assert.ok(inView(search) && search.width >= 300, `search box ${JSON.stringify(search)}`);
+  await page.locator('#q').tap();
+  await page.fill('#q', 'Vervins');
+  const option = page.locator('#q-list [role="option"][data-index="0"]');
+  await option.waitFor();
+  assert.ok(inView(await option.boundingBox()));
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-search.png') });
+  await option.tap();
+  await page.waitForSelector('#card [data-kind="territory"]');
+  await settled(page);
+
+  const panel = await page.locator('#panel').boundingBox();
+  assert.ok(inView(panel), `panel ${JSON.stringify(panel)}`);
+  assert.ok(panel.height >= 250, 'the panel has room');
+  const title = page.locator('#card .card-title');
+  assert.ok(await title.isVisible());
+  assert.ok(inView(await title.boundingBox()));
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-card.png') });
+  await page.locator('#card').getByText('PETR du Pays de Thiérache').first().scrollIntoViewIfNeeded();
+  assert.ok(inView(await page.locator('#card').getByText('PETR du Pays de Thiérache').first().boundingBox()));
+  const map = await page.locator('#map').boundingBox();
+  assert.ok(map.height >= 200, 'the map stays visible above the sheet');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
+
+  // The sheet can be reduced and brought back.
+  await page.locator('#sheet-toggle').tap();
+  assert.equal(await page.getAttribute('#sheet-toggle', 'aria-expanded'), 'false');
+  await page.locator('#sheet-toggle').tap();
+  assert.ok(await title.isVisible());
+  await page.close();
+});
+
+test('no console errors and no request left 127.0.0.1', () => {
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(foreignRequests, []);
+});

@@ -1,0 +1,482 @@
+// territoires — the map page. Plain ES modules, no build step; Leaflet is loaded before this module.
+
+import { api, isAbort } from './js/api.js';
+import { announce, esc, html, LAYER_LABEL, LAYER_PLURAL } from './js/fmt.js';
+import { DEFAULT_LAYERS, LAYER_DEFS, LayerManager, COMMUNES_MIN_ZOOM } from './js/maplayers.js';
+import { setupSearch } from './js/search.js';
+import { pointCard, populationVintage, territoryCard } from './js/cards.js';
+import { setupCoverage } from './js/coverage.js';
+import { setupData } from './js/data.js';
+
+/* global L */
+
+const METRO = [[41.3, -5.2], [51.1, 9.6]];
+const TABS = ['territoire', 'couches', 'couverture', 'donnees'];
+
+const $ = (id) => document.getElementById(id);
+const card = $('card');
+
+const state = {
+  selection: null, // {type: 'territory', layer, id} | {type: 'point', lat, lon}
+  tab: 'territoire',
+  pending: 0, // selections being loaded
+};
+
+// ---------------------------------------------------------------------------------------------
+// URL hash: #carte=Z/LAT/LON&couches=a,b&sel=layer/id | &point=lat,lon &onglet=tab
+
+function parseHash() {
+  const out = {};
+  const text = location.hash.replace(/^#/, '');
+  for (const part of text.split('&')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[decodeURIComponent(part.slice(0, i))] = decodeURIComponent(part.slice(i + 1));
+  }
+  const result = {};
+  const m = (out.carte || '').match(/^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/);
+  if (m) result.view = { zoom: Number(m[1]), lat: Number(m[2]), lon: Number(m[3]) };
+  if ('couches' in out) {
+    const known = new Set(LAYER_DEFS.map((d) => d.id));
+    result.layers = out.couches.split(',').filter((id) => known.has(id));
+  }
+  const sel = (out.sel || '').match(/^([a-z0-9-]+)\/(.+)$/);
+  if (sel && LAYER_LABEL[sel[1]]) result.selection = { type: 'territory', layer: sel[1], id: sel[2] };
+  const pt = (out.point || '').match(/^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/);
+  if (pt) result.selection = { type: 'point', lat: Number(pt[1]), lon: Number(pt[2]) };
+  if (TABS.includes(out.onglet)) result.tab = out.onglet;
+  return result;
+}
+
+let manager = null;
+let map = null;
+let lastHash = '';
+
+function writeHash() {
+  if (!map || !manager) return;
+  const c = map.getCenter();
+  const parts = [
+    `carte=${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`,
+    `couches=${manager.enabled().join(',')}`,
+  ];
+  const s = state.selection;
+  if (s?.type === 'territory') parts.push(`sel=${s.layer}/${encodeURIComponent(s.id)}`);
+  if (s?.type === 'point') parts.push(`point=${s.lat.toFixed(5)},${s.lon.toFixed(5)}`);
+  if (state.tab !== 'territoire') parts.push(`onglet=${state.tab}`);
+  const hash = `#${parts.join('&')}`;
+  if (hash !== location.hash) history.replaceState(null, '', hash);
+  lastHash = location.hash;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+let toastTimer = null;
+function showError(message) {
+  let toast = $('toast');
+  if (!toast) {
+    toast = document.createElement('div');
+    toast.id = 'toast';
+    toast.className = 'toast';
+    toast.setAttribute('role', 'alert');
+    document.body.append(toast);
+  }
+  toast.textContent = message;
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { toast.hidden = true; }, 8000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tabs (ARIA tabs pattern, automatic activation)
+
+const tabs = {};
+let coverage = null;
+let dataPanelReady = false;
+let catalog = null;
+
+function selectTab(name, { focus = false, write = true } = {}) {
+  state.tab = name;
+  for (const t of TABS) {
+    const tab = $(`tab-${t}`);
+    const on = t === name;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(`pane-${t}`).hidden = !on;
+    if (on && focus) tab.focus();
+  }
+  if (name === 'couverture') coverage?.start();
+  if (name === 'donnees' && !dataPanelReady && catalog) {
+    dataPanelReady = true;
+    setupData({ catalog, onError: showError });
+  }
+  expandSheet();
+  if (write) writeHash();
+}
+
+function setupTabs() {
+  for (const t of TABS) {
+    const tab = $(`tab-${t}`);
+    tabs[t] = tab;
+    tab.addEventListener('click', () => selectTab(t));
+    tab.addEventListener('keydown', (e) => {
+      const i = TABS.indexOf(t);
+      let next = null;
+      if (e.key === 'ArrowRight') next = TABS[(i + 1) % TABS.length];
+      if (e.key === 'ArrowLeft') next = TABS[(i - 1 + TABS.length) % TABS.length];
+      if (e.key === 'Home') next = TABS[0];
+      if (e.key === 'End') next = TABS[TABS.length - 1];
+      if (next) {
+        e.preventDefault();
+        selectTab(next, { focus: true });
+      }
+    });
+  }
+}
+
+// Mobile bottom sheet: the panel can be reduced to its handle.
+function expandSheet() {
+  const panel = $('panel');
+  if (panel.classList.contains('collapsed')) setSheet(false);
+}
+function setSheet(collapsed) {
+  const panel = $('panel');
+  panel.classList.toggle('collapsed', collapsed);
+  const button = $('sheet-toggle');
+  button.setAttribute('aria-expanded', String(!collapsed));
+  button.querySelector('.sheet-toggle-text').textContent = collapsed ? 'Afficher le panneau' : 'Réduire le panneau';
+  setTimeout(() => map?.invalidateSize(), 220);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selections
+
+let selectionSeq = 0;
+const ctx = { popVintage: 'populations légales' };
+
+function busy(on) {
+  state.pending += on ? 1 : -1;
+  card.setAttribute('aria-busy', state.pending > 0 ? 'true' : 'false');
+}
+
+function loadingCard(text) {
+  card.innerHTML = `<p class="progress">${esc(text)}</p>`;
+}
+
+function bboxBounds(b) {
+  return L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+}
+
+/** Room for the legend when it is open in the bottom-left corner. */
+function fitPadding() {
+  const legend = document.getElementById('legend');
+  const corner = legend?.closest('.leaflet-bottom.leaflet-left');
+  const open = corner && legend.querySelector('details[open]');
+  const left = open ? Math.min(legend.offsetWidth + 24, map.getSize().x / 3) : 24;
+  return { paddingTopLeft: [left, 24], paddingBottomRight: [24, 24] };
+}
+
+/** Features of a territory and of its members (member EPCIs of a Pays or SCoT, communes of an EPCI). */
+async function territoryShapes(t, zoom) {
+  if (!t.bbox) return { main: [], members: [] };
+  const main = await manager.featuresById(t.layer, [t.id], t.bbox, zoom);
+  let members = [];
+  if ((t.layer === 'pays' || t.layer === 'scot') && t.overlays?.epci?.length) {
+    members = await manager.featuresById('epci', t.overlays.epci.map((m) => m.id), t.bbox, zoom);
+  } else if (t.layer === 'epci' && t.communes?.length) {
+    members = await manager.featuresById('communes', t.communes.map((c) => c.code), t.bbox, Math.max(zoom, 8));
+  }
+  return { main, members };
+}
+
+async function highlightTerritory(t, zoom, seq) {
+  try {
+    const shapes = await territoryShapes(t, zoom);
+    if (seq === selectionSeq) manager.highlight(shapes);
+  } catch (e) {
+    if (!isAbort(e)) showError(`Mise en évidence impossible : ${e.message}`);
+  }
+}
+
+export async function selectTerritory(layer, id, { fit = true, focusCard = false, switchTab = true } = {}) {
+  const seq = ++selectionSeq;
+  state.selection = { type: 'territory', layer, id: String(id) };
+  writeHash();
+  if (switchTab && state.tab !== 'territoire') selectTab('territoire', { write: true });
+  expandSheet();
+  loadingCard(`Chargement de la fiche (${LAYER_LABEL[layer] || layer})…`);
+  busy(true);
+  try {
+    const t = await api.territory(layer, id);
+    if (seq !== selectionSeq) return;
+    card.innerHTML = territoryCard(t, ctx).html;
+    announce(`Fiche ouverte : ${t.name}, ${LAYER_LABEL[t.layer]}`);
+    if (focusCard) card.querySelector('.card-title')?.focus();
+    let zoom = map.getZoom();
+    if (fit && t.bbox) {
+      const bounds = bboxBounds(t.bbox);
+      const pad = fitPadding();
+      zoom = Math.min(map.getBoundsZoom(bounds, false, L.point(pad.paddingTopLeft).add(pad.paddingBottomRight)), 12);
+      map.fitBounds(bounds, { ...fitPadding(), maxZoom: 12 });
+    }
+    await highlightTerritory(t, zoom, seq);
+  } catch (e) {
+    if (seq !== selectionSeq) return;
+    card.innerHTML = html`<p class="notice notice-warn">Fiche indisponible : ${e.message}</p>`.html;
+  } finally {
+    busy(false);
+  }
+}
+
+export async function selectPoint(lat, lon, { switchTab = true } = {}) {
+  const seq = ++selectionSeq;
+  state.selection = { type: 'point', lat, lon };
+  writeHash();
+  if (switchTab && state.tab !== 'territoire') selectTab('territoire', { write: true });
+  expandSheet();
+  manager.highlight({ point: [lat, lon] });
+  loadingCard('Recherche des territoires au point…');
+  busy(true);
+  try {
+    const loc = await api.locate(lat, lon);
+    if (seq !== selectionSeq) return;
+    const details = new Map();
+    const render = () => { card.innerHTML = pointCard(loc, details, ctx).html; };
+    render();
+    const by = Object.fromEntries(loc.layers.map((l) => [l.layer, l]));
+    const commune = by.communes?.features?.[0];
+    const pays = by.pays?.features || [];
+    announce(commune
+      ? `${commune.name} (${commune.id}). ${pays.length ? `Pays / PETR : ${pays.map((p) => p.name).join(', ')}` : 'Aucun Pays / PETR ne couvre ce point'}`
+      : 'Aucun territoire à cet endroit (mer ou étranger). Aucun Pays / PETR ne couvre ce point');
+    const zoom = map.getZoom();
+    const communeShape = commune
+      ? manager.featuresById('communes', [commune.id], [lon - 0.0005, lat - 0.0005, lon + 0.0005, lat + 0.0005], Math.max(zoom, 8))
+        .catch(() => [])
+      : Promise.resolve([]);
+    let shapes = { main: [], members: [] };
+    if (pays.length) {
+      const ts = await Promise.all(pays.map((p) => api.territory('pays', p.id)));
+      if (seq !== selectionSeq) return;
+      ts.forEach((t) => details.set(t.id, t));
+      render();
+      try {
+        shapes = await territoryShapes(ts[0], zoom);
+      } catch (e) {
+        showError(`Mise en évidence impossible : ${e.message}`);
+      }
+    }
+    const focus = await communeShape;
+    if (seq === selectionSeq) manager.highlight({ ...shapes, focus, point: [lat, lon] });
+  } catch (e) {
+    if (seq !== selectionSeq) return;
+    card.innerHTML = html`<p class="notice notice-warn">Recherche impossible : ${e.message}</p>`.html;
+  } finally {
+    busy(false);
+  }
+}
+
+function clearSelection() {
+  selectionSeq += 1;
+  state.selection = null;
+  manager?.clearHighlight();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layer toggles
+
+function setupToggles() {
+  const box = $('toggles');
+  const descriptions = {
+    pays: 'colorés selon l’origine du périmètre',
+    scot: 'syndicats détenant la compétence SCoT',
+    'contrats-ruralite-2016-2017': 'périmètres publiés par l’ANCT',
+    epci: 'intercommunalités à fiscalité propre',
+    communes: `dessinées à partir du zoom ${COMMUNES_MIN_ZOOM}`,
+    departements: 'limites et noms',
+    regions: 'limites, noms et fond de carte',
+  };
+  box.innerHTML = LAYER_DEFS.map((d) => `<div class="toggle">
+      <input type="checkbox" id="toggle-${d.id}" value="${d.id}" aria-describedby="toggle-${d.id}-desc">
+      <label for="toggle-${d.id}">${esc(LAYER_PLURAL[d.id])}</label>
+      <span id="toggle-${d.id}-desc" class="toggle-desc">${esc(descriptions[d.id])}</span>
+    </div>`).join('');
+  box.addEventListener('change', (e) => {
+    const input = e.target.closest('input[type="checkbox"]');
+    if (!input) return;
+    manager.toggle(input.value, input.checked);
+    announce(`${LAYER_PLURAL[input.value]} ${input.checked ? 'affichés' : 'masqués'}`);
+    writeHash();
+  });
+}
+
+function syncToggles() {
+  for (const d of LAYER_DEFS) {
+    const input = $(`toggle-${d.id}`);
+    if (input) input.checked = manager.get(d.id).on;
+  }
+  const communes = $('toggle-communes-desc');
+  if (communes) {
+    const zoom = Math.round(map.getZoom());
+    communes.textContent = zoom >= COMMUNES_MIN_ZOOM
+      ? `dessinées à partir du zoom ${COMMUNES_MIN_ZOOM}`
+      : `dessinées à partir du zoom ${COMMUNES_MIN_ZOOM} (zoom actuel : ${zoom})`;
+  }
+}
+
+function renderLayerSources() {
+  const layers = catalog?.layers || [];
+  $('layer-sources').innerHTML = html`<h3>Sources des couches</h3><dl class="kv kv-sources">${layers.map((l) => html`
+    <dt>${LAYER_PLURAL[l.id] || l.title}</dt><dd>${l.source} · millésime ${l.vintage} · ${l.licence}</dd>`)}</dl>`.html;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function applySelection(sel, { fit, switchTab = false }) {
+  if (!sel) {
+    clearSelection();
+    return;
+  }
+  if (sel.type === 'territory') selectTerritory(sel.layer, sel.id, { fit, switchTab });
+  else selectPoint(sel.lat, sel.lon, { switchTab });
+}
+
+async function main() {
+  const initial = parseHash();
+  setupTabs();
+  setupToggles();
+
+  map = L.map('map', {
+    preferCanvas: true,
+    zoomControl: false,
+    minZoom: 3,
+    maxZoom: 14,
+    worldCopyJump: false,
+    attributionControl: true,
+  });
+  L.control.zoom({ position: 'topleft', zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
+  L.control.scale({ imperial: false, position: 'bottomright' }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
+  if (initial.view) map.setView([initial.view.lat, initial.view.lon], initial.view.zoom);
+  else map.fitBounds(METRO);
+  window.territoiresMap = map;
+
+  const [config, cat] = await Promise.all([
+    api.config().catch(() => ({ tiles_url: null })),
+    api.catalog().catch((e) => { showError(`Catalogue des couches indisponible : ${e.message}`); return { layers: [] }; }),
+  ]);
+  catalog = cat;
+  ctx.popVintage = populationVintage(catalog) || ctx.popVintage;
+  if (config.tiles_url) {
+    // A raster basemap under our layers: the régions then keep their outline but lose their fill.
+    L.tileLayer(config.tiles_url, { maxZoom: 19, attribution: 'Fond de carte configuré par le serveur', pane: 'tilePane' }).addTo(map);
+    const regions = LAYER_DEFS.find((d) => d.id === 'regions');
+    regions.style = () => ({ color: '#3a3a3a', weight: 1.8, fill: false });
+  }
+  map.attributionControl.addAttribution('Données : INSEE, IGN, BANATIC, ANCT — Licence Ouverte 2.0');
+
+  manager = new LayerManager(map, {
+    catalog,
+    onError: showError,
+    onChange: () => { syncToggles(); exposeState(); },
+  });
+  exposeState();
+  manager.setEnabled(initial.layers ?? DEFAULT_LAYERS);
+  syncToggles();
+  renderLayerSources();
+
+  coverage = setupCoverage({ onError: showError });
+
+  setupSearch({
+    input: $('q'),
+    list: $('q-list'),
+    onChoose: (r) => selectTerritory(r.layer, r.id, { fit: true }),
+  });
+
+  map.on('click', (e) => selectPoint(e.latlng.lat, e.latlng.lng));
+  let moveTimer = null;
+  map.on('moveend', () => {
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(writeHash, 150);
+  });
+  // Enter on the focused map: what lies at its centre.
+  map.getContainer().addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target === map.getContainer()) {
+      const c = map.getCenter();
+      selectPoint(c.lat, c.lng);
+    }
+  });
+
+  card.addEventListener('click', (e) => {
+    const open = e.target.closest('[data-open]');
+    if (open) {
+      const [layer, ...rest] = open.dataset.open.split(':');
+      selectTerritory(layer, rest.join(':'), { fit: true, focusCard: true });
+      return;
+    }
+    const zoom = e.target.closest('[data-zoom]');
+    if (zoom && state.selection?.type === 'territory') {
+      api.territory(state.selection.layer, state.selection.id).then((t) => {
+        if (t.bbox) map.fitBounds(bboxBounds(t.bbox), { ...fitPadding(), maxZoom: 12 });
+      });
+    }
+  });
+
+  $('locate-me').addEventListener('click', () => {
+    if (!navigator.geolocation) {
+      showError('La géolocalisation n’est pas disponible dans ce navigateur.');
+      return;
+    }
+    announce('Localisation en cours…');
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        const { latitude, longitude } = pos.coords;
+        map.setView([latitude, longitude], Math.max(map.getZoom(), 11));
+        selectPoint(latitude, longitude);
+      },
+      (err) => showError(err.code === 1
+        ? 'Localisation refusée : autorisez-la dans le navigateur, ou cherchez votre commune.'
+        : 'Position indisponible : cherchez votre commune dans la barre de recherche.'),
+      { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 },
+    );
+  });
+
+  $('sheet-toggle').addEventListener('click', () => setSheet(!$('panel').classList.contains('collapsed')));
+
+  window.addEventListener('hashchange', () => {
+    if (location.hash === lastHash) return;
+    const h = parseHash();
+    if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
+    if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }
+    if (h.tab) selectTab(h.tab, { write: false });
+    applySelection(h.selection, { fit: !h.view });
+    lastHash = location.hash;
+  });
+
+  if (initial.tab) selectTab(initial.tab, { write: false });
+  applySelection(initial.selection, { fit: !initial.view });
+  writeHash();
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the tests (and curious people) can read from the console.
+
+function exposeState() {
+  window.territoires = {
+    map,
+    manager,
+    state,
+    /** Layers actually drawn on the map. */
+    drawn: () => manager.drawn(),
+    /** Number of features drawn for a layer (0 when not on the map). */
+    featureCount: (id) => (manager.get(id)?.drawn ? manager.get(id).count : 0),
+    /** True when no layer and no selection is loading. */
+    idle: () => manager.busy.size === 0 && state.pending === 0,
+    selectTerritory,
+    selectPoint,
+  };
+}
+
+main().catch((e) => {
+  showError(`La carte n’a pas pu démarrer : ${e.message}`);
+  throw e;
+});

@@ -1,0 +1,76 @@
+// Thin client for the territoires API: same origin only, JSON errors turned into exceptions.
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const memo = new Map();
+
+async function parse(response) {
+  if (response.ok) return response.json();
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = await response.json();
+    if (body?.error?.message) message = body.error.message;
+  } catch { /* not JSON */ }
+  throw new ApiError(response.status, message);
+}
+
+/**
+ * GET a JSON document. With `memoise` (default), the promise is kept so that a second caller shares
+ * the first request. A `signal` aborts the request (and forgets it).
+ */
+export function getJSON(url, { signal, memoise = true } = {}) {
+  if (memoise && memo.has(url)) return memo.get(url);
+  const promise = fetch(url, { signal, headers: { Accept: 'application/json' } }).then(parse);
+  if (memoise) {
+    memo.set(url, promise);
+    promise.catch(() => memo.delete(url));
+  }
+  return promise;
+}
+
+export const isAbort = (e) => e?.name === 'AbortError';
+
+const q = (params) => new URLSearchParams(params).toString();
+
+export const api = {
+  config: () => getJSON('/api/config'),
+  catalog: () => getJSON('/api/layers'),
+  locate: (lat, lon, opts) => getJSON(`/api/locate?${q({ lat: lat.toFixed(6), lon: lon.toFixed(6) })}`, opts),
+  search: (text, opts) => getJSON(`/api/search?${q({ q: text, limit: 10 })}`, { ...opts, memoise: false }),
+  territory: (layer, id, opts) => getJSON(`/api/territories/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),
+  coverage: (layer, scope, by) => {
+    const params = { layer };
+    if (scope) params.scope = scope;
+    if (by) params.by = by;
+    return getJSON(`/api/coverage?${q(params)}`);
+  },
+  /** A generalised layer; `bbox` as [minlon, minlat, maxlon, maxlat]. Not memoised: the browser caches. */
+  layerUrl: (layer, zoom, bbox) => {
+    const params = { zoom: String(zoom) };
+    if (bbox) params.bbox = bbox.map((v) => v.toFixed(3)).join(',');
+    return `/api/layers/${encodeURIComponent(layer)}.geojson?${q(params)}`;
+  },
+  layer: (layer, zoom, bbox, opts) => getJSON(api.layerUrl(layer, zoom, bbox), { ...opts, memoise: false }),
+};
+
+/** Runs `task` over `items` with at most `limit` at once; `onProgress(done)` after each. */
+export async function pool(items, limit, task, onProgress) {
+  const results = new Array(items.length);
+  let next = 0;
+  let done = 0;
+  async function worker() {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i], i);
+      done += 1;
+      onProgress?.(done);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,235 @@
+// The coverage panel (/api/coverage), its bar chart drawn in SVG by hand, and the comparison of two
+// layers computed in the browser from the territories' commune lists.
+
+import { api, pool } from './api.js';
+import { esc, html, int, km2, hab, pct, LAYER_PLURAL, METHOD, raw } from './fmt.js';
+
+export const COVERAGE_LAYERS = ['pays', 'scot', 'contrats-ruralite-2016-2017', 'epci'];
+const COMPARE_LAYERS = ['pays', 'scot', 'contrats-ruralite-2016-2017'];
+/** "in a …" phrases for the comparison sentences. */
+const IN_ONE = {
+  pays: 'un Pays ou PETR',
+  scot: 'un syndicat porteur de SCoT',
+  'contrats-ruralite-2016-2017': 'un contrat de ruralité 2016-2017',
+};
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Horizontal bars, two per row (area, population), in an SVG built element by element. */
+export function barChart(rows, { title, id }) {
+  const W = 400;
+  const left = 8;
+  const barMax = 300;
+  const rowH = 48;
+  const top = 34;
+  const H = top + rows.length * rowH + 8;
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('width', '100%');
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-labelledby', `${id}-title`);
+  svg.classList.add('chart');
+  const el = (name, attrs, text) => {
+    const e = document.createElementNS(SVG_NS, name);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text != null) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
+  el('title', { id: `${id}-title` }, title);
+  // Key.
+  el('rect', { x: left, y: 6, width: 12, height: 10, class: 'key-area' });
+  el('text', { x: left + 17, y: 15, class: 'chart-key' }, 'part de la superficie');
+  el('rect', { x: left + 160, y: 6, width: 12, height: 10, class: 'key-pop' });
+  el('text', { x: left + 177, y: 15, class: 'chart-key' }, 'part de la population');
+  // Grid at 0, 25, 50, 75, 100 %.
+  for (const g of [0, 25, 50, 75, 100]) {
+    const x = left + (barMax * g) / 100;
+    el('line', { x1: x, x2: x, y1: top - 4, y2: H - 6, class: g ? 'grid' : 'axis' });
+    el('text', { x, y: top - 7, class: 'grid-label', 'text-anchor': g === 0 ? 'start' : g === 100 ? 'end' : 'middle' }, `${g} %`);
+  }
+  rows.forEach((r, i) => {
+    const y = top + i * rowH;
+    el('text', { x: left, y: y + 12, class: 'row-label' }, r.name);
+    const bars = [['covered_area_pct', 'bar-area', 25], ['covered_population_pct', 'bar-pop', 38]];
+    for (const [key, cls, dy] of bars) {
+      const v = Math.max(0, Math.min(100, r[key] || 0));
+      const w = (barMax * v) / 100;
+      const rect = el('rect', { x: left, y: y + dy - 9, width: Math.max(w, 0.5), height: 11, class: cls });
+      const t = document.createElementNS(SVG_NS, 'title');
+      t.textContent = `${r.name} : ${pct(r[key])} ${cls === 'bar-area' ? 'de la superficie' : 'de la population'}`;
+      rect.append(t);
+      el('text', { x: left + w + 4, y: y + dy + 1, class: 'bar-value' }, pct(r[key]));
+    }
+  });
+  return svg;
+}
+
+function figures(c) {
+  return html`<dl class="figs">
+    <div class="fig-row"><dt>${LAYER_PLURAL[c.layer]} présents</dt><dd><strong data-fig="features">${int(c.features)}</strong></dd></div>
+    <div class="fig-row"><dt>Superficie couverte</dt><dd><strong data-fig="covered_area_pct">${pct(c.covered_area_pct)}</strong>
+      <span class="detail"><span data-fig="covered_area_km2">${km2(c.covered_area_km2)}</span> sur <span data-fig="area_km2">${km2(c.area_km2)}</span></span></dd></div>
+    <div class="fig-row"><dt>Population couverte</dt><dd><strong data-fig="covered_population_pct">${pct(c.covered_population_pct)}</strong>
+      <span class="detail"><span data-fig="covered_population">${hab(c.covered_population)}</span> sur <span data-fig="population">${hab(c.population)}</span></span></dd></div>
+    <div class="fig-row"><dt>Communes couvertes</dt><dd><strong data-fig="communes_covered">${int(c.communes_covered)}</strong>
+      <span class="detail">sur <span data-fig="communes">${int(c.communes)}</span> communes</span></dd></div>
+  </dl>
+  <div class="src">
+    <p>Couche : ${c.source.name} · millésime ${c.source.vintage} · ${c.source.licence}</p>
+    <p>Dénominateurs (${c.scope.name}) : ${c.denominators_source.name} · ${c.denominators_source.vintage}</p>
+    <p>Méthode : ${METHOD[c.method] || c.method}. Référentiel : ${c.vintage}.</p>
+  </div>`;
+}
+
+function table(rows, byLabel) {
+  return html`<details class="table-alt"><summary>Tableau des données (${rows.length} ${byLabel})</summary>
+    <div class="table-wrap"><table>
+      <thead><tr><th scope="col">${byLabel === 'régions' ? 'Région' : 'Département'}</th><th scope="col">Territoires</th><th scope="col">Superficie couverte</th><th scope="col">Population couverte</th></tr></thead>
+      <tbody>${rows.map((r) => html`<tr><th scope="row">${r.name} (${r.code})</th><td>${int(r.features)}</td><td>${pct(r.covered_area_pct)}</td><td>${pct(r.covered_population_pct)}</td></tr>`)}</tbody>
+    </table></div></details>`;
+}
+
+export function setupCoverage({ onError }) {
+  const layerSelect = document.getElementById('cov-layer');
+  const scopeSelect = document.getElementById('cov-scope');
+  const out = document.getElementById('cov-result');
+  let started = false;
+  let seq = 0;
+
+  layerSelect.innerHTML = COVERAGE_LAYERS.map((id) => `<option value="${id}">${esc(LAYER_PLURAL[id])}</option>`).join('');
+
+  async function fillScopes() {
+    const [regions, departements] = await Promise.all([
+      api.coverage('pays', null, 'region'),
+      api.coverage('pays', null, 'departement'),
+    ]);
+    const opt = (kind, r) => `<option value="${kind}:${esc(r.code)}">${esc(r.name)} (${esc(r.code)})</option>`;
+    const byName = (a, b) => a.name.localeCompare(b.name, 'fr');
+    scopeSelect.innerHTML = '<option value="">France métropolitaine</option>'
+      + `<optgroup label="Régions">${[...regions.breakdown].sort(byName).map((r) => opt('region', r)).join('')}</optgroup>`
+      + `<optgroup label="Départements">${[...departements.breakdown].sort((a, b) => a.code.localeCompare(b.code)).map((r) => opt('departement', r)).join('')}</optgroup>`;
+  }
+
+  async function show() {
+    const mine = ++seq;
+    const layer = layerSelect.value;
+    const scope = scopeSelect.value || null;
+    const by = !scope ? 'region' : scope.startsWith('region:') ? 'departement' : null;
+    out.setAttribute('aria-busy', 'true');
+    try {
+      const c = await api.coverage(layer, scope, by);
+      if (mine !== seq) return;
+      const byLabel = by === 'region' ? 'régions' : 'départements';
+      out.innerHTML = html`<h3 class="cov-title" data-cov-layer="${c.layer}" data-cov-scope="${scope || ''}">${LAYER_PLURAL[c.layer]} — ${c.scope.name}</h3>
+        ${figures(c)}
+        ${by ? html`<h4>Par ${by === 'region' ? 'région' : 'département'}</h4><div class="chart-box"></div>${table(c.breakdown, byLabel)}` : raw('')}`.html;
+      if (by) {
+        out.querySelector('.chart-box').append(barChart(c.breakdown, {
+          id: 'cov-chart',
+          title: `${LAYER_PLURAL[c.layer]} : part de la superficie et de la population couvertes, par ${by === 'region' ? 'région' : 'département'} (${c.scope.name})`,
+        }));
+      }
+    } catch (e) {
+      if (mine === seq) out.innerHTML = html`<p class="notice notice-warn">Couverture indisponible : ${e.message}</p>`.html;
+    } finally {
+      if (mine === seq) out.removeAttribute('aria-busy');
+    }
+  }
+
+  layerSelect.addEventListener('change', show);
+  scopeSelect.addEventListener('change', show);
+
+  // ---- comparison
+  const details = document.getElementById('compare');
+  const aSelect = document.getElementById('cmp-a');
+  const bSelect = document.getElementById('cmp-b');
+  const cmpOut = document.getElementById('cmp-result');
+  const options = COMPARE_LAYERS.map((id) => `<option value="${id}">${esc(LAYER_PLURAL[id])}</option>`).join('');
+  aSelect.innerHTML = options;
+  bSelect.innerHTML = options;
+  aSelect.value = 'pays';
+  bSelect.value = 'scot';
+  let compared = '';
+  let cmpSeq = 0;
+
+  async function compare() {
+    const a = aSelect.value;
+    const b = bSelect.value;
+    if (a === b) {
+      cmpOut.innerHTML = '<p class="notice">Choisissez deux couches différentes.</p>';
+      return;
+    }
+    const key = `${a}|${b}`;
+    if (key === compared) return;
+    const mine = ++cmpSeq;
+    compared = key;
+    cmpOut.setAttribute('aria-busy', 'true');
+    const progress = (text) => { if (mine === cmpSeq) cmpOut.innerHTML = `<p class="progress" role="status">${esc(text)}</p>`; };
+    try {
+      progress('Liste des territoires…');
+      const isMetro = (code) => !/^9[78]/.test(code);
+      const [aLayer, covA, covB] = await Promise.all([api.layer(a, 5), api.coverage(a), api.coverage(b)]);
+      const aIds = aLayer.features.map((f) => f.properties.id);
+      let requests = 1;
+      const aTerritories = await pool(aIds, 6, (id) => api.territory(a, id), (n) => progress(`${LAYER_PLURAL[a]} : ${n} / ${aIds.length} territoires lus…`));
+      requests += aIds.length;
+      const aCommunes = new Map();
+      const bTouched = new Set();
+      for (const t of aTerritories) {
+        for (const c of t.communes) if (isMetro(c.code)) aCommunes.set(c.code, c.population);
+        for (const o of t.overlays?.[b] || []) bTouched.add(o.id);
+      }
+      const bIds = [...bTouched];
+      const bTerritories = await pool(bIds, 6, (id) => api.territory(b, id), (n) => progress(`${LAYER_PLURAL[b]} : ${n} / ${bIds.length} territoires lus…`));
+      requests += bIds.length;
+      const bCommunes = new Set();
+      for (const t of bTerritories) for (const c of t.communes) bCommunes.add(c.code);
+      let n = 0;
+      let pop = 0;
+      for (const [code, p] of aCommunes) {
+        if (bCommunes.has(code)) { n += 1; pop += p; }
+      }
+      if (mine !== cmpSeq) return;
+      const ownCount = aCommunes.size === covA.communes_covered ? '' : ` (liste lue : ${int(aCommunes.size)} communes)`;
+      const line = (from, to, cov) => html`<div class="cmp-row">
+        <p class="cmp-q">Communes situées dans <strong>${IN_ONE[from]}</strong> qui sont aussi dans <strong>${IN_ONE[to]}</strong> :</p>
+        <p class="cmp-a"><strong data-cmp="${from}-in-${to}-communes">${pct((100 * n) / cov.communes_covered)}</strong> des communes (${int(n)} sur ${int(cov.communes_covered)}) ·
+          <strong data-cmp="${from}-in-${to}-population">${pct((100 * pop) / cov.covered_population)}</strong> de la population (${hab(pop)} sur ${hab(cov.covered_population)})</p>
+      </div>`;
+      cmpOut.innerHTML = html`<h3>${LAYER_PLURAL[a]} et ${LAYER_PLURAL[b]} (France métropolitaine)</h3>
+        ${line(a, b, covA)}
+        ${line(b, a, covB)}
+        <p class="note"><strong>Part des communes et de la population, pas de la superficie :</strong>
+          l’API ne fournit ni l’intersection de deux couches ni la superficie de chaque commune d’un territoire ;
+          le calcul est fait dans le navigateur à partir des listes de communes de <code>/api/territories</code>
+          (${int(requests)} requêtes), les totaux venant de <code>/api/coverage</code>${ownCount}.</p>
+        <div class="src"><p>${LAYER_PLURAL[a]} : ${covA.source.name} · millésime ${covA.source.vintage}</p>
+          <p>${LAYER_PLURAL[b]} : ${covB.source.name} · millésime ${covB.source.vintage}</p>
+          <p>Populations : ${covA.denominators_source.vintage}</p></div>`.html;
+    } catch (e) {
+      compared = '';
+      if (mine === cmpSeq) cmpOut.innerHTML = html`<p class="notice notice-warn">Comparaison impossible : ${e.message}</p>`.html;
+      onError?.(e.message);
+    } finally {
+      if (mine === cmpSeq) cmpOut.removeAttribute('aria-busy');
+    }
+  }
+
+  details.addEventListener('toggle', () => { if (details.open) compare(); });
+  document.getElementById('cmp-form').addEventListener('submit', (e) => { e.preventDefault(); compare(); });
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      const first = show();
+      try {
+        await fillScopes();
+      } catch (e) {
+        onError?.(`Liste des régions et départements indisponible : ${e.message}`);
+      }
+      await first;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// The "Données" panel: per-layer downloads, the OGC API and OpenAPI links, and the batch lookup.
+
+import { html, int, saveBlob, LAYER_PLURAL } from './fmt.js';
+
+function csvField(v) {
+  if (v == null) return '';
+  const s = Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Every feature's properties from the OGC API (following `next` links), as CSV text. */
+async function layerCsv(id, onProgress) {
+  let url = `/ogc/collections/${encodeURIComponent(id)}/items?limit=10000`;
+  const rows = [];
+  const keys = ['id', 'name'];
+  const seen = new Set(keys);
+  while (url) {
+    const response = await fetch(url, { headers: { Accept: 'application/geo+json' } });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const page = await response.json();
+    for (const f of page.features) {
+      const p = f.properties || {};
+      for (const k of Object.keys(p)) if (!seen.has(k)) { seen.add(k); keys.push(k); }
+      rows.push(p);
+    }
+    onProgress?.(rows.length, page.numberMatched);
+    const next = (page.links || []).find((l) => l.rel === 'next');
+    // The server writes absolute links with the Host it was reached by: keep only the path.
+    url = next ? new URL(next.href, location.href).pathname + new URL(next.href, location.href).search : null;
+  }
+  const lines = [keys.join(',')];
+  for (const p of rows) lines.push(keys.map((k) => csvField(p[k])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export function setupData({ catalog, onError }) {
+  const box = document.getElementById('downloads');
+  const origin = location.origin;
+  document.getElementById('ogc-url').textContent = `${origin}/ogc`;
+  document.getElementById('ogc-link').href = '/ogc';
+  document.getElementById('openapi-link').href = '/api/openapi.json';
+
+  const layers = catalog?.layers || [];
+  box.innerHTML = html`<p>Chaque couche en GeoJSON (géométrie généralisée pour le zoom 12, WGS 84) ou ses attributs en CSV (UTF-8, virgule).
+      La géométrie complète est servie par l’API OGC ci-dessous.</p>
+    <ul class="downloads">${layers.map((l) => html`<li data-layer="${l.id}">
+      <p class="dl-title"><strong>${LAYER_PLURAL[l.id] || l.title}</strong> <span class="muted">${int(l.features)} objets</span></p>
+      <p class="src">${l.source} · millésime ${l.vintage} · ${l.licence}</p>
+      <p class="dl-links">
+        <a class="btn btn-small" href="/api/layers/${l.id}.geojson?zoom=12" download="${l.id}.geojson">GeoJSON<span class="visually-hidden"> des ${LAYER_PLURAL[l.id] || l.title}</span></a>
+        <button type="button" class="btn btn-small" data-csv="${l.id}">CSV<span class="visually-hidden"> des attributs des ${LAYER_PLURAL[l.id] || l.title}</span></button>
+        <a class="btn btn-small btn-secondary" href="/ogc/collections/${l.id}/items?f=html">OGC API<span class="visually-hidden"> : ${LAYER_PLURAL[l.id] || l.title}</span></a>
+      </p>
+      <p class="dl-status" role="status"></p>
+    </li>`)}</ul>`.html;
+
+  box.addEventListener('click', async (e) => {
+    const button = e.target.closest('[data-csv]');
+    if (!button) return;
+    const id = button.dataset.csv;
+    const status = button.closest('li').querySelector('.dl-status');
+    button.disabled = true;
+    status.textContent = 'Préparation du CSV…';
+    try {
+      const text = await layerCsv(id, (n, total) => { status.textContent = `Préparation du CSV : ${int(n)} / ${int(total)} objets…`; });
+      saveBlob(new Blob([text], { type: 'text/csv;charset=utf-8' }), `${id}.csv`);
+      status.textContent = 'CSV téléchargé.';
+    } catch (err) {
+      status.textContent = `Échec : ${err.message}`;
+      onError?.(err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // ---- batch lookup
+  const form = document.getElementById('batch-form');
+  const input = document.getElementById('batch-file');
+  const status = document.getElementById('batch-status');
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = input.files?.[0];
+    if (!file) {
+      status.textContent = 'Choisissez d’abord un fichier CSV.';
+      input.focus();
+      return;
+    }
+    const text = await file.text();
+    const header = text.split(/\r?\n/, 1)[0].replace(/^\uFEFF/, '').toLowerCase().split(',').map((h) => h.trim().replace(/^"|"$/g, ''));
+    if (!header.includes('lat') || !header.includes('lon')) {
+      status.textContent = `L’en-tête du fichier doit contenir des colonnes « lat » et « lon » séparées par des virgules (lu : ${header.join(' | ').slice(0, 120)}).`;
+      return;
+    }
+    const submit = form.querySelector('button[type="submit"]');
+    submit.disabled = true;
+    status.textContent = 'Envoi et rattachement en cours…';
+    try {
+      const response = await fetch('/api/locate', {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' },
+        body: text,
+      });
+      if (!response.ok) {
+        let message = `${response.status}`;
+        try { message = (await response.json()).error.message; } catch { /* not JSON */ }
+        throw new Error(message);
+      }
+      const blob = await response.blob();
+      const rows = (await blob.text()).split('\n').filter((l) => l.trim()).length - 1;
+      const name = file.name.replace(/\.csv$/i, '') || 'points';
+      saveBlob(blob, `${name}-territoires.csv`);
+      status.textContent = `${int(rows)} ligne${rows > 1 ? 's' : ''} enrichie${rows > 1 ? 's' : ''} : fichier « ${name}-territoires.csv » téléchargé.`;
+    } catch (err) {
+      status.textContent = `Échec du rattachement : ${err.message}`;
+    } finally {
+      submit.disabled = false;
+    }
+  });
+}
+

@@ -1,0 +1,417 @@
+// The map's own layers: generalised GeoJSON from /api/layers/{id}.geojson, fetched for the current
+// zoom band only when shown, drawn on canvas, each in its own pane so that the stacking is fixed.
+
+import { api, isAbort } from './api.js';
+import { esc, LAYER_PLURAL, PAYS_STATUS } from './fmt.js';
+
+/** Zoom from which the communes are drawn (the API refuses all of France's communes at once). */
+export const COMMUNES_MIN_ZOOM = 10;
+/** Up to this zoom, layers are fetched whole (the server caches and compresses them, with ETags). */
+const WHOLE_LAYER_MAX_ZOOM = 8;
+const MAX_ZOOM_PARAM = 14;
+
+export const PAYS_COLOURS = {
+  banatic: { fill: '#5770be', stroke: '#1f3b8f' },
+  page: { fill: '#3fa16d', stroke: '#18653c' },
+  'inferred-2017': { fill: '#e99a5c', stroke: '#a04500', dash: '5 4' },
+};
+
+/** Layer definitions, top of the legend first. `z` is the pane's z-index. */
+export const LAYER_DEFS = [
+  {
+    id: 'pays', z: 445, defaultOn: true,
+    style: (f) => {
+      const c = PAYS_COLOURS[f.properties.status] || PAYS_COLOURS.banatic;
+      return { color: c.stroke, weight: 1.4, fillColor: c.fill, fillOpacity: 0.32, dashArray: c.dash || null };
+    },
+    legend: () => Object.entries(PAYS_COLOURS).map(([status, c]) => ({
+      label: PAYS_STATUS[status].short, fill: c.fill, stroke: c.stroke, dash: !!c.dash, opacity: 0.32,
+    })),
+  },
+  {
+    id: 'scot', z: 440,
+    style: () => ({ color: '#6e3b8f', weight: 1.6, fillColor: '#a675c9', fillOpacity: 0.18, dashArray: '7 3' }),
+    legend: () => [{ label: 'Syndicat porteur de SCoT', fill: '#a675c9', stroke: '#6e3b8f', dash: true, opacity: 0.18 }],
+  },
+  {
+    id: 'contrats-ruralite-2016-2017', z: 435,
+    style: () => ({ color: '#00756b', weight: 1.2, fillColor: '#34bab5', fillOpacity: 0.16 }),
+    legend: () => [{ label: 'Contrat de ruralité 2016-2017', fill: '#34bab5', stroke: '#00756b', opacity: 0.16 }],
+  },
+  {
+    id: 'epci', z: 450,
+    style: () => ({ color: '#353535', weight: 0.9, fill: false }),
+    legend: () => [{ label: 'Limite d’EPCI', stroke: '#353535', line: true }],
+  },
+  {
+    id: 'communes', z: 455, minZoom: COMMUNES_MIN_ZOOM,
+    style: () => ({ color: '#6a6a6a', weight: 0.6, fill: false }),
+    legend: () => [{ label: 'Limite de commune', stroke: '#6a6a6a', line: true, thin: true }],
+  },
+  {
+    id: 'departements', z: 430, defaultOn: true,
+    style: () => ({ color: '#7b7b7b', weight: 1, fill: false }),
+    legend: () => [{ label: 'Limite de département', stroke: '#7b7b7b', line: true }],
+  },
+  {
+    id: 'regions', z: 420, defaultOn: true,
+    style: () => ({ color: '#3a3a3a', weight: 1.8, fillColor: '#fbfaf5', fillOpacity: 1 }),
+    legend: () => [{ label: 'Région', fill: '#fbfaf5', stroke: '#3a3a3a' }],
+  },
+];
+
+export const DEFAULT_LAYERS = LAYER_DEFS.filter((d) => d.defaultOn).map((d) => d.id);
+
+// ---------------------------------------------------------------------------------------------
+// Label positions: a point well inside the largest polygon.
+
+function ringArea(ring) {
+  let a = 0;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
+  }
+  return a / 2;
+}
+
+function largestPolygon(geometry) {
+  if (!geometry) return null;
+  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  let best = null;
+  let bestArea = -1;
+  for (const p of polys) {
+    const a = Math.abs(ringArea(p[0]));
+    if (a > bestArea) { bestArea = a; best = p; }
+  }
+  return best;
+}
+
+/** Midpoint of the widest interior segment on a few horizontal scanlines: always inside. */
+function labelPoint(geometry) {
+  const poly = largestPolygon(geometry);
+  if (!poly) return null;
+  const outer = poly[0];
+  let minY = Infinity; let maxY = -Infinity;
+  for (const [, y] of outer) { minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
+  let best = null;
+  for (const t of [0.5, 0.4, 0.6, 0.3, 0.7]) {
+    const y = minY + (maxY - minY) * t;
+    const xs = [];
+    for (const ring of poly) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [x1, y1] = ring[i]; const [x2, y2] = ring[j];
+        if ((y1 > y) !== (y2 > y)) xs.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+      }
+    }
+    xs.sort((a, b) => a - b);
+    for (let i = 0; i + 1 < xs.length; i += 2) {
+      const w = xs[i + 1] - xs[i];
+      // Prefer central scanlines: a slightly narrower middle beats a wide edge.
+      const score = w * (1 - Math.abs(t - 0.5));
+      if (!best || score > best.score) best = { score, lat: y, lon: (xs[i] + xs[i + 1]) / 2 };
+    }
+  }
+  return best ? [best.lat, best.lon] : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class ThematicLayer {
+  constructor(def, manager) {
+    this.def = def;
+    this.id = def.id;
+    this.manager = manager;
+    const map = manager.map;
+    const pane = `pane-${def.id}`;
+    map.createPane(pane).style.zIndex = def.z;
+    this.renderer = L.canvas({ pane, padding: 0.3 });
+    this.group = L.geoJSON(null, { style: def.style, renderer: this.renderer, interactive: false, pane });
+    this.on = false;
+    this.loadedKey = null;
+    this.loadedBox = null;
+    this.count = 0;
+    this.controller = null;
+    this.pending = null;
+    this.features = [];
+  }
+
+  /** What to fetch for the current view: null when the layer is not to be drawn at this zoom. */
+  want() {
+    const map = this.manager.map;
+    const zoom = Math.min(MAX_ZOOM_PARAM, Math.max(0, Math.round(map.getZoom())));
+    if (this.def.minZoom && zoom < this.def.minZoom) return null;
+    if (!this.def.minZoom && zoom <= WHOLE_LAYER_MAX_ZOOM) return { key: `w${zoom}`, zoom, bbox: null };
+    const view = map.getBounds();
+    if (this.loadedBox && this.loadedKey === `b${zoom}` && this.loadedBox.contains(view)) {
+      return { key: this.loadedKey, zoom, bbox: null, same: true };
+    }
+    const padded = view.pad(0.5);
+    const bbox = [
+      Math.max(-180, padded.getWest()), Math.max(-90, padded.getSouth()),
+      Math.min(180, padded.getEast()), Math.min(90, padded.getNorth()),
+    ];
+    return { key: `b${zoom}`, zoom, bbox, box: L.latLngBounds([bbox[1], bbox[0]], [bbox[3], bbox[2]]) };
+  }
+
+  get drawn() {
+    return this.manager.map.hasLayer(this.group);
+  }
+
+  async update() {
+    const map = this.manager.map;
+    const want = this.on ? this.want() : null;
+    if (!want) {
+      this.controller?.abort();
+      this.controller = null;
+      this.pending = null;
+      if (map.hasLayer(this.group)) map.removeLayer(this.group);
+      this.manager.changed();
+      return;
+    }
+    if (want.same || (want.key === this.loadedKey && !want.bbox)) {
+      if (this.controller) {
+        this.controller.abort();
+        this.controller = null;
+        this.manager.loading(this.id, false);
+      }
+      this.pending = null;
+      if (!map.hasLayer(this.group)) map.addLayer(this.group);
+      this.manager.changed();
+      return;
+    }
+    const requestKey = `${want.key}|${want.bbox || ''}`;
+    if (this.pending === requestKey) return;
+    this.controller?.abort();
+    const controller = new AbortController();
+    this.controller = controller;
+    this.pending = requestKey;
+    this.manager.loading(this.id, true);
+    try {
+      const data = await api.layer(this.id, want.zoom, want.bbox, { signal: controller.signal });
+      if (controller.signal.aborted || !this.on) return;
+      this.group.clearLayers();
+      this.group.addData(data);
+      this.features = data.features;
+      this.count = data.features.length;
+      this.metadata = data.metadata;
+      this.loadedKey = want.key;
+      this.loadedBox = want.box || null;
+      this.pending = null;
+      // The view may have moved on while fetching: only draw what still fits the zoom.
+      const now = this.want();
+      if (this.on && now) {
+        if (!map.hasLayer(this.group)) map.addLayer(this.group);
+        if (!now.same && now.key !== this.loadedKey) this.update();
+      }
+      this.manager.fed(this);
+    } catch (e) {
+      if (!isAbort(e)) {
+        this.pending = null;
+        this.manager.error(this, e);
+      }
+    } finally {
+      if (this.controller === controller) {
+        this.controller = null;
+        this.manager.loading(this.id, false);
+      }
+      this.manager.changed();
+    }
+  }
+}
+
+export class LayerManager {
+  constructor(map, { catalog, onChange, onError }) {
+    this.map = map;
+    this.catalog = new Map((catalog?.layers || []).map((l) => [l.id, l]));
+    this.onChange = onChange;
+    this.onError = onError;
+    this.layers = new Map(LAYER_DEFS.map((d) => [d.id, new ThematicLayer(d, this)]));
+    this.busy = new Set();
+    this.labelPositions = { regions: new Map(), departements: new Map() };
+
+    map.createPane('pane-labels').style.zIndex = 560;
+    map.getPane('pane-labels').style.pointerEvents = 'none';
+    this.labelGroups = { regions: L.layerGroup(), departements: L.layerGroup() };
+    this.labelKeys = { regions: '', departements: '' };
+
+    map.createPane('pane-highlight').style.zIndex = 520;
+    this.hlRenderer = L.canvas({ pane: 'pane-highlight', padding: 0.3 });
+    this.highlightGroup = L.layerGroup().addTo(map);
+
+    this.legend = L.control({ position: window.matchMedia('(max-width: 760px)').matches ? 'topright' : 'bottomleft' });
+    this.legend.onAdd = () => {
+      const div = L.DomUtil.create('div', 'legend');
+      div.id = 'legend';
+      div.setAttribute('role', 'region');
+      div.setAttribute('aria-label', 'Légende de la carte');
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    this.legend.addTo(map);
+
+    let timer = null;
+    map.on('moveend zoomend', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.refresh(), 60);
+    });
+  }
+
+  get(id) { return this.layers.get(id); }
+
+  /** Ids of the layers switched on (whether or not drawn at this zoom). */
+  enabled() { return LAYER_DEFS.filter((d) => this.layers.get(d.id).on).map((d) => d.id); }
+
+  /** Ids of the layers actually on the map now. */
+  drawn() { return LAYER_DEFS.filter((d) => this.layers.get(d.id).drawn).map((d) => d.id); }
+
+  setEnabled(ids) {
+    for (const [id, layer] of this.layers) layer.on = ids.includes(id);
+    this.refresh();
+  }
+
+  toggle(id, on) {
+    const layer = this.layers.get(id);
+    if (!layer) return;
+    layer.on = on;
+    layer.update();
+  }
+
+  refresh() {
+    for (const layer of this.layers.values()) layer.update();
+  }
+
+  loading(id, on) {
+    if (on) this.busy.add(id); else this.busy.delete(id);
+    this.map.getContainer().setAttribute('aria-busy', this.busy.size ? 'true' : 'false');
+  }
+
+  error(layer, e) {
+    this.onError?.(`La couche « ${LAYER_PLURAL[layer.id]} » n’a pas pu être chargée : ${e.message}`);
+  }
+
+  /** A layer received features: remember label positions for the outline layers. */
+  fed(layer) {
+    const positions = this.labelPositions[layer.id];
+    if (positions) {
+      for (const f of layer.features) {
+        const id = f.properties.id;
+        if (!positions.has(id)) {
+          const at = labelPoint(f.geometry);
+          if (at) positions.set(id, { at, name: f.properties.name, id });
+        }
+      }
+      this.labelKeys[layer.id] = '';
+    }
+  }
+
+  changed() {
+    this.updateLabels();
+    this.renderLegend();
+    this.onChange?.();
+  }
+
+  updateLabels() {
+    const zoom = Math.round(this.map.getZoom());
+    this.map.getContainer().dataset.zoomband = zoom <= 5 ? 'low' : 'normal';
+    const show = {
+      regions: this.layers.get('regions').drawn && zoom <= 6,
+      departements: this.layers.get('departements').drawn && zoom >= 7 && zoom <= 10,
+    };
+    for (const kind of ['regions', 'departements']) {
+      const group = this.labelGroups[kind];
+      const positions = this.labelPositions[kind];
+      const key = `${show[kind]}:${positions.size}`;
+      if (this.labelKeys[kind] === key) continue;
+      this.labelKeys[kind] = key;
+      group.clearLayers();
+      if (!show[kind]) {
+        this.map.removeLayer(group);
+        continue;
+      }
+      for (const { at, name, id } of positions.values()) {
+        const text = kind === 'departements' ? `${name} (${id})` : name;
+        L.marker(at, {
+          pane: 'pane-labels', interactive: false, keyboard: false,
+          icon: L.divIcon({ className: `map-label map-label-${kind}`, html: `<span>${esc(text)}</span>`, iconSize: null }),
+        }).addTo(group);
+      }
+      group.addTo(this.map);
+    }
+  }
+
+  renderLegend() {
+    const div = this.legend.getContainer();
+    if (!div) return;
+    const drawn = this.drawn();
+    const key = drawn.join(',');
+    if (this.legendKey === key) return;
+    this.legendKey = key;
+    const swatch = (s) => {
+      if (s.line) {
+        return `<svg class="sw" width="28" height="14" aria-hidden="true"><line x1="1" y1="7" x2="27" y2="7" stroke="${s.stroke}" stroke-width="${s.thin ? 1 : 2}"/></svg>`;
+      }
+      return `<svg class="sw" width="28" height="14" aria-hidden="true"><rect x="1" y="1" width="26" height="12" fill="${s.fill}" fill-opacity="${s.opacity ?? 1}" stroke="${s.stroke}" stroke-width="1.5"${s.dash ? ' stroke-dasharray="4 3"' : ''}/></svg>`;
+    };
+    const items = drawn.map((id) => {
+      const def = LAYER_DEFS.find((d) => d.id === id);
+      const cat = this.catalog.get(id);
+      const entries = def.legend();
+      const vintage = cat ? ` <span class="legend-vintage">(${esc(cat.vintage)})</span>` : '';
+      return `<li data-layer="${id}"><span class="legend-title">${esc(LAYER_PLURAL[id])}${vintage}</span>`
+        + `<ul>${entries.map((e) => `<li>${swatch(e)}<span>${esc(e.label)}</span></li>`).join('')}</ul></li>`;
+    });
+    if (this.legendOpen == null) this.legendOpen = window.matchMedia('(min-width: 761px)').matches;
+    div.innerHTML = drawn.length
+      ? `<details${this.legendOpen ? ' open' : ''}><summary>Légende</summary><ul class="legend-list">${items.join('')}</ul></details>`
+      : '<p class="legend-empty">Aucune couche affichée</p>';
+    div.querySelector('details')?.addEventListener('toggle', (e) => { this.legendOpen = e.target.open; });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Highlight of a selected territory and its members.
+
+  clearHighlight() {
+    this.highlightGroup.clearLayers();
+  }
+
+  /**
+   * Draws `main` (features) outlined in red, `members` outlined in dashed blue, `focus` (the
+   * commune at a clicked point) filled in light red, and an optional point.
+   */
+  highlight({ main = [], members = [], focus = [], point = null }) {
+    this.highlightGroup.clearLayers();
+    if (members.length) {
+      L.geoJSON({ type: 'FeatureCollection', features: members }, {
+        renderer: this.hlRenderer, interactive: false,
+        style: { color: '#000091', weight: 2.2, fill: true, fillColor: '#000091', fillOpacity: 0.06, dashArray: '6 4' },
+      }).addTo(this.highlightGroup);
+    }
+    if (main.length) {
+      L.geoJSON({ type: 'FeatureCollection', features: main }, {
+        renderer: this.hlRenderer, interactive: false,
+        style: { color: '#ce0500', weight: 3.2, fill: true, fillColor: '#ce0500', fillOpacity: 0.08 },
+      }).addTo(this.highlightGroup);
+    }
+    if (focus.length) {
+      L.geoJSON({ type: 'FeatureCollection', features: focus }, {
+        renderer: this.hlRenderer, interactive: false,
+        style: { color: '#ce0500', weight: 2, fill: true, fillColor: '#ce0500', fillOpacity: 0.14 },
+      }).addTo(this.highlightGroup);
+    }
+    if (point) {
+      L.circleMarker(point, {
+        renderer: this.hlRenderer, interactive: false, radius: 7, weight: 3, color: '#fff', fillColor: '#ce0500', fillOpacity: 1,
+      }).addTo(this.highlightGroup);
+    }
+  }
+
+  /** The generalised features of `layer` with the given ids, inside `bbox`, at `zoom`. */
+  async featuresById(layer, ids, bbox, zoom) {
+    const z = Math.min(MAX_ZOOM_PARAM, Math.max(2, Math.round(zoom)));
+    const pad = 0.01;
+    const box = [bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad];
+    const data = await api.layer(layer, z, box);
+    const wanted = new Set(ids.map(String));
+    return data.features.filter((f) => wanted.has(String(f.properties.id)));
+  }
+}
