@@ -150,3 +150,30 @@ fn scopes_restrict_and_unknown_ones_are_errors() {
         Err(QueryError::UnknownLayer(_))
     ));
 }
+
+#[test]
+fn overlap_of_pays_and_scot_matches_an_independent_count() {
+    let data = &common::indexed().dataset;
+    let o = territoires::query::overlap(data, "pays", "scot", &Scope::Metropole).unwrap();
+    let (pays, scot) = (data.layer("pays").unwrap(), data.layer("scot").unwrap());
+    let mut both_area = 0.0;
+    let mut pays_area = 0.0;
+    for (c, commune) in data.communes.iter().enumerate().filter(|(_, c)| c.metropolitan) {
+        let c = c as u32;
+        if !pays.membership.features_of(c).is_empty() {
+            pays_area += commune.area_km2;
+            if !scot.membership.features_of(c).is_empty() {
+                both_area += commune.area_km2;
+            }
+        }
+    }
+    assert!((o.a.covered_area_km2 - pays_area).abs() < 1e-6);
+    assert!((o.both.area_km2 - both_area).abs() < 1e-6);
+    assert!((o.a.area_also_in_other_pct - 100.0 * both_area / pays_area).abs() < 1e-9);
+    // The Pays layer's coverage agrees with `coverage`.
+    let c = coverage(data, "pays", &Scope::Metropole, None).unwrap();
+    assert_eq!(o.a.covered_population, c.figures.covered_population);
+    // 83 of the SCoT syndicats are PETR of the Pays layer: the overlap is large but partial.
+    assert!(o.a.area_also_in_other_pct > 50.0 && o.a.area_also_in_other_pct < 100.0);
+    assert!(o.b.area_also_in_other_pct > 20.0 && o.b.area_also_in_other_pct < 100.0);
+}

@@ -127,6 +127,22 @@ async fn coverage_matches_the_library() {
 }
 
 #[tokio::test]
+async fn overlap_compares_two_layers() {
+    let (status, body) = get("/api/overlap?a=pays&b=scot").await;
+    assert_eq!(status, 200);
+    let pct = body["a"]["area_also_in_other_pct"].as_f64().unwrap();
+    assert!(pct > 0.0 && pct < 100.0);
+    assert_eq!(body["a"]["layer"], "pays");
+    assert!(body["a"]["source"]["vintage"].as_str().is_some());
+    let (_, region) = get("/api/overlap?a=pays&b=scot&scope=region:84").await;
+    assert!(region["both"]["population"].as_u64().unwrap() < body["both"]["population"].as_u64().unwrap());
+    refused("/api/overlap?b=scot", 400, Some("a")).await;
+    refused("/api/overlap?a=pays", 400, Some("b")).await;
+    refused("/api/overlap?a=pays&b=nope", 400, Some("b")).await;
+    refused("/api/overlap?a=pays&b=scot&scope=x", 400, Some("scope")).await;
+}
+
+#[tokio::test]
 async fn search_finds_communes_epci_and_pays() {
     let first = |body: &Value| body["results"][0].clone();
     let (_, body) = get("/api/search?q=vervins").await;

@@ -235,3 +235,82 @@ fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError
 fn percent(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { 100.0 * part / whole } else { 0.0 }
 }
+
+/// How two layers overlap within a scope, commune by commune.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overlap {
+    pub scope: ScopeInfo,
+    pub a: OverlapSide,
+    pub b: OverlapSide,
+    /// Communes covered by both layers.
+    pub both: Shared,
+    pub method: &'static str,
+    pub denominators_source: Source,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapSide {
+    pub layer: String,
+    pub title: String,
+    pub communes_covered: usize,
+    pub covered_area_km2: f64,
+    pub covered_population: u64,
+    /// Percent of this layer's covered area that the other layer also covers.
+    pub area_also_in_other_pct: f64,
+    /// Percent of this layer's covered population that the other layer also covers.
+    pub population_also_in_other_pct: f64,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Shared {
+    pub communes: usize,
+    pub area_km2: f64,
+    pub population: u64,
+}
+
+/// What share of layer `a`'s area and population also lies in layer `b`, and the reverse.
+pub fn overlap(data: &Dataset, a: &str, b: &str, scope: &Scope) -> Result<Overlap, QueryError> {
+    let layer = |id: &str| {
+        data.layer(id)
+            .ok_or_else(|| QueryError::UnknownLayer(id.to_string()))
+    };
+    let (la, lb) = (layer(a)?, layer(b)?);
+    let scope_info = describe_scope(data, scope)?;
+    let (mut in_a, mut in_b, mut both) = (Shared::default(), Shared::default(), Shared::default());
+    for (c, commune) in data.communes.iter().enumerate() {
+        if !scope.contains(commune) {
+            continue;
+        }
+        let c = c as u32;
+        let (is_a, is_b) = (
+            !la.membership.features_of(c).is_empty(),
+            !lb.membership.features_of(c).is_empty(),
+        );
+        for (flag, total) in [(is_a, &mut in_a), (is_b, &mut in_b), (is_a && is_b, &mut both)] {
+            if flag {
+                total.communes += 1;
+                total.area_km2 += commune.area_km2;
+                total.population += commune.population;
+            }
+        }
+    }
+    let side = |l: &crate::dataset::Layer, own: &Shared| OverlapSide {
+        layer: l.id.clone(),
+        title: l.title.clone(),
+        communes_covered: own.communes,
+        covered_area_km2: own.area_km2,
+        covered_population: own.population,
+        area_also_in_other_pct: percent(both.area_km2, own.area_km2),
+        population_also_in_other_pct: percent(both.population as f64, own.population as f64),
+        source: l.source.clone(),
+    };
+    Ok(Overlap {
+        scope: scope_info,
+        a: side(la, &in_a),
+        b: side(lb, &in_b),
+        both: both.clone(),
+        method: "whole communes: a commune counts for a layer when a feature of it holds the commune",
+        denominators_source: denominators_source(),
+    })
+}

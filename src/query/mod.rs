@@ -6,7 +6,7 @@ pub mod locate;
 pub mod search;
 pub mod territory;
 
-pub use coverage::{Breakdown, Coverage, Scope, coverage};
+pub use coverage::{Breakdown, Coverage, Overlap, Scope, coverage, overlap};
 pub use locate::{Hit, LocateOptions, Location, locate};
 
 /// Vintage of the base layers, stated on every answer; each layer also carries its own source.

@@ -82,6 +82,27 @@ pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): Raw
     Ok(Json(body))
 }
 
+pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    let mut p = Params::parse(raw.as_deref());
+    let a = p.required_text("a")?;
+    let b = p.required_text("b")?;
+    let scope: Scope = match p.text("scope")? {
+        None => Scope::Metropole,
+        Some(s) => s.parse().map_err(|e| ApiError::from_query(e, Some("scope")))?,
+    };
+    p.finish()?;
+    for (name, id) in [("a", &a), ("b", &b)] {
+        if state.ix.layer_position(id).is_none() {
+            return Err(ApiError::bad_parameter(name, format!("unknown layer `{id}`")));
+        }
+    }
+    let o = crate::query::overlap(&state.ix.dataset, &a, &b, &scope)
+        .map_err(|e| ApiError::from_query(e, Some("scope")))?;
+    let mut body = serde_json::to_value(&o).map_err(|e| ApiError::internal(e.to_string()))?;
+    body["vintage"] = VINTAGE.into();
+    Ok(Json(body))
+}
+
 pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
     let q = p.required_text("q")?;

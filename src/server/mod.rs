@@ -114,6 +114,7 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
     );
     let compressed = Router::new()
         .route("/api/coverage", get(api::coverage_get))
+        .route("/api/overlap", get(api::overlap_get))
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
         .route("/api/layers", get(api::layers_get))

@@ -104,6 +104,11 @@ pub fn document(state: &AppState, base: &str) -> Json {
                 query("scope", "metropole (default), region:CODE or departement:CODE", false, json!({"type": "string"})),
                 query("by", "breakdown", false, json!({"type": "string", "enum": ["region", "departement"]})),
             ], "application/json"),
+            "/api/overlap": get("what share of layer a's area and population also lies in layer b, and the reverse", vec![
+                query("a", "layer id", true, layer_enum.clone()),
+                query("b", "layer id", true, layer_enum.clone()),
+                query("scope", "metropole (default), region:CODE or departement:CODE", false, json!({"type": "string"})),
+            ], "application/json"),
             "/api/search": get("communes by name, postcode or INSEE code; EPCI and Pays/PETR by name or SIREN", vec![
                 query("q", "what to look for", true, json!({"type": "string"})),
                 query("limit", "at most 20", false, json!({"type": "integer", "minimum": 1, "maximum": 20})),

@@ -272,12 +272,15 @@ test('the coverage panel shows /api/coverage figures', async () => {
   assert.deepEqual(await displayedFigures(page), await expectedFigures(page, api84));
   assert.equal(await page.locator('#cov-result svg.chart rect.bar-area').count(), api84.breakdown.length);
 
-  // The comparison is computed only when its section is opened, and says what it measures.
+  // The comparison is computed only when its section is opened, and shows /api/overlap's area shares.
   await page.click('#compare summary');
-  await page.waitForSelector('#cmp-result [data-cmp="pays-in-scot-communes"]', { timeout: 30_000 });
-  const cmp = await page.locator('#cmp-result').innerText();
-  assert.match(cmp, /des communes/);
-  assert.match(cmp, /pas de la superficie/);
+  await page.waitForSelector('#cmp-result [data-cmp="pays-in-scot-area"]', { timeout: 30_000 });
+  const overlap = await (await fetch(`${base}/api/overlap?a=pays&b=scot`)).json();
+  const percent = (v) => page.evaluate((x) => `${new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x)}\u00a0%`, v);
+  const shown = await page.locator('#cmp-result [data-cmp="pays-in-scot-area"]').innerText();
+  assert.equal(shown, await percent(overlap.a.area_also_in_other_pct));
+  const reverse = await page.locator('#cmp-result [data-cmp="scot-in-pays-area"]').innerText();
+  assert.equal(reverse, await percent(overlap.b.area_also_in_other_pct));
   await page.close();
 });
 

@@ -49,6 +49,7 @@ export const api = {
     if (by) params.by = by;
     return getJSON(`/api/coverage?${q(params)}`);
   },
+  overlap: (a, b, scope) => getJSON(`/api/overlap?${q(scope ? { a, b, scope } : { a, b })}`),
   /** A generalised layer; `bbox` as [minlon, minlat, maxlon, maxlat]. Not memoised: the browser caches. */
   layerUrl: (layer, zoom, bbox) => {
     const params = { zoom: String(zoom) };
@@ -57,20 +58,3 @@ export const api = {
   },
   layer: (layer, zoom, bbox, opts) => getJSON(api.layerUrl(layer, zoom, bbox), { ...opts, memoise: false }),
 };
-
-/** Runs `task` over `items` with at most `limit` at once; `onProgress(done)` after each. */
-export async function pool(items, limit, task, onProgress) {
-  const results = new Array(items.length);
-  let next = 0;
-  let done = 0;
-  async function worker() {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i], i);
-      done += 1;
-      onProgress?.(done);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

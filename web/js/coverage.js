@@ -1,7 +1,7 @@
 // The coverage panel (/api/coverage), its bar chart drawn in SVG by hand, and the comparison of two
-// layers computed in the browser from the territories' commune lists.
+// layers (/api/overlap).
 
-import { api, pool } from './api.js';
+import { api } from './api.js';
 import { esc, html, int, km2, hab, pct, LAYER_PLURAL, METHOD, raw } from './fmt.js';
 
 export const COVERAGE_LAYERS = ['pays', 'scot', 'contrats-ruralite-2016-2017', 'epci'];
@@ -167,46 +167,22 @@ export function setupCoverage({ onError }) {
     cmpOut.setAttribute('aria-busy', 'true');
     const progress = (text) => { if (mine === cmpSeq) cmpOut.innerHTML = `<p class="progress" role="status">${esc(text)}</p>`; };
     try {
-      progress('Liste des territoires…');
-      const isMetro = (code) => !/^9[78]/.test(code);
-      const [aLayer, covA, covB] = await Promise.all([api.layer(a, 5), api.coverage(a), api.coverage(b)]);
-      const aIds = aLayer.features.map((f) => f.properties.id);
-      let requests = 1;
-      const aTerritories = await pool(aIds, 6, (id) => api.territory(a, id), (n) => progress(`${LAYER_PLURAL[a]} : ${n} / ${aIds.length} territoires lus…`));
-      requests += aIds.length;
-      const aCommunes = new Map();
-      const bTouched = new Set();
-      for (const t of aTerritories) {
-        for (const c of t.communes) if (isMetro(c.code)) aCommunes.set(c.code, c.population);
-        for (const o of t.overlays?.[b] || []) bTouched.add(o.id);
-      }
-      const bIds = [...bTouched];
-      const bTerritories = await pool(bIds, 6, (id) => api.territory(b, id), (n) => progress(`${LAYER_PLURAL[b]} : ${n} / ${bIds.length} territoires lus…`));
-      requests += bIds.length;
-      const bCommunes = new Set();
-      for (const t of bTerritories) for (const c of t.communes) bCommunes.add(c.code);
-      let n = 0;
-      let pop = 0;
-      for (const [code, p] of aCommunes) {
-        if (bCommunes.has(code)) { n += 1; pop += p; }
-      }
+      progress('Calcul…');
+      const o = await api.overlap(a, b);
       if (mine !== cmpSeq) return;
-      const ownCount = aCommunes.size === covA.communes_covered ? '' : ` (liste lue : ${int(aCommunes.size)} communes)`;
-      const line = (from, to, cov) => html`<div class="cmp-row">
-        <p class="cmp-q">Communes situées dans <strong>${IN_ONE[from]}</strong> qui sont aussi dans <strong>${IN_ONE[to]}</strong> :</p>
-        <p class="cmp-a"><strong data-cmp="${from}-in-${to}-communes">${pct((100 * n) / cov.communes_covered)}</strong> des communes (${int(n)} sur ${int(cov.communes_covered)}) ·
-          <strong data-cmp="${from}-in-${to}-population">${pct((100 * pop) / cov.covered_population)}</strong> de la population (${hab(pop)} sur ${hab(cov.covered_population)})</p>
+      const line = (from, to, side) => html`<div class="cmp-row">
+        <p class="cmp-q">Part de la superficie et de la population couvertes par <strong>${IN_ONE[from]}</strong> qui est aussi dans <strong>${IN_ONE[to]}</strong> :</p>
+        <p class="cmp-a"><strong data-cmp="${from}-in-${to}-area">${pct(side.area_also_in_other_pct)}</strong> de la superficie (${km2(o.both.area_km2)} sur ${km2(side.covered_area_km2)}) ·
+          <strong data-cmp="${from}-in-${to}-population">${pct(side.population_also_in_other_pct)}</strong> de la population (${hab(o.both.population)} sur ${hab(side.covered_population)})</p>
       </div>`;
-      cmpOut.innerHTML = html`<h3>${LAYER_PLURAL[a]} et ${LAYER_PLURAL[b]} (France métropolitaine)</h3>
-        ${line(a, b, covA)}
-        ${line(b, a, covB)}
-        <p class="note"><strong>Part des communes et de la population, pas de la superficie :</strong>
-          l’API ne fournit ni l’intersection de deux couches ni la superficie de chaque commune d’un territoire ;
-          le calcul est fait dans le navigateur à partir des listes de communes de <code>/api/territories</code>
-          (${int(requests)} requêtes), les totaux venant de <code>/api/coverage</code>${ownCount}.</p>
-        <div class="src"><p>${LAYER_PLURAL[a]} : ${covA.source.name} · millésime ${covA.source.vintage}</p>
-          <p>${LAYER_PLURAL[b]} : ${covB.source.name} · millésime ${covB.source.vintage}</p>
-          <p>Populations : ${covA.denominators_source.vintage}</p></div>`.html;
+      cmpOut.innerHTML = html`<h3>${LAYER_PLURAL[a]} et ${LAYER_PLURAL[b]} (${o.scope.name})</h3>
+        ${line(a, b, o.a)}
+        ${line(b, a, o.b)}
+        <p class="note">Méthode : communes entières, avec leur superficie géodésique et leur population légale ;
+          une commune compte pour une couche quand un de ses territoires la contient.</p>
+        <div class="src"><p>${LAYER_PLURAL[a]} : ${o.a.source.name} · millésime ${o.a.source.vintage}</p>
+          <p>${LAYER_PLURAL[b]} : ${o.b.source.name} · millésime ${o.b.source.vintage}</p>
+          <p>Dénominateurs : ${o.denominators_source.name} · ${o.denominators_source.vintage}</p></div>`.html;
     } catch (e) {
       compared = '';
       if (mine === cmpSeq) cmpOut.innerHTML = html`<p class="notice notice-warn">Comparaison impossible : ${e.message}</p>`.html;
