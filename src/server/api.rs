@@ -35,6 +35,21 @@ pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<us
     }
 }
 
+/// `scope=metropole|region:CODE|departement:CODE`, metropolitan France by default.
+fn scope_param(p: &mut Params) -> Result<Scope, ApiError> {
+    match p.text("scope")? {
+        None => Ok(Scope::Metropole),
+        Some(s) => s.parse().map_err(|e| ApiError::from_query(e, Some("scope"))),
+    }
+}
+
+/// An answer as JSON, with the base data's vintage beside it.
+fn with_vintage(answer: &impl serde::Serialize) -> JsonResult {
+    let mut body = serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))?;
+    body["vintage"] = VINTAGE.into();
+    Ok(Json(body))
+}
+
 pub async fn locate_get(
     State(state): State<Arc<AppState>>,
     RawQuery(raw): RawQuery,
@@ -61,10 +76,7 @@ pub async fn locate_get(
 pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
     let layer = p.required_text("layer")?;
-    let scope: Scope = match p.text("scope")? {
-        None => Scope::Metropole,
-        Some(s) => s.parse().map_err(|e| ApiError::from_query(e, Some("scope")))?,
-    };
+    let scope = scope_param(&mut p)?;
     let by: Option<Breakdown> = p
         .text("by")?
         .map(|b| b.parse().map_err(|e| ApiError::from_query(e, Some("by"))))
@@ -77,19 +89,14 @@ pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): Raw
         };
         ApiError::from_query(e, Some(parameter))
     })?;
-    let mut body = serde_json::to_value(&c).map_err(|e| ApiError::internal(e.to_string()))?;
-    body["vintage"] = VINTAGE.into();
-    Ok(Json(body))
+    with_vintage(&c)
 }
 
 pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
     let a = p.required_text("a")?;
     let b = p.required_text("b")?;
-    let scope: Scope = match p.text("scope")? {
-        None => Scope::Metropole,
-        Some(s) => s.parse().map_err(|e| ApiError::from_query(e, Some("scope")))?,
-    };
+    let scope = scope_param(&mut p)?;
     p.finish()?;
     for (name, id) in [("a", &a), ("b", &b)] {
         if state.ix.layer_position(id).is_none() {
@@ -98,9 +105,7 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
     }
     let o = crate::query::overlap(&state.ix.dataset, &a, &b, &scope)
         .map_err(|e| ApiError::from_query(e, Some("scope")))?;
-    let mut body = serde_json::to_value(&o).map_err(|e| ApiError::internal(e.to_string()))?;
-    body["vintage"] = VINTAGE.into();
-    Ok(Json(body))
+    with_vintage(&o)
 }
 
 pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
