@@ -216,3 +216,52 @@ async fn vector_tiles_decode_and_hold_the_features() {
     .unwrap();
     assert!(tile.layers.iter().all(|l| l.features.is_empty()));
 }
+
+#[tokio::test]
+async fn attributes_download_as_csv() {
+    let data = &common::indexed().dataset;
+    let response = reqwest::get(url("/api/layers/pays.csv")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("pays.csv")
+    );
+    let text = response.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    for column in ["id", "name", "status", "members", "population", "area_km2"] {
+        assert!(header.iter().any(|h| h == column), "{column} in {header:?}");
+    }
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 144);
+    let clermont = rows.iter().find(|r| &r[0] == "200048171").unwrap();
+    assert_eq!(&clermont[1], "PETR Grand Clermont");
+    let members = header.iter().position(|h| h == "members").unwrap();
+    assert!(clermont[members].contains("246300701"));
+
+    let communes = reqwest::get(url("/api/layers/communes.csv"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        communes.lines().count(),
+        1 + data.layer("communes").unwrap().features.len()
+    );
+    let status = reqwest::get(url("/api/layers/nope.csv")).await.unwrap().status();
+    assert_eq!(status, 404);
+    let status = reqwest::get(url("/api/layers/pays.csv?zoom=3"))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 400);
+}

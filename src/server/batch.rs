@@ -169,6 +169,17 @@ pub async fn locate_batch(
         .into_response())
 }
 
+/// Appends one CSV record (RFC 4180 quoting).
+pub fn push_csv_record(buffer: &mut Vec<u8>, fields: &[String]) {
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            buffer.push(b',');
+        }
+        push_csv_field(buffer, field);
+    }
+    buffer.push(b'\n');
+}
+
 /// Appends one CSV field, quoted when it holds a separator, a quote or a line break.
 fn push_csv_field(buffer: &mut Vec<u8>, field: &str) {
     if field.contains([',', '"', '\n', '\r']) {
@@ -515,15 +526,8 @@ impl<'a> Sink<'a> {
         self.rows += 1;
     }
 
-    /// One CSV record (RFC 4180 quoting).
     fn write_csv(&mut self, fields: &[String]) {
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                self.buffer.push(b',');
-            }
-            push_csv_field(&mut self.buffer, field);
-        }
-        self.buffer.push(b'\n');
+        push_csv_record(&mut self.buffer, fields);
     }
 
     /// The territory columns of one CSV row, written straight into the buffer: this is the hot loop

@@ -102,15 +102,80 @@ fn with_encoding(body: Body, encoding: &'static str) -> Response {
     response
 }
 
-pub async fn layer_geojson(
+/// A layer's attributes as CSV (no geometry): id, name, every attribute, and for layers built from
+/// communes their population and area. List attributes are `;`-joined.
+fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
+    let l = &state.ix.dataset.layers[layer];
+    let mut keys: Vec<&str> = Vec::new();
+    for f in &l.features {
+        for (k, _) in &f.properties {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+    }
+    let with_figures = l.kind != LayerKind::Polygons;
+    let mut header: Vec<String> = ["id", "name"]
+        .iter()
+        .chain(&keys)
+        .map(|k| k.to_string())
+        .collect();
+    if with_figures {
+        header.extend(["population".to_string(), "area_km2".to_string()]);
+    }
+    let mut out = Vec::new();
+    super::batch::push_csv_record(&mut out, &header);
+    for f in &l.features {
+        let mut row = vec![f.id.clone(), f.name.clone()];
+        row.extend(keys.iter().map(|k| {
+            f.properties
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default()
+        }));
+        if with_figures {
+            row.push(f.population.to_string());
+            row.push(format!("{:.3}", f.area_km2));
+        }
+        super::batch::push_csv_record(&mut out, &row);
+    }
+    out
+}
+
+pub async fn layer_file(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let Some(id) = file.strip_suffix(".csv") else {
+        return layer_geojson(state, file, headers, raw).await;
+    };
+    let layer = state
+        .ix
+        .layer_position(id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    Params::parse(raw.as_deref()).finish()?;
+    let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(&state, layer)));
+    let mut response = encoded_response(&headers, encoded, "text/csv; charset=utf-8");
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.csv\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
+async fn layer_geojson(
+    state: Arc<AppState>,
+    file: String,
+    headers: HeaderMap,
+    raw: Option<String>,
+) -> Result<Response, ApiError> {
     let id = file.strip_suffix(".geojson").ok_or_else(|| {
         ApiError::not_found(format!(
-            "no `{file}`: layers are served as /api/layers/ID.geojson"
+            "no `{file}`: layers are served as /api/layers/ID.geojson (map) and /api/layers/ID.csv (attributes)"
         ))
     })?;
     let layer = state

@@ -46,6 +46,8 @@ pub struct AppState {
     /// Generalised layers per zoom, built on first use.
     pub cache: generalised::LayerCache,
     pub tiles: tiles::TileCache,
+    /// Per layer: its attributes as CSV, built on first request.
+    pub attribute_csv: Vec<std::sync::OnceLock<generalised::Encoded>>,
     /// Raster basemap URL template for the page, for deployments with internet access.
     pub tiles_url: Option<String>,
 }
@@ -70,6 +72,12 @@ impl AppState {
         AppState {
             cache: generalised::LayerCache::new(ix.dataset.layers.len()),
             tiles: tiles::TileCache::default(),
+            attribute_csv: ix
+                .dataset
+                .layers
+                .iter()
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             tiles_url: None,
             location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
@@ -119,7 +127,7 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
         .route("/api/layers", get(api::layers_get))
         .route("/api/config", get(api::config_get))
-        .route("/api/layers/{file}", get(layers::layer_geojson))
+        .route("/api/layers/{file}", get(layers::layer_file))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/api/openapi.json", get(openapi_json))
         .route("/healthz", get(api::healthz))

@@ -118,7 +118,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
                 query("geometry", "include the full geometry", false, json!({"type": "boolean"})),
             ], "application/json"),
             "/api/layers": get("the catalog of layers", vec![], "application/json"),
-            "/api/layers/{file}": get("a layer as generalised GeoJSON ({id}.geojson)", vec![path("file", "LAYER.geojson"), zoom, bbox.clone()], "application/geo+json"),
+            "/api/layers/{file}": get("a layer as generalised GeoJSON (LAYER.geojson, with zoom and bbox) or its attributes as CSV (LAYER.csv)", vec![path("file", "LAYER.geojson or LAYER.csv"), zoom, bbox.clone()], "application/geo+json"),
             "/tiles/{layer}/{z}/{x}/{y}.mvt": get("Mapbox vector tile", vec![path("layer", "layer id"), path("z", "zoom"), path("x", "column"), path("y", "row (the last segment is y.mvt)")], "application/vnd.mapbox-vector-tile"),
             "/api/openapi.json": get("this document", vec![], "application/json"),
             "/healthz": get("liveness", vec![], "application/json"),

@@ -2,37 +2,6 @@
 
 import { html, int, saveBlob, LAYER_PLURAL } from './fmt.js';
 
-function csvField(v) {
-  if (v == null) return '';
-  const s = Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Every feature's properties from the OGC API (following `next` links), as CSV text. */
-async function layerCsv(id, onProgress) {
-  let url = `/ogc/collections/${encodeURIComponent(id)}/items?limit=10000`;
-  const rows = [];
-  const keys = ['id', 'name'];
-  const seen = new Set(keys);
-  while (url) {
-    const response = await fetch(url, { headers: { Accept: 'application/geo+json' } });
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    const page = await response.json();
-    for (const f of page.features) {
-      const p = f.properties || {};
-      for (const k of Object.keys(p)) if (!seen.has(k)) { seen.add(k); keys.push(k); }
-      rows.push(p);
-    }
-    onProgress?.(rows.length, page.numberMatched);
-    const next = (page.links || []).find((l) => l.rel === 'next');
-    // The server writes absolute links with the Host it was reached by: keep only the path.
-    url = next ? new URL(next.href, location.href).pathname + new URL(next.href, location.href).search : null;
-  }
-  const lines = [keys.join(',')];
-  for (const p of rows) lines.push(keys.map((k) => csvField(p[k])).join(','));
-  return `${lines.join('\r\n')}\r\n`;
-}
-
 export function setupData({ catalog, onError }) {
   const box = document.getElementById('downloads');
   const origin = location.origin;
@@ -48,30 +17,11 @@ export function setupData({ catalog, onError }) {
       <p class="src">${l.source} · millésime ${l.vintage} · ${l.licence}</p>
       <p class="dl-links">
         <a class="btn btn-small" href="/api/layers/${l.id}.geojson?zoom=12" download="${l.id}.geojson">GeoJSON<span class="visually-hidden"> des ${LAYER_PLURAL[l.id] || l.title}</span></a>
-        <button type="button" class="btn btn-small" data-csv="${l.id}">CSV<span class="visually-hidden"> des attributs des ${LAYER_PLURAL[l.id] || l.title}</span></button>
+        <a class="btn btn-small" href="/api/layers/${l.id}.csv" download="${l.id}.csv">CSV<span class="visually-hidden"> des attributs des ${LAYER_PLURAL[l.id] || l.title}</span></a>
         <a class="btn btn-small btn-secondary" href="/ogc/collections/${l.id}/items?f=html">OGC API<span class="visually-hidden"> : ${LAYER_PLURAL[l.id] || l.title}</span></a>
       </p>
-      <p class="dl-status" role="status"></p>
     </li>`)}</ul>`.html;
 
-  box.addEventListener('click', async (e) => {
-    const button = e.target.closest('[data-csv]');
-    if (!button) return;
-    const id = button.dataset.csv;
-    const status = button.closest('li').querySelector('.dl-status');
-    button.disabled = true;
-    status.textContent = 'Préparation du CSV…';
-    try {
-      const text = await layerCsv(id, (n, total) => { status.textContent = `Préparation du CSV : ${int(n)} / ${int(total)} objets…`; });
-      saveBlob(new Blob([text], { type: 'text/csv;charset=utf-8' }), `${id}.csv`);
-      status.textContent = 'CSV téléchargé.';
-    } catch (err) {
-      status.textContent = `Échec : ${err.message}`;
-      onError?.(err.message);
-    } finally {
-      button.disabled = false;
-    }
-  });
 
   // ---- batch lookup
   const form = document.getElementById('batch-form');
