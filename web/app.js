@@ -107,7 +107,7 @@ function selectTab(name, { focus = false, write = true } = {}) {
   if (name === 'couverture') coverage?.start();
   if (name === 'donnees' && !dataPanelReady && catalog) {
     dataPanelReady = true;
-    setupData({ catalog, onError: showError });
+    setupData({ catalog });
   }
   expandSheet();
   if (write) writeHash();

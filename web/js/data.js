@@ -2,7 +2,7 @@
 
 import { html, int, saveBlob, LAYER_PLURAL } from './fmt.js';
 
-export function setupData({ catalog, onError }) {
+export function setupData({ catalog }) {
   const box = document.getElementById('downloads');
   const origin = location.origin;
   document.getElementById('ogc-url').textContent = `${origin}/ogc`;
