@@ -8,8 +8,8 @@ use rayon::prelude::*;
 use super::dissolve::dissolve;
 use crate::dataset::{Feature, Layer, LayerKind, Membership, Source, Value};
 use crate::geometry::{CleanPolygons, GeodesicKm2};
-use crate::index::grid::PointGrid;
-use crate::index::polygon::PolygonIndex;
+use crate::index::grid::{PointGrid, RingArena};
+use crate::index::polygon::{PolygonIndex, Position};
 use crate::sources::decoupage::{AdminRecords, EpciRecord};
 use crate::sources::membership_csv::TerritoryRecord;
 use crate::sources::polygons_file::PolygonRecord;
@@ -83,7 +83,8 @@ pub fn communes_layer(meta: LayerMeta, atoms: &AtomSet) -> (Layer, Vec<Option<u3
             geometry: geometry.clone(),
         });
     }
-    let layer = located_layer(meta, LayerKind::Communes, features, atoms, 4_000_000);
+    let indexes = exact_tests(&features);
+    let layer = located_layer(meta, LayerKind::Communes, features, &indexes, atoms, 4_000_000);
     (layer, feature_of)
 }
 
@@ -128,7 +129,7 @@ pub fn polygons_layer(
     name_key: &str,
     atoms: &AtomSet,
 ) -> Layer {
-    let mut features: Vec<Feature> = records
+    let features: Vec<Feature> = records
         .into_par_iter()
         .map(|r| {
             let geometry = r.geometry.cleaned().0;
@@ -149,31 +150,36 @@ pub fn polygons_layer(
             }
         })
         .collect();
-    let mut layer = located_layer(
-        meta,
-        LayerKind::Polygons,
-        std::mem::take(&mut features),
-        atoms,
-        500_000,
-    );
-    let indexes: Vec<PolygonIndex> = layer
-        .features
-        .iter()
-        .map(|f| PolygonIndex::new(&f.geometry))
-        .collect();
+    let indexes = exact_tests(&features);
+    let mut layer = located_layer(meta, LayerKind::Polygons, features, &indexes, atoms, 500_000);
+    // Each commune goes to the polygons holding its interior point, found through the grid just
+    // built (exact tests for points outside its extent).
+    let grid = layer.grid.take();
+    let arena = RingArena::new(&layer.features.iter().map(|f| &f.geometry).collect::<Vec<_>>());
     let points: Vec<Option<Coord<f64>>> = atoms
         .geometries
         .par_iter()
         .map(|g| g.as_ref().and_then(|g| g.interior_point()).map(|p| p.0))
         .collect();
     for (c, point) in points.iter().enumerate() {
-        let Some(p) = point else { continue };
-        for (f, index) in indexes.iter().enumerate() {
-            if index.position(*p) != crate::index::polygon::Position::Outside {
-                layer.features[f].communes.push(c as u32);
-            }
+        let Some(p) = *point else { continue };
+        let mut holders = Vec::new();
+        let on_grid = grid.as_ref().is_some_and(|g| {
+            g.features_at(&arena, p, |f| {
+                holders.push(f);
+                true
+            })
+        });
+        if !on_grid {
+            holders.extend(
+                (0..indexes.len() as u32).filter(|&f| indexes[f as usize].position(p) != Position::Outside),
+            );
+        }
+        for f in holders {
+            layer.features[f as usize].communes.push(c as u32);
         }
     }
+    layer.grid = grid;
     for f in &mut layer.features {
         f.population = atoms.population(&f.communes);
     }
@@ -181,16 +187,26 @@ pub fn polygons_layer(
     layer
 }
 
+/// The exact point-in-polygon test of each feature.
+fn exact_tests(features: &[Feature]) -> Vec<PolygonIndex> {
+    features
+        .par_iter()
+        .map(|f| PolygonIndex::new(&f.geometry))
+        .collect()
+}
+
 /// A layer located by its own geometry, with a point grid over the metropolitan extent.
 fn located_layer(
     meta: LayerMeta,
     kind: LayerKind,
     features: Vec<Feature>,
+    indexes: &[PolygonIndex],
     atoms: &AtomSet,
     target_cells: usize,
 ) -> Layer {
     let grid = PointGrid::build(
         &features.iter().map(|f| &f.geometry).collect::<Vec<_>>(),
+        indexes,
         atoms.grid_extent,
         target_cells,
     );

@@ -117,8 +117,13 @@ pub enum Cell {
 
 impl PointGrid {
     /// Builds a grid over `extent` (`[min_x, min_y, max_x, max_y]`) with about `target_cells`
-    /// roughly square cells.
-    pub fn build(features: &[&MultiPolygon<f64>], extent: [f64; 4], target_cells: usize) -> Self {
+    /// roughly square cells. `indexes[i]` is the exact test of `features[i]`.
+    pub fn build(
+        features: &[&MultiPolygon<f64>],
+        indexes: &[PolygonIndex],
+        extent: [f64; 4],
+        target_cells: usize,
+    ) -> Self {
         let (w, h) = (extent[2] - extent[0], extent[3] - extent[1]);
         let cos = ((extent[1] + extent[3]) / 2.0).to_radians().cos().max(0.1);
         let cell_h = (w * h * cos / target_cells.max(1) as f64).sqrt();
@@ -137,7 +142,6 @@ impl PointGrid {
         };
         let arena = RingArena::new(features);
         let edge_ranges = RingArena::edges_by_feature(features);
-        let indexes: Vec<PolygonIndex> = features.par_iter().map(|mp| PolygonIndex::new(mp)).collect();
 
         // 1. (cell, feature, edge) for every edge and every cell it may touch.
         let mut touching: Vec<(u32, u32, u32)> = edge_ranges
@@ -161,7 +165,7 @@ impl PointGrid {
         }
 
         // Features containing a point, through an R-tree of their boxes.
-        let boxes = box_tree(&indexes);
+        let boxes = box_tree(indexes);
         let near = |p: Coord<f64>| -> Vec<u32> {
             let mut found: Vec<u32> = boxes.locate_all_at_point(&[p.x, p.y]).map(|e| e.data).collect();
             found.sort_unstable();
@@ -348,6 +352,22 @@ impl PointGrid {
         }
     }
 
+    /// Features whose closed polygon holds `p`, in ascending order, through `found` (which stops the
+    /// walk by returning `false`). Returns `false`, having called nothing, when `p` lies outside the
+    /// grid's extent: the caller answers those points another way.
+    #[inline]
+    pub fn features_at(&self, arena: &RingArena, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) -> bool {
+        match self.cell_at(p) {
+            Cell::OutsideExtent => return false,
+            Cell::Empty => {}
+            Cell::Covered(f) => {
+                found(f);
+            }
+            Cell::Boundary(b) => self.boundary_features(arena, b, p, found),
+        }
+        true
+    }
+
     /// Features of boundary cell `b` whose closed polygon holds `p`, in ascending order. Calls
     /// `found` for each; stops early if it returns `false`. `p` must lie in the cell.
     #[inline]
@@ -503,16 +523,13 @@ mod tests {
             .filter(|&f| indexes[f as usize].position(p) != Position::Outside)
             .collect();
         let mut found = Vec::new();
-        match grid.cell_at(p) {
-            Cell::OutsideExtent => return,
-            Cell::Empty => {}
-            Cell::Covered(f) => found.push(f),
-            Cell::Boundary(b) => grid.boundary_features(&arena, b, p, |f| {
-                found.push(f);
-                true
-            }),
+        let inside_extent = grid.features_at(&arena, p, |f| {
+            found.push(f);
+            true
+        });
+        if inside_extent {
+            assert_eq!(found, expected, "{p:?}");
         }
-        assert_eq!(found, expected, "{p:?}");
     }
 
     /// Points `x0 + i·dx, y0 + j·dy` for `i < nx`, `j < ny`.
@@ -528,7 +545,13 @@ mod tests {
     #[test]
     fn grid_answers_agree_with_exact_tests() {
         let mps = features();
-        let grid = PointGrid::build(&mps.iter().collect::<Vec<_>>(), [-0.5, -0.5, 3.0, 1.5], 56);
+        let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
+        let grid = PointGrid::build(
+            &mps.iter().collect::<Vec<_>>(),
+            &indexes,
+            [-0.5, -0.5, 3.0, 1.5],
+            56,
+        );
         for p in lattice(-0.6, 0.01037, 350, -0.6, 0.01041, 200) {
             check(&grid, &mps, p);
         }

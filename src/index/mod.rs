@@ -18,7 +18,7 @@ use rstar::AABB;
 
 use crate::dataset::{Dataset, LayerKind};
 use crate::error::Result;
-use grid::{Cell, RingArena};
+use grid::RingArena;
 use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
 
 /// A dataset with its indexes: what every query takes.
@@ -136,23 +136,12 @@ impl Indexed {
     /// in ascending feature order. Calls `found` for each; stops early if it returns `false`.
     #[inline]
     pub fn features_at(&self, layer: usize, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) {
-        let index = &self.layers[layer];
-        let cell = match (&self.dataset.layers[layer].grid, &index.arena) {
-            (Some(grid), Some(_)) => grid.cell_at(p),
-            _ => Cell::OutsideExtent,
-        };
-        match cell {
-            Cell::Empty => {}
-            Cell::Covered(f) => {
-                found(f);
-            }
-            Cell::Boundary(b) => {
-                if let (Some(grid), Some(arena)) = (&self.dataset.layers[layer].grid, &index.arena) {
-                    grid.boundary_features(arena, b, p, found);
-                }
-            }
-            Cell::OutsideExtent => self.features_at_exactly(layer, p, found),
+        if let (Some(grid), Some(arena)) = (&self.dataset.layers[layer].grid, &self.layers[layer].arena)
+            && grid.features_at(arena, p, &mut found)
+        {
+            return;
         }
+        self.features_at_exactly(layer, p, found);
     }
 
     /// Same answer as [`Self::features_at`], without the grid: an R-tree of feature boxes and an
