@@ -39,8 +39,11 @@ node_modules/.package-lock.json: package.json package-lock.json | tools
 ## data: the prepared dataset, rebuilt when the code or the geodata inputs change.
 data: $(DATA)/territoires.bin
 
-$(DATA)/territoires.bin: $(BIN) $(wildcard $(GEODATA)/*/*) | tools
-	$(BIN) build --geodata $(GEODATA) --cache $(CACHE) --out $(DATA)
+CATALOGUE := geodata/layers.toml geodata/indicators.toml
+
+$(DATA)/territoires.bin: $(BIN) $(CATALOGUE) $(wildcard $(GEODATA)/*/*) | tools
+	$(BIN) build --catalogue geodata/layers.toml --indicators geodata/indicators.toml \
+		--geodata $(GEODATA) --cache $(CACHE) --out $(DATA)
 
 $(BIN): $(SOURCES)
 	$(CARGO) build --release --locked

@@ -11,11 +11,12 @@ use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::catalogue::{Base, Carrier, IndicatorsFile};
 use crate::error::{Error, Result};
 use crate::index::grid::PointGrid;
 
 /// Changes whenever the encoding changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS06";
+const MAGIC: &[u8; 8] = b"TERRDS07";
 
 /// File name of the dataset inside its directory.
 pub const FILE_NAME: &str = "territoires.bin";
@@ -26,6 +27,10 @@ pub const DEFAULT_DIR: &str = "geodata/build";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Dataset {
     pub provenance: Provenance,
+    /// The base data's vintage and the denominators' source, from the catalogue.
+    pub base: Base,
+    /// The national association's figures and how ours are measured, from the catalogue.
+    pub indicators: IndicatorsFile,
     /// Every current commune of COG 2026, sorted by INSEE code; indices into it are "commune ids".
     pub communes: Vec<Commune>,
     pub departements: Vec<Division>,
@@ -93,14 +98,41 @@ pub enum LayerKind {
 pub struct Layer {
     pub id: String,
     pub title: String,
+    /// One feature, as a heading says it.
+    pub singular: String,
+    /// What to say where a point has no feature of this layer.
+    pub none: String,
     pub description: String,
     pub source: Source,
     pub kind: LayerKind,
+    /// Found by name and code in search.
+    pub searchable: bool,
+    /// The classes the map colours features by, as present in the data.
+    pub legend: Option<Legend>,
+    /// Property columns naming the structure that carries each feature.
+    pub carrier: Option<Carrier>,
     pub features: Vec<Feature>,
     /// Commune id → features of this layer.
     pub membership: Membership,
     /// Pre-classified cells for point location, for layers located by geometry.
     pub grid: Option<PointGrid>,
+}
+
+/// A property the map colours by, with the values the features really have.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Legend {
+    pub property: String,
+    /// Most frequent first.
+    pub classes: Vec<LegendClass>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LegendClass {
+    pub value: String,
+    pub label: String,
+    pub features: usize,
+    /// The perimeter is a guess: drawn dashed, and said so.
+    pub dashed: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +145,17 @@ pub struct Feature {
     pub population: u64,
     pub area_km2: f64,
     pub geometry: MultiPolygon<f64>,
+}
+
+impl Feature {
+    pub fn property(&self, key: &str) -> Option<&Value> {
+        self.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A property as text (a list joined by `;`), empty when absent.
+    pub fn text(&self, key: &str) -> String {
+        self.property(key).map(Value::to_string).unwrap_or_default()
+    }
 }
 
 /// An attribute value. A closed enum rather than `serde_json::Value`, because postcard cannot
@@ -207,6 +250,13 @@ impl Membership {
 impl Dataset {
     pub fn layer(&self, id: &str) -> Option<&Layer> {
         self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// Position of the layer of territoires de projet (the catalogue's `territories_layer`).
+    pub fn territories_layer(&self) -> Option<usize> {
+        self.layers
+            .iter()
+            .position(|l| l.id == self.base.territories_layer)
     }
 
     pub fn commune_by_code(&self, code: &str) -> Option<(u32, &Commune)> {

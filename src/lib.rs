@@ -6,6 +6,7 @@
 //! coverage is set arithmetic on commune indices and locate finds the commune once.
 
 pub mod build;
+pub mod catalogue;
 pub mod dataset;
 pub mod error;
 pub mod geometry;

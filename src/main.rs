@@ -27,6 +27,12 @@ struct Cli {
 enum Command {
     /// Build the prepared dataset from the registry packages and the geodata directory.
     Build {
+        /// The layer catalogue: which layers, from which files, with their sources and vintages.
+        #[arg(long, default_value = territoires::catalogue::DEFAULT_LAYERS)]
+        catalogue: PathBuf,
+        /// The national association's reference figures, and how ours are measured.
+        #[arg(long, default_value = territoires::catalogue::DEFAULT_INDICATORS)]
+        indicators: PathBuf,
         /// Directory of the files no registry has (Pays/PETR, overlays, fixes).
         #[arg(long, default_value = build::DEFAULT_GEODATA)]
         geodata: PathBuf,
@@ -72,6 +78,13 @@ enum Command {
         #[arg(long, default_value = DEFAULT_DIR)]
         data: PathBuf,
     },
+    /// « Les Pays en chiffres »: the national association's figures beside ours.
+    Indicators {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        data: PathBuf,
+    },
     /// Serve the HTTP API (and, from `web/`, the map).
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -111,12 +124,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Build {
+            catalogue,
+            indicators,
             geodata,
             cache,
             out,
             json,
         } => {
             let outcome = build::build(&BuildOptions {
+                catalogue,
+                indicators,
                 geodata,
                 cache,
                 out,
@@ -176,7 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!(
                 "data: {} (each layer's source: `territoires layers`)",
-                territoires::query::VINTAGE
+                ix.dataset.base.vintage
             );
             Ok(())
         }
@@ -231,6 +248,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                 }
             }
+            Ok(())
+        }
+        Command::Indicators { json, data } => {
+            let dataset = territoires::Dataset::load(&data)?;
+            let answer = query::indicators(&dataset);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+                return Ok(());
+            }
+            let r = &answer.reference;
+            println!("Les Pays en chiffres — référence : {} ({})", r.source, r.year);
+            println!("  {:<58} {:>14} {:>26}", "", "référence", "mesuré ici");
+            for i in &answer.indicators {
+                let reference = i.reference.as_ref().map_or("—", |r| r.text.as_str());
+                let measured = i
+                    .measured
+                    .as_ref()
+                    .map_or("pas de données ici", |m| m.text.as_str());
+                println!("  {:<58} {:>14} {:>26}", i.label, reference, measured);
+                println!("      {}", i.why);
+            }
+            println!(
+                "  données : {} ; dénominateurs : {} ({})",
+                dataset.base.vintage, answer.denominators_source.name, answer.denominators_source.vintage
+            );
             Ok(())
         }
         Command::Serve {

@@ -29,7 +29,10 @@ fn real_cache() -> PathBuf {
 }
 
 fn options(geodata: &Path, cache: &Path, out: &Path) -> BuildOptions {
+    use territoires::catalogue::{DEFAULT_INDICATORS, DEFAULT_LAYERS, default_path};
     BuildOptions {
+        catalogue: default_path(DEFAULT_LAYERS),
+        indicators: default_path(DEFAULT_INDICATORS),
         geodata: geodata.to_path_buf(),
         cache: cache.to_path_buf(),
         out: out.to_path_buf(),
@@ -40,13 +43,7 @@ fn options(geodata: &Path, cache: &Path, out: &Path) -> BuildOptions {
 /// A copy of the geodata directory whose file `rel` is replaced by `contents`.
 fn geodata_with(dir: &Path, rel: &str, contents: &str) -> PathBuf {
     let geodata = dir.join("geodata");
-    for input in [
-        territoires::build::PAYS_CSV,
-        territoires::build::SCOT_CSV,
-        territoires::build::CONTRATS_GEOJSON,
-        territoires::build::RECODED_GEOJSON,
-        territoires::build::PIECES_GEOJSON,
-    ] {
+    for input in common::catalogue().files() {
         let target = geodata.join(input);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(common::geodata_dir().join(input), &target).unwrap();
@@ -81,9 +78,10 @@ fn a_wrong_checksum_stops_the_build_and_keeps_the_old_dataset() {
 #[test]
 fn a_bad_csv_row_names_the_file_and_the_line() {
     let dir = scratch("bad-csv");
-    let original = std::fs::read_to_string(common::geodata_dir().join(territoires::build::PAYS_CSV)).unwrap();
+    let pays_csv = common::layer_file("pays");
+    let original = std::fs::read_to_string(common::geodata_dir().join(&pays_csv)).unwrap();
     let broken = format!("{original}999999999,Pays cassé,Pays,banatic,2024,test,24630070X\n");
-    let geodata = geodata_with(&dir, territoires::build::PAYS_CSV, &broken);
+    let geodata = geodata_with(&dir, &pays_csv, &broken);
     let out = dir.join("out");
     let err = failure(build(&options(&geodata, &real_cache(), &out)));
     let line = original.lines().count() + 1;
@@ -99,7 +97,7 @@ fn unknown_members_are_warnings_not_failures() {
     let rows = "id,name,kind,status,vintage,source,members\n\
                 1,Pays A,Pays,test,2026,test,246300701;999999999;99999\n\
                 2,Pays B,Pays,test,2026,test,99998\n";
-    let geodata = geodata_with(&dir, territoires::build::PAYS_CSV, rows);
+    let geodata = geodata_with(&dir, &common::layer_file("pays"), rows);
     let outcome = build(&options(&geodata, &real_cache(), &dir.join("out"))).unwrap();
     let warnings: Vec<&String> = outcome
         .summary
@@ -149,7 +147,7 @@ fn csv_errors_name_the_problem() {
     for (i, (text, expected)) in cases.iter().enumerate() {
         let path = dir.join(format!("case{i}.csv"));
         std::fs::write(&path, text).unwrap();
-        let err = failure(membership_csv::read(&path));
+        let err = failure(membership_csv::read(&path, &Default::default()));
         assert!(
             err.contains(&format!("case{i}.csv")) && err.contains(expected),
             "{err}"

@@ -53,7 +53,7 @@ fn metropolitan_area_matches_the_dissolved_regions_within_a_thousandth() {
 #[test]
 fn pays_coverage_equals_an_independent_sum_over_member_communes() {
     let data = &common::indexed().dataset;
-    let path = common::geodata_dir().join(territoires::build::PAYS_CSV);
+    let path = common::geodata_dir().join(common::layer_file("pays"));
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let members_col = reader
         .headers()
@@ -79,17 +79,25 @@ fn pays_coverage_equals_an_independent_sum_over_member_communes() {
     let c = coverage(data, "pays", &Scope::Metropole, None).unwrap();
     assert_eq!(c.figures.covered_population, population);
     assert!((c.figures.covered_area_km2 - area).abs() < 1e-6);
-    assert_eq!(c.figures.features, 144);
-    // The figures the README quotes: about 37 % of the area and 18 % of the population.
-    assert!(
-        (c.figures.covered_area_pct - 37.2).abs() < 0.5,
-        "{}",
-        c.figures.covered_area_pct
+    assert_eq!(
+        c.figures.features,
+        common::expected_feature_count(&common::layer_file("pays"))
     );
+    let metro_area: f64 = data
+        .communes
+        .iter()
+        .filter(|c| c.metropolitan)
+        .map(|c| c.area_km2)
+        .sum();
+    let metro_population: u64 = data
+        .communes
+        .iter()
+        .filter(|c| c.metropolitan)
+        .map(|c| c.population)
+        .sum();
+    assert!((c.figures.covered_area_pct - 100.0 * area / metro_area).abs() < 1e-9);
     assert!(
-        (c.figures.covered_population_pct - 17.9).abs() < 0.5,
-        "{}",
-        c.figures.covered_population_pct
+        (c.figures.covered_population_pct - 100.0 * population as f64 / metro_population as f64).abs() < 1e-9
     );
 }
 

@@ -2,25 +2,19 @@
 
 use std::collections::BTreeMap;
 
+use crate::catalogue::{LayerEntry, LegendEntry};
+
 use geo::{Coord, InteriorPoint, MultiPolygon};
 use rayon::prelude::*;
 
 use super::dissolve::dissolve;
-use crate::dataset::{Feature, Layer, LayerKind, Membership, Source, Value};
+use crate::dataset::{Feature, Layer, LayerKind, Legend, LegendClass, Membership, Value};
 use crate::geometry::{CleanPolygons, GeodesicKm2};
 use crate::index::grid::{PointGrid, RingArena};
 use crate::index::polygon::{PolygonIndex, Position};
 use crate::sources::decoupage::{AdminRecords, EpciRecord};
 use crate::sources::membership_csv::TerritoryRecord;
 use crate::sources::polygons_file::PolygonRecord;
-
-/// What a layer is, apart from its features.
-pub struct LayerMeta {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub description: &'static str,
-    pub source: Source,
-}
 
 /// A territory as a set of communes, before dissolving.
 pub struct CommuneSet {
@@ -61,7 +55,7 @@ impl AtomSet<'_> {
 }
 
 /// The `communes` layer: one feature per commune with a geometry, located through a point grid.
-pub fn communes_layer(meta: LayerMeta, atoms: &AtomSet) -> (Layer, Vec<Option<u32>>) {
+pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<u32>>) {
     let mut features = Vec::new();
     let mut feature_of = vec![None; atoms.admin.communes.len()];
     for (i, c) in atoms.admin.communes.iter().enumerate() {
@@ -90,7 +84,7 @@ pub fn communes_layer(meta: LayerMeta, atoms: &AtomSet) -> (Layer, Vec<Option<u3
 
 /// A layer of commune sets, each dissolved into one polygon. Returns the layer and the number of
 /// sliver holes closed by the dissolves.
-pub fn commune_set_layer(meta: LayerMeta, sets: Vec<CommuneSet>, atoms: &AtomSet) -> (Layer, usize) {
+pub fn commune_set_layer(meta: &LayerEntry, sets: Vec<CommuneSet>, atoms: &AtomSet) -> (Layer, usize) {
     let dissolved: Vec<(Feature, usize)> = sets
         .into_par_iter()
         .map(|set| {
@@ -123,7 +117,7 @@ pub fn commune_set_layer(meta: LayerMeta, sets: Vec<CommuneSet>, atoms: &AtomSet
 /// A layer of polygons as published. Communes are assigned to the polygons holding their interior
 /// point, which is what coverage counts.
 pub fn polygons_layer(
-    meta: LayerMeta,
+    meta: &LayerEntry,
     records: Vec<PolygonRecord>,
     id_key: &str,
     name_key: &str,
@@ -197,7 +191,7 @@ fn exact_tests(features: &[Feature]) -> Vec<PolygonIndex> {
 
 /// A layer located by its own geometry, with a point grid over the metropolitan extent.
 fn located_layer(
-    meta: LayerMeta,
+    meta: &LayerEntry,
     kind: LayerKind,
     features: Vec<Feature>,
     indexes: &[PolygonIndex],
@@ -215,26 +209,59 @@ fn located_layer(
 }
 
 fn layer(
-    meta: LayerMeta,
+    meta: &LayerEntry,
     kind: LayerKind,
     features: Vec<Feature>,
     membership: Membership,
     grid: Option<PointGrid>,
 ) -> Layer {
     Layer {
-        id: meta.id.into(),
-        title: meta.title.into(),
-        description: meta.description.into(),
-        source: meta.source,
+        id: meta.id.clone(),
+        title: meta.title.clone(),
+        singular: meta.singular.clone(),
+        none: meta.none.clone(),
+        description: meta.description.clone(),
+        source: meta.source.clone(),
         kind,
+        searchable: meta.searchable,
+        legend: meta.legend.as_ref().map(|l| legend(l, &features)),
+        carrier: meta.carrier.clone(),
         features,
         membership,
         grid,
     }
 }
 
+/// The legend's classes are the values the features really have, most frequent first, so that a new
+/// value in the data shows on the map without a code change.
+fn legend(entry: &LegendEntry, features: &[Feature]) -> Legend {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for f in features {
+        *counts.entry(f.text(&entry.property)).or_insert(0) += 1;
+    }
+    let mut classes: Vec<LegendClass> = counts
+        .into_iter()
+        .map(|(value, features)| LegendClass {
+            label: entry.labels.get(&value).cloned().unwrap_or_else(|| value.clone()),
+            dashed: entry.dashed.contains(&value),
+            value,
+            features,
+        })
+        .collect();
+    classes.sort_by(|a, b| b.features.cmp(&a.features).then(a.value.cmp(&b.value)));
+    Legend {
+        property: entry.property.clone(),
+        classes,
+    }
+}
+
 /// EPCI à fiscalité propre from their member lists.
-pub fn epci_sets(epci: &[EpciRecord], atoms: &AtomSet, warnings: &mut Vec<String>) -> Vec<CommuneSet> {
+pub fn epci_sets(
+    layer_id: &str,
+    epci: &[EpciRecord],
+    atoms: &AtomSet,
+    warnings: &mut Vec<String>,
+) -> Vec<CommuneSet> {
     epci.iter()
         .map(|e| {
             let mut communes = Vec::new();
@@ -242,7 +269,7 @@ pub fn epci_sets(epci: &[EpciRecord], atoms: &AtomSet, warnings: &mut Vec<String
                 match atoms.commune_id(code) {
                     Some(c) => communes.push(c),
                     None => warnings.push(format!(
-                        "epci: {} {}: unknown member commune {code}",
+                        "{layer_id}: {} {}: unknown member commune {code}",
                         e.siren, e.name
                     )),
                 }

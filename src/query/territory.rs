@@ -25,9 +25,10 @@ pub fn related(data: &Dataset, layer: usize, feature: u32, other: usize) -> Vec<
         .collect()
 }
 
-/// `{id, name}` of the Pays/PETR holding a feature's communes.
+/// `{id, name}` of the territoires de projet (the catalogue's `territories_layer`) holding a
+/// feature's communes.
 pub fn pays_of(data: &Dataset, layer: usize, feature: u32) -> Vec<Json> {
-    let Some(pays) = data.layers.iter().position(|l| l.id == "pays") else {
+    let Some(pays) = data.territories_layer() else {
         return Vec::new();
     };
     related(data, layer, feature, pays)

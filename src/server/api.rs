@@ -17,8 +17,6 @@ use crate::query::{Breakdown, Scope, coverage, locate, territory};
 
 pub type JsonResult = Result<Json<Json_>, ApiError>;
 
-pub use crate::query::VINTAGE;
-
 /// Layer positions from a `layers=a,b` parameter; all layers when absent.
 pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<usize>, ApiError> {
     match names {
@@ -44,9 +42,9 @@ fn scope_param(p: &mut Params) -> Result<Scope, ApiError> {
 }
 
 /// An answer as JSON, with the base data's vintage beside it.
-fn with_vintage(answer: &impl serde::Serialize) -> JsonResult {
+pub fn with_vintage(state: &AppState, answer: &impl serde::Serialize) -> JsonResult {
     let mut body = serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))?;
-    body["vintage"] = VINTAGE.into();
+    body["vintage"] = state.vintage().into();
     Ok(Json(body))
 }
 
@@ -66,7 +64,7 @@ pub async fn locate_get(
     };
     let location = locate(&state.ix, lon, lat, &options)?;
     let mut body = String::with_capacity(2048);
-    let vintage = Json_::from(VINTAGE).to_string();
+    let vintage = Json_::from(state.vintage()).to_string();
     state
         .location_writer
         .write(&location, &layers, &[("vintage", &vintage)], &mut body);
@@ -89,7 +87,7 @@ pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): Raw
         };
         ApiError::from_query(e, Some(parameter))
     })?;
-    with_vintage(&c)
+    with_vintage(&state, &c)
 }
 
 pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
@@ -105,7 +103,13 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
     }
     let o = crate::query::overlap(&state.ix.dataset, &a, &b, &scope)
         .map_err(|e| ApiError::from_query(e, Some("scope")))?;
-    with_vintage(&o)
+    with_vintage(&state, &o)
+}
+
+/// « Les Pays en chiffres »: the association's figures beside ours.
+pub async fn indicators_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    Params::parse(raw.as_deref()).finish()?;
+    with_vintage(&state, &crate::query::indicators(&state.ix.dataset))
 }
 
 pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
@@ -115,7 +119,7 @@ pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     p.finish()?;
     let results = state.search.search(&state.ix.dataset, &q, limit);
     Ok(Json(
-        json!({ "query": q, "results": results, "vintage": VINTAGE }),
+        json!({ "query": q, "results": results, "vintage": state.vintage() }),
     ))
 }
 
@@ -137,7 +141,7 @@ pub async fn territory_get(
         let geometry = &state.ix.dataset.layers[l].features[f as usize].geometry;
         body["geometry"] = super::geojson::geometry_json(geometry, None);
     }
-    body["vintage"] = VINTAGE.into();
+    body["vintage"] = state.vintage().into();
     Ok(Json(body))
 }
 
@@ -153,7 +157,12 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
             json!({
                 "id": l.id,
                 "title": l.title,
+                "singular": l.singular,
+                "none": l.none,
                 "description": l.description,
+                "searchable": l.searchable,
+                "legend": l.legend,
+                "carrier": l.carrier,
                 "kind": match l.kind {
                     LayerKind::Communes => "communes",
                     LayerKind::CommuneSets => "commune-sets",
@@ -175,13 +184,17 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
 
 pub async fn layers_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    Ok(Json(json!({ "layers": catalog(&state), "vintage": VINTAGE })))
+    Ok(Json(
+        json!({ "layers": catalog(&state), "vintage": state.vintage() }),
+    ))
 }
 
 /// What the web page needs to know about this deployment.
 pub async fn config_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    Ok(Json(json!({ "tiles_url": state.tiles_url, "vintage": VINTAGE })))
+    Ok(Json(
+        json!({ "tiles_url": state.tiles_url, "vintage": state.vintage() }),
+    ))
 }
 
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Json_> {

@@ -53,6 +53,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The base data's vintage, stated on every answer.
+    pub fn vintage(&self) -> &str {
+        &self.ix.dataset.base.vintage
+    }
+
     /// The bounding box of a whole layer.
     pub fn layer_bbox(&self, layer: usize) -> Option<[f64; 4]> {
         self.feature_boxes[layer]
@@ -123,6 +128,7 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
     let compressed = Router::new()
         .route("/api/coverage", get(api::coverage_get))
         .route("/api/overlap", get(api::overlap_get))
+        .route("/api/indicators", get(api::indicators_get))
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
         .route("/api/layers", get(api::layers_get))

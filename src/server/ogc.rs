@@ -150,7 +150,7 @@ fn collection_json(state: &AppState, b: &str, l: usize) -> Json_ {
     json!({
         "id": id,
         "title": layer.title,
-        "description": format!("{} Source: {} ({}), {}.", layer.description, layer.source.name, layer.source.vintage, layer.source.licence),
+        "description": format!("{} Source : {} ({}), {}.", layer.description, layer.source.name, layer.source.vintage, layer.source.licence),
         "itemType": "feature",
         "crs": [CRS84],
         "extent": {"spatial": {"bbox": [state.layer_bbox(l).unwrap_or([-180.0, -90.0, 180.0, 90.0])], "crs": CRS84}},

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use crate::catalogue::MembershipColumns;
 use crate::dataset::Value;
 use crate::error::{Error, Result};
 
@@ -20,7 +21,7 @@ pub struct TerritoryRecord {
     pub properties: Vec<(String, Value)>,
 }
 
-pub fn read(path: &Path) -> Result<Vec<TerritoryRecord>> {
+pub fn read(path: &Path, columns: &MembershipColumns) -> Result<Vec<TerritoryRecord>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let headers = reader
@@ -33,7 +34,11 @@ pub fn read(path: &Path) -> Result<Vec<TerritoryRecord>> {
             .position(|h| h == name)
             .ok_or_else(|| Error::file(path, format!("no `{name}` column in the header")))
     };
-    let (id_col, name_col, members_col) = (column("id")?, column("name")?, column("members")?);
+    let (id_col, name_col, members_col) = (
+        column(&columns.id)?,
+        column(&columns.name)?,
+        column(&columns.members)?,
+    );
 
     let mut records = Vec::new();
     let mut seen = BTreeSet::new();
@@ -44,19 +49,31 @@ pub fn read(path: &Path) -> Result<Vec<TerritoryRecord>> {
         let id = field(id_col);
         let record = format!("line {line} ({id})");
         if id.is_empty() {
-            return Err(Error::record(path, format!("line {line}"), "empty `id`"));
+            return Err(Error::record(
+                path,
+                format!("line {line}"),
+                format!("empty `{}`", columns.id),
+            ));
         }
         if !seen.insert(id.clone()) {
-            return Err(Error::record(path, record, "this `id` appears twice"));
+            return Err(Error::record(
+                path,
+                record,
+                format!("this `{}` appears twice", columns.id),
+            ));
         }
         let members: Vec<String> = field(members_col)
-            .split(';')
+            .split(columns.separator)
             .map(str::trim)
             .filter(|m| !m.is_empty())
             .map(String::from)
             .collect();
         if members.is_empty() {
-            return Err(Error::record(path, record, "empty `members`"));
+            return Err(Error::record(
+                path,
+                record,
+                format!("empty `{}`", columns.members),
+            ));
         }
         if let Some(bad) = members.iter().find(|m| !is_member_code(m)) {
             return Err(Error::record(

@@ -65,3 +65,49 @@ pub fn servers() -> &'static (String, String) {
         (format!("http://{normal}"), format!("http://{small}"))
     })
 }
+
+/// The rows of a territory CSV of the geodata directory, as header → value maps, read with the csv
+/// crate alone so that expectations do not depend on the code under test.
+pub fn territory_rows(rel: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    let path = geodata_dir().join(rel);
+    let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|row| {
+            let row = row.expect("row");
+            headers
+                .iter()
+                .map(String::from)
+                .zip(row.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// How many rows of a territory CSV must become features: those with at least one member that is a
+/// current commune or a 2026 EPCI.
+pub fn expected_feature_count(rel: &str) -> usize {
+    let data = &indexed().dataset;
+    let epci = data.layer("epci").expect("epci layer");
+    let known = |m: &str| data.commune_by_code(m).is_some() || epci.features.iter().any(|f| f.id == m);
+    territory_rows(rel)
+        .iter()
+        .filter(|row| row["members"].split(';').map(str::trim).any(known))
+        .count()
+}
+
+/// The project's layer catalogue.
+pub fn catalogue() -> territoires::catalogue::Catalogue {
+    use territoires::catalogue::{Catalogue, DEFAULT_LAYERS, default_path};
+    Catalogue::load(&default_path(DEFAULT_LAYERS)).expect("geodata/layers.toml")
+}
+
+/// The geodata file, relative to the geodata directory, that layer `id` is built from.
+pub fn layer_file(id: &str) -> String {
+    catalogue()
+        .layer(id)
+        .and_then(|l| l.input.file())
+        .unwrap_or_else(|| panic!("layer {id} reads no file"))
+        .to_string()
+}
