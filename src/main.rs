@@ -109,6 +109,33 @@ enum Command {
         #[arg(long, default_value = DEFAULT_DIR)]
         data: PathBuf,
     },
+    /// Write a pays-petr.csv from BANATIC's national export of syndicat perimeters.
+    ImportBanatic {
+        /// Export file(s), `,` or `;` separated, UTF-8 or Windows-1252; read one after the other.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output CSV, written atomically (e.g. GEODATA/territoires/pays-petr.csv).
+        #[arg(long)]
+        out: PathBuf,
+        /// SIRENs to take besides the PETRs (the syndicats that are Pays), one a line, `#` comments.
+        #[arg(long)]
+        also_siren: Option<PathBuf>,
+        /// Cache of registry downloads (COG 2026 gives the EPCIs and commune SIRENs).
+        #[arg(long, default_value = build::DEFAULT_CACHE)]
+        cache: PathBuf,
+        /// `status` column of every row.
+        #[arg(long, default_value = "banatic-import")]
+        status: String,
+        /// `vintage` column of every row: the export's date, e.g. 2026-01.
+        #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
+        vintage: String,
+        /// `source` column of every row.
+        #[arg(long, default_value = "BANATIC national export of syndicat perimeters")]
+        source: String,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -296,6 +323,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 web: web.is_dir().then_some(web),
                 tiles_url,
             }))
+        }
+        Command::ImportBanatic {
+            files,
+            out,
+            also_siren,
+            cache,
+            status,
+            vintage,
+            source,
+            json,
+        } => {
+            use territoires::import::banatic;
+            let options = banatic::RunOptions {
+                exports: files,
+                also_siren,
+                cache,
+                out,
+                import: banatic::ImportOptions {
+                    status,
+                    vintage,
+                    source,
+                },
+            };
+            let (_, report) = banatic::run(&options)?;
+            for line in report.lines() {
+                eprintln!("{line}");
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+            eprintln!("{}: {}", options.out.display(), report.summary());
+            Ok(())
         }
         Command::Layers { json, data } => {
             let dataset = territoires::Dataset::load(&data)?;

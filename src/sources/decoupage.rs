@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone)]
 pub struct CommuneRecord {
     pub code: String,
+    /// The commune's SIREN, by which BANATIC names commune members; absent for the overseas
+    /// collectivités (Saint-Pierre-et-Miquelon, TAAF, Polynesia…).
+    pub siren: Option<String>,
     pub name: String,
     pub postcodes: Vec<String>,
     pub population: u64,
@@ -55,6 +58,7 @@ struct RawCommune {
     #[serde(default, rename = "codesPostaux")]
     postcodes: Vec<String>,
     population: Option<u64>,
+    siren: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -111,6 +115,7 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
             region: c.region.clone().ok_or_else(|| missing("region"))?,
             metropolitan,
             postcodes: c.postcodes,
+            siren: c.siren,
             code: c.code,
             name: c.nom,
         });
