@@ -253,3 +253,68 @@ fn the_same_inputs_give_the_same_bytes() {
         "geodata/build is stale: run `make data`"
     );
 }
+
+#[test]
+fn an_overlay_csv_needs_only_a_catalogue_entry() {
+    use territoires::catalogue::{DEFAULT_LAYERS, default_path};
+    use territoires::query::{LocateOptions, Scope, coverage, locate};
+
+    let dir = scratch("new-overlay");
+    let rows = "id,name,status,members\n\
+                ov-1,Overlay one,signed,246300701\n\
+                ov-2,Overlay two,draft,63113;200069177\n";
+    let geodata = geodata_with(&dir, "overlays/test-overlay.csv", rows);
+    let mut catalogue = std::fs::read_to_string(default_path(DEFAULT_LAYERS)).unwrap();
+    catalogue.push_str(
+        r#"
+[[layer]]
+id = "test-overlay"
+title = "Test overlay"
+singular = "Overlay"
+none = "Aucun"
+description = "A layer added by a catalogue entry alone."
+searchable = true
+input = { kind = "membership-csv", file = "overlays/test-overlay.csv" }
+source = { name = "test source", vintage = "2099", licence = "test" }
+
+[layer.legend]
+property = "status"
+labels = { signed = "Signé" }
+"#,
+    );
+    let mut opts = options(&geodata, &real_cache(), &dir.join("out"));
+    opts.catalogue = dir.join("layers.toml");
+    std::fs::write(&opts.catalogue, catalogue).unwrap();
+    build(&opts).unwrap();
+
+    let ix = territoires::Indexed::load(&dir.join("out")).unwrap();
+    let l = ix.layer_position("test-overlay").expect("the new layer");
+    let layer = &ix.dataset.layers[l];
+    assert_eq!(layer.features.len(), 2);
+    assert_eq!(layer.source.vintage, "2099");
+    // The legend lists the values present, labelled where the catalogue knows them.
+    let classes: Vec<(&str, &str)> = layer
+        .legend
+        .as_ref()
+        .unwrap()
+        .classes
+        .iter()
+        .map(|c| (c.value.as_str(), c.label.as_str()))
+        .collect();
+    assert_eq!(classes, [("draft", "draft"), ("signed", "Signé")]);
+
+    // Clermont-Ferrand (63113) is in both: in ov-1 through its EPCI, in ov-2 by name.
+    let here = locate(&ix, 3.0870, 45.7772, &LocateOptions::default()).unwrap();
+    let found: Vec<&str> = here
+        .hits_in(l)
+        .map(|h| layer.features[h.feature as usize].id.as_str())
+        .collect();
+    assert_eq!(found, ["ov-1", "ov-2"]);
+    let c = coverage(&ix.dataset, "test-overlay", &Scope::Metropole, None).unwrap();
+    let epci = ix.dataset.layer("epci").unwrap();
+    let population: u64 = ["246300701", "200069177"]
+        .iter()
+        .map(|id| epci.features.iter().find(|f| f.id == *id).unwrap().population)
+        .sum();
+    assert_eq!(c.figures.covered_population, population);
+}

@@ -109,7 +109,8 @@ pub fn document(state: &AppState, base: &str) -> Json {
                 query("b", "layer id", true, layer_enum.clone()),
                 query("scope", "metropole (default), region:CODE or departement:CODE", false, json!({"type": "string"})),
             ], "application/json"),
-            "/api/search": get("communes by name, postcode or INSEE code; EPCI and Pays/PETR by name or SIREN", vec![
+            "/api/indicators": get("« Les Pays en chiffres »: the national association's reference figures beside ours, measured from the data", vec![], "application/json"),
+            "/api/search": get("communes by name, postcode or INSEE code; features of the searchable layers (EPCI, Pays/PETR, SCoT, CRTE) by name or id", vec![
                 query("q", "what to look for", true, json!({"type": "string"})),
                 query("limit", "at most 20", false, json!({"type": "integer", "minimum": 1, "maximum": 20})),
             ], "application/json"),
