@@ -129,8 +129,8 @@ enum Command {
         /// `vintage` column of every row: the export's date, e.g. 2026-01.
         #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
         vintage: String,
-        /// `source` column of every row.
-        #[arg(long, default_value = "BANATIC national export of syndicat perimeters")]
+        /// `source` column of every row: where the export comes from, and its date.
+        #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
         source: String,
         /// Print the report as JSON on stdout.
         #[arg(long)]
@@ -208,7 +208,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         } else {
                             String::new()
                         };
-                        format!("{} {}{approx}", f.id, f.name)
+                        let carrier = layer.carrier.as_ref().map_or(String::new(), |c| {
+                            format!(
+                                " [carrier: {} {} {}]",
+                                f.text(&c.kind),
+                                f.text(&c.siren),
+                                f.text(&c.name)
+                            )
+                        });
+                        format!("{} {}{carrier}{approx}", f.id, f.name)
                     })
                     .collect();
                 let shown = if hits.is_empty() {

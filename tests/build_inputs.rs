@@ -108,7 +108,7 @@ fn unknown_members_are_warnings_not_failures() {
     assert_eq!(
         warnings,
         [
-            "pays: 1 Pays A (line 2): unknown EPCI 999999999, not in the 2026 EPCI list",
+            "pays: 1 Pays A (line 2): unknown EPCI 999999999, not a current EPCI",
             "pays: 1 Pays A (line 2): unknown commune 99999, not a current commune",
             "pays: 2 Pays B (line 3): unknown commune 99998, not a current commune",
             "pays: 2 Pays B (line 3): no known member; left out of the layer",

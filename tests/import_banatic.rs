@@ -259,6 +259,8 @@ fn a_malformed_export_names_its_line_and_leaves_the_output_alone() {
         text(&export),
         "--vintage",
         "2026-01",
+        "--source",
+        "a test export",
         "--cache",
         text(&cache_dir()),
         "--out",
@@ -294,6 +296,8 @@ fn a_malformed_siren_list_names_its_line() {
         text(&also),
         "--vintage",
         "2026-01",
+        "--source",
+        "a test export",
         "--cache",
         text(&cache_dir()),
         "--out",
@@ -309,8 +313,9 @@ fn a_malformed_siren_list_names_its_line() {
 }
 
 #[test]
-fn vintage_is_required() {
+fn vintage_and_source_are_required() {
     let output = territoires(&["import-banatic", "export.csv", "--out", "x.csv"]);
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--vintage"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--vintage") && stderr.contains("--source"), "{stderr}");
 }

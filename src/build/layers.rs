@@ -327,7 +327,7 @@ pub fn territory_sets(
             if m.len() == 9 {
                 match epci_communes.get(m.as_str()) {
                     Some(e) => communes.extend(e.members.iter().filter_map(|c| atoms.commune_id(c))),
-                    None => warnings.push(format!("{label}: unknown EPCI {m}, not in the 2026 EPCI list")),
+                    None => warnings.push(format!("{label}: unknown EPCI {m}, not a current EPCI")),
                 }
             } else {
                 match atoms.commune_id(m) {

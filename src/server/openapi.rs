@@ -94,7 +94,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
             "title": "territoires",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "France's territoires de projet (Pays, PETR) and their layers: locate, coverage, search, GeoJSON layers, vector tiles and OGC API – Features.",
-            "license": {"name": "Data: Licence Ouverte 2.0"},
+            "license": {"name": format!("Data: {}", data_licences(state))},
         },
         "servers": [{"url": base}],
         "paths": {
@@ -144,4 +144,16 @@ pub fn document(state: &AppState, base: &str) -> Json {
             }}},
         }}},
     })
+}
+
+/// The licences of the served layers, as the catalogue gives them.
+fn data_licences(state: &AppState) -> String {
+    let licences: std::collections::BTreeSet<&str> = state
+        .ix
+        .dataset
+        .layers
+        .iter()
+        .map(|l| l.source.licence.as_str())
+        .collect();
+    licences.into_iter().collect::<Vec<_>>().join(", ")
 }
