@@ -1,17 +1,18 @@
 // territoires — the map page. Plain ES modules, no build step; Leaflet is loaded before this module.
 
 import { api, isAbort } from './js/api.js';
-import { announce, esc, html, LAYER_LABEL, LAYER_PLURAL } from './js/fmt.js';
-import { DEFAULT_LAYERS, LAYER_DEFS, LayerManager, COMMUNES_MIN_ZOOM } from './js/maplayers.js';
+import { announce, esc, html, layerInfo, layerSingular, layerTitle, setCatalog } from './js/fmt.js';
+import { DEFAULT_LAYERS, LayerManager } from './js/maplayers.js';
 import { setupSearch } from './js/search.js';
 import { pointCard, populationVintage, territoryCard } from './js/cards.js';
 import { setupCoverage } from './js/coverage.js';
+import { setupIndicators } from './js/indicators.js';
 import { setupData } from './js/data.js';
 
 /* global L */
 
 const METRO = [[41.3, -5.2], [51.1, 9.6]];
-const TABS = ['territoire', 'couches', 'couverture', 'donnees'];
+const TABS = ['territoire', 'couches', 'couverture', 'chiffres', 'donnees'];
 
 const $ = (id) => document.getElementById(id);
 const card = $('card');
@@ -35,12 +36,11 @@ function parseHash() {
   const result = {};
   const m = (out.carte || '').match(/^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/);
   if (m) result.view = { zoom: Number(m[1]), lat: Number(m[2]), lon: Number(m[3]) };
-  if ('couches' in out) {
-    const known = new Set(LAYER_DEFS.map((d) => d.id));
-    result.layers = out.couches.split(',').filter((id) => known.has(id));
-  }
+  // Before the catalogue is loaded, any well-formed layer id passes; main() parses again after it.
+  const known = (id) => (manager ? manager.layers.has(id) : /^[a-z0-9-]+$/.test(id));
+  if ('couches' in out) result.layers = out.couches.split(',').filter(known);
   const sel = (out.sel || '').match(/^([a-z0-9-]+)\/(.+)$/);
-  if (sel && LAYER_LABEL[sel[1]]) result.selection = { type: 'territory', layer: sel[1], id: sel[2] };
+  if (sel && known(sel[1])) result.selection = { type: 'territory', layer: sel[1], id: sel[2] };
   const pt = (out.point || '').match(/^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/);
   if (pt) result.selection = { type: 'point', lat: Number(pt[1]), lon: Number(pt[2]) };
   if (TABS.includes(out.onglet)) result.tab = out.onglet;
@@ -91,6 +91,7 @@ function showError(message) {
 
 const tabs = {};
 let coverage = null;
+let indicators = null;
 let dataPanelReady = false;
 let catalog = null;
 
@@ -105,6 +106,7 @@ function selectTab(name, { focus = false, write = true } = {}) {
     if (on && focus) tab.focus();
   }
   if (name === 'couverture') coverage?.start();
+  if (name === 'chiffres') indicators?.start();
   if (name === 'donnees' && !dataPanelReady && catalog) {
     dataPanelReady = true;
     setupData({ catalog });
@@ -180,7 +182,10 @@ async function territoryShapes(t, zoom) {
   if (!t.bbox) return { main: [], members: [] };
   const main = await manager.featuresById(t.layer, [t.id], t.bbox, zoom);
   let members = [];
-  if ((t.layer === 'pays' || t.layer === 'scot') && t.overlays?.epci?.length) {
+  const memberIds = t.layer !== 'epci' && Array.isArray(t.properties?.members) ? t.properties.members : null;
+  if (memberIds?.length) {
+    members = await manager.featuresById('epci', memberIds, t.bbox, zoom);
+  } else if ((t.layer === 'pays' || t.layer === 'scot') && t.overlays?.epci?.length) {
     members = await manager.featuresById('epci', t.overlays.epci.map((m) => m.id), t.bbox, zoom);
   } else if (t.layer === 'epci' && t.communes?.length) {
     members = await manager.featuresById('communes', t.communes.map((c) => c.code), t.bbox, Math.max(zoom, 8));
@@ -203,13 +208,13 @@ export async function selectTerritory(layer, id, { fit = true, focusCard = false
   writeHash();
   if (switchTab && state.tab !== 'territoire') selectTab('territoire', { write: true });
   expandSheet();
-  loadingCard(`Chargement de la fiche (${LAYER_LABEL[layer] || layer})…`);
+  loadingCard(`Chargement de la fiche (${layerSingular(layer)})…`);
   busy(true);
   try {
     const t = await api.territory(layer, id);
     if (seq !== selectionSeq) return;
     card.innerHTML = territoryCard(t, ctx).html;
-    announce(`Fiche ouverte : ${t.name}, ${LAYER_LABEL[t.layer]}`);
+    announce(`Fiche ouverte : ${t.name}, ${layerSingular(t.layer)}`);
     if (focusCard) card.querySelector('.card-title')?.focus();
     let zoom = map.getZoom();
     if (fit && t.bbox) {
@@ -284,49 +289,56 @@ function clearSelection() {
 // ---------------------------------------------------------------------------------------------
 // Layer toggles
 
+/** First sentence of a catalogue description, for the short line under a toggle. */
+function firstSentence(text) {
+  const m = String(text || '').match(/^.*?[.!?](?=\s|$)/);
+  return m ? m[0] : String(text || '');
+}
+
+function zoomNote(def) {
+  if (!def.minZoom) return '';
+  const zoom = map ? Math.round(map.getZoom()) : def.minZoom;
+  return zoom >= def.minZoom
+    ? `Dessinées à partir du zoom ${def.minZoom}.`
+    : `Dessinées à partir du zoom ${def.minZoom} (zoom actuel : ${zoom}).`;
+}
+
+function toggleDescription(def) {
+  const info = layerInfo(def.id);
+  return [firstSentence(info?.description), zoomNote(def)].filter(Boolean).join(' ');
+}
+
 function setupToggles() {
   const box = $('toggles');
-  const descriptions = {
-    pays: 'colorés selon l’origine du périmètre',
-    scot: 'syndicats détenant la compétence SCoT',
-    'contrats-ruralite-2016-2017': 'périmètres publiés par l’ANCT',
-    epci: 'intercommunalités à fiscalité propre',
-    communes: `dessinées à partir du zoom ${COMMUNES_MIN_ZOOM}`,
-    departements: 'limites et noms',
-    regions: 'limites, noms et fond de carte',
-  };
-  box.innerHTML = LAYER_DEFS.map((d) => `<div class="toggle">
-      <input type="checkbox" id="toggle-${d.id}" value="${d.id}" aria-describedby="toggle-${d.id}-desc">
-      <label for="toggle-${d.id}">${esc(LAYER_PLURAL[d.id])}</label>
-      <span id="toggle-${d.id}-desc" class="toggle-desc">${esc(descriptions[d.id])}</span>
+  box.innerHTML = manager.defs.map((d) => `<div class="toggle">
+      <input type="checkbox" id="toggle-${esc(d.id)}" value="${esc(d.id)}" aria-describedby="toggle-${esc(d.id)}-desc">
+      <label for="toggle-${esc(d.id)}">${esc(layerTitle(d.id))}</label>
+      <span id="toggle-${esc(d.id)}-desc" class="toggle-desc">${esc(toggleDescription(d))}</span>
     </div>`).join('');
   box.addEventListener('change', (e) => {
     const input = e.target.closest('input[type="checkbox"]');
     if (!input) return;
     manager.toggle(input.value, input.checked);
-    announce(`${LAYER_PLURAL[input.value]} ${input.checked ? 'affichés' : 'masqués'}`);
+    announce(`Couche « ${layerTitle(input.value)} » ${input.checked ? 'affichée' : 'masquée'}`);
     writeHash();
   });
 }
 
 function syncToggles() {
-  for (const d of LAYER_DEFS) {
+  for (const d of manager.defs) {
     const input = $(`toggle-${d.id}`);
     if (input) input.checked = manager.get(d.id).on;
-  }
-  const communes = $('toggle-communes-desc');
-  if (communes) {
-    const zoom = Math.round(map.getZoom());
-    communes.textContent = zoom >= COMMUNES_MIN_ZOOM
-      ? `dessinées à partir du zoom ${COMMUNES_MIN_ZOOM}`
-      : `dessinées à partir du zoom ${COMMUNES_MIN_ZOOM} (zoom actuel : ${zoom})`;
+    if (d.minZoom) {
+      const desc = $(`toggle-${d.id}-desc`);
+      if (desc) desc.textContent = toggleDescription(d);
+    }
   }
 }
 
 function renderLayerSources() {
   const layers = catalog?.layers || [];
-  $('layer-sources').innerHTML = html`<h3>Sources des couches</h3><dl class="kv kv-sources">${layers.map((l) => html`
-    <dt>${LAYER_PLURAL[l.id] || l.title}</dt><dd>${l.source} · millésime ${l.vintage} · ${l.licence}</dd>`)}</dl>`.html;
+  $('layer-sources').innerHTML = html`<h3>Les couches et leurs sources</h3><dl class="kv kv-sources">${layers.map((l) => html`
+    <dt>${l.title}</dt><dd><p class="layer-desc">${l.description}</p><p class="src">${l.source} · millésime ${l.vintage} · ${l.licence}</p></dd>`)}</dl>`.html;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,9 +353,8 @@ function applySelection(sel, { fit, switchTab = false }) {
 }
 
 async function main() {
-  const initial = parseHash();
+  let initial = parseHash();
   setupTabs();
-  setupToggles();
 
   map = L.map('map', {
     preferCanvas: true,
@@ -365,26 +376,30 @@ async function main() {
     api.catalog().catch((e) => { showError(`Catalogue des couches indisponible : ${e.message}`); return { layers: [] }; }),
   ]);
   catalog = cat;
+  setCatalog(catalog);
   ctx.popVintage = populationVintage(catalog) || ctx.popVintage;
   if (config.tiles_url) {
     // A raster basemap under our layers: the régions then keep their outline but lose their fill.
     L.tileLayer(config.tiles_url, { maxZoom: 19, attribution: 'Fond de carte configuré par le serveur', pane: 'tilePane' }).addTo(map);
-    const regions = LAYER_DEFS.find((d) => d.id === 'regions');
-    regions.style = () => ({ color: '#3a3a3a', weight: 1.8, fill: false });
   }
   map.attributionControl.addAttribution('Données : INSEE, IGN, BANATIC, ANCT — Licence Ouverte 2.0');
 
   manager = new LayerManager(map, {
     catalog,
+    tiles: !!config.tiles_url,
     onError: showError,
     onChange: () => { syncToggles(); exposeState(); },
   });
+  // The layer ids of the hash, checked against the catalogue now that it is known.
+  initial = { ...initial, ...parseHash() };
+  setupToggles();
   exposeState();
   manager.setEnabled(initial.layers ?? DEFAULT_LAYERS);
   syncToggles();
   renderLayerSources();
 
   coverage = setupCoverage({ onError: showError });
+  indicators = setupIndicators({ onError: showError });
 
   setupSearch({
     input: $('q'),

@@ -369,6 +369,236 @@ test('on a 375×812 phone, search and panel are usable', async () => {
   await page.close();
 });
 
+const getJSON = async (url) => (await fetch(`${base}${url}`)).json();
+
+/** A measured amount as the page formats it (fmt.js), computed independently with Intl in the page. */
+function formatAmount(page, value, unit) {
+  return page.evaluate(([v, u]) => {
+    const n0 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
+    const n1 = new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    if (u === 'km2') return `${(v < 100 ? n1 : n0).format(v)}\u00a0km²`;
+    if (u === 'inhabitants') return `${n0.format(v)}\u00a0hab.`;
+    return n0.format(v);
+  }, [value, unit]);
+}
+
+test('« Les Pays en chiffres » shows /api/indicators: figures, missing data, chart, sources', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  await page.click('#tab-chiffres');
+  await page.waitForSelector('#ind-result table tbody[data-indicator]');
+  assert.match(await page.evaluate(() => location.hash), /onglet=chiffres/);
+  const api = await getJSON('/api/indicators');
+  assert.equal(await page.locator('#ind-result tbody[data-indicator]').count(), api.indicators.length);
+
+  // The CRTE indicator: the API's numerator and denominator, and its reference text.
+  const crte = api.indicators.find((i) => i.id === 'crte');
+  assert.ok(crte?.measured, 'the API measures the crte indicator');
+  const crteRow = page.locator('#ind-result tbody[data-indicator="crte"]');
+  const measured = await crteRow.locator('td.ind-measured').innerText();
+  assert.ok(measured.includes(await formatAmount(page, crte.measured.numerator, crte.measured.unit)), measured);
+  assert.ok(measured.includes(await formatAmount(page, crte.measured.denominator, crte.measured.unit)), measured);
+  assert.ok(measured.includes(crte.measured.text), measured);
+  if (crte.reference) assert.ok((await crteRow.locator('td.ind-ref').innerText()).includes(crte.reference.text));
+  assert.ok((await crteRow.innerText()).includes(crte.why));
+
+  // « pas de données ici » exactly where the API has no measure, and never a number there.
+  for (const ind of api.indicators) {
+    const cell = page.locator(`#ind-result tbody[data-indicator="${ind.id}"] td.ind-measured`);
+    const text = await cell.innerText();
+    if (ind.measured) {
+      assert.doesNotMatch(text, /pas de données ici/, ind.id);
+      assert.ok(text.includes(await formatAmount(page, ind.measured.numerator, ind.measured.unit)), `${ind.id}: ${text}`);
+    } else {
+      assert.match(text, /pas de données ici/, ind.id);
+      assert.doesNotMatch(text, /\d/, `${ind.id}: no figure where there is no data`);
+    }
+  }
+
+  // Accessible table and chart: caption, header scopes, an SVG image with a title; one pair of bars
+  // per indicator with both percentages.
+  assert.ok((await page.locator('#ind-result table caption').innerText()).length > 10);
+  assert.equal(await page.locator('#ind-result thead th[scope="col"]').count(), 3);
+  assert.equal(await page.locator('#ind-result tbody th[scope="row"]').count(), api.indicators.length);
+  const both = api.indicators.filter((i) => i.reference?.percent != null && i.measured?.percent != null);
+  const svg = page.locator('#ind-result svg.chart[role="img"]');
+  assert.equal(await svg.count(), 1);
+  assert.ok((await svg.locator('title').first().textContent()).length > 10);
+  assert.equal(await svg.locator('rect.bar-measured').count(), both.length);
+  assert.equal(await svg.locator('rect.bar-ref').count(), both.length);
+
+  // The reference is cited with its link, and every measured layer's source and vintage.
+  const sources = page.locator('#ind-result .ind-sources');
+  assert.equal(await sources.locator(`a[href="${api.reference.url}"]`).count(), 1);
+  const sourcesText = await sources.innerText();
+  assert.ok(sourcesText.includes(String(api.reference.year)));
+  for (const l of api.indicators.flatMap((i) => i.measured?.layers || [])) {
+    assert.ok(sourcesText.includes(l.source.name) && sourcesText.includes(l.source.vintage), l.layer);
+  }
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-indicators.png') });
+  await page.close();
+});
+
+test('the Pays legend follows the catalogue classes; the CRTE layer toggles on and draws', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  const catalog = await getJSON('/api/layers');
+
+  // One toggle per catalogue layer, with its title.
+  await page.click('#tab-couches');
+  for (const l of catalog.layers) {
+    assert.equal((await page.locator(`label[for="toggle-${l.id}"]`).innerText()).trim(), l.title, l.id);
+  }
+
+  const pays = catalog.layers.find((l) => l.id === 'pays');
+  assert.ok(pays.legend?.classes?.length, 'the pays layer has legend classes');
+  const entries = page.locator('#legend [data-layer="pays"] li[data-class]');
+  assert.equal(await entries.count(), pays.legend.classes.length);
+  assert.deepEqual(
+    await entries.evaluateAll((els) => els.map((e) => [e.dataset.class, e.innerText.trim()])),
+    pays.legend.classes.map((c) => [c.value, c.label]),
+  );
+  // A dashed class is dashed in the legend, and only it.
+  assert.deepEqual(
+    await entries.evaluateAll((els) => els.map((e) => !!e.querySelector('[stroke-dasharray]'))),
+    pays.legend.classes.map((c) => !!c.dashed),
+  );
+
+  await page.check('#toggle-crte');
+  await page.waitForFunction(() => window.territoires.featureCount('crte') > 0);
+  await settled(page);
+  assert.ok(await page.evaluate(() => window.territoires.drawn().includes('crte')));
+  assert.equal(await page.locator('#legend [data-layer="crte"]').count(), 1);
+  // The map draws on canvas: the CRTE's projected rings exist and its pane's canvas has ink.
+  const drawn = await page.evaluate(() => {
+    const layer = window.territoires.manager.get('crte');
+    const rings = layer.group.getLayers().filter((l) => l._parts?.length).length;
+    const canvas = document.querySelector('.leaflet-pane-crte-pane canvas');
+    const ctx = canvas.getContext('2d');
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let ink = 0;
+    for (let i = 3; i < data.length; i += 4 * 7) if (data[i] > 0) ink += 1;
+    return { rings, ink };
+  });
+  assert.ok(drawn.rings > 100, `CRTE rings drawn: ${drawn.rings}`);
+  assert.ok(drawn.ink > 1000, `CRTE canvas pixels: ${drawn.ink}`);
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-crte-on.png') });
+
+  // The permalink keeps it.
+  await page.waitForFunction(() => /couches=[^&]*crte/.test(location.hash));
+  await page.reload();
+  await settled(page);
+  await page.waitForFunction(() => window.territoires.drawn().includes('crte'));
+  assert.ok(await page.isChecked('#toggle-crte'));
+  await page.close();
+});
+
+/** The CRTE ids listed on the point card, and what /api/locate says at the selected point. */
+async function cardContracts(page) {
+  await page.waitForSelector('#card [data-kind="point"] section.contracts');
+  const { lat, lon } = await page.evaluate(() => window.territoires.state.selection);
+  const loc = await getJSON(`/api/locate?lat=${lat.toFixed(6)}&lon=${lon.toFixed(6)}`);
+  const by = Object.fromEntries(loc.layers.map((l) => [l.layer, l.features]));
+  const shown = await page.$$eval('#card .contract[data-layer="crte"]', (els) => els.map((e) => ({ id: e.dataset.contract, text: e.innerText })));
+  return { shown, crte: by.crte || [], pays: by.pays || [] };
+}
+
+function checkContracts({ shown, crte, pays }) {
+  assert.ok(shown.length > 0, 'at least one CRTE on the card');
+  assert.deepEqual(shown.map((s) => s.id).sort(), crte.map((f) => f.id).sort());
+  let carriedByPays = 0;
+  for (const s of shown) {
+    const f = crte.find((c) => c.id === s.id);
+    assert.ok(s.text.includes(f.name), s.id);
+    if (f.carrier_name) assert.ok(s.text.includes(f.carrier_name), `${s.id}: carrier ${f.carrier_name}`);
+    else assert.match(s.text, /Plusieurs EPCI signataires/, s.id);
+    if (f.carrier_siren) assert.ok(s.text.includes(f.carrier_siren), `${s.id}: SIREN`);
+    const p = pays.find((x) => x.id === f.carrier_siren);
+    if (p) {
+      carriedByPays += 1;
+      assert.match(s.text, /Le porteur est un Pays \/ PETR de la carte/);
+      assert.ok(s.text.includes(p.name));
+    } else {
+      assert.doesNotMatch(s.text, /Le porteur est un Pays/);
+    }
+  }
+  return carriedByPays;
+}
+
+test('at Vervins the card lists the CRTE with its carrier; the CRTE card shows carrier and members', async () => {
+  const page = await openPage();
+  await page.goto(`${base}/`);
+  await settled(page);
+  const catalog = await getJSON('/api/layers');
+  await clickMapAt(page, 49.8350, 3.9070, 10);
+  const vervins = await cardContracts(page);
+  checkContracts(vervins);
+  await settled(page);
+  // Provenance of the Pays/PETR at the point: kind, status label from the legend classes, vintage.
+  const classes = catalog.layers.find((l) => l.id === 'pays').legend.classes;
+  for (const p of vervins.pays) {
+    const block = await page.locator(`#card .pays[data-pays="${p.id}"]`).innerText();
+    assert.ok(block.includes(p.kind) && block.includes(p.vintage), block);
+    assert.ok(block.includes(classes.find((c) => c.value === p.status).label), block);
+  }
+  await page.locator('#card section.contracts').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'desktop-point-vervins-crte.png') });
+
+  // Two overlapping CRTE (Thoiry, Pays de Gex), and one carried by a PETR of the map (Soissons).
+  await page.evaluate(() => window.territoires.selectPoint(46.2445, 5.9799));
+  await page.waitForFunction(() => document.querySelectorAll('#card .contract[data-layer="crte"]').length > 0);
+  const thoiry = await cardContracts(page);
+  assert.equal(thoiry.shown.length, 2, 'two CRTE overlap at Thoiry');
+  checkContracts(thoiry);
+  await page.evaluate(() => window.territoires.selectPoint(49.38, 3.32));
+  await page.waitForFunction(() => document.querySelector('#card [data-kind="point"] .code')?.textContent.includes('02722'));
+  const soissons = await cardContracts(page);
+  assert.equal(checkContracts(soissons), 1, 'the Soissons CRTE is carried by the PETR of the map');
+  await settled(page);
+
+  // The CRTE's own card: carrier and member EPCIs.
+  const id = soissons.shown[0].id;
+  await page.click(`#card .contract[data-contract="${id}"] h4 [data-open]`);
+  await page.waitForSelector(`#card [data-kind="territory"][data-layer="crte"][data-id="${id}"]`);
+  await settled(page);
+  const t = await getJSON(`/api/territories/crte/${encodeURIComponent(id)}`);
+  const text = await page.locator('#card').innerText();
+  assert.ok(text.includes(t.properties.carrier_name) && text.includes(t.properties.carrier_siren));
+  assert.equal(await page.locator('#card [data-members="epci"] > ul.members > li, #card [data-members="epci"] > details > ul.members > li').count(),
+    t.properties.members.length);
+  assert.equal(await page.locator(`#card .carrier [data-carrier-pays="${t.properties.carrier_siren}"] [data-open="pays:${t.properties.carrier_siren}"]`).count(), 1);
+  await page.close();
+});
+
+test('on a 375×812 phone, the Vervins card and « Les Pays en chiffres » fit', async () => {
+  const page = await openPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  await page.goto(`${base}/#carte=11/49.83500/3.90700&couches=regions,departements,pays&point=49.83500,3.90700`);
+  await settled(page);
+  const { shown } = await cardContracts(page);
+  assert.ok(shown.length > 0);
+  await settled(page);
+  const contract = page.locator('#card .contract').first();
+  await contract.scrollIntoViewIfNeeded();
+  const box = await contract.boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 375 + 0.5, `contract ${JSON.stringify(box)}`);
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-point-vervins-crte.png') });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
+
+  await page.locator('#tab-chiffres').tap();
+  await page.waitForSelector('#ind-result tbody[data-indicator="crte"]');
+  const tabs = await page.locator('[role="tab"]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right));
+  assert.ok(Math.max(...tabs) <= 375 + 0.5, `tabs fit: ${tabs}`);
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-indicators.png') });
+  await page.locator('#ind-result tbody[data-indicator="crte"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(SHOTS, 'mobile-indicators-crte.png') });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
+  const table = await page.locator('#ind-result table').boundingBox();
+  assert.ok(table.x >= 0 && table.x + table.width <= 375 + 0.5, `table ${JSON.stringify(table)}`);
+  await page.close();
+});
+
 test('no console errors and no request left 127.0.0.1', () => {
   assert.deepEqual(consoleErrors, []);
   assert.deepEqual(foreignRequests, []);

@@ -40,6 +40,7 @@ const q = (params) => new URLSearchParams(params).toString();
 export const api = {
   config: () => getJSON('/api/config'),
   catalog: () => getJSON('/api/layers'),
+  indicators: () => getJSON('/api/indicators'),
   locate: (lat, lon, opts) => getJSON(`/api/locate?${q({ lat: lat.toFixed(6), lon: lon.toFixed(6) })}`, opts),
   search: (text, opts) => getJSON(`/api/search?${q({ q: text, limit: 10 })}`, { ...opts, memoise: false }),
   territory: (layer, id, opts) => getJSON(`/api/territories/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),

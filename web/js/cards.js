@@ -1,9 +1,10 @@
-// The side panel's cards: what lies at a clicked point, and one territory.
+// The side panel's cards: what lies at a clicked point, and one territory. The layers, their names
+// and "none" texts, the Pays' status classes and the CRTE's carrier come from the catalogue (fmt.js).
 
-import { coord, html, hab, int, km2, LAYER_LABEL, LAYER_PLURAL, PAYS_STATUS, raw, sourceLine } from './fmt.js';
-
-const NO_PAYS_POINT = 'Aucun Pays / PETR ne couvre ce point';
-const NO_PAYS_COMMUNE = 'Aucun Pays / PETR ne couvre cette commune';
+import {
+  ADMIN_LAYERS, carrierOf, coord, featureClass, html, hab, int, km2, layerIds, layerInfo, layerNone,
+  layerSingular, layerTitle, raw, sourceLine,
+} from './fmt.js';
 
 /** "populations légales 2026" out of a vintage string, for the figures' captions. */
 export function populationVintage(catalog) {
@@ -18,19 +19,103 @@ const openButton = (layer, id, name) =>
 const figPop = (n, ctx, sum = true) => html`<span class="fig">${hab(n)}</span> <span class="vint">(${ctx.popVintage}${sum ? ', somme des communes' : ''})</span>`;
 const figArea = (n) => html`<span class="fig">${km2(n)}</span> <span class="vint">(surface géodésique IGN ADMIN EXPRESS)</span>`;
 
-function statusBlock(status, perimeterSource, vintage) {
-  const s = PAYS_STATUS[status];
-  if (!s) return raw('');
-  const notice = status === 'inferred-2017'
-    ? html`<p class="notice notice-warn" role="note"><strong>Périmètre déduit du contrat de ruralité 2016-2017.</strong> ${s.long.replace(/^Périmètre déduit du contrat de ruralité 2016-2017 : c/, 'C')}</p>`
-    : html`<p class="notice notice-info" role="note">${s.long}</p>`;
-  return html`<p class="badge badge-${status}">${s.short}</p>${notice}
-    ${perimeterSource ? html`<p class="src">Source du périmètre : ${perimeterSource}${vintage ? ` · millésime ${vintage}` : ''}</p>` : ''}`;
+/** Layers with a carrying structure (the CRTE): they get a block of their own on the point card. */
+const carrierLayers = () => layerIds().filter((id) => layerInfo(id)?.carrier);
+
+// ---------------------------------------------------------------------------------------------
+// Provenance of a feature of a layer with legend classes (the Pays/PETR): kind, status, vintage, source.
+
+/** A small swatch in the class's map colours, dashed like the map when the class is. */
+function classSwatch(c) {
+  return raw(`<svg class="sw" width="22" height="12" aria-hidden="true"><rect x="1" y="1" width="20" height="10" fill="${c.fill}" fill-opacity="0.45" stroke="${c.stroke}" stroke-width="1.5"${c.dashed ? ' stroke-dasharray="4 3"' : ''}/></svg>`);
 }
+
+/**
+ * Where a feature's perimeter comes from. `p` holds the feature's properties (flat on /api/locate
+ * features, under `properties` on /api/territories).
+ */
+function provenanceBlock(layer, p) {
+  const cls = featureClass(layer, p);
+  const status = cls
+    ? html`<span class="status" data-status="${cls.value}">${classSwatch(cls)} ${cls.label}</span>`
+    : (p.status ? html`<span class="status" data-status="${p.status}">${p.status}</span>` : '');
+  const notice = cls?.dashed
+    ? html`<p class="notice notice-warn" role="note" data-inferred="${cls.value}"><strong>${cls.label}.</strong>
+        Ce périmètre n’est pas déclaré par le territoire lui-même : il est déduit d’une autre source, recomposé avec les EPCI de 2026, et peut avoir changé depuis.</p>`
+    : '';
+  return html`<div class="provenance">
+    ${notice}
+    <dl class="kv kv-prov">
+      ${p.kind ? html`<dt>Nature</dt><dd>${p.kind}</dd>` : ''}
+      ${status ? html`<dt>Origine du périmètre</dt><dd>${status}</dd>` : ''}
+      ${p.vintage ? html`<dt>Millésime</dt><dd>${p.vintage}</dd>` : ''}
+      ${p.source ? html`<dt>Source</dt><dd class="src-text">${p.source}</dd>` : ''}
+    </dl>
+  </div>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The carrying structure of a contract (CRTE).
+
+/** The carriers' kinds, said plainly (codes of the ANCT list). */
+export const CARRIER_KIND = {
+  PETR: 'PETR (pôle d’équilibre territorial et rural)',
+  SMF: 'syndicat mixte fermé (SMF)',
+  SMO: 'syndicat mixte ouvert (SMO)',
+  POLEM: 'pôle métropolitain (POLEM)',
+  ASSO: 'association (ASSO)',
+  CC: 'communauté de communes (CC)',
+  CA: 'communauté d’agglomération (CA)',
+  CU: 'communauté urbaine (CU)',
+  METRO: 'métropole (METRO)',
+  MET69: 'Métropole de Lyon (MET69)',
+  EPT: 'établissement public territorial (EPT)',
+  COM: 'commune (COM)',
+  'EPCI (plusieurs)': 'plusieurs EPCI signataires ensemble',
+};
+const SEVERAL = 'EPCI (plusieurs)';
+
+const CONTRACT_TYPE = {
+  mono: 'un seul EPCI signataire',
+  pluri: 'plusieurs EPCI signataires',
+};
+
+/**
+ * The carrier of a contract. `pays` maps the ids of the Pays/PETR known around it (at the point, or
+ * overlapping the contract) to their names: a carrier whose SIREN is one of them is a Pays of the map.
+ */
+function carrierBlock(layer, p, pays) {
+  const c = carrierOf(layer, p);
+  if (!c) return raw('');
+  const several = c.kind === SEVERAL || (!c.siren && !c.name);
+  const kind = c.kind ? (CARRIER_KIND[c.kind] || c.kind) : '';
+  const who = several
+    ? html`<span class="carrier-name" data-carrier="several">Plusieurs EPCI signataires ensemble</span>
+        <span class="muted">(pas de structure porteuse unique)</span>`
+    : html`<span class="carrier-name" data-carrier="${c.siren}">${c.name || 'nom non renseigné'}</span>
+        ${c.siren ? html`<br><span class="code">SIREN ${c.siren}</span>` : ''}${kind ? html`<br><span class="carrier-kind">${kind}</span>` : ''}`;
+  const asPays = c.siren && pays?.has(c.siren)
+    ? html`<p class="notice notice-info" role="note" data-carrier-pays="${c.siren}">Le porteur est un Pays / PETR de la carte :
+        ${openButton('pays', c.siren, pays.get(c.siren))}</p>`
+    : '';
+  return html`<dl class="kv"><dt>Porteur</dt><dd>${who}</dd>
+      ${p.type && !several ? html`<dt>Signataires</dt><dd>${CONTRACT_TYPE[p.type] || p.type}</dd>` : ''}
+    </dl>${asPays}`;
+}
+
+/** One contract of a carrier layer on the point card. */
+function contractBlock(layer, f, pays) {
+  return html`<div class="contract" data-layer="${layer}" data-contract="${f.id}">
+    <h4>${openButton(layer, f.id, f.name)}${f.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}</h4>
+    ${carrierBlock(layer, f, pays)}
+  </div>`;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** The Pays/PETR block of the point card, with its member EPCIs from /api/territories. */
 function paysBlock(f, detail, layerSource, ctx) {
-  const members = detail?.overlays?.epci || [];
+  const members = detail ? memberEpcis(detail) : [];
   const memberList = detail
     ? (members.length
       ? html`<ul class="members">${members.map((m) => html`<li>${openButton('epci', m.id, m.name)} <span class="muted">(${int(m.shared_communes)} communes)</span></li>`)}</ul>`
@@ -38,9 +123,8 @@ function paysBlock(f, detail, layerSource, ctx) {
     : html`<p class="muted">Chargement des EPCI membres…</p>`;
   return html`<div class="pays" data-pays="${f.id}">
     <h4>${openButton('pays', f.id, f.name)}${f.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}</h4>
-    ${statusBlock(f.status, f.source, f.vintage)}
+    ${provenanceBlock('pays', f)}
     <dl class="kv">
-      ${f.kind ? html`<dt>Nature</dt><dd>${f.kind}</dd>` : ''}
       <dt>Population</dt><dd>${figPop(f.population, ctx)}</dd>
       <dt>Superficie</dt><dd>${figArea(f.area_km2)}</dd>
       ${detail ? html`<dt>Communes</dt><dd>${int(detail.communes?.length)}</dd>` : ''}
@@ -63,10 +147,15 @@ function sourceItems(by, ids) {
     const { name, vintage } = by[id].source;
     const key = `${name}|${vintage}`;
     if (!groups.has(key)) groups.set(key, { name, vintage, layers: [] });
-    groups.get(key).layers.push(LAYER_PLURAL[id]);
+    groups.get(key).layers.push(by[id].title || layerTitle(id));
   }
   return [...groups.values()].map((g) => html`<li>${g.layers.join(', ')} : ${g.name} (millésime ${g.vintage})</li>`);
 }
+
+/** Extra words after a feature's name in the "other perimeters" list, for layers that have some. */
+const OTHER_EXTRA = {
+  'contrats-ruralite-2016-2017': (f) => (f.perimetre ? html` <span class="muted">(périmètre : ${f.perimetre})</span>` : ''),
+};
 
 /** Card for a clicked point (`/api/locate` answer); `paysDetails` maps Pays id → territory. */
 export function pointCard(loc, paysDetails, ctx) {
@@ -75,7 +164,23 @@ export function pointCard(loc, paysDetails, ctx) {
   const commune = feats('communes')[0];
   const nothing = !loc.layers.some((l) => l.features.length);
   const pays = feats('pays');
+  const paysHere = new Map(pays.map((f) => [String(f.id), f.name]));
   const sources = sourceItems(by, ['communes', 'epci', 'departements', 'regions']);
+  const present = loc.layers.map((l) => l.layer);
+  const carriers = carrierLayers().filter((id) => present.includes(id));
+  const others = present.filter((id) => !ADMIN_LAYERS.includes(id) && id !== 'epci' && id !== 'pays' && !carriers.includes(id));
+
+  const carrierSections = carriers.map((layer) => {
+    const list = feats(layer);
+    return html`<section class="contracts" data-layer="${layer}">
+      <h3>${layerTitle(layer)}${list.length ? html` <span class="count">${int(list.length)}</span>` : ''}</h3>
+      ${list.length > 1 ? html`<p class="hint">${int(list.length)} contrats à ce point : leurs périmètres se chevauchent.</p>` : ''}
+      ${list.length
+        ? list.map((f) => contractBlock(layer, f, paysHere))
+        : html`<p class="none" data-none="${layer}">${layerNone(layer)}</p>`}
+      ${sourceLine(by[layer].source, 'Couche')}
+    </section>`;
+  });
 
   return html`<article class="card" data-kind="point">
     <header class="card-head">
@@ -87,40 +192,52 @@ export function pointCard(loc, paysDetails, ctx) {
     ${commune ? html`<section>
       <h3>Administration</h3>
       <dl class="kv">
-        <dt>Commune</dt><dd>${openButton('communes', commune.id, commune.name)} <span class="code">code INSEE ${commune.id}</span>
+        <dt>${layerSingular('communes')}</dt><dd>${openButton('communes', commune.id, commune.name)} <span class="code">code INSEE ${commune.id}</span>
           ${commune.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}
           <br><span class="fig">${hab(commune.population)}</span> · <span class="fig">${km2(commune.area_km2)}</span> <span class="vint">(${ctx.popVintage})</span></dd>
-        <dt>EPCI</dt><dd>${names(feats('epci'), 'epci', 'Aucun EPCI', (f) => html` <span class="code">SIREN ${f.id}</span>`)}</dd>
-        <dt>Département</dt><dd>${names(feats('departements'), 'departements', 'Aucun département', (f) => html` <span class="code">(${f.id})</span>`)}</dd>
-        <dt>Région</dt><dd>${names(feats('regions'), 'regions', 'Aucune région', (f) => html` <span class="code">(${f.id})</span>`)}</dd>
+        <dt>${layerSingular('epci')}</dt><dd>${names(feats('epci'), 'epci', layerNone('epci'), (f) => html` <span class="code">SIREN ${f.id}</span>`)}</dd>
+        <dt>${layerSingular('departements')}</dt><dd>${names(feats('departements'), 'departements', layerNone('departements'), (f) => html` <span class="code">(${f.id})</span>`)}</dd>
+        <dt>${layerSingular('regions')}</dt><dd>${names(feats('regions'), 'regions', layerNone('regions'), (f) => html` <span class="code">(${f.id})</span>`)}</dd>
       </dl>
       <ul class="src src-list">${sources}</ul>
     </section>` : ''}
     <section class="pays-section">
-      <h3>Pays / PETR</h3>
+      <h3>${layerSingular('pays')}</h3>
       ${pays.length ? html`<p class="hint map-key">Sur la carte : le Pays / PETR cerné de rouge, ses EPCI membres en tirets bleus, la commune en rouge clair.</p>` : ''}
       ${pays.length
         ? pays.map((f) => paysBlock(f, paysDetails.get(f.id), by.pays?.source, ctx))
-        : html`<p class="notice" data-none="pays">${NO_PAYS_POINT}</p>${by.pays ? sourceLine(by.pays.source, 'Couche') : ''}`}
+        : html`<p class="notice" data-none="pays">${layerNone('pays')}</p>${by.pays ? sourceLine(by.pays.source, 'Couche') : ''}`}
     </section>
-    <section>
+    ${carrierSections}
+    ${others.length ? html`<section>
       <h3>Autres périmètres au point</h3>
       <dl class="kv">
-        <dt>SCoT</dt><dd>${names(feats('scot'), 'scot', 'Aucun syndicat porteur de SCoT')}</dd>
-        <dt>Contrat de ruralité 2016-2017</dt><dd>${names(feats('contrats-ruralite-2016-2017'), 'contrats-ruralite-2016-2017', 'Aucun contrat de ruralité', (f) => (f.perimetre ? html` <span class="muted">(périmètre : ${f.perimetre})</span>` : ''))}</dd>
+        ${others.map((id) => html`<dt>${layerSingular(id)}</dt><dd>${names(feats(id), id, layerNone(id), OTHER_EXTRA[id])}</dd>`)}
       </dl>
-      <ul class="src src-list">${sourceItems(by, ['scot', 'contrats-ruralite-2016-2017'])}</ul>
+      <ul class="src src-list">${sourceItems(by, others)}</ul>
       ${by.scot ? html`<p class="hint">Les syndicats porteurs de SCoT ne sont pas la liste officielle des SCoT : un SCoT porté par un seul EPCI n’y figure pas.</p>` : ''}
-    </section>
+    </section>` : ''}
   </article>`;
 }
 
-const OVERLAY_ORDER = ['epci', 'departements', 'regions', 'pays', 'scot', 'contrats-ruralite-2016-2017'];
+/**
+ * The member EPCIs of a territory: its `members` property (SIRENs) matched with the overlapping
+ * EPCIs when it has one, else every EPCI it overlaps. A member unknown in 2026 keeps its SIREN.
+ */
+function memberEpcis(t) {
+  const overlaps = t.overlays?.epci || [];
+  const ids = t.properties?.members;
+  if (!Array.isArray(ids)) return overlaps;
+  const byId = new Map(overlaps.map((m) => [String(m.id), m]));
+  return ids.map((id) => byId.get(String(id)) || { id, name: `SIREN ${id}`, unknown: true });
+}
 
 function overlayList(layer, items, total) {
-  const list = html`<ul class="members">${items.map((m) => html`<li>${openButton(layer, m.id, m.name)} <span class="muted">(${int(m.shared_communes)} commune${m.shared_communes > 1 ? 's' : ''} en commun${total ? ` sur ${int(total)}` : ''})</span></li>`)}</ul>`;
+  const list = html`<ul class="members">${items.map((m) => html`<li>${m.unknown
+    ? html`${m.name} <span class="muted">(EPCI absent de la couche 2026)</span>`
+    : html`${openButton(layer, m.id, m.name)} <span class="muted">(${int(m.shared_communes)} commune${m.shared_communes > 1 ? 's' : ''} en commun${total ? ` sur ${int(total)}` : ''})</span>`}</li>`)}</ul>`;
   if (items.length > 12) {
-    return html`<details><summary>${int(items.length)} ${LAYER_PLURAL[layer].toLowerCase()}</summary>${list}</details>`;
+    return html`<details><summary>${int(items.length)} — ${layerTitle(layer)}</summary>${list}</details>`;
   }
   return list;
 }
@@ -140,7 +257,6 @@ function propertyRows(t) {
       break;
     case 'pays':
       add(/^\d{9}$/.test(t.id) ? 'SIREN' : 'Identifiant', t.id);
-      add('Nature', p.kind);
       break;
     case 'scot':
       add('SIREN', t.id);
@@ -154,7 +270,10 @@ function propertyRows(t) {
       add('Signature', (p.info1 || '').replace(/^Date de signature : /, ''));
       break;
     default:
-      add('Code', t.id);
+      add(/^\d{9}$/.test(t.id) ? 'SIREN' : 'Identifiant', t.id);
+      add('Département', p.departement);
+      if (!layerInfo(t.layer)?.carrier) add('Type', CONTRACT_TYPE[p.type] || p.type);
+      add('Instantané de la liste', p.snapshot);
   }
   return rows;
 }
@@ -165,26 +284,31 @@ export function territoryCard(t, ctx) {
   const ov = t.overlays || {};
   const nCommunes = t.communes?.length || 0;
   const isCommune = t.layer === 'communes';
+  const info = layerInfo(t.layer);
+  const hasMembers = Array.isArray(p.members) && t.layer !== 'epci';
   let belongs = raw('');
   if (isCommune) {
-    const row = (layer, label, empty) => html`<dt>${label}</dt><dd>${ov[layer]?.length
+    const row = (layer) => html`<dt>${layerSingular(layer)}</dt><dd>${ov[layer]?.length
       ? html`${ov[layer].map((m, i) => html`${i ? raw('<br>') : ''}${openButton(layer, m.id, m.name)}`)}`
-      : html`<span class="none">${empty}</span>`}</dd>`;
+      : html`<span class="none">${layerNone(layer).replace(/ ce point$/, ' cette commune')}</span>`}</dd>`;
     belongs = html`<section class="belongs"><h3>Appartenance</h3><dl class="kv">
-      ${row('epci', 'EPCI', 'Aucun EPCI')}
-      ${row('departements', 'Département', 'Aucun département')}
-      ${row('regions', 'Région', 'Aucune région')}
-      ${row('pays', 'Pays / PETR', NO_PAYS_COMMUNE)}
-      ${row('scot', 'SCoT', 'Aucun syndicat porteur de SCoT')}
-      ${row('contrats-ruralite-2016-2017', 'Contrat de ruralité 2016-2017', 'Aucun contrat de ruralité')}
+      ${layerIds().filter((l) => l !== 'communes').map(row)}
     </dl></section>`;
   } else {
-    const sections = OVERLAY_ORDER.filter((l) => l !== t.layer && ov[l]?.length).map((l) => {
-      const title = (l === 'epci' && (t.layer === 'pays' || t.layer === 'scot')) ? 'EPCI membres' : LAYER_PLURAL[l];
-      return html`<section><h3>${title} <span class="count">${int(ov[l].length)}</span></h3>${overlayList(l, ov[l])}</section>`;
+    const order = layerIds().filter((l) => l !== 'communes' && l !== t.layer);
+    const sections = order.filter((l) => ov[l]?.length).map((l) => {
+      if (l === 'epci' && hasMembers) {
+        const members = memberEpcis(t);
+        const memberIds = new Set(members.map((m) => String(m.id)));
+        const alsoOverlap = ov.epci.filter((m) => !memberIds.has(String(m.id)));
+        return html`<section data-members="epci"><h3>EPCI membres <span class="count">${int(members.length)}</span></h3>${overlayList('epci', members)}
+          ${alsoOverlap.length ? html`<h4>Autres EPCI recoupés <span class="count">${int(alsoOverlap.length)}</span></h4>${overlayList('epci', alsoOverlap)}` : ''}</section>`;
+      }
+      const title = (l === 'epci' && (t.layer === 'pays' || t.layer === 'scot')) ? 'EPCI membres' : layerTitle(l);
+      return html`<section data-overlay="${l}"><h3>${title} <span class="count">${int(ov[l].length)}</span></h3>${overlayList(l, ov[l])}</section>`;
     });
-    if (t.layer === 'pays' || t.layer === 'epci' || t.layer === 'scot') {
-      if (!ov.pays?.length && t.layer !== 'pays') sections.push(html`<section><h3>Pays / PETR</h3><p class="none">Aucun Pays / PETR ne recoupe ce territoire</p></section>`);
+    if (t.layer !== 'pays' && !ADMIN_LAYERS.includes(t.layer) && !ov.pays?.length) {
+      sections.push(html`<section><h3>${layerTitle('pays')}</h3><p class="none">Aucun Pays / PETR ne recoupe ce territoire</p></section>`);
     }
     belongs = html`${sections}`;
   }
@@ -194,13 +318,18 @@ export function territoryCard(t, ctx) {
         ${nCommunes > 2000 ? html`<p class="muted">… et ${int(nCommunes - 2000)} autres (voir l’onglet Données).</p>` : ''}
       </details>`
     : raw('');
+  const paysAround = new Map((ov.pays || []).map((m) => [String(m.id), m.name]));
+  const carrier = info?.carrier
+    ? html`<section class="carrier"><h3>Structure porteuse</h3>${carrierBlock(t.layer, p, paysAround)}</section>`
+    : '';
+  const membersKey = hasMembers || t.layer === 'pays' || t.layer === 'scot';
 
   return html`<article class="card" data-kind="territory" data-layer="${t.layer}" data-id="${t.id}">
     <header class="card-head">
-      <p class="card-kind">${LAYER_LABEL[t.layer] || t.layer}</p>
+      <p class="card-kind">${layerSingular(t.layer)}</p>
       <h2 class="card-title" tabindex="-1">${t.name}</h2>
     </header>
-    ${t.layer === 'pays' ? statusBlock(p.status, p.source, p.vintage) : ''}
+    ${info?.legend ? provenanceBlock(t.layer, p) : ''}
     ${isCommune ? belongs : ''}
     <dl class="kv">
       ${propertyRows(t)}
@@ -209,7 +338,8 @@ export function territoryCard(t, ctx) {
       ${!isCommune ? html`<dt>Communes</dt><dd>${int(nCommunes)}</dd>` : ''}
     </dl>
     ${sourceLine(t.source)}
-    <p class="hint map-key">Sur la carte : ${t.layer === 'pays' || t.layer === 'scot' ? 'le territoire cerné de rouge, ses EPCI membres en tirets bleus.' : t.layer === 'epci' ? 'l’EPCI cerné de rouge, ses communes en tirets bleus.' : 'le territoire cerné de rouge.'}</p>
+    ${carrier}
+    <p class="hint map-key">Sur la carte : ${membersKey ? 'le territoire cerné de rouge, ses EPCI membres en tirets bleus.' : t.layer === 'epci' ? 'l’EPCI cerné de rouge, ses communes en tirets bleus.' : 'le territoire cerné de rouge.'}</p>
     ${t.layer === 'scot' ? html`<p class="hint">Syndicat détenant la compétence SCoT (liste non officielle des SCoT).</p>` : ''}
     ${isCommune ? '' : belongs}
     ${communes}

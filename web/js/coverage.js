@@ -2,21 +2,27 @@
 // layers (/api/overlap).
 
 import { api } from './api.js';
-import { esc, html, int, km2, hab, pct, LAYER_PLURAL, METHOD, raw } from './fmt.js';
+import { ADMIN_LAYERS, esc, html, int, km2, hab, pct, layerIds, layerTitle, METHOD, raw } from './fmt.js';
 
-export const COVERAGE_LAYERS = ['pays', 'scot', 'contrats-ruralite-2016-2017', 'epci'];
-const COMPARE_LAYERS = ['pays', 'scot', 'contrats-ruralite-2016-2017'];
-/** "in a …" phrases for the comparison sentences. */
-const IN_ONE = {
-  pays: 'un Pays ou PETR',
-  scot: 'un syndicat porteur de SCoT',
-  'contrats-ruralite-2016-2017': 'un contrat de ruralité 2016-2017',
-};
+/** The layers offered for coverage and comparison: every layer of the catalogue but the administrative ones, the Pays first. */
+export function coverageLayers() {
+  const ids = layerIds().filter((id) => !ADMIN_LAYERS.includes(id));
+  return ids.includes('pays') ? ['pays', ...ids.filter((id) => id !== 'pays')] : ids;
+}
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** Horizontal bars, two per row (area, population), in an SVG built element by element. */
-export function barChart(rows, { title, id }) {
+/** The coverage chart's two bars per row. */
+const COVERAGE_SERIES = [
+  { key: 'covered_area_pct', cls: 'bar-area', keyCls: 'key-area', label: 'part de la superficie', of: 'de la superficie' },
+  { key: 'covered_population_pct', cls: 'bar-pop', keyCls: 'key-pop', label: 'part de la population', of: 'de la population' },
+];
+
+/**
+ * Horizontal bars, two per row (by default the covered shares of area and population), in an SVG
+ * built element by element. `series` gives each bar's value key, CSS class, key label and tooltip words.
+ */
+export function barChart(rows, { title, id, series = COVERAGE_SERIES }) {
   const W = 400;
   const left = 8;
   const barMax = 300;
@@ -38,10 +44,10 @@ export function barChart(rows, { title, id }) {
   };
   el('title', { id: `${id}-title` }, title);
   // Key.
-  el('rect', { x: left, y: 6, width: 12, height: 10, class: 'key-area' });
-  el('text', { x: left + 17, y: 15, class: 'chart-key' }, 'part de la superficie');
-  el('rect', { x: left + 160, y: 6, width: 12, height: 10, class: 'key-pop' });
-  el('text', { x: left + 177, y: 15, class: 'chart-key' }, 'part de la population');
+  series.forEach((s, i) => {
+    el('rect', { x: left + 160 * i, y: 6, width: 12, height: 10, class: s.keyCls });
+    el('text', { x: left + 160 * i + 17, y: 15, class: 'chart-key' }, s.label);
+  });
   // Grid at 0, 25, 50, 75, 100 %.
   for (const g of [0, 25, 50, 75, 100]) {
     const x = left + (barMax * g) / 100;
@@ -51,23 +57,23 @@ export function barChart(rows, { title, id }) {
   rows.forEach((r, i) => {
     const y = top + i * rowH;
     el('text', { x: left, y: y + 12, class: 'row-label' }, r.name);
-    const bars = [['covered_area_pct', 'bar-area', 25], ['covered_population_pct', 'bar-pop', 38]];
-    for (const [key, cls, dy] of bars) {
-      const v = Math.max(0, Math.min(100, r[key] || 0));
+    series.slice(0, 2).forEach((s, k) => {
+      const dy = 25 + 13 * k;
+      const v = Math.max(0, Math.min(100, r[s.key] || 0));
       const w = (barMax * v) / 100;
-      const rect = el('rect', { x: left, y: y + dy - 9, width: Math.max(w, 0.5), height: 11, class: cls });
+      const rect = el('rect', { x: left, y: y + dy - 9, width: Math.max(w, 0.5), height: 11, class: s.cls });
       const t = document.createElementNS(SVG_NS, 'title');
-      t.textContent = `${r.name} : ${pct(r[key])} ${cls === 'bar-area' ? 'de la superficie' : 'de la population'}`;
+      t.textContent = `${r.name} : ${pct(r[s.key])} ${s.of}`;
       rect.append(t);
-      el('text', { x: left + w + 4, y: y + dy + 1, class: 'bar-value' }, pct(r[key]));
-    }
+      el('text', { x: left + w + 4, y: y + dy + 1, class: 'bar-value' }, pct(r[s.key]));
+    });
   });
   return svg;
 }
 
 function figures(c) {
   return html`<dl class="figs">
-    <div class="fig-row"><dt>${LAYER_PLURAL[c.layer]} présents</dt><dd><strong data-fig="features">${int(c.features)}</strong></dd></div>
+    <div class="fig-row"><dt>${layerTitle(c.layer)} : objets présents</dt><dd><strong data-fig="features">${int(c.features)}</strong></dd></div>
     <div class="fig-row"><dt>Superficie couverte</dt><dd><strong data-fig="covered_area_pct">${pct(c.covered_area_pct)}</strong>
       <span class="detail"><span data-fig="covered_area_km2">${km2(c.covered_area_km2)}</span> sur <span data-fig="area_km2">${km2(c.area_km2)}</span></span></dd></div>
     <div class="fig-row"><dt>Population couverte</dt><dd><strong data-fig="covered_population_pct">${pct(c.covered_population_pct)}</strong>
@@ -97,7 +103,8 @@ export function setupCoverage({ onError }) {
   let started = false;
   let seq = 0;
 
-  layerSelect.innerHTML = COVERAGE_LAYERS.map((id) => `<option value="${id}">${esc(LAYER_PLURAL[id])}</option>`).join('');
+  const offered = coverageLayers();
+  layerSelect.innerHTML = offered.map((id) => `<option value="${esc(id)}">${esc(layerTitle(id))}</option>`).join('');
 
   async function fillScopes() {
     const [regions, departements] = await Promise.all([
@@ -121,13 +128,13 @@ export function setupCoverage({ onError }) {
       const c = await api.coverage(layer, scope, by);
       if (mine !== seq) return;
       const byLabel = by === 'region' ? 'régions' : 'départements';
-      out.innerHTML = html`<h3 class="cov-title" data-cov-layer="${c.layer}" data-cov-scope="${scope || ''}">${LAYER_PLURAL[c.layer]} — ${c.scope.name}</h3>
+      out.innerHTML = html`<h3 class="cov-title" data-cov-layer="${c.layer}" data-cov-scope="${scope || ''}">${layerTitle(c.layer)} — ${c.scope.name}</h3>
         ${figures(c)}
         ${by ? html`<h4>Par ${by === 'region' ? 'région' : 'département'}</h4><div class="chart-box"></div>${table(c.breakdown, byLabel)}` : raw('')}`.html;
       if (by) {
         out.querySelector('.chart-box').append(barChart(c.breakdown, {
           id: 'cov-chart',
-          title: `${LAYER_PLURAL[c.layer]} : part de la superficie et de la population couvertes, par ${by === 'region' ? 'région' : 'département'} (${c.scope.name})`,
+          title: `${layerTitle(c.layer)} : part de la superficie et de la population couvertes, par ${by === 'region' ? 'région' : 'département'} (${c.scope.name})`,
         }));
       }
     } catch (e) {
@@ -145,11 +152,11 @@ export function setupCoverage({ onError }) {
   const aSelect = document.getElementById('cmp-a');
   const bSelect = document.getElementById('cmp-b');
   const cmpOut = document.getElementById('cmp-result');
-  const options = COMPARE_LAYERS.map((id) => `<option value="${id}">${esc(LAYER_PLURAL[id])}</option>`).join('');
+  const options = offered.map((id) => `<option value="${esc(id)}">${esc(layerTitle(id))}</option>`).join('');
   aSelect.innerHTML = options;
   bSelect.innerHTML = options;
-  aSelect.value = 'pays';
-  bSelect.value = 'scot';
+  aSelect.value = offered[0] || '';
+  bSelect.value = offered.includes('scot') && offered[0] !== 'scot' ? 'scot' : (offered[1] || '');
   let compared = '';
   let cmpSeq = 0;
 
@@ -171,17 +178,17 @@ export function setupCoverage({ onError }) {
       const o = await api.overlap(a, b);
       if (mine !== cmpSeq) return;
       const line = (from, to, side) => html`<div class="cmp-row">
-        <p class="cmp-q">Part de la superficie et de la population couvertes par <strong>${IN_ONE[from]}</strong> qui est aussi dans <strong>${IN_ONE[to]}</strong> :</p>
+        <p class="cmp-q">Part de la superficie et de la population couvertes par la couche <strong>« ${layerTitle(from)} »</strong> qui le sont aussi par la couche <strong>« ${layerTitle(to)} »</strong> :</p>
         <p class="cmp-a"><strong data-cmp="${from}-in-${to}-area">${pct(side.area_also_in_other_pct)}</strong> de la superficie (${km2(o.both.area_km2)} sur ${km2(side.covered_area_km2)}) ·
           <strong data-cmp="${from}-in-${to}-population">${pct(side.population_also_in_other_pct)}</strong> de la population (${hab(o.both.population)} sur ${hab(side.covered_population)})</p>
       </div>`;
-      cmpOut.innerHTML = html`<h3>${LAYER_PLURAL[a]} et ${LAYER_PLURAL[b]} (${o.scope.name})</h3>
+      cmpOut.innerHTML = html`<h3>${layerTitle(a)} et ${layerTitle(b)} (${o.scope.name})</h3>
         ${line(a, b, o.a)}
         ${line(b, a, o.b)}
         <p class="note">Méthode : communes entières, avec leur superficie géodésique et leur population légale ;
           une commune compte pour une couche quand un de ses territoires la contient.</p>
-        <div class="src"><p>${LAYER_PLURAL[a]} : ${o.a.source.name} · millésime ${o.a.source.vintage}</p>
-          <p>${LAYER_PLURAL[b]} : ${o.b.source.name} · millésime ${o.b.source.vintage}</p>
+        <div class="src"><p>${layerTitle(a)} : ${o.a.source.name} · millésime ${o.a.source.vintage}</p>
+          <p>${layerTitle(b)} : ${o.b.source.name} · millésime ${o.b.source.vintage}</p>
           <p>Dénominateurs : ${o.denominators_source.name} · ${o.denominators_source.vintage}</p></div>`.html;
     } catch (e) {
       compared = '';

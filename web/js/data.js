@@ -1,6 +1,6 @@
 // The "Données" panel: per-layer downloads, the OGC API and OpenAPI links, and the batch lookup.
 
-import { html, int, saveBlob, LAYER_PLURAL } from './fmt.js';
+import { html, int, saveBlob } from './fmt.js';
 
 export function setupData({ catalog }) {
   const box = document.getElementById('downloads');
@@ -13,12 +13,12 @@ export function setupData({ catalog }) {
   box.innerHTML = html`<p>Chaque couche en GeoJSON (géométrie généralisée pour le zoom 12, WGS 84) ou ses attributs en CSV (UTF-8, virgule).
       La géométrie complète est servie par l’API OGC ci-dessous.</p>
     <ul class="downloads">${layers.map((l) => html`<li data-layer="${l.id}">
-      <p class="dl-title"><strong>${LAYER_PLURAL[l.id] || l.title}</strong> <span class="muted">${int(l.features)} objets</span></p>
+      <p class="dl-title"><strong>${l.title}</strong> <span class="muted">${int(l.features)} objets</span></p>
       <p class="src">${l.source} · millésime ${l.vintage} · ${l.licence}</p>
       <p class="dl-links">
-        <a class="btn btn-small" href="/api/layers/${l.id}.geojson?zoom=12" download="${l.id}.geojson">GeoJSON<span class="visually-hidden"> des ${LAYER_PLURAL[l.id] || l.title}</span></a>
-        <a class="btn btn-small" href="/api/layers/${l.id}.csv" download="${l.id}.csv">CSV<span class="visually-hidden"> des attributs des ${LAYER_PLURAL[l.id] || l.title}</span></a>
-        <a class="btn btn-small btn-secondary" href="/ogc/collections/${l.id}/items?f=html">OGC API<span class="visually-hidden"> : ${LAYER_PLURAL[l.id] || l.title}</span></a>
+        <a class="btn btn-small" href="/api/layers/${l.id}.geojson?zoom=12" download="${l.id}.geojson">GeoJSON<span class="visually-hidden"> des ${l.title}</span></a>
+        <a class="btn btn-small" href="/api/layers/${l.id}.csv" download="${l.id}.csv">CSV<span class="visually-hidden"> des attributs des ${l.title}</span></a>
+        <a class="btn btn-small btn-secondary" href="/ogc/collections/${l.id}/items?f=html">OGC API<span class="visually-hidden"> : ${l.title}</span></a>
       </p>
     </li>`)}</ul>`.html;
 

@@ -31,41 +31,70 @@ export function html(strings, ...values) {
 }
 export const raw = (s) => ({ __raw: true, html: String(s), toString() { return String(s); } });
 
-/** French names of the layers, for headings and lists. */
-export const LAYER_LABEL = {
-  communes: 'Commune',
-  epci: 'EPCI',
-  departements: 'Département',
-  regions: 'Région',
-  pays: 'Pays / PETR',
-  scot: 'Syndicat porteur de SCoT',
-  'contrats-ruralite-2016-2017': 'Contrat de ruralité 2016-2017',
-};
-export const LAYER_PLURAL = {
-  communes: 'Communes',
-  epci: 'EPCI à fiscalité propre',
-  departements: 'Départements',
-  regions: 'Régions',
-  pays: 'Pays et PETR',
-  scot: 'Syndicats porteurs de SCoT',
-  'contrats-ruralite-2016-2017': 'Contrats de ruralité 2016-2017',
-};
+// ---------------------------------------------------------------------------------------------
+// The layer catalogue (/api/layers): titles, singular names, "none" texts, legends, carriers. Loaded
+// once at start-up by app.js; every module reads the layers through these helpers.
 
-/** What a Pays/PETR `status` means, said plainly. */
-export const PAYS_STATUS = {
-  banatic: {
-    short: 'Périmètre BANATIC',
-    long: 'Périmètre du syndicat tel que déclaré dans BANATIC (EPCI adhérents), recomposé avec les communes de 2026.',
-  },
-  page: {
-    short: 'Périmètre relevé sur une page publique',
-    long: 'Périmètre relevé sur une page web publique (le Pays n’est pas un syndicat déclaré dans BANATIC) ; ses EPCI membres ont été rapprochés des EPCI de 2026 par leur nom.',
-  },
-  'inferred-2017': {
-    short: 'Périmètre déduit du contrat de ruralité 2016-2017',
-    long: 'Périmètre déduit du contrat de ruralité 2016-2017 : ce Pays ne figure pas dans BANATIC, son périmètre est celui de son contrat de ruralité, recomposé avec les EPCI de 2026. Il peut avoir changé depuis.',
-  },
-};
+const layerCatalog = new Map();
+
+/** Keeps the catalogue's layers (in the catalogue's order). */
+export function setCatalog(catalog) {
+  layerCatalog.clear();
+  for (const l of catalog?.layers || []) layerCatalog.set(l.id, l);
+}
+/** The catalogue entry of a layer, or undefined. */
+export const layerInfo = (id) => layerCatalog.get(id);
+/** Ids of the catalogue's layers, in its order. */
+export const layerIds = () => [...layerCatalog.keys()];
+/** "Pays et PETR", "CRTE"… (the id when the catalogue does not know the layer). */
+export const layerTitle = (id) => layerCatalog.get(id)?.title || id;
+/** "Pays / PETR", "Commune"… */
+export const layerSingular = (id) => layerCatalog.get(id)?.singular || layerTitle(id);
+/** What to say where a point has no feature of the layer: "Aucun CRTE". */
+export const layerNone = (id) => layerCatalog.get(id)?.none || `Aucun objet de la couche « ${layerTitle(id)} »`;
+/** The administrative layers, kept out of the coverage and comparison selectors. */
+export const ADMIN_LAYERS = ['communes', 'departements', 'regions'];
+
+/**
+ * Colours for a layer's legend classes, given in the catalogue's class order (most frequent first):
+ * the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
+ */
+export const CLASS_PALETTE = [
+  { fill: '#0072b2', stroke: '#004a75' },
+  { fill: '#e69f00', stroke: '#8a5300' },
+  { fill: '#009e73', stroke: '#005c43' },
+  { fill: '#cc79a7', stroke: '#7d3a66' },
+  { fill: '#56b4e9', stroke: '#1f6d99' },
+  { fill: '#d55e00', stroke: '#8a3c00' },
+  { fill: '#f0e442', stroke: '#7a7400' },
+];
+/** For a value that no class names (should not happen: the classes come from the data). */
+export const OTHER_CLASS = { fill: '#9a9a9a', stroke: '#4a4a4a' };
+
+/** The legend classes of a layer with their colours: [{value, label, features, dashed, fill, stroke}]. */
+export function legendClasses(id) {
+  const classes = layerCatalog.get(id)?.legend?.classes || [];
+  return classes.map((c, i) => ({ ...c, ...CLASS_PALETTE[i % CLASS_PALETTE.length] }));
+}
+
+/** The legend class of a feature's properties, or null when the layer has no legend or the value no class. */
+export function featureClass(id, props) {
+  const legend = layerCatalog.get(id)?.legend;
+  if (!legend || !props) return null;
+  const value = props[legend.property];
+  return legendClasses(id).find((c) => c.value === value) || null;
+}
+
+/** The carrying structure of a feature of a layer with a `carrier` (CRTE): {siren, name, kind} or null. */
+export function carrierOf(id, props) {
+  const names = layerCatalog.get(id)?.carrier;
+  if (!names || !props) return null;
+  return {
+    siren: String(props[names.siren] ?? '').trim(),
+    name: String(props[names.name] ?? '').trim(),
+    kind: String(props[names.kind] ?? '').trim(),
+  };
+}
 
 /** "Source : … — millésime … — licence …" for a `{name, vintage, licence}` source. */
 export function sourceLine(src, prefix = 'Source') {

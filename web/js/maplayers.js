@@ -2,7 +2,7 @@
 // zoom band only when shown, drawn on canvas, each in its own pane so that the stacking is fixed.
 
 import { api, isAbort } from './api.js';
-import { esc, LAYER_PLURAL, PAYS_STATUS } from './fmt.js';
+import { esc, featureClass, layerSingular, layerTitle, legendClasses, OTHER_CLASS } from './fmt.js';
 
 /** Zoom from which the communes are drawn (the API refuses all of France's communes at once). */
 export const COMMUNES_MIN_ZOOM = 10;
@@ -10,23 +10,20 @@ export const COMMUNES_MIN_ZOOM = 10;
 const WHOLE_LAYER_MAX_ZOOM = 8;
 const MAX_ZOOM_PARAM = 14;
 
-export const PAYS_COLOURS = {
-  banatic: { fill: '#5770be', stroke: '#1f3b8f' },
-  page: { fill: '#3fa16d', stroke: '#18653c' },
-  'inferred-2017': { fill: '#e99a5c', stroke: '#a04500', dash: '5 4' },
-};
-
-/** Layer definitions, top of the legend first. `z` is the pane's z-index. */
-export const LAYER_DEFS = [
+/**
+ * Styling by layer id, top of the legend first; `z` is the pane's z-index. The catalogue
+ * (/api/layers) decides which layers exist: a layer it lists that this table does not know is drawn
+ * with DEFAULT_STYLE, and one with legend classes (the Pays' `status`) is coloured by class.
+ */
+export const LAYER_STYLES = [
   {
     id: 'pays', z: 445, defaultOn: true,
-    style: (f) => {
-      const c = PAYS_COLOURS[f.properties.status] || PAYS_COLOURS.banatic;
-      return { color: c.stroke, weight: 1.4, fillColor: c.fill, fillOpacity: 0.32, dashArray: c.dash || null };
-    },
-    legend: () => Object.entries(PAYS_COLOURS).map(([status, c]) => ({
-      label: PAYS_STATUS[status].short, fill: c.fill, stroke: c.stroke, dash: !!c.dash, opacity: 0.32,
-    })),
+    base: { weight: 1.4, fillOpacity: 0.32 },
+  },
+  {
+    id: 'crte', z: 438,
+    style: () => ({ color: '#a3195b', weight: 1.5, fillColor: '#e58fb8', fillOpacity: 0.1 }),
+    legend: () => [{ label: 'Périmètre de CRTE (ils peuvent se chevaucher)', fill: '#e58fb8', stroke: '#a3195b', opacity: 0.1 }],
   },
   {
     id: 'scot', z: 440,
@@ -38,6 +35,7 @@ export const LAYER_DEFS = [
     style: () => ({ color: '#00756b', weight: 1.2, fillColor: '#34bab5', fillOpacity: 0.16 }),
     legend: () => [{ label: 'Contrat de ruralité 2016-2017', fill: '#34bab5', stroke: '#00756b', opacity: 0.16 }],
   },
+  { id: '*' }, // layers this table does not know come here
   {
     id: 'epci', z: 450,
     style: () => ({ color: '#353535', weight: 0.9, fill: false }),
@@ -60,7 +58,46 @@ export const LAYER_DEFS = [
   },
 ];
 
-export const DEFAULT_LAYERS = LAYER_DEFS.filter((d) => d.defaultOn).map((d) => d.id);
+/** How a layer unknown to LAYER_STYLES is drawn. */
+export const DEFAULT_STYLE = { color: '#4a4a4a', weight: 1.2, fillColor: '#9a9a9a', fillOpacity: 0.14 };
+
+export const DEFAULT_LAYERS = LAYER_STYLES.filter((d) => d.defaultOn).map((d) => d.id);
+
+/**
+ * The drawable layers: one definition `{id, z, minZoom, style(feature), legend()}` per layer of the
+ * catalogue (per entry of LAYER_STYLES when the catalogue is missing), in legend order.
+ * With `tiles`, the régions keep their outline but lose their fill (a raster basemap lies under them).
+ */
+export function buildLayerDefs(catalog, { tiles = false } = {}) {
+  const known = new Map(LAYER_STYLES.filter((s) => s.id !== '*').map((s) => [s.id, s]));
+  const ids = catalog?.layers?.length ? catalog.layers.map((l) => l.id) : [...known.keys()];
+  const unknown = ids.filter((id) => !known.has(id));
+  const ordered = LAYER_STYLES.flatMap((s) => (s.id === '*' ? unknown : ids.includes(s.id) ? [s.id] : []));
+  return ordered.map((id) => {
+    const table = known.get(id) || { id, z: Math.max(421, 434 - unknown.indexOf(id)) };
+    const def = { id, z: table.z, minZoom: table.minZoom, defaultOn: !!table.defaultOn };
+    const classes = legendClasses(id);
+    if (classes.length) {
+      // Coloured by legend class, in the catalogue's class order; dashed where the class says so.
+      const base = { weight: 1.4, fillOpacity: 0.3, ...table.base };
+      def.style = (f) => {
+        const c = featureClass(id, f.properties) || { ...OTHER_CLASS, dashed: false };
+        return { ...base, color: c.stroke, fillColor: c.fill, dashArray: c.dashed ? '5 4' : null };
+      };
+      def.legend = () => legendClasses(id).map((c) => ({
+        label: c.label, cls: c.value, fill: c.fill, stroke: c.stroke, dash: c.dashed, opacity: base.fillOpacity,
+      }));
+    } else if (table.style) {
+      def.style = table.style;
+      def.legend = table.legend;
+    } else {
+      def.style = () => ({ ...DEFAULT_STYLE });
+      def.legend = () => [{ label: layerSingular(id), fill: DEFAULT_STYLE.fillColor, stroke: DEFAULT_STYLE.color, opacity: DEFAULT_STYLE.fillOpacity }];
+    }
+    if (tiles && id === 'regions') def.style = () => ({ color: '#3a3a3a', weight: 1.8, fill: false });
+    return def;
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Label positions: a point well inside the largest polygon.
@@ -219,12 +256,14 @@ class ThematicLayer {
 }
 
 export class LayerManager {
-  constructor(map, { catalog, onChange, onError }) {
+  constructor(map, { catalog, tiles = false, onChange, onError }) {
     this.map = map;
     this.catalog = new Map((catalog?.layers || []).map((l) => [l.id, l]));
     this.onChange = onChange;
     this.onError = onError;
-    this.layers = new Map(LAYER_DEFS.map((d) => [d.id, new ThematicLayer(d, this)]));
+    /** The layer definitions, in legend order. */
+    this.defs = buildLayerDefs(catalog, { tiles });
+    this.layers = new Map(this.defs.map((d) => [d.id, new ThematicLayer(d, this)]));
     this.busy = new Set();
     this.labelPositions = { regions: new Map(), departements: new Map() };
 
@@ -259,10 +298,10 @@ export class LayerManager {
   get(id) { return this.layers.get(id); }
 
   /** Ids of the layers switched on (whether or not drawn at this zoom). */
-  enabled() { return LAYER_DEFS.filter((d) => this.layers.get(d.id).on).map((d) => d.id); }
+  enabled() { return this.defs.filter((d) => this.layers.get(d.id).on).map((d) => d.id); }
 
   /** Ids of the layers actually on the map now. */
-  drawn() { return LAYER_DEFS.filter((d) => this.layers.get(d.id).drawn).map((d) => d.id); }
+  drawn() { return this.defs.filter((d) => this.layers.get(d.id).drawn).map((d) => d.id); }
 
   setEnabled(ids) {
     for (const [id, layer] of this.layers) layer.on = ids.includes(id);
@@ -286,7 +325,7 @@ export class LayerManager {
   }
 
   error(layer, e) {
-    this.onError?.(`La couche « ${LAYER_PLURAL[layer.id]} » n’a pas pu être chargée : ${e.message}`);
+    this.onError?.(`La couche « ${layerTitle(layer.id)} » n’a pas pu être chargée : ${e.message}`);
   }
 
   /** A layer received features: remember label positions for the outline layers. */
@@ -353,12 +392,12 @@ export class LayerManager {
       return `<svg class="sw" width="28" height="14" aria-hidden="true"><rect x="1" y="1" width="26" height="12" fill="${s.fill}" fill-opacity="${s.opacity ?? 1}" stroke="${s.stroke}" stroke-width="1.5"${s.dash ? ' stroke-dasharray="4 3"' : ''}/></svg>`;
     };
     const items = drawn.map((id) => {
-      const def = LAYER_DEFS.find((d) => d.id === id);
+      const def = this.layers.get(id).def;
       const cat = this.catalog.get(id);
       const entries = def.legend();
-      const vintage = cat ? ` <span class="legend-vintage">(${esc(cat.vintage)})</span>` : '';
-      return `<li data-layer="${id}"><span class="legend-title">${esc(LAYER_PLURAL[id])}${vintage}</span>`
-        + `<ul>${entries.map((e) => `<li>${swatch(e)}<span>${esc(e.label)}</span></li>`).join('')}</ul></li>`;
+      const vintage = cat ? ` <span class="legend-vintage">millésime ${esc(cat.vintage)}</span>` : '';
+      return `<li data-layer="${id}"><span class="legend-title">${esc(layerTitle(id))}${vintage}</span>`
+        + `<ul>${entries.map((e) => `<li${e.cls != null ? ` data-class="${esc(e.cls)}"` : ''}>${swatch(e)}<span class="legend-label">${esc(e.label)}</span></li>`).join('')}</ul></li>`;
     });
     if (this.legendOpen == null) this.legendOpen = window.matchMedia('(min-width: 761px)').matches;
     div.innerHTML = drawn.length

@@ -1,7 +1,7 @@
 // The search box: an ARIA 1.2 combobox with a listbox popup, fed by /api/search.
 
 import { api, isAbort } from './api.js';
-import { announce, esc, int, LAYER_LABEL } from './fmt.js';
+import { announce, esc, int, layerSingular } from './fmt.js';
 
 export function setupSearch({ input, list, onChoose }) {
   let results = [];
@@ -46,7 +46,7 @@ export function setupSearch({ input, list, onChoose }) {
       const population = r.population != null ? ` · ${int(r.population)} hab.` : '';
       return `<li role="option" id="q-opt-${i}" data-index="${i}" aria-selected="false">`
         + `<span class="opt-name">${esc(r.name)}</span>`
-        + `<span class="opt-meta">${esc(LAYER_LABEL[r.layer] || r.layer)}${esc(code)}${esc(population)}${esc(pays)}</span></li>`;
+        + `<span class="opt-meta">${esc(layerSingular(r.layer))}${esc(code)}${esc(population)}${esc(pays)}</span></li>`;
     }).join('');
     open();
     setActive(-1);
