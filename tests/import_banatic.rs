@@ -317,5 +317,8 @@ fn vintage_and_source_are_required() {
     let output = territoires(&["import-banatic", "export.csv", "--out", "x.csv"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--vintage") && stderr.contains("--source"), "{stderr}");
+    assert!(
+        stderr.contains("--vintage") && stderr.contains("--source"),
+        "{stderr}"
+    );
 }
