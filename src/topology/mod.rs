@@ -13,6 +13,7 @@
 //! makes with its neighbours covers less than a quarter of a square pixel.
 
 mod importance;
+mod merge;
 mod snap;
 
 use std::ops::Range;
@@ -21,6 +22,7 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use merge::Neighbours;
 use snap::{IntMap, Snapper};
 
 /// Snapping distance for polygons that come out of separate boolean operations: about 1 cm, far
@@ -138,21 +140,7 @@ impl Topology {
         let refs = self.ring_arcs.get(span(&self.ring_offsets, r)?)?;
         let mut coords: Vec<Coord<f64>> = Vec::new();
         for &reference in refs {
-            let arc = span(&self.arc_offsets, (reference >> 1) as usize)?;
-            let points = self.points.get(arc.clone())?;
-            let importance = self.importance.get(arc)?;
-            let kept = points
-                .iter()
-                .zip(importance)
-                .filter(|&(_, &w)| f64::from(w) >= threshold)
-                .map(|(p, _)| Coord { x: p[0], y: p[1] });
-            // Consecutive arcs share their joining vertex: take it once.
-            let skip = usize::from(!coords.is_empty());
-            if reference & 1 == 0 {
-                coords.extend(kept.skip(skip));
-            } else {
-                coords.extend(kept.rev().skip(skip));
-            }
+            self.push_arc(&mut coords, reference, threshold)?;
         }
         finished_ring(coords, exterior)
     }
