@@ -90,7 +90,31 @@ pub enum Input {
     },
 }
 
+/// What a layer was built from, kept in the dataset so that queries can find, say, the EPCI layer
+/// without knowing its id.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Communes,
+    Epci,
+    Departements,
+    Regions,
+    MembershipCsv,
+    Polygons,
+}
+
 impl Input {
+    pub fn kind(&self) -> InputKind {
+        match self {
+            Input::Communes => InputKind::Communes,
+            Input::Epci => InputKind::Epci,
+            Input::Departements => InputKind::Departements,
+            Input::Regions => InputKind::Regions,
+            Input::MembershipCsv { .. } => InputKind::MembershipCsv,
+            Input::Polygons { .. } => InputKind::Polygons,
+        }
+    }
+
     /// The geodata file this input reads, if it reads one.
     pub fn file(&self) -> Option<&str> {
         match self {

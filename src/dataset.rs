@@ -11,12 +11,12 @@ use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::catalogue::{Base, Carrier, IndicatorsFile};
+use crate::catalogue::{Base, Carrier, IndicatorsFile, InputKind};
 use crate::error::{Error, Result};
 use crate::index::grid::PointGrid;
 
 /// Changes whenever the encoding changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS07";
+const MAGIC: &[u8; 8] = b"TERRDS08";
 
 /// File name of the dataset inside its directory.
 pub const FILE_NAME: &str = "territoires.bin";
@@ -105,6 +105,8 @@ pub struct Layer {
     pub description: String,
     pub source: Source,
     pub kind: LayerKind,
+    /// What the layer was built from.
+    pub input: InputKind,
     /// Found by name and code in search.
     pub searchable: bool,
     /// The classes the map colours features by, as present in the data.
@@ -250,6 +252,11 @@ impl Membership {
 impl Dataset {
     pub fn layer(&self, id: &str) -> Option<&Layer> {
         self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// Position of the first layer built from `input` (the EPCI layer, say).
+    pub fn layer_from(&self, input: InputKind) -> Option<usize> {
+        self.layers.iter().position(|l| l.input == input)
     }
 
     /// Position of the layer of territoires de projet (the catalogue's `territories_layer`).

@@ -223,6 +223,7 @@ fn layer(
         description: meta.description.clone(),
         source: meta.source.clone(),
         kind,
+        input: meta.input.kind(),
         searchable: meta.searchable,
         legend: meta.legend.as_ref().map(|l| legend(l, &features)),
         carrier: meta.carrier.clone(),

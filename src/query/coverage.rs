@@ -33,7 +33,7 @@ impl FromStr for Scope {
 }
 
 impl Scope {
-    fn contains(&self, c: &Commune) -> bool {
+    pub fn contains(&self, c: &Commune) -> bool {
         match self {
             Scope::Metropole => c.metropolitan,
             Scope::Region(code) => &c.region == code,
@@ -200,7 +200,7 @@ pub fn coverage(
     })
 }
 
-fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError> {
+pub fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError> {
     let division = |kind: &'static str, label: &'static str, code: &String, name: Option<&str>| {
         let name = name.ok_or_else(|| QueryError::UnknownDivision {
             kind: label,
@@ -223,7 +223,7 @@ fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError
     }
 }
 
-fn percent(part: f64, whole: f64) -> f64 {
+pub fn percent(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { 100.0 * part / whole } else { 0.0 }
 }
 

@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod indicators;
 pub mod locate;
 pub mod search;
+pub mod simulate;
 pub mod territory;
 
 pub use coverage::{Breakdown, Coverage, Overlap, Scope, coverage, overlap};
@@ -33,4 +34,10 @@ pub enum QueryError {
     BadBreakdown(String),
     #[error("no feature `{id}` in layer `{layer}`")]
     UnknownFeature { layer: String, id: String },
+    #[error("unknown EPCI SIREN: {}", .0.join(", "))]
+    UnknownMembers(Vec<String>),
+    #[error("EPCI given twice: {}", .0.join(", "))]
+    DuplicateMembers(Vec<String>),
+    #[error("{0}")]
+    BadDraft(String),
 }

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod simulate;
 pub mod tiles;
 
 use std::net::SocketAddr;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub attribute_csv: Vec<std::sync::OnceLock<generalised::Encoded>>,
     /// Raster basemap URL template for the page, for deployments with internet access.
     pub tiles_url: Option<String>,
+    /// The EPCI layer's neighbours, for the simulator; built on first use.
+    pub epci_neighbours: std::sync::OnceLock<crate::topology::Neighbours>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
             tiles_url: None,
+            epci_neighbours: std::sync::OnceLock::new(),
             location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
             metrics: metrics::Metrics::default(),
@@ -129,6 +133,12 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/api/coverage", get(api::coverage_get))
         .route("/api/overlap", get(api::overlap_get))
         .route("/api/indicators", get(api::indicators_get))
+        .route(
+            "/api/simulate",
+            get(simulate::simulate_get)
+                .post(simulate::simulate_post)
+                .layer(DefaultBodyLimit::max(64 * 1024)),
+        )
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
         .route("/api/layers", get(api::layers_get))
@@ -254,6 +264,11 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         for layer in 0..warm.ix.dataset.layers.len() {
             warm.cache.at_zoom(&warm.ix, layer, 6);
+        }
+        if let Some(epci) = warm.ix.dataset.layer_from(crate::catalogue::InputKind::Epci) {
+            let topology = warm.cache.topology(&warm.ix, epci);
+            warm.epci_neighbours
+                .get_or_init(|| crate::topology::Neighbours::new(topology));
         }
         tracing::info!(
             seconds = started.elapsed().as_secs_f64(),

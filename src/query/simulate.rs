@@ -1,0 +1,408 @@
+//! A draft territory built from EPCIs, before a council votes on it: its figures, its shape, how it
+//! would change the coverage of the territoires de projet, and the legal checks of a PETR (CGCT
+//! article L5741-1).
+//!
+//! A draft is just another set of communes: the figures and coverage are the same set arithmetic as
+//! [`super::coverage`], and the shape, the neighbours and the enclaves come from the EPCI layer's
+//! shared arcs ([`crate::topology`]), never from a polygon union.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use geo::MultiPolygon;
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+
+use super::QueryError;
+use super::coverage::{Scope, ScopeInfo, describe_scope, percent};
+use crate::catalogue::InputKind;
+use crate::dataset::{Dataset, Layer};
+use crate::topology::{Neighbours, Topology, quantise, tolerance_for_zoom};
+
+/// Most EPCIs a draft may hold: more than any territoire de projet has.
+pub const MAX_EPCI: usize = 200;
+
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    /// SIRENs of the member EPCIs.
+    pub epci: Vec<String>,
+    /// A territory of the territories layer that the draft would replace (when the user starts from
+    /// one): its own members are not "in another PETR", and its coverage gives way to the draft's.
+    pub replaces: Option<String>,
+    /// Web-map zoom the shape is generalised for.
+    pub zoom: u8,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Simulation {
+    pub epci: Vec<Json>,
+    pub figures: DraftFigures,
+    pub checks: Checks,
+    /// Per other membership layer (SCoT syndicats, CRTE, …), the features the draft meets.
+    pub meets: Vec<Json>,
+    pub coverage: CoverageChange,
+    /// The draft's shape, generalised for the zoom asked.
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftFigures {
+    pub population: u64,
+    pub area_km2: f64,
+    pub communes: usize,
+    pub epci: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Checks {
+    /// Every member is an EPCI à fiscalité propre.
+    pub members_are_epci: Json,
+    /// « d'un seul tenant »: one piece, EPCIs joined by shared borders.
+    pub contiguous: Json,
+    /// « sans enclave »: no EPCI wholly surrounded by the draft without being in it.
+    pub no_enclave: Json,
+    /// An EPCI belongs to at most one PETR.
+    pub epci_in_other_petr: Json,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageChange {
+    pub layer: String,
+    pub title: String,
+    /// Metropolitan France, then each région and département the draft touches.
+    pub scopes: Vec<ScopeChange>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScopeChange {
+    pub scope: ScopeInfo,
+    pub before: Share,
+    pub after: Share,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Share {
+    pub covered_area_km2: f64,
+    pub covered_area_pct: f64,
+    pub covered_population: u64,
+    pub covered_population_pct: f64,
+}
+
+/// The EPCI layer's shared arcs and neighbours, built once and reused by every simulation.
+pub struct EpciGraph<'a> {
+    pub layer: usize,
+    pub topology: &'a Topology,
+    pub neighbours: &'a Neighbours,
+}
+
+pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simulation, QueryError> {
+    let epci_layer = &data.layers[graph.layer];
+    let territories = data.territories_layer().map(|l| &data.layers[l]);
+    let replaced = match (&draft.replaces, territories) {
+        (None, _) => None,
+        (Some(id), Some(t)) => Some(feature_index(t, id).ok_or_else(|| QueryError::UnknownFeature {
+            layer: t.id.clone(),
+            id: id.clone(),
+        })?),
+        (Some(id), None) => {
+            return Err(QueryError::UnknownFeature {
+                layer: data.base.territories_layer.clone(),
+                id: id.clone(),
+            });
+        }
+    };
+
+    // Members: EPCIs, other known structures (refused by the first check), or errors.
+    let by_siren: HashMap<&str, usize> = epci_layer
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
+    check_list(&draft.epci)?;
+    let mut members = Vec::new();
+    let mut not_epci = Vec::new();
+    let mut unknown = Vec::new();
+    for siren in &draft.epci {
+        if let Some(&f) = by_siren.get(siren.as_str()) {
+            members.push(f);
+        } else if let Some((layer, feature)) = other_structure(data, siren) {
+            not_epci.push(
+                json!({"siren": siren, "layer": layer.id, "layer_title": layer.title, "name": feature}),
+            );
+        } else {
+            unknown.push(siren.clone());
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(QueryError::UnknownMembers(unknown));
+    }
+    members.sort_unstable();
+    let is_member = {
+        let mut flags = vec![false; epci_layer.features.len()];
+        for &f in &members {
+            flags[f] = true;
+        }
+        flags
+    };
+
+    let mut in_draft = vec![false; data.communes.len()];
+    for &f in &members {
+        for &c in &epci_layer.features[f].communes {
+            in_draft[c as usize] = true;
+        }
+    }
+    let communes: Vec<u32> = (0..data.communes.len() as u32)
+        .filter(|&c| in_draft[c as usize])
+        .collect();
+    let figures = DraftFigures {
+        population: communes
+            .iter()
+            .map(|&c| data.communes[c as usize].population)
+            .sum(),
+        area_km2: communes.iter().map(|&c| data.communes[c as usize].area_km2).sum(),
+        communes: communes.len(),
+        epci: members.len(),
+    };
+    let epci_json = |f: usize| {
+        let e = &epci_layer.features[f];
+        json!({"siren": e.id, "name": e.name})
+    };
+
+    let parts = graph
+        .neighbours
+        .components(|f| is_member.get(f).copied().unwrap_or(false));
+    let contiguous = json!({
+        "ok": parts.len() <= 1,
+        "parts": parts.iter().map(|p| p.iter().map(|&f| epci_json(f as usize)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+    });
+
+    let enclaves: Vec<Json> = graph
+        .neighbours
+        .components(|f| !is_member.get(f).copied().unwrap_or(true))
+        .into_iter()
+        .filter(|group| {
+            let open = group.iter().any(|&f| graph.neighbours.is_open(f as usize));
+            let touches_draft = group.iter().any(|&f| {
+                graph
+                    .neighbours
+                    .of(f as usize)
+                    .iter()
+                    .any(|&g| is_member[g as usize])
+            });
+            !open && touches_draft
+        })
+        .map(|group| {
+            let population: u64 = group
+                .iter()
+                .map(|&f| epci_layer.features[f as usize].population)
+                .sum();
+            json!({
+                "epci": group.iter().map(|&f| epci_json(f as usize)).collect::<Vec<_>>(),
+                "population": population,
+            })
+        })
+        .collect();
+    let no_enclave = json!({"ok": enclaves.is_empty(), "enclaves": enclaves});
+
+    let mut elsewhere = Vec::new();
+    if let Some(t) = territories {
+        for &f in &members {
+            let mut holders = BTreeSet::new();
+            for &c in &epci_layer.features[f].communes {
+                holders.extend(
+                    t.membership
+                        .features_of(c)
+                        .iter()
+                        .copied()
+                        .filter(|&h| Some(h) != replaced),
+                );
+            }
+            for h in holders {
+                let territory = &t.features[h as usize];
+                elsewhere.push(json!({
+                    "siren": epci_layer.features[f].id,
+                    "name": epci_layer.features[f].name,
+                    "territory": {"layer": t.id, "id": territory.id, "name": territory.name, "kind": territory.text("kind")},
+                }));
+            }
+        }
+    }
+    let checks = Checks {
+        members_are_epci: json!({"ok": not_epci.is_empty(), "not_epci": not_epci}),
+        contiguous,
+        no_enclave,
+        epci_in_other_petr: json!({"ok": elsewhere.is_empty(), "members": elsewhere}),
+    };
+
+    let meets = data
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(l, layer)| layer.input == InputKind::MembershipCsv && Some(*l) != data.territories_layer())
+        .map(|(_, layer)| meets(data, layer, &communes, figures.area_km2))
+        .collect();
+
+    let coverage = match territories {
+        Some(t) => coverage_change(data, t, &in_draft, replaced)?,
+        None => CoverageChange {
+            layer: data.base.territories_layer.clone(),
+            title: String::new(),
+            scopes: Vec::new(),
+        },
+    };
+
+    let merged = graph.topology.merge(&members, tolerance_for_zoom(draft.zoom));
+    Ok(Simulation {
+        epci: members
+            .iter()
+            .map(|&f| {
+                let e = &epci_layer.features[f];
+                json!({"siren": e.id, "name": e.name, "population": e.population, "communes": e.communes.len(), "area_km2": e.area_km2})
+            })
+            .collect(),
+        figures,
+        checks,
+        meets,
+        coverage,
+        geometry: quantise(&merged, draft.zoom),
+    })
+}
+
+/// Refuses an empty, oversized or repetitive list before any work.
+fn check_list(sirens: &[String]) -> Result<(), QueryError> {
+    if sirens.is_empty() {
+        return Err(QueryError::BadDraft("the draft has no EPCI".into()));
+    }
+    if sirens.len() > MAX_EPCI {
+        return Err(QueryError::BadDraft(format!(
+            "{} EPCIs: a draft holds at most {MAX_EPCI}",
+            sirens.len()
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    let repeated: BTreeSet<&String> = sirens.iter().filter(|s| !seen.insert(*s)).collect();
+    if !repeated.is_empty() {
+        return Err(QueryError::DuplicateMembers(
+            repeated.into_iter().cloned().collect(),
+        ));
+    }
+    Ok(())
+}
+
+fn feature_index(layer: &Layer, id: &str) -> Option<u32> {
+    layer.features.iter().position(|f| f.id == id).map(|f| f as u32)
+}
+
+/// A SIREN that is no EPCI but a feature of another layer (a PETR, a syndicat): its layer and name.
+fn other_structure<'a>(data: &'a Dataset, siren: &str) -> Option<(&'a Layer, &'a str)> {
+    data.layers
+        .iter()
+        .filter(|l| matches!(l.input, InputKind::MembershipCsv))
+        .find_map(|l| {
+            let f = l.features.iter().find(|f| f.id == siren)?;
+            Some((l, f.name.as_str()))
+        })
+}
+
+/// The features of `layer` sharing communes with the draft, with the share of the draft's area in
+/// each and whether the perimeters coincide.
+fn meets(data: &Dataset, layer: &Layer, communes: &[u32], draft_area: f64) -> Json {
+    let mut shared: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
+    for &c in communes {
+        for &f in layer.membership.features_of(c) {
+            let entry = shared.entry(f).or_insert((0, 0.0));
+            entry.0 += 1;
+            entry.1 += data.communes[c as usize].area_km2;
+        }
+    }
+    let features: Vec<Json> = shared
+        .into_iter()
+        .map(|(f, (count, area))| {
+            let feature = &layer.features[f as usize];
+            let mut item = json!({
+                "id": feature.id,
+                "name": feature.name,
+                "shared_communes": count,
+                "share_of_draft_area_pct": percent(area, draft_area),
+                "coincides": feature.communes.as_slice() == communes,
+            });
+            if let Some(carrier) = &layer.carrier {
+                item["carrier"] = json!({
+                    "siren": feature.text(&carrier.siren),
+                    "name": feature.text(&carrier.name),
+                    "kind": feature.text(&carrier.kind),
+                });
+            }
+            item
+        })
+        .collect();
+    json!({"layer": layer.id, "title": layer.title, "features": features})
+}
+
+/// Coverage of the territories layer before and after the draft, nationally and in every région
+/// and département the draft touches.
+fn coverage_change(
+    data: &Dataset,
+    territories: &Layer,
+    in_draft: &[bool],
+    replaced: Option<u32>,
+) -> Result<CoverageChange, QueryError> {
+    let covered_before = |c: u32| !territories.membership.features_of(c).is_empty();
+    let covered_after = |c: u32| {
+        in_draft[c as usize]
+            || territories
+                .membership
+                .features_of(c)
+                .iter()
+                .any(|&f| Some(f) != replaced)
+    };
+    let mut scopes = vec![Scope::Metropole];
+    let touched = |key: fn(&crate::dataset::Commune) -> &String| -> BTreeSet<String> {
+        data.communes
+            .iter()
+            .zip(in_draft)
+            .filter(|&(_, &d)| d)
+            .map(|(c, _)| key(c).clone())
+            .collect()
+    };
+    scopes.extend(touched(|c| &c.region).into_iter().map(Scope::Region));
+    scopes.extend(touched(|c| &c.departement).into_iter().map(Scope::Departement));
+    let scopes = scopes
+        .into_iter()
+        .map(|scope| {
+            let (mut before, mut after) = (Share::default(), Share::default());
+            let (mut area, mut population) = (0.0, 0u64);
+            for (i, commune) in data.communes.iter().enumerate() {
+                if !scope.contains(commune) {
+                    continue;
+                }
+                area += commune.area_km2;
+                population += commune.population;
+                for (share, covered) in [
+                    (&mut before, covered_before(i as u32)),
+                    (&mut after, covered_after(i as u32)),
+                ] {
+                    if covered {
+                        share.covered_area_km2 += commune.area_km2;
+                        share.covered_population += commune.population;
+                    }
+                }
+            }
+            for share in [&mut before, &mut after] {
+                share.covered_area_pct = percent(share.covered_area_km2, area);
+                share.covered_population_pct = percent(share.covered_population as f64, population as f64);
+            }
+            Ok(ScopeChange {
+                scope: describe_scope(data, &scope)?,
+                before,
+                after,
+            })
+        })
+        .collect::<Result<_, QueryError>>()?;
+    Ok(CoverageChange {
+        layer: territories.id.clone(),
+        title: territories.title.clone(),
+        scopes,
+    })
+}
