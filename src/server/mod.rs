@@ -1,7 +1,8 @@
 //! The HTTP server: thin axum handlers over the library's queries.
 //!
 //! The dataset is loaded once and shared read-only. Only GET and HEAD are served, plus the batch POST;
-//! every error is a JSON body with a 4xx or 5xx status.
+//! every error is a JSON body with a 4xx or 5xx status. Only the embeddable widget, [`EMBED_PATH`], may be
+//! shown in another site's frame.
 
 pub mod api;
 pub mod batch;
@@ -157,15 +158,21 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{feature}", get(ogc::item));
     let compressed = match web {
-        Some(dir) => compressed.fallback_service(
-            tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
-        ),
-        None => compressed.fallback(not_found),
+        Some(dir) => compressed
+            .route_service(
+                EMBED_PATH,
+                tower_http::services::ServeFile::new(dir.join("embed.html")),
+            )
+            .fallback_service(
+                tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
+            ),
+        None => compressed.route(EMBED_PATH, get(not_found)).fallback(not_found),
     }
     .layer(CompressionLayer::new().gzip(true).br(true));
     lookups
         .merge(compressed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(middleware::from_fn(frame_policy))
         .layer(cors)
         .layer(
             TraceLayer::new_for_http()
@@ -173,6 +180,31 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state)
+}
+
+/// The widget meant for other sites' `<iframe>`s, served from the web directory's `embed.html`.
+pub const EMBED_PATH: &str = "/embed";
+
+/// Who may frame a response: any site for the widget, no one for the rest (`frame-ancestors` for
+/// current browsers, `X-Frame-Options` for older ones, which would refuse the widget too, so it gets none).
+async fn frame_policy(request: Request, next: Next) -> Response {
+    let embeddable = request.uri().path() == EMBED_PATH;
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if embeddable {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors *"),
+        );
+        headers.remove(header::X_FRAME_OPTIONS);
+    } else {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    response
 }
 
 async fn openapi_json(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {

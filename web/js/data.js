@@ -1,6 +1,7 @@
-// The "Données" panel: per-layer downloads, the OGC API and OpenAPI links, and the batch lookup.
+// The "Données" panel: per-layer downloads, the OGC API and OpenAPI links, the embeddable widget's
+// <iframe> snippet, and the batch lookup.
 
-import { html, int, saveBlob } from './fmt.js';
+import { esc, html, int, saveBlob } from './fmt.js';
 
 export function setupData({ catalog }) {
   const box = document.getElementById('downloads');
@@ -22,6 +23,7 @@ export function setupData({ catalog }) {
       </p>
     </li>`)}</ul>`.html;
 
+  setupEmbedSnippet(origin);
 
   // ---- batch lookup
   const form = document.getElementById('batch-form');
@@ -68,3 +70,77 @@ export function setupData({ catalog }) {
   });
 }
 
+
+// ---- the « Trouver mon Pays » widget (/embed): the snippet to copy, optionally for one Pays.
+
+/** The `<iframe>` snippet for the widget at `origin`, for the Pays `pays` ({id, name}) or none. */
+export function embedSnippet(origin, pays) {
+  const src = `${origin}/embed${pays ? `?pays=${encodeURIComponent(pays.id)}` : ''}`;
+  const title = pays ? `Trouver mon Pays : ${pays.name}` : 'Trouver mon Pays';
+  return `<iframe src="${esc(src)}" title="${esc(title)}" width="100%" height="560" `
+    + 'style="border:0;max-width:640px" loading="lazy"></iframe>';
+}
+
+/** The first two fields (id, name) of each row of a layer's attribute CSV. */
+function idsAndNames(csv) {
+  const field = /("(?:[^"]|"")*"|[^,\r\n]*)(,|\r?\n|$)/y;
+  const rows = [];
+  let row = [];
+  field.lastIndex = 0;
+  while (field.lastIndex < csv.length) {
+    const m = field.exec(csv);
+    if (!m) break;
+    const v = m[1].startsWith('"') ? m[1].slice(1, -1).replaceAll('""', '"') : m[1];
+    row.push(v);
+    if (m[2] !== ',') {
+      rows.push(row);
+      row = [];
+    }
+    if (!m[0]) break;
+  }
+  return rows.slice(1).filter((r) => r[0]).map(([id, name]) => ({ id, name }));
+}
+
+async function copyText(text, textarea) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch { /* no Clipboard API (insecure context) or refused: select and copy */ }
+  textarea.focus();
+  textarea.select();
+  try {
+    return document.execCommand('copy');
+  } catch {
+    return false;
+  }
+}
+
+function setupEmbedSnippet(origin) {
+  const select = document.getElementById('embed-pays');
+  const code = document.getElementById('embed-code');
+  const preview = document.getElementById('embed-preview');
+  const status = document.getElementById('embed-status');
+  let pays = [];
+  const update = () => {
+    const chosen = pays.find((p) => p.id === select.value) || null;
+    code.value = embedSnippet(origin, chosen);
+    preview.href = `/embed${chosen ? `?pays=${encodeURIComponent(chosen.id)}` : ''}`;
+    status.textContent = '';
+  };
+  update();
+  select.addEventListener('change', update);
+  fetch('/api/layers/pays.csv')
+    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+    .then((text) => {
+      pays = idsAndNames(text).sort((a, b) => a.name.localeCompare(b.name, 'fr'));
+      select.insertAdjacentHTML('beforeend', pays.map((p) => html`<option value="${p.id}">${p.name}</option>`.html).join(''));
+    })
+    .catch(() => { status.textContent = 'La liste des Pays n’a pas pu être chargée : le widget reste utilisable sans Pays mis en avant.'; });
+  document.getElementById('embed-copy').addEventListener('click', async () => {
+    status.textContent = '';
+    const ok = await copyText(code.value, code);
+    status.textContent = ok
+      ? 'Code copié dans le presse-papiers.'
+      : 'Copie impossible ici : sélectionnez le code et copiez-le (Ctrl+C).';
+  });
+}

@@ -3,7 +3,8 @@
 import { api, isAbort } from './api.js';
 import { announce, esc, int, layerSingular } from './fmt.js';
 
-export function setupSearch({ input, list, onChoose }) {
+/** `keep` (optional) filters the results, e.g. to communes only. */
+export function setupSearch({ input, list, onChoose, keep = () => true }) {
   let results = [];
   let active = -1;
   let controller = null;
@@ -65,7 +66,7 @@ export function setupSearch({ input, list, onChoose }) {
     try {
       const data = await api.search(query.trim(), { signal: mine.signal });
       if (mine !== controller) return;
-      results = data.results || [];
+      results = (data.results || []).filter(keep);
       lastQuery = query;
       render(query);
     } catch (e) {
