@@ -226,7 +226,7 @@ fn assemble(rings: Vec<Vec<Coord<f64>>>) -> MultiPolygon<f64> {
         let around: Vec<usize> = (0..i)
             .filter(|&j| shapes[j].coordinate_position(&probe) == CoordPos::Inside)
             .collect();
-        if around.len() % 2 == 0 {
+        if around.len().is_multiple_of(2) {
             polygons[i] = Some(shapes[i].clone());
         } else if let Some(&owner) = around.last() {
             let mut hole = ring.clone();
