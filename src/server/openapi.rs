@@ -88,6 +88,48 @@ pub fn document(state: &AppState, base: &str) -> Json {
         },
     });
 
+    let siren_list = json!({"type": "string", "pattern": "^[0-9]{9}(,[0-9]{9}){0,199}$"});
+    let mut simulate = get(
+        "a draft territory from EPCIs: figures, the PETR checks (CGCT L5741-1), what it meets, the coverage change, its shape",
+        vec![
+            query(
+                "epci",
+                "comma-separated SIRENs of the member EPCIs, at most 200, each once",
+                true,
+                siren_list,
+            ),
+            query(
+                "replaces",
+                "id of the territory the draft would replace",
+                false,
+                json!({"type": "string"}),
+            ),
+            query(
+                "zoom",
+                "web-map zoom the shape is generalised for (default 8)",
+                false,
+                json!({"type": "integer", "minimum": 0, "maximum": 12}),
+            ),
+        ],
+        "application/json",
+    );
+    simulate["post"] = json!({
+        "summary": "the same draft as a JSON body: a list of SIRENs, or {epci, replaces, zoom}",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"oneOf": [
+            {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{9}$"}, "minItems": 1, "maxItems": 200},
+            {"type": "object", "required": ["epci"], "additionalProperties": false, "properties": {
+                "epci": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{9}$"}, "minItems": 1, "maxItems": 200},
+                "replaces": {"type": "string"},
+                "zoom": {"type": "integer", "minimum": 0, "maximum": 12},
+            }},
+        ]}}}},
+        "responses": {
+            "200": {"description": "the simulation", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "unknown or repeated SIRENs, too many, or an unreadable body", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "413": {"description": "body over the limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+        },
+    });
+
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -109,6 +151,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
                 query("b", "layer id", true, layer_enum.clone()),
                 query("scope", "metropole (default), region:CODE or departement:CODE", false, json!({"type": "string"})),
             ], "application/json"),
+            "/api/simulate": simulate,
             "/api/indicators": get("« Les Pays en chiffres »: the national association's reference figures beside ours, measured from the data", vec![], "application/json"),
             "/api/search": get("communes by name, postcode or INSEE code; features of the searchable layers (EPCI, Pays/PETR, SCoT, CRTE) by name or id", vec![
                 query("q", "what to look for", true, json!({"type": "string"})),
