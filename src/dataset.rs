@@ -14,9 +14,10 @@ use sha2::{Digest, Sha256};
 use crate::catalogue::{Base, Carrier, IndicatorsFile, InputKind};
 use crate::error::{Error, Result};
 use crate::index::grid::PointGrid;
+pub use crate::sources::decoupage::Seat;
 
 /// Changes whenever the encoding changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS08";
+const MAGIC: &[u8; 8] = b"TERRDS09";
 
 /// File name of the dataset inside its directory.
 pub const FILE_NAME: &str = "territoires.bin";
@@ -68,6 +69,8 @@ pub struct Commune {
     pub area_km2: f64,
     /// Index of this commune's feature in the `communes` layer, if it has a geometry.
     pub feature: Option<u32>,
+    /// Seat of a région, département or arrondissement: the towns people orient by.
+    pub seat: Option<Seat>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,6 +150,9 @@ pub struct Feature {
     pub population: u64,
     pub area_km2: f64,
     pub geometry: MultiPolygon<f64>,
+    /// Where the feature's name is written on a map: the pole of inaccessibility of its largest
+    /// polygon, always inside it (a centroid may fall outside).
+    pub label: Option<[f64; 2]>,
 }
 
 impl Feature {

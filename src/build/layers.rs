@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::dissolve::dissolve;
 use crate::dataset::{Feature, Layer, LayerKind, Legend, LegendClass, Membership, Value};
-use crate::geometry::{CleanPolygons, GeodesicKm2};
+use crate::geometry::{CleanPolygons, GeodesicKm2, LabelPoint};
 use crate::index::grid::{PointGrid, RingArena};
 use crate::index::polygon::{PolygonIndex, Position};
 use crate::sources::decoupage::{AdminRecords, EpciRecord};
@@ -75,6 +75,7 @@ pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<
             population: c.population,
             area_km2: atoms.areas_km2[i],
             geometry: geometry.clone(),
+            label: None,
         });
     }
     let indexes = exact_tests(&features);
@@ -101,6 +102,7 @@ pub fn commune_set_layer(meta: &LayerEntry, sets: Vec<CommuneSet>, atoms: &AtomS
                 properties: set.properties,
                 communes: set.communes,
                 geometry,
+                label: None,
             };
             (feature, closed)
         })
@@ -141,6 +143,7 @@ pub fn polygons_layer(
                 communes: Vec::new(),
                 population: 0,
                 geometry,
+                label: None,
             }
         })
         .collect();
@@ -211,10 +214,13 @@ fn located_layer(
 fn layer(
     meta: &LayerEntry,
     kind: LayerKind,
-    features: Vec<Feature>,
+    mut features: Vec<Feature>,
     membership: Membership,
     grid: Option<PointGrid>,
 ) -> Layer {
+    features
+        .par_iter_mut()
+        .for_each(|f| f.label = f.geometry.label_point().map(|c| [c.x, c.y]));
     Layer {
         id: meta.id.clone(),
         title: meta.title.clone(),

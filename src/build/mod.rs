@@ -210,6 +210,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
                 epci: epci_of[i].clone(),
                 area_km2: areas_km2[i],
                 feature: feature_of[i],
+                seat: c.seat,
             })
             .collect(),
         departements: divisions(&admin.departements),

@@ -3,6 +3,7 @@
 
 pub mod coverage;
 pub mod indicators;
+pub mod labels;
 pub mod locate;
 pub mod search;
 pub mod simulate;

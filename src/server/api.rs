@@ -106,6 +106,33 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
     with_vintage(&state, &o)
 }
 
+/// Place names for a map view, best first: the page places them without collisions.
+pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    let mut p = Params::parse(raw.as_deref());
+    let zoom = p
+        .whole("zoom", 0)?
+        .ok_or_else(|| ApiError::bad_parameter("zoom", "`zoom` is required"))?;
+    if zoom > usize::from(super::generalised::MAX_ZOOM) + 8 {
+        return Err(ApiError::bad_parameter(
+            "zoom",
+            format!("`zoom` must be at most 20, got {zoom}"),
+        ));
+    }
+    let bbox = p.bbox("bbox")?;
+    // Only the layers named are labelled: none by default.
+    let layers = layer_list(&state, Some(p.list("layers")?.unwrap_or_default()))?;
+    p.finish()?;
+    let query = crate::query::labels::LabelQuery {
+        zoom: zoom as u8,
+        bbox,
+        layers,
+    };
+    let labels = crate::query::labels::labels(&state.ix.dataset, &query);
+    Ok(Json(
+        json!({ "zoom": zoom, "labels": labels, "vintage": state.vintage() }),
+    ))
+}
+
 /// « Les Pays en chiffres »: the association's figures beside ours.
 pub async fn indicators_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;

@@ -134,6 +134,7 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/api/coverage", get(api::coverage_get))
         .route("/api/overlap", get(api::overlap_get))
         .route("/api/indicators", get(api::indicators_get))
+        .route("/api/labels", get(api::labels_get))
         .route(
             "/api/simulate",
             get(simulate::simulate_get)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -21,6 +21,20 @@ pub struct CommuneRecord {
     pub departement: String,
     pub region: String,
     pub metropolitan: bool,
+    /// Whether the commune is the seat of a région, a département or an arrondissement.
+    pub seat: Option<Seat>,
+}
+
+/// The administrative seats a commune can be, most important first: the towns people orient by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Seat {
+    /// Chef-lieu de région.
+    RegionalPrefecture,
+    /// Préfecture (chef-lieu de département).
+    Prefecture,
+    /// Sous-préfecture (chef-lieu d'arrondissement).
+    SousPrefecture,
 }
 
 #[derive(Debug, Clone)]
@@ -79,9 +93,18 @@ struct RawMember {
 struct RawDivision {
     code: String,
     nom: String,
+    /// The commune that is the seat (préfecture, sous-préfecture, chef-lieu de région).
+    #[serde(default, rename = "chefLieu")]
+    seat: Option<String>,
 }
 
-const WANTED: [&str; 4] = ["communes.json", "epci.json", "departements.json", "regions.json"];
+const WANTED: [&str; 5] = [
+    "communes.json",
+    "epci.json",
+    "departements.json",
+    "regions.json",
+    "arrondissements.json",
+];
 
 /// Reads the four JSON files out of the package tarball.
 pub fn read(tarball: &Path) -> Result<AdminRecords> {
@@ -115,6 +138,7 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
             region: c.region.clone().ok_or_else(|| missing("region"))?,
             metropolitan,
             postcodes: c.postcodes,
+            seat: None,
             siren: c.siren,
             code: c.code,
             name: c.nom,
@@ -141,8 +165,25 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
         .collect();
     epci.sort_by(|a, b| a.siren.cmp(&b.siren));
 
-    let divisions = |name: &str| -> Result<Vec<DivisionRecord>> {
-        let raw: Vec<RawDivision> = parse_json(member(name)?, &inner(name))?;
+    let raw_divisions = |name: &str| -> Result<Vec<RawDivision>> { parse_json(member(name)?, &inner(name)) };
+    let (departements, regions, arrondissements) = (
+        raw_divisions("departements.json")?,
+        raw_divisions("regions.json")?,
+        raw_divisions("arrondissements.json")?,
+    );
+    // The most important seat wins: a préfecture is also the chef-lieu of its arrondissement.
+    for (list, seat) in [
+        (&arrondissements, Seat::SousPrefecture),
+        (&departements, Seat::Prefecture),
+        (&regions, Seat::RegionalPrefecture),
+    ] {
+        for code in list.iter().filter_map(|d| d.seat.as_deref()) {
+            if let Ok(i) = communes.binary_search_by(|c| c.code.as_str().cmp(code)) {
+                communes[i].seat = Some(communes[i].seat.map_or(seat, |s| s.min(seat)));
+            }
+        }
+    }
+    let divisions = |raw: Vec<RawDivision>| -> Vec<DivisionRecord> {
         let mut list: Vec<DivisionRecord> = raw
             .into_iter()
             .map(|d| DivisionRecord {
@@ -151,14 +192,14 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
             })
             .collect();
         list.sort_by(|a, b| a.code.cmp(&b.code));
-        Ok(list)
+        list
     };
 
     Ok(AdminRecords {
         communes,
         epci,
-        departements: divisions("departements.json")?,
-        regions: divisions("regions.json")?,
+        departements: divisions(departements),
+        regions: divisions(regions),
     })
 }
 

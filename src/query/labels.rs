@@ -1,0 +1,163 @@
+//! Place names for a map view: what a reader orients by at each zoom, best first.
+//!
+//! The server picks the candidates and ranks them; the page places them without collisions and
+//! keeps to its budget. Régions are named at low zoom, départements from zoom 7; towns follow their
+//! rank (chefs-lieux de région, préfectures from zoom 6, sous-préfectures from 7), then communes by
+//! population as the zoom grows, then every commune once its outline is drawn. Features of the layers
+//! the page shows are named at their label point (see [`crate::geometry::LabelPoint`]).
+
+use serde::Serialize;
+
+use crate::catalogue::InputKind;
+use crate::dataset::{Dataset, Seat};
+
+/// Most towns, and most features of shown layers, one answer carries: several times what a screen
+/// shows without collisions, so that the page can skip the ones that collide.
+pub const MAX_TOWNS: usize = 400;
+pub const MAX_FEATURES: usize = 200;
+
+/// From this zoom on, the page draws commune outlines, and every commune is a candidate.
+pub const ALL_COMMUNES_ZOOM: u8 = 11;
+
+#[derive(Debug, Clone, Default)]
+pub struct LabelQuery {
+    pub zoom: u8,
+    /// `[min_lon, min_lat, max_lon, max_lat]`; the whole map when absent.
+    pub bbox: Option<[f64; 4]>,
+    /// Layer positions whose features are named too.
+    pub layers: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Label {
+    pub text: String,
+    pub lon: f64,
+    pub lat: f64,
+    /// `region`, `departement`, `town` or `feature`.
+    pub kind: &'static str,
+    /// The layer and feature named, for `feature` labels and towns (`communes`).
+    pub layer: String,
+    pub id: String,
+    /// Seat of a région, département or arrondissement, for towns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seat: Option<Seat>,
+    pub population: u64,
+}
+
+/// Smallest population of a commune named at `zoom` (seats aside).
+fn population_floor(zoom: u8) -> Option<u64> {
+    match zoom {
+        0..=7 => None,
+        8 => Some(20_000),
+        9 => Some(5_000),
+        10 => Some(1_500),
+        _ => Some(0),
+    }
+}
+
+fn seat_shown(seat: Seat, zoom: u8) -> bool {
+    match seat {
+        Seat::RegionalPrefecture => zoom >= 5,
+        Seat::Prefecture => zoom >= 6,
+        Seat::SousPrefecture => zoom >= 7,
+    }
+}
+
+/// The candidates for a view, best first: divisions, then towns by seat and population, then the
+/// shown layers' features by population; at most [`MAX_TOWNS`] towns and [`MAX_FEATURES`] features.
+pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
+    let inside = |p: [f64; 2]| {
+        query
+            .bbox
+            .is_none_or(|b| p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3])
+    };
+    let mut out = Vec::new();
+
+    let division = if query.zoom < 7 {
+        (InputKind::Regions, "region")
+    } else {
+        (InputKind::Departements, "departement")
+    };
+    if let Some(l) = data.layer_from(division.0) {
+        let layer = &data.layers[l];
+        out.extend(
+            layer
+                .features
+                .iter()
+                .filter_map(|f| Some((f, f.label?)))
+                .filter(|(_, p)| inside(*p))
+                .map(|(f, p)| Label {
+                    text: f.name.clone(),
+                    lon: p[0],
+                    lat: p[1],
+                    kind: division.1,
+                    layer: layer.id.clone(),
+                    id: f.id.clone(),
+                    seat: None,
+                    population: f.population,
+                }),
+        );
+    }
+
+    if let Some(l) = data.layer_from(InputKind::Communes) {
+        let layer = &data.layers[l];
+        let floor = population_floor(query.zoom);
+        let mut towns: Vec<Label> = data
+            .communes
+            .iter()
+            .filter(|c| {
+                c.seat.is_some_and(|s| seat_shown(s, query.zoom)) || floor.is_some_and(|f| c.population >= f)
+            })
+            .filter_map(|c| {
+                let f = &layer.features[c.feature? as usize];
+                let p = f.label?;
+                inside(p).then(|| Label {
+                    text: c.name.clone(),
+                    lon: p[0],
+                    lat: p[1],
+                    kind: "town",
+                    layer: layer.id.clone(),
+                    id: c.code.clone(),
+                    seat: c.seat,
+                    population: c.population,
+                })
+            })
+            .collect();
+        // Seats first (chefs-lieux de région, préfectures, sous-préfectures), then by population.
+        towns.sort_by(|a, b| {
+            let rank = |l: &Label| l.seat.map_or(3, |s| s as u8);
+            rank(a)
+                .cmp(&rank(b))
+                .then(b.population.cmp(&a.population))
+                .then(a.id.cmp(&b.id))
+        });
+        towns.truncate(MAX_TOWNS);
+        out.extend(towns);
+    }
+
+    let mut features: Vec<Label> = query
+        .layers
+        .iter()
+        .filter_map(|&l| data.layers.get(l))
+        .filter(|layer| !matches!(layer.input, InputKind::Communes))
+        .flat_map(|layer| {
+            layer.features.iter().filter_map(|f| {
+                let p = f.label?;
+                inside(p).then(|| Label {
+                    text: f.name.clone(),
+                    lon: p[0],
+                    lat: p[1],
+                    kind: "feature",
+                    layer: layer.id.clone(),
+                    id: f.id.clone(),
+                    seat: None,
+                    population: f.population,
+                })
+            })
+        })
+        .collect();
+    features.sort_by(|a, b| b.population.cmp(&a.population).then(a.id.cmp(&b.id)));
+    features.truncate(MAX_FEATURES);
+    out.extend(features);
+    out
+}
