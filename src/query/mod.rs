@@ -4,6 +4,7 @@
 pub mod coverage;
 pub mod indicators;
 pub mod locate;
+pub mod portrait;
 pub mod search;
 pub mod territory;
 

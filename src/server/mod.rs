@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod portrait;
 pub mod tiles;
 
 use std::net::SocketAddr;
@@ -131,6 +132,11 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/api/indicators", get(api::indicators_get))
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
+        .route(
+            "/api/territories/{layer}/{id}/{file}",
+            get(portrait::members_file),
+        )
+        .route("/api/portrait/{layer}/{id}", get(portrait::portrait_get))
         .route("/api/layers", get(api::layers_get))
         .route("/api/config", get(api::config_get))
         .route("/api/layers/{file}", get(layers::layer_file))
@@ -147,9 +153,17 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{feature}", get(ogc::item));
     let compressed = match web {
-        Some(dir) => compressed.fallback_service(
-            tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
-        ),
+        Some(dir) => compressed
+            .route(
+                "/territoire/{layer}/{id}",
+                get({
+                    let dir = dir.to_path_buf();
+                    move |state, path, headers| portrait::page(state, path, headers, dir.clone())
+                }),
+            )
+            .fallback_service(
+                tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
+            ),
         None => compressed.fallback(not_found),
     }
     .layer(CompressionLayer::new().gzip(true).br(true));
@@ -206,12 +220,13 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
     );
 
     let status = response.status();
-    let is_json = response
+    // Our own error bodies: JSON, or the French page a browser gets for an unknown territory.
+    let is_ours = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_ours {
         return response;
     }
     let (code, message) = match status {

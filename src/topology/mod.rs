@@ -119,6 +119,29 @@ impl Topology {
         MultiPolygon(polygons)
     }
 
+    /// Features sharing at least one arc with `feature` (a stretch of border, not a lone corner), in
+    /// ascending order. An unknown feature has none.
+    pub fn neighbours(&self, feature: usize) -> Vec<usize> {
+        let own: std::collections::HashSet<u32> = self.arcs_of(feature).collect();
+        if own.is_empty() {
+            return Vec::new();
+        }
+        (0..self.feature_count())
+            .filter(|&f| f != feature && self.arcs_of(f).any(|a| own.contains(&a)))
+            .collect()
+    }
+
+    /// The arcs of a feature's rings (each once per use).
+    fn arcs_of(&self, feature: usize) -> impl Iterator<Item = u32> + '_ {
+        span(&self.feature_offsets, feature)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| span(&self.polygon_offsets, p))
+            .flatten()
+            .filter_map(|r| span(&self.ring_offsets, r))
+            .flat_map(|refs| self.ring_arcs.get(refs).unwrap_or(&[]).iter().map(|&a| a >> 1))
+    }
+
     pub fn feature_count(&self) -> usize {
         self.feature_offsets.len().saturating_sub(1)
     }
@@ -688,6 +711,32 @@ mod tests {
         // An infinite tolerance keeps only junctions: a square's ring is left with two vertices.
         assert!(topology.generalise(0, f64::INFINITY).0.is_empty());
         assert_eq!(Topology::build(&[], DEFAULT_SNAP_DEG).feature_count(), 0);
+    }
+
+    #[test]
+    fn neighbours_share_a_border_not_a_corner() {
+        let square = |x: f64, y: f64| {
+            MultiPolygon(vec![Polygon::new(
+                ring(&[(x, y), (x + 1.0, y), (x + 1.0, y + 1.0), (x, y + 1.0), (x, y)]),
+                vec![],
+            )])
+        };
+        // A and B side by side; C touches B only at its corner; D far away.
+        let (a, b, c, d) = (
+            square(0.0, 0.0),
+            square(1.0, 0.0),
+            square(2.0, 1.0),
+            square(9.0, 9.0),
+        );
+        let topology = Topology::build(&[&a, &b, &c, &d], DEFAULT_SNAP_DEG);
+        assert_eq!(topology.neighbours(0), [1]);
+        assert_eq!(topology.neighbours(1), [0]);
+        assert!(topology.neighbours(2).is_empty());
+        assert!(topology.neighbours(3).is_empty());
+        assert!(topology.neighbours(7).is_empty());
+        // Borders that differ by less than the snapping distance are still shared.
+        let (a, b) = squares(3e-8);
+        assert_eq!(Topology::build(&[&a, &b], DEFAULT_SNAP_DEG).neighbours(1), [0]);
     }
 
     #[test]
