@@ -277,11 +277,21 @@ fn not_found_page(error: &ApiError, layer: &str, id: &str) -> Response {
 /// page for a browser, a JSON error for any other client.
 pub async fn page(
     State(state): State<Arc<AppState>>,
-    Path((layer, id)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
     web: PathBuf,
 ) -> Response {
-    if let Err(error) = feature(&state, &layer, &id) {
+    // A path that does not decode (invalid UTF-8) names no territory either.
+    let (layer, id) = path.map_or_else(|_| (String::new(), String::new()), |Path(p)| p);
+    let found = if layer.is_empty() {
+        Err(ApiError {
+            parameter: Some("id".to_string()),
+            ..ApiError::not_found("the path does not decode as UTF-8")
+        })
+    } else {
+        feature(&state, &layer, &id)
+    };
+    if let Err(error) = found {
         return if wants_html(&headers) {
             not_found_page(&error, &layer, &id)
         } else {
