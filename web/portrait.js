@@ -5,9 +5,10 @@
 
 import { api } from './js/api.js';
 import {
-  ADMIN_LAYERS, announce, featureClass, hab, html, int, km2, mapUrl, METHOD, pct, portraitUrl, raw,
+  ADMIN_LAYERS, announce, carrierOf, featureClass, hab, html, int, km2, mapUrl, METHOD, pct, portraitUrl, raw,
   setCatalog, sourceLine,
 } from './js/fmt.js';
+import { CARRIER_KIND } from './js/cards.js';
 import { sortableTable } from './js/sorttable.js';
 import { svgMap } from './js/printmap.js';
 
@@ -66,6 +67,7 @@ function headSection(d) {
     <p class="p-ids"><span class="code">${idLabel(d.id)} ${d.id}</span>
       ${cls ? html` · <span class="status" data-status="${cls.value}">${cls.label}</span>` : ''}
       ${d.provenance.kind ? html` · <span>${d.provenance.kind}</span>` : ''}</p>
+    ${carrierLine(d)}
     ${cls?.dashed ? html`<p class="notice notice-warn" role="note"><strong>${cls.label}.</strong>
       Ce périmètre n’est pas déclaré par le territoire lui-même : il est déduit d’une autre source, recomposé avec les EPCI de 2026, et peut avoir changé depuis.</p>` : ''}
     <p class="p-actions no-print">
@@ -76,6 +78,19 @@ function headSection(d) {
     </p>
     <p class="print-only p-printed">Portrait en ligne : ${location.origin}${d.links.portrait} — imprimé le ${printed}</p>
   </header>`;
+}
+
+/** For a layer whose features are carried by a structure (the CRTE): who carries this one. */
+function carrierLine(d) {
+  const c = carrierOf(d.layer.id, d.properties);
+  if (!c) return '';
+  if (!c.siren && !c.name) {
+    return html`<p class="p-carrier" data-carrier="several">Structure porteuse : ${c.kind === SEVERAL_CARRIERS
+      ? 'plusieurs EPCI signataires ensemble, sans structure porteuse unique' : 'non renseignée'}</p>`;
+  }
+  const known = c.siren && layerOfSiren(d, c.siren);
+  return html`<p class="p-carrier" data-carrier="${c.siren}">Structure porteuse :
+    ${known ? link(known, c.siren, c.name || c.siren) : c.name}${c.siren ? html` <span class="code">SIREN ${c.siren}</span>` : ''}${c.kind ? html` <span class="muted">(${CARRIER_KIND[c.kind] || c.kind})</span>` : ''}</p>`;
 }
 
 function legendItem(style, label, key) {
@@ -167,14 +182,14 @@ function carrierText(f, d) {
   const c = f.carrier || {};
   const who = !c.siren && !c.name
     ? (c.kind === SEVERAL_CARRIERS ? 'plusieurs EPCI signataires ensemble, sans structure porteuse unique' : 'porteur non renseigné')
-    : html`${c.siren ? link(layerOfSiren(d, c.siren), c.siren, c.name || c.siren) : c.name}${c.siren ? html` <span class="code">SIREN ${c.siren}</span>` : ''}`;
+    : html`${c.siren && layerOfSiren(d, c.siren) ? link(layerOfSiren(d, c.siren), c.siren, c.name || c.siren) : (c.name || c.siren)}${c.siren ? html` <span class="code">SIREN ${c.siren}</span>` : ''}`;
   return html`<span class="carried" data-carried="false">Non porté par ce territoire — porteur : ${who}</span>`;
 }
 
-/** The layer of a carrier's SIREN that the portrait knows: a Pays/PETR or an EPCI related to it. */
+/** The layer of a carrier's SIREN among the features the portrait lists (a Pays/PETR, an EPCI), if any. */
 function layerOfSiren(d, siren) {
   for (const l of d.layers) if (l.features.some((f) => f.id === siren)) return l.layer.id;
-  return 'pays';
+  return null;
 }
 
 function relationItem(l, f, d, i) {
