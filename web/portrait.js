@@ -334,11 +334,14 @@ function membersTables(d) {
 // ---------------------------------------------------------------------------------------------
 // The map: Leaflet on screen, a static SVG on paper, from the same generalised features.
 
-/** Features of the layers the map needs, generalised for `zoom`, inside `box`. */
-async function mapFeatures(d, zoom, box) {
+/**
+ * Features of the layers the map needs, generalised for `zoom`: the territory, its neighbours and the
+ * départements around it inside `around`, its members inside its own `bbox`.
+ */
+async function mapFeatures(d, zoom, around, bbox) {
   const fetched = new Map();
-  const layer = (id, z = zoom) => {
-    const key = `${id}@${z}`;
+  const layer = (id, z = zoom, box = around) => {
+    const key = `${id}@${z}@${box}`;
     if (!fetched.has(key)) fetched.set(key, api.layer(id, z, box));
     return fetched.get(key);
   };
@@ -352,8 +355,8 @@ async function mapFeatures(d, zoom, box) {
   const [own, context, epci, communes] = await Promise.all([
     layer(d.layer.id),
     layer('departements'),
-    drawEpci ? layer('epci') : null,
-    drawCommunes ? layer('communes', Math.max(zoom, 8)) : null,
+    drawEpci ? layer('epci', zoom, bbox) : null,
+    drawCommunes ? layer('communes', Math.max(zoom, 8), bbox) : null,
   ]);
   return {
     territory: only(own, [d.id]),
@@ -382,7 +385,7 @@ async function drawMap(d) {
   const padX = (b[2] - b[0]) * 0.6 + 0.02;
   const padY = (b[3] - b[1]) * 0.6 + 0.02;
   const area = [Math.max(-180, b[0] - padX), Math.max(-85, b[1] - padY), Math.min(180, b[2] + padX), Math.min(85, b[3] + padY)];
-  const f = await mapFeatures(d, zoom, area);
+  const f = await mapFeatures(d, zoom, area, b);
   const groups = [
     { cls: 'context', features: f.context, style: STYLES.context },
     { cls: 'neighbours', features: f.neighbours, style: STYLES.neighbours },

@@ -17,8 +17,8 @@ const openButton = (layer, id, name) =>
   html`<button type="button" class="link" data-open="${layer}:${id}">${name}</button>`;
 
 /** A link to a feature's portrait page (/territoire/{layer}/{id}); `what` names it for screen readers. */
-const portraitLink = (layer, id, what) =>
-  html`<a class="portrait-link" href="${portraitUrl(layer, id)}" data-portrait="${layer}:${id}">Portrait<span class="visually-hidden"> de ${what}</span></a>`;
+const portraitLink = (layer, id, what, text = 'Portrait') =>
+  html`<a class="portrait-link" href="${portraitUrl(layer, id)}" data-portrait="${layer}:${id}">${text}<span class="visually-hidden"> : ${what}</span></a>`;
 
 const figPop = (n, ctx, sum = true) => html`<span class="fig">${hab(n)}</span> <span class="vint">(${ctx.popVintage}${sum ? ', somme des communes' : ''})</span>`;
 const figArea = (n) => html`<span class="fig">${km2(n)}</span> <span class="vint">(surface géodésique IGN ADMIN EXPRESS)</span>`;
@@ -127,7 +127,7 @@ function paysBlock(f, detail, layerSource, ctx) {
     : html`<p class="muted">Chargement des EPCI membres…</p>`;
   return html`<div class="pays" data-pays="${f.id}">
     <h4>${openButton('pays', f.id, f.name)}${f.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}</h4>
-    <p class="card-links">${portraitLink('pays', f.id, f.name)}</p>
+    <p class="card-links">${portraitLink('pays', f.id, f.name, 'Portrait du territoire →')}</p>
     ${provenanceBlock('pays', f)}
     <dl class="kv">
       <dt>Population</dt><dd>${figPop(f.population, ctx)}</dd>
