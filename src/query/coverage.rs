@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::QueryError;
-use crate::dataset::{Commune, Dataset, LayerKind, Source};
+use crate::dataset::{Commune, Dataset, Layer, LayerKind, Source};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Scope {
@@ -189,15 +189,20 @@ pub fn coverage(
         layer_title: layer.title.clone(),
         scope: scope_info,
         figures: figures_of(&mut in_scope.iter().copied()),
-        method: match layer.kind {
-            LayerKind::Polygons => "commune counted when its interior point lies in a polygon",
-            _ => "whole communes by membership",
-        },
+        method: method(layer),
         source: layer.source.clone(),
         denominators_source: data.base.denominators.clone(),
         by,
         breakdown,
     })
+}
+
+/// How a layer's features hold communes: by membership, or by interior point for polygons.
+pub fn method(layer: &Layer) -> &'static str {
+    match layer.kind {
+        LayerKind::Polygons => "commune counted when its interior point lies in a polygon",
+        _ => "whole communes by membership",
+    }
 }
 
 pub fn describe_scope(data: &Dataset, scope: &Scope) -> Result<ScopeInfo, QueryError> {

@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod indicators;
 pub mod labels;
 pub mod locate;
+pub mod portrait;
 pub mod search;
 pub mod simulate;
 pub mod territory;

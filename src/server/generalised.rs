@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::Indexed;
 use crate::dataset::sha256_hex;
-use crate::topology::{Topology, quantise, tolerance_for_zoom};
+use crate::topology::{Neighbours, Topology, quantise, tolerance_for_zoom};
 
 /// Zooms beyond this one use its geometry: it is already finer than the source data's simplification.
 pub const MAX_ZOOM: u8 = 12;
@@ -70,6 +70,8 @@ impl Encoded {
 
 pub struct LayerCache {
     topologies: Vec<OnceLock<Topology>>,
+    /// Who borders whom, from each topology's shared arcs: portraits and the simulator use it.
+    neighbours: Vec<OnceLock<Neighbours>>,
     zooms: Vec<Vec<OnceLock<Arc<Generalised>>>>,
 }
 
@@ -77,6 +79,7 @@ impl LayerCache {
     pub fn new(layers: usize) -> Self {
         LayerCache {
             topologies: (0..layers).map(|_| OnceLock::new()).collect(),
+            neighbours: (0..layers).map(|_| OnceLock::new()).collect(),
             zooms: (0..layers)
                 .map(|_| (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect())
                 .collect(),
@@ -92,6 +95,11 @@ impl LayerCache {
                 .collect();
             Topology::build(&features, SNAP_DEG)
         })
+    }
+
+    /// The layer's neighbour graph, built on first use.
+    pub fn neighbours(&self, ix: &Indexed, layer: usize) -> &Neighbours {
+        self.neighbours[layer].get_or_init(|| Neighbours::new(self.topology(ix, layer)))
     }
 
     /// The layer generalised for `zoom` (clamped to [`MAX_ZOOM`]).

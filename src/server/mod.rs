@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod portrait;
 pub mod simulate;
 pub mod tiles;
 
@@ -52,8 +53,6 @@ pub struct AppState {
     pub attribute_csv: Vec<std::sync::OnceLock<generalised::Encoded>>,
     /// Raster basemap URL template for the page, for deployments with internet access.
     pub tiles_url: Option<String>,
-    /// The EPCI layer's neighbours, for the simulator; built on first use.
-    pub epci_neighbours: std::sync::OnceLock<crate::topology::Neighbours>,
 }
 
 impl AppState {
@@ -88,7 +87,6 @@ impl AppState {
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
             tiles_url: None,
-            epci_neighbours: std::sync::OnceLock::new(),
             location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
             metrics: metrics::Metrics::default(),
@@ -143,6 +141,11 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         )
         .route("/api/search", get(api::search_get))
         .route("/api/territories/{layer}/{id}", get(api::territory_get))
+        .route(
+            "/api/territories/{layer}/{id}/{file}",
+            get(portrait::members_file),
+        )
+        .route("/api/portrait/{layer}/{id}", get(portrait::portrait_get))
         .route("/api/layers", get(api::layers_get))
         .route("/api/config", get(api::config_get))
         .route("/api/layers/{file}", get(layers::layer_file))
@@ -163,6 +166,13 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
             .route_service(
                 EMBED_PATH,
                 tower_http::services::ServeFile::new(dir.join("embed.html")),
+            )
+            .route(
+                "/territoire/{layer}/{id}",
+                get({
+                    let dir = dir.to_path_buf();
+                    move |state, path, headers| portrait::page(state, path, headers, dir.clone())
+                }),
             )
             .fallback_service(
                 tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
@@ -249,12 +259,13 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
     );
 
     let status = response.status();
-    let is_json = response
+    // Our own error bodies: JSON, or the French page a browser gets for an unknown territory.
+    let is_ours = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_ours {
         return response;
     }
     let (code, message) = match status {
@@ -299,9 +310,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             warm.cache.at_zoom(&warm.ix, layer, 6);
         }
         if let Some(epci) = warm.ix.dataset.layer_from(crate::catalogue::InputKind::Epci) {
-            let topology = warm.cache.topology(&warm.ix, epci);
-            warm.epci_neighbours
-                .get_or_init(|| crate::topology::Neighbours::new(topology));
+            warm.cache.neighbours(&warm.ix, epci);
         }
         tracing::info!(
             seconds = started.elapsed().as_secs_f64(),

@@ -24,6 +24,25 @@ fn get(summary: &str, parameters: Vec<Json>, content_type: &str) -> Json {
     }})
 }
 
+/// A GET answered with a file to save, under the given name.
+fn download(mut operation: Json, file_name: &str) -> Json {
+    operation["get"]["responses"]["200"]["headers"] = json!({"Content-Disposition": {
+        "description": format!("attachment; filename=\"{file_name}\""),
+        "schema": {"type": "string"},
+    }});
+    if let Some(csv) = operation["get"]["responses"]["200"]["content"].get_mut("text/csv") {
+        csv["schema"] = json!({"type": "string"});
+    }
+    operation
+}
+
+/// A GET answered with an HTML page: a string body, and a 404 that is HTML for browsers.
+fn page(mut operation: Json) -> Json {
+    operation["get"]["responses"]["200"]["content"] = json!({"text/html": {"schema": {"type": "string"}}});
+    operation["get"]["responses"]["404"]["content"]["text/html"] = json!({"schema": {"type": "string"}});
+    operation
+}
+
 pub fn document(state: &AppState, base: &str) -> Json {
     let layers: Vec<String> = state.ix.dataset.layers.iter().map(|l| l.id.clone()).collect();
     let layer_enum = json!({"type": "string", "enum": layers});
@@ -161,6 +180,18 @@ pub fn document(state: &AppState, base: &str) -> Json {
                 path("layer", "layer id"), path("id", "feature id"),
                 query("geometry", "include the full geometry", false, json!({"type": "boolean"})),
             ], "application/json"),
+            "/api/territories/{layer}/{id}/members.csv": download(get("a territory's member communes as CSV: code, name, epci, epci_name, departement, region, population, area_km2", vec![
+                path("layer", "layer id"), path("id", "feature id"),
+            ], "text/csv"), "LAYER-ID-communes.csv"),
+            "/api/territories/{layer}/{id}/members.geojson": download(get("a territory's member communes as GeoJSON, with the same properties as the CSV and each commune's full geometry (WGS84, 6 decimals)", vec![
+                path("layer", "layer id"), path("id", "feature id"),
+            ], "application/geo+json"), "LAYER-ID-communes.geojson"),
+            "/api/portrait/{layer}/{id}": get("a territory's portrait: figures, share of each département and région it touches, member EPCI and communes, what every other layer holds of it (share of its area, carrier), neighbours, sources", vec![
+                path("layer", "layer id"), path("id", "feature id"),
+            ], "application/json"),
+            "/territoire/{layer}/{id}": page(get("the territory's portrait page, in French (HTML); an unknown layer or id is a 404, an HTML page for browsers and a JSON error otherwise", vec![
+                path("layer", "layer id"), path("id", "feature id"),
+            ], "text/html")),
             "/api/layers": get("the catalog of layers", vec![], "application/json"),
             "/api/layers/{file}": get("a layer as generalised GeoJSON (LAYER.geojson, with zoom and bbox) or its attributes as CSV (LAYER.csv)", vec![path("file", "LAYER.geojson or LAYER.csv"), zoom, bbox.clone()], "application/geo+json"),
             "/tiles/{layer}/{z}/{x}/{y}.mvt": get("Mapbox vector tile", vec![path("layer", "layer id"), path("z", "zoom"), path("x", "column"), path("y", "row (the last segment is y.mvt)")], "application/vnd.mapbox-vector-tile"),

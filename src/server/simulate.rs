@@ -107,14 +107,10 @@ fn answer(state: &AppState, draft: Draft) -> JsonResult {
     let layer = dataset
         .layer_from(InputKind::Epci)
         .ok_or_else(|| ApiError::not_found("this dataset has no EPCI layer"))?;
-    let topology = state.cache.topology(&state.ix, layer);
-    let neighbours = state
-        .epci_neighbours
-        .get_or_init(|| crate::topology::Neighbours::new(topology));
     let graph = EpciGraph {
         layer,
-        topology,
-        neighbours,
+        topology: state.cache.topology(&state.ix, layer),
+        neighbours: state.cache.neighbours(&state.ix, layer),
     };
     let simulation = simulate(dataset, &graph, &draft).map_err(|e| match e {
         QueryError::UnknownFeature { .. } => ApiError::bad_parameter("replaces", e.to_string()),

@@ -679,6 +679,35 @@ mod tests {
     }
 
     #[test]
+    fn neighbours_share_a_border_not_a_corner() {
+        let square = |x: f64, y: f64| {
+            MultiPolygon(vec![Polygon::new(
+                ring(&[(x, y), (x + 1.0, y), (x + 1.0, y + 1.0), (x, y + 1.0), (x, y)]),
+                vec![],
+            )])
+        };
+        // A and B side by side; C touches B only at its corner; D far away.
+        let (a, b, c, d) = (
+            square(0.0, 0.0),
+            square(1.0, 0.0),
+            square(2.0, 1.0),
+            square(9.0, 9.0),
+        );
+        let graph = Neighbours::new(&Topology::build(&[&a, &b, &c, &d], DEFAULT_SNAP_DEG));
+        assert_eq!(graph.of(0), [1]);
+        assert_eq!(graph.of(1), [0]);
+        assert!(graph.of(2).is_empty());
+        assert!(graph.of(3).is_empty());
+        assert!(graph.of(7).is_empty());
+        // Borders that differ by less than the snapping distance are still shared.
+        let (a, b) = squares(3e-8);
+        assert_eq!(
+            Neighbours::new(&Topology::build(&[&a, &b], DEFAULT_SNAP_DEG)).of(1),
+            [0]
+        );
+    }
+
+    #[test]
     fn degenerate_rings_are_dropped_at_build() {
         let spike = MultiPolygon(vec![Polygon::new(
             ring(&[(0.0, 0.0), (1.0, 0.0), (0.0, 0.0)]),

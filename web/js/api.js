@@ -43,6 +43,7 @@ export const api = {
   indicators: () => getJSON('/api/indicators'),
   locate: (lat, lon, opts) => getJSON(`/api/locate?${q({ lat: lat.toFixed(6), lon: lon.toFixed(6) })}`, opts),
   search: (text, opts) => getJSON(`/api/search?${q({ q: text, limit: 10 })}`, { ...opts, memoise: false }),
+  portrait: (layer, id, opts) => getJSON(`/api/portrait/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),
   territory: (layer, id, opts) => getJSON(`/api/territories/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),
   coverage: (layer, scope, by) => {
     const params = { layer };

@@ -3,7 +3,7 @@
 
 import {
   ADMIN_LAYERS, carrierOf, coord, featureClass, html, hab, int, km2, layerIds, layerInfo, layerNone,
-  layerSingular, layerTitle, raw, sourceLine,
+  layerSingular, layerTitle, portraitUrl, raw, sourceLine,
 } from './fmt.js';
 
 /** "populations légales 2026" out of a vintage string, for the figures' captions. */
@@ -15,6 +15,10 @@ export function populationVintage(catalog) {
 
 const openButton = (layer, id, name) =>
   html`<button type="button" class="link" data-open="${layer}:${id}">${name}</button>`;
+
+/** A link to a feature's portrait page (/territoire/{layer}/{id}); `what` names it for screen readers. */
+const portraitLink = (layer, id, what, text = 'Portrait') =>
+  html`<a class="portrait-link" href="${portraitUrl(layer, id)}" data-portrait="${layer}:${id}">${text}<span class="visually-hidden"> : ${what}</span></a>`;
 
 const figPop = (n, ctx, sum = true) => html`<span class="fig">${hab(n)}</span> <span class="vint">(${ctx.popVintage}${sum ? ', somme des communes' : ''})</span>`;
 const figArea = (n) => html`<span class="fig">${km2(n)}</span> <span class="vint">(surface géodésique IGN ADMIN EXPRESS)</span>`;
@@ -123,6 +127,7 @@ function paysBlock(f, detail, layerSource, ctx) {
     : html`<p class="muted">Chargement des EPCI membres…</p>`;
   return html`<div class="pays" data-pays="${f.id}">
     <h4>${openButton('pays', f.id, f.name)}${f.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}</h4>
+    <p class="card-links">${portraitLink('pays', f.id, f.name, 'Portrait du territoire →')}</p>
     ${provenanceBlock('pays', f)}
     <dl class="kv">
       <dt>Population</dt><dd>${figPop(f.population, ctx)}</dd>
@@ -192,7 +197,7 @@ export function pointCard(loc, paysDetails, ctx) {
     ${commune ? html`<section>
       <h3>Administration</h3>
       <dl class="kv">
-        <dt>${layerSingular('communes')}</dt><dd>${openButton('communes', commune.id, commune.name)} <span class="code">code INSEE ${commune.id}</span>
+        <dt>${layerSingular('communes')}</dt><dd>${openButton('communes', commune.id, commune.name)} <span class="code">code INSEE ${commune.id}</span> · ${portraitLink('communes', commune.id, commune.name)}
           ${commune.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}
           <br><span class="fig">${hab(commune.population)}</span> · <span class="fig">${km2(commune.area_km2)}</span> <span class="vint">(${ctx.popVintage})</span></dd>
         <dt>${layerSingular('epci')}</dt><dd>${names(feats('epci'), 'epci', layerNone('epci'), (f) => html` <span class="code">SIREN ${f.id}</span>`)}</dd>
@@ -343,6 +348,8 @@ export function territoryCard(t, ctx) {
     ${t.layer === 'scot' ? html`<p class="hint">Syndicat détenant la compétence SCoT (liste non officielle des SCoT).</p>` : ''}
     ${isCommune ? '' : belongs}
     ${communes}
-    <p class="card-actions"><button type="button" class="btn btn-secondary" data-zoom="${t.layer}:${t.id}">Centrer la carte sur ce territoire</button></p>
+    <p class="card-actions">
+      <a class="btn" href="${portraitUrl(t.layer, t.id)}" data-portrait="${t.layer}:${t.id}">Portrait du territoire<span class="visually-hidden"> : ${t.name}</span></a>
+      <button type="button" class="btn btn-secondary" data-zoom="${t.layer}:${t.id}">Centrer la carte sur ce territoire</button></p>
   </article>`;
 }

@@ -105,6 +105,15 @@ export function sourceLine(src, prefix = 'Source') {
   return html`<p class="src">${parts.map((p) => raw(p.html)).reduce((a, b) => raw(`${a.html} · ${b.html}`))}</p>`;
 }
 
+/** The portrait page of a feature: /territoire/{layer}/{id}. */
+export const portraitUrl = (layer, id) => `/territoire/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`;
+
+/** The map with a feature selected (the permalink of app.js), its layer drawn over the default ones. */
+export function mapUrl(layer, id) {
+  const layers = [...new Set(['regions', 'departements', 'pays', layer])];
+  return `/#couches=${layers.map(encodeURIComponent).join(',')}&sel=${encodeURIComponent(layer)}/${encodeURIComponent(id)}`;
+}
+
 /** Known coverage methods, in French. */
 export const METHOD = {
   'whole communes by membership': 'communes entières, comptées par appartenance au territoire',
