@@ -171,6 +171,11 @@ pub fn document(state: &AppState, base: &str) -> Json {
                 query("scope", "metropole (default), region:CODE or departement:CODE", false, json!({"type": "string"})),
             ], "application/json"),
             "/api/simulate": simulate,
+            "/api/labels": get("place names for a map view, best first: régions or départements, towns by seat and population, the shown layers' features at their label point", vec![
+                query("zoom", "web-map zoom of the view", true, json!({"type": "integer", "minimum": 0, "maximum": 20})),
+                bbox.clone(),
+                layers_param.clone(),
+            ], "application/json"),
             "/api/indicators": get("« Les Pays en chiffres »: the national association's reference figures beside ours, measured from the data", vec![], "application/json"),
             "/api/search": get("communes by name, postcode or INSEE code; features of the searchable layers (EPCI, Pays/PETR, SCoT, CRTE) by name or id", vec![
                 query("q", "what to look for", true, json!({"type": "string"})),
