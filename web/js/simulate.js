@@ -196,7 +196,8 @@ export function setupSimulator({ map, manager, onError, onChange }) {
   // ---- the request
 
   const zoomParam = () => Math.max(0, Math.min(DOWNLOAD_ZOOM, Math.round(map.getZoom())));
-  const keyOf = (zoom) => `${draft.members.join(',')}|${draft.base?.id || ''}|${zoom}`;
+  const draftKey = () => `${draft.members.join(',')}|${draft.base?.id || ''}`;
+  const keyOf = (zoom) => `${draftKey()}|${zoom}`;
 
   function changed({ fit = false } = {}) {
     pendingFit = pendingFit || fit;
@@ -220,6 +221,11 @@ export function setupSimulator({ map, manager, onError, onChange }) {
       return;
     }
     if (keyOf(zoomParam()) === answerKey) return;
+    // A request for another draft is stale now.
+    if (controller && controller.key !== draftKey()) {
+      controller.abort();
+      controller = null;
+    }
     timer = setTimeout(run, DEBOUNCE_MS);
   }
 
@@ -228,6 +234,8 @@ export function setupSimulator({ map, manager, onError, onChange }) {
     controller?.abort();
     const mine = new AbortController();
     controller = mine;
+    const requested = draftKey();
+    mine.key = requested;
     const zoom = zoomParam();
     const key = keyOf(zoom);
     inflight += 1;
@@ -236,12 +244,16 @@ export function setupSimulator({ map, manager, onError, onChange }) {
     try {
       const a = await api.simulate({ epci: [...draft.members], replaces: draft.base?.id, zoom }, { signal: mine.signal });
       if (mine !== controller) return;
+      // Only the zoom changed: the shape is redrawn, the panel (and the focus in it) stays.
+      const sameDraft = answer && answerKey.startsWith(`${requested}|`);
       answer = a;
       answerKey = key;
       for (const e of a.epci) known.set(e.siren, e);
-      errorBox.innerHTML = '';
-      renderMembers();
-      renderAnswer();
+      if (!sameDraft) {
+        errorBox.innerHTML = '';
+        renderMembers();
+        renderAnswer();
+      }
       drawShape();
       if (pendingFit) {
         pendingFit = false;
@@ -293,8 +305,10 @@ export function setupSimulator({ map, manager, onError, onChange }) {
         const meta = [`SIREN ${siren}`];
         if (e?.population != null) meta.push(hab(e.population));
         if (e?.communes != null) meta.push(plural(e.communes, 'commune', 'communes'));
+        const elsewhere = answer?.checks.epci_in_other_petr.members?.find((m) => m.siren === siren);
         return html`<li data-siren="${siren}"><span class="sim-m-text"><span class="sim-m-name">${name}</span>
-          <span class="sim-m-meta">${meta.join(' · ')}</span></span>
+          <span class="sim-m-meta">${meta.join(' · ')}</span>${elsewhere
+            ? html`<span class="sim-m-warn">${raw(ICON_KO)} déjà dans ${elsewhere.territory.name}</span>` : ''}</span>
           <button type="button" class="btn btn-small btn-secondary" data-remove="${siren}" aria-label="Retirer ${name} du projet">Retirer</button></li>`.html;
       }).join('');
     }
@@ -504,6 +518,10 @@ export function setupSimulator({ map, manager, onError, onChange }) {
   result.addEventListener('click', async (e) => {
     const button = e.target.closest('#sim-dl-geojson, #sim-dl-csv');
     if (!button || !answer) return;
+    if (!answerKey.startsWith(`${draftKey()}|`)) {
+      errorBox.innerHTML = '<p class="notice notice-warn" data-sim-error>Calcul en cours : réessayez dans un instant.</p>';
+      return;
+    }
     if (button.id === 'sim-dl-csv') {
       saveBlob(new Blob([draftCsv(answer)], { type: 'text/csv;charset=utf-8' }), `${fileStem()}.csv`);
       announce('Liste des EPCI téléchargée (CSV)');
