@@ -215,6 +215,8 @@ test('simulator: starting from PETR du Pays de Thiérache loads its EPCIs; a per
   await assertMatchesApi(page, api);
   // The members of the territory it replaces are not "in another PETR".
   assert.equal(await page.getAttribute('#sim-result [data-check="epci_in_other_petr"]', 'data-ok'), String(api.checks.epci_in_other_petr.ok));
+  await page.locator('#sim-result .sim-meets-box').scrollIntoViewIfNeeded();
+  await screenshot(page, 'simulate-desktop-thierache.png');
 
   // Remove one member with the keyboard: the focus moves to the next remove button.
   const removed = members[1];
@@ -242,6 +244,42 @@ test('simulator: starting from PETR du Pays de Thiérache loads its EPCIs; a per
   await other.goto(url);
   await check(other);
   await other.close();
+  await page.close();
+});
+
+/** The EPCIs that share a border with `siren` (vertices in common in the EPCI layer's shared arcs). */
+async function neighbours(siren, name) {
+  const found = await getJSON(`/api/search?q=${encodeURIComponent(name)}&limit=5`);
+  const [w, s, e, n] = found.results.find((r) => r.id === siren).bbox;
+  const layer = await getJSON(`/api/layers/epci.geojson?zoom=10&bbox=${[w - 0.3, s - 0.3, e + 0.3, n + 0.3].map((v) => v.toFixed(3)).join(',')}`);
+  const vertices = (g) => new Set((g.type === 'Polygon' ? [g.coordinates] : g.coordinates).flat(2).map((c) => c.join(',')));
+  const own = vertices(layer.features.find((f) => f.properties.id === siren).geometry);
+  return layer.features
+    .filter((f) => f.properties.id !== siren && [...vertices(f.geometry)].filter((v) => own.has(v)).length > 1)
+    .map((f) => f.properties.id);
+}
+
+test('simulator: a ring of EPCIs around Clermont Auvergne Métropole is not « sans enclave », and names it', async () => {
+  const CLERMONT = '246300701';
+  const ring = await neighbours(CLERMONT, 'Clermont Auvergne Métropole');
+  assert.ok(ring.length >= 3, ring.join(','));
+  const api = await simulate(ring);
+  assert.equal(api.checks.no_enclave.ok, false, 'the API sees the enclave');
+  const page = await openPage();
+  await page.goto(`${env.base}/#onglet=simuler&sim=${ring.join(',')}`);
+  await simulated(page, ring);
+  await settled(page);
+  await assertMatchesApi(page, api);
+  const check = page.locator('#sim-result [data-check="no_enclave"]');
+  assert.match(await check.innerText(), /Sans enclave : non respecté/);
+  for (const en of api.checks.no_enclave.enclaves) {
+    const item = check.locator(`[data-enclave="${en.epci.map((e) => e.siren).join(',')}"]`);
+    for (const e of en.epci) assert.ok((await item.innerText()).includes(e.name), e.name);
+  }
+  // The enclave is outlined on the map and in the legend.
+  assert.match(await page.locator('#legend [data-extra="sim"]').innerText(), /Enclave/);
+  await check.scrollIntoViewIfNeeded();
+  await screenshot(page, 'simulate-desktop-enclave.png');
   await page.close();
 });
 
