@@ -8,11 +8,12 @@ import { pointCard, populationVintage, territoryCard } from './js/cards.js';
 import { setupCoverage } from './js/coverage.js';
 import { setupIndicators } from './js/indicators.js';
 import { setupData } from './js/data.js';
+import { setupSimulator } from './js/simulate.js';
 
 /* global L */
 
 const METRO = [[41.3, -5.2], [51.1, 9.6]];
-const TABS = ['territoire', 'couches', 'couverture', 'chiffres', 'donnees'];
+const TABS = ['territoire', 'couches', 'couverture', 'chiffres', 'donnees', 'simuler'];
 
 const $ = (id) => document.getElementById(id);
 const card = $('card');
@@ -25,6 +26,7 @@ const state = {
 
 // ---------------------------------------------------------------------------------------------
 // URL hash: #carte=Z/LAT/LON&couches=a,b&sel=layer/id | &point=lat,lon &onglet=tab
+//           &sim=SIREN,SIREN…&simbase=ID (the simulator's draft)
 
 function parseHash() {
   const out = {};
@@ -44,6 +46,10 @@ function parseHash() {
   const pt = (out.point || '').match(/^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/);
   if (pt) result.selection = { type: 'point', lat: Number(pt[1]), lon: Number(pt[2]) };
   if (TABS.includes(out.onglet)) result.tab = out.onglet;
+  result.sim = {
+    members: (out.sim || '').split(',').map((s) => s.trim()).filter(Boolean),
+    base: out.simbase || null,
+  };
   return result;
 }
 
@@ -56,12 +62,14 @@ function writeHash() {
   const c = map.getCenter();
   const parts = [
     `carte=${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`,
-    `couches=${manager.enabled().join(',')}`,
+    // The EPCI limits that the simulator shows while open are not the reader's choice.
+    `couches=${manager.enabled().filter((id) => !(id === 'epci' && simulator?.forcedEpci)).join(',')}`,
   ];
   const s = state.selection;
   if (s?.type === 'territory') parts.push(`sel=${s.layer}/${encodeURIComponent(s.id)}`);
   if (s?.type === 'point') parts.push(`point=${s.lat.toFixed(5)},${s.lon.toFixed(5)}`);
   if (state.tab !== 'territoire') parts.push(`onglet=${state.tab}`);
+  if (simulator) parts.push(...simulator.hashParts());
   const hash = `#${parts.join('&')}`;
   if (hash !== location.hash) history.replaceState(null, '', hash);
   lastHash = location.hash;
@@ -94,6 +102,7 @@ let coverage = null;
 let indicators = null;
 let dataPanelReady = false;
 let catalog = null;
+let simulator = null;
 
 function selectTab(name, { focus = false, write = true } = {}) {
   state.tab = name;
@@ -111,6 +120,8 @@ function selectTab(name, { focus = false, write = true } = {}) {
     dataPanelReady = true;
     setupData({ catalog });
   }
+  if (name === 'simuler') simulator?.activate();
+  else simulator?.deactivate();
   expandSheet();
   if (write) writeHash();
 }
@@ -401,13 +412,19 @@ async function main() {
   coverage = setupCoverage({ onError: showError });
   indicators = setupIndicators({ onError: showError });
 
+  simulator = setupSimulator({ map, manager, onError: showError, onChange: writeHash });
+  if (initial.sim.members.length || initial.sim.base) simulator.restore(initial.sim, { fit: !initial.view });
+
   setupSearch({
     input: $('q'),
     list: $('q-list'),
     onChoose: (r) => selectTerritory(r.layer, r.id, { fit: true }),
   });
 
-  map.on('click', (e) => selectPoint(e.latlng.lat, e.latlng.lng));
+  map.on('click', (e) => {
+    if (simulator.active) simulator.toggleAt(e.latlng.lat, e.latlng.lng);
+    else selectPoint(e.latlng.lat, e.latlng.lng);
+  });
   let moveTimer = null;
   map.on('moveend', () => {
     clearTimeout(moveTimer);
@@ -417,7 +434,8 @@ async function main() {
   map.getContainer().addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && e.target === map.getContainer()) {
       const c = map.getCenter();
-      selectPoint(c.lat, c.lng);
+      if (simulator.active) simulator.toggleAt(c.lat, c.lng);
+      else selectPoint(c.lat, c.lng);
     }
   });
 
@@ -463,6 +481,7 @@ async function main() {
     if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
     if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }
     if (h.tab) selectTab(h.tab, { write: false });
+    simulator.restore(h.sim, { fit: !h.view });
     applySelection(h.selection, { fit: !h.view });
     lastHash = location.hash;
   });
@@ -484,8 +503,10 @@ function exposeState() {
     drawn: () => manager.drawn(),
     /** Number of features drawn for a layer (0 when not on the map). */
     featureCount: (id) => (manager.get(id)?.drawn ? manager.get(id).count : 0),
-    /** True when no layer and no selection is loading. */
-    idle: () => manager.busy.size === 0 && state.pending === 0,
+    /** True when no layer, no selection and no simulation is loading. */
+    idle: () => manager.busy.size === 0 && state.pending === 0 && (!simulator || simulator.idle()),
+    /** The perimeter simulator (its draft, last answer, idle state). */
+    get simulator() { return simulator; },
     selectTerritory,
     selectPoint,
   };

@@ -42,7 +42,7 @@ export const api = {
   catalog: () => getJSON('/api/layers'),
   indicators: () => getJSON('/api/indicators'),
   locate: (lat, lon, opts) => getJSON(`/api/locate?${q({ lat: lat.toFixed(6), lon: lon.toFixed(6) })}`, opts),
-  search: (text, opts) => getJSON(`/api/search?${q({ q: text, limit: 10 })}`, { ...opts, memoise: false }),
+  search: (text, { limit = 10, ...opts } = {}) => getJSON(`/api/search?${q({ q: text, limit })}`, { ...opts, memoise: false }),
   portrait: (layer, id, opts) => getJSON(`/api/portrait/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),
   territory: (layer, id, opts) => getJSON(`/api/territories/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),
   coverage: (layer, scope, by) => {
@@ -58,5 +58,12 @@ export const api = {
     if (bbox) params.bbox = bbox.map((v) => v.toFixed(3)).join(',');
     return `/api/layers/${encodeURIComponent(layer)}.geojson?${q(params)}`;
   },
+  /** A draft territory from EPCIs (POST /api/simulate): `{epci: [SIREN…], replaces, zoom}`. */
+  simulate: ({ epci, replaces = null, zoom = 8 }, { signal } = {}) => fetch('/api/simulate', {
+    method: 'POST',
+    signal,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(replaces ? { epci, replaces, zoom } : { epci, zoom }),
+  }).then(parse),
   layer: (layer, zoom, bbox, opts) => getJSON(api.layerUrl(layer, zoom, bbox), { ...opts, memoise: false }),
 };

@@ -229,7 +229,8 @@ export function pointCard(loc, paysDetails, ctx) {
  * The member EPCIs of a territory: its `members` property (SIRENs) matched with the overlapping
  * EPCIs when it has one, else every EPCI it overlaps. A member unknown in 2026 keeps its SIREN.
  */
-function memberEpcis(t) {
+/** The member EPCIs of a territory: its declared members (flagged `unknown` when not in the EPCI layer), else the EPCIs it overlaps. */
+export function memberEpcis(t) {
   const overlaps = t.overlays?.epci || [];
   const ids = t.properties?.members;
   if (!Array.isArray(ids)) return overlaps;

@@ -82,7 +82,7 @@ export function embedSnippet(origin, pays) {
 }
 
 /** The first two fields (id, name) of each row of a layer's attribute CSV. */
-function idsAndNames(csv) {
+export function idsAndNames(csv) {
   const field = /("(?:[^"]|"")*"|[^,\r\n]*)(,|\r?\n|$)/y;
   const rows = [];
   let row = [];

@@ -378,11 +378,18 @@ export class LayerManager {
     }
   }
 
+  /** Entries drawn by another module (the simulator's draft), listed first: `{title, entries}` or null. */
+  setExtraLegend(extra) {
+    this.extraLegend = extra;
+    this.renderLegend();
+  }
+
   renderLegend() {
     const div = this.legend.getContainer();
     if (!div) return;
     const drawn = this.drawn();
-    const key = drawn.join(',');
+    const extra = this.extraLegend;
+    const key = `${drawn.join(',')}|${extra ? JSON.stringify(extra) : ''}`;
     if (this.legendKey === key) return;
     this.legendKey = key;
     const swatch = (s) => {
@@ -399,8 +406,12 @@ export class LayerManager {
       return `<li data-layer="${id}"><span class="legend-title">${esc(layerTitle(id))}${vintage}</span>`
         + `<ul>${entries.map((e) => `<li${e.cls != null ? ` data-class="${esc(e.cls)}"` : ''}>${swatch(e)}<span class="legend-label">${esc(e.label)}</span></li>`).join('')}</ul></li>`;
     });
+    if (extra) {
+      items.unshift(`<li data-extra="${esc(extra.id)}"><span class="legend-title">${esc(extra.title)}</span>`
+        + `<ul>${extra.entries.map((e) => `<li>${swatch(e)}<span class="legend-label">${esc(e.label)}</span></li>`).join('')}</ul></li>`);
+    }
     if (this.legendOpen == null) this.legendOpen = window.matchMedia('(min-width: 761px)').matches;
-    div.innerHTML = drawn.length
+    div.innerHTML = items.length
       ? `<details${this.legendOpen ? ' open' : ''}><summary>Légende</summary><ul class="legend-list">${items.join('')}</ul></details>`
       : '<p class="legend-empty">Aucune couche affichée</p>';
     div.querySelector('details')?.addEventListener('toggle', (e) => { this.legendOpen = e.target.open; });

@@ -3,8 +3,13 @@
 import { api, isAbort } from './api.js';
 import { announce, esc, int, layerSingular } from './fmt.js';
 
-/** `keep` (optional) filters the results, e.g. to communes only. */
-export function setupSearch({ input, list, onChoose, keep = () => true }) {
+/**
+ * `keep` (optional) filters the results, e.g. to EPCIs only; `limit` asks the API for more results
+ * when `keep` drops many; `prefix` names the options' ids (unique per page).
+ */
+export function setupSearch({
+  input, list, onChoose, keep = () => true, limit = 10, prefix = 'q', noneText = (query) => `Aucun résultat pour « ${query} »`,
+}) {
   let results = [];
   let active = -1;
   let controller = null;
@@ -36,7 +41,7 @@ export function setupSearch({ input, list, onChoose, keep = () => true }) {
 
   function render(query) {
     if (!results.length) {
-      list.innerHTML = `<li class="empty" role="option" id="q-none" aria-disabled="true" aria-selected="false">Aucun résultat pour « ${esc(query)} »</li>`;
+      list.innerHTML = `<li class="empty" role="option" id="${prefix}-none" aria-disabled="true" aria-selected="false">${esc(noneText(query))}</li>`;
       open();
       announce('Aucun résultat');
       return;
@@ -45,7 +50,7 @@ export function setupSearch({ input, list, onChoose, keep = () => true }) {
       const code = r.layer === 'communes' ? ` · ${r.id}` : '';
       const pays = r.pays?.length ? ` · ${r.pays.map((p) => p.name).join(', ')}` : '';
       const population = r.population != null ? ` · ${int(r.population)} hab.` : '';
-      return `<li role="option" id="q-opt-${i}" data-index="${i}" aria-selected="false">`
+      return `<li role="option" id="${prefix}-opt-${i}" data-index="${i}" aria-selected="false">`
         + `<span class="opt-name">${esc(r.name)}</span>`
         + `<span class="opt-meta">${esc(layerSingular(r.layer))}${esc(code)}${esc(population)}${esc(pays)}</span></li>`;
     }).join('');
@@ -64,7 +69,7 @@ export function setupSearch({ input, list, onChoose, keep = () => true }) {
     controller = new AbortController();
     const mine = controller;
     try {
-      const data = await api.search(query.trim(), { signal: mine.signal });
+      const data = await api.search(query.trim(), { signal: mine.signal, limit });
       if (mine !== controller) return;
       results = (data.results || []).filter(keep);
       lastQuery = query;
@@ -72,7 +77,7 @@ export function setupSearch({ input, list, onChoose, keep = () => true }) {
     } catch (e) {
       if (!isAbort(e)) {
         results = [];
-        list.innerHTML = `<li class="empty" role="option" id="q-none" aria-disabled="true" aria-selected="false">Recherche impossible : ${esc(e.message)}</li>`;
+        list.innerHTML = `<li class="empty" role="option" id="${prefix}-none" aria-disabled="true" aria-selected="false">Recherche impossible : ${esc(e.message)}</li>`;
         open();
       }
     }
