@@ -172,6 +172,17 @@ async fn a_crte_is_found_by_name_and_served_like_any_layer() {
         .iter()
         .find(|r| r["layer"] == "crte" && r["id"] == row["id"].as_str());
     assert!(hit.is_some(), "{q}: {found}");
+    let only = get(&format!("/api/search?q={}&layers=crte", urlencode(&q))).await;
+    let layers: Vec<&str> = only["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["layer"].as_str().unwrap())
+        .collect();
+    assert!(
+        !layers.is_empty() && layers.iter().all(|&l| l == "crte"),
+        "{layers:?}"
+    );
 
     let territory = get(&format!("/api/territories/crte/{}", row["id"])).await;
     assert_eq!(

@@ -179,9 +179,11 @@ async fn post_gives_the_same_answer_as_get() {
 async fn bad_drafts_are_refused_by_name() {
     let body = refused("/api/simulate?epci=200071140,999999999").await;
     assert!(body["error"]["message"].as_str().unwrap().contains("999999999"));
+    assert_eq!(body["error"]["code"], "unknown_members");
     assert_eq!(body["error"]["parameter"], "epci");
     let body = refused("/api/simulate?epci=200071140,200071140").await;
     assert!(body["error"]["message"].as_str().unwrap().contains("200071140"));
+    assert_eq!(body["error"]["code"], "duplicate_members");
     refused("/api/simulate").await;
     refused("/api/simulate?epci=").await;
     refused("/api/simulate?epci=200071140&zoom=99").await;

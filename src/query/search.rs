@@ -93,7 +93,14 @@ impl SearchIndex {
     }
 
     /// At most `limit` (≤ [`MAX_RESULTS`]) places matching `query`, best first.
-    pub fn search(&self, data: &Dataset, query: &str, limit: usize) -> Vec<SearchResult> {
+    /// `layers`, when given, keeps only results of those layer positions.
+    pub fn search(
+        &self,
+        data: &Dataset,
+        query: &str,
+        limit: usize,
+        layers: Option<&[usize]>,
+    ) -> Vec<SearchResult> {
         let q = fold(query);
         if q.is_empty() {
             return Vec::new();
@@ -101,6 +108,9 @@ impl SearchIndex {
         let start = self.keys.partition_point(|k| k.text.as_str() < q.as_str());
         let mut best: Vec<(Match, u64, u32, u32)> = Vec::new();
         for key in self.keys[start..].iter().take_while(|k| k.text.starts_with(&q)) {
+            if layers.is_some_and(|wanted| !wanted.contains(&(key.layer as usize))) {
+                continue;
+            }
             let kind = if key.text == q && !key.inner_word {
                 Match::Exact
             } else if key.inner_word {

@@ -143,8 +143,14 @@ pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     let mut p = Params::parse(raw.as_deref());
     let q = p.required_text("q")?;
     let limit = p.whole("limit", 1)?.unwrap_or(MAX_RESULTS).min(MAX_RESULTS);
+    let layers = match p.list("layers")? {
+        None => None,
+        Some(names) => Some(layer_list(&state, Some(names))?),
+    };
     p.finish()?;
-    let results = state.search.search(&state.ix.dataset, &q, limit);
+    let results = state
+        .search
+        .search(&state.ix.dataset, &q, limit, layers.as_deref());
     Ok(Json(
         json!({ "query": q, "results": results, "vintage": state.vintage() }),
     ))

@@ -55,10 +55,12 @@ impl ApiError {
         };
         ApiError {
             status,
-            code: if status == StatusCode::NOT_FOUND {
-                "not_found"
-            } else {
-                "bad_parameter"
+            code: match &error {
+                _ if status == StatusCode::NOT_FOUND => "not_found",
+                QueryError::UnknownMembers(_) => "unknown_members",
+                QueryError::DuplicateMembers(_) => "duplicate_members",
+                QueryError::BadDraft(_) => "bad_draft",
+                _ => "bad_parameter",
             },
             message: error.to_string(),
             parameter,

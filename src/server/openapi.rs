@@ -180,6 +180,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
             "/api/search": get("communes by name, postcode or INSEE code; features of the searchable layers (EPCI, Pays/PETR, SCoT, CRTE) by name or id", vec![
                 query("q", "what to look for", true, json!({"type": "string"})),
                 query("limit", "at most 20", false, json!({"type": "integer", "minimum": 1, "maximum": 20})),
+                query("layers", "only results of these comma-separated searchable layer ids", false, json!({"type": "string"})),
             ], "application/json"),
             "/api/territories/{layer}/{id}": get("one territory: attributes, members, figures, overlays", vec![
                 path("layer", "layer id"), path("id", "feature id"),
