@@ -1,8 +1,9 @@
 // The map's own layers: generalised GeoJSON from /api/layers/{id}.geojson, fetched for the current
 // zoom band only when shown, drawn on canvas, each in its own pane so that the stacking is fixed.
 
-import { api, isAbort } from './api.js';
+import { api, getJSON, isAbort } from './api.js';
 import { esc, featureClass, layerSingular, layerTitle, legendClasses, OTHER_CLASS } from './fmt.js';
+import { PlaceLabels } from './labels.js';
 
 /** Zoom from which the communes are drawn (the API refuses all of France's communes at once). */
 export const COMMUNES_MIN_ZOOM = 10;
@@ -152,14 +153,54 @@ function labelPoint(geometry) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Whole layers (no bbox) are shared between the overlays and the base map: one request per URL while
+ * it is in flight or recent, never aborted (another layer may be waiting for it).
+ */
+const shared = new Map();
+function wholeLayer(id, zoom) {
+  const url = api.layerUrl(id, zoom, null);
+  if (!shared.has(url)) {
+    const promise = getJSON(url, { memoise: false });
+    shared.set(url, promise);
+    promise.catch(() => shared.delete(url));
+    while (shared.size > 6) shared.delete(shared.keys().next().value);
+  }
+  return shared.get(url);
+}
+
+/**
+ * The base map, under every layer and tied to no toggle: the national outline (a wide stroke of the
+ * régions, whose inner half the land then covers) and the land with the département borders.
+ * With a raster basemap (`tiles`), only the borders.
+ */
+function baseDefs({ tiles = false } = {}) {
+  return [
+    {
+      id: 'regions', key: 'base-outline', pane: 'pane-base-outline', z: 250,
+      style: () => ({ color: '#5c5c5c', weight: tiles ? 1.8 : 4, fill: false, lineJoin: 'round' }),
+    },
+    {
+      id: 'departements', key: 'base-land', pane: 'pane-base-land', z: 260,
+      style: () => (tiles
+        ? { color: '#8c8c8c', weight: 0.8, fill: false }
+        : { color: '#a9a497', weight: 0.8, fillColor: '#f4f1e8', fillOpacity: 1 }),
+    },
+  ];
+}
+
 class ThematicLayer {
   constructor(def, manager) {
     this.def = def;
     this.id = def.id;
     this.manager = manager;
     const map = manager.map;
-    const pane = `pane-${def.id}`;
-    map.createPane(pane).style.zIndex = def.z;
+    /** The busy-set key: a base-map layer shares its id with an overlay. */
+    this.key = def.key || def.id;
+    const pane = def.pane || `pane-${def.id}`;
+    const el = map.getPane(pane) || map.createPane(pane);
+    el.style.zIndex = def.z;
+    if (def.pane) el.style.pointerEvents = 'none';
     this.renderer = L.canvas({ pane, padding: 0.3 });
     this.group = L.geoJSON(null, { style: def.style, renderer: this.renderer, interactive: false, pane });
     this.on = false;
@@ -208,7 +249,7 @@ class ThematicLayer {
       if (this.controller) {
         this.controller.abort();
         this.controller = null;
-        this.manager.loading(this.id, false);
+        this.manager.loading(this.key, false);
       }
       this.pending = null;
       if (!map.hasLayer(this.group)) map.addLayer(this.group);
@@ -221,12 +262,15 @@ class ThematicLayer {
     const controller = new AbortController();
     this.controller = controller;
     this.pending = requestKey;
-    this.manager.loading(this.id, true);
+    this.manager.loading(this.key, true);
     try {
-      const data = await api.layer(this.id, want.zoom, want.bbox, { signal: controller.signal });
+      const data = want.bbox
+        ? await api.layer(this.id, want.zoom, want.bbox, { signal: controller.signal })
+        : await wholeLayer(this.id, want.zoom);
       if (controller.signal.aborted || !this.on) return;
       this.group.clearLayers();
       this.group.addData(data);
+      if (this.def.pane) this.manager.onBaseDrawn?.();
       this.features = data.features;
       this.count = data.features.length;
       this.metadata = data.metadata;
@@ -248,7 +292,7 @@ class ThematicLayer {
     } finally {
       if (this.controller === controller) {
         this.controller = null;
-        this.manager.loading(this.id, false);
+        this.manager.loading(this.key, false);
       }
       this.manager.changed();
     }
@@ -265,12 +309,11 @@ export class LayerManager {
     this.defs = buildLayerDefs(catalog, { tiles });
     this.layers = new Map(this.defs.map((d) => [d.id, new ThematicLayer(d, this)]));
     this.busy = new Set();
-    this.labelPositions = { regions: new Map(), departements: new Map() };
-
-    map.createPane('pane-labels').style.zIndex = 560;
-    map.getPane('pane-labels').style.pointerEvents = 'none';
-    this.labelGroups = { regions: L.layerGroup(), departements: L.layerGroup() };
-    this.labelKeys = { regions: '', departements: '' };
+    /** The base map: no toggle removes it, and drawn() does not list it. */
+    this.base = baseDefs({ tiles }).map((d) => new ThematicLayer(d, this));
+    for (const b of this.base) b.on = true;
+    /** Place names (labels.js). */
+    this.labels = new PlaceLabels(map, this);
 
     map.createPane('pane-highlight').style.zIndex = 520;
     this.hlRenderer = L.canvas({ pane: 'pane-highlight', padding: 0.3 });
@@ -316,7 +359,13 @@ export class LayerManager {
   }
 
   refresh() {
+    for (const layer of this.base) layer.update();
     for (const layer of this.layers.values()) layer.update();
+  }
+
+  /** Number of base-map features drawn, by pane (for the tests). */
+  baseCount() {
+    return Object.fromEntries(this.base.map((b) => [b.def.pane, b.drawn ? b.count : 0]));
   }
 
   loading(id, on) {
@@ -328,54 +377,13 @@ export class LayerManager {
     this.onError?.(`La couche « ${layerTitle(layer.id)} » n’a pas pu être chargée : ${e.message}`);
   }
 
-  /** A layer received features: remember label positions for the outline layers. */
-  fed(layer) {
-    const positions = this.labelPositions[layer.id];
-    if (positions) {
-      for (const f of layer.features) {
-        const id = f.properties.id;
-        if (!positions.has(id)) {
-          const at = labelPoint(f.geometry);
-          if (at) positions.set(id, { at, name: f.properties.name, id });
-        }
-      }
-      this.labelKeys[layer.id] = '';
-    }
-  }
+  /** A layer received features. */
+  fed() {}
 
   changed() {
-    this.updateLabels();
+    this.labels.layersChanged();
     this.renderLegend();
     this.onChange?.();
-  }
-
-  updateLabels() {
-    const zoom = Math.round(this.map.getZoom());
-    this.map.getContainer().dataset.zoomband = zoom <= 5 ? 'low' : 'normal';
-    const show = {
-      regions: this.layers.get('regions').drawn && zoom <= 6,
-      departements: this.layers.get('departements').drawn && zoom >= 7 && zoom <= 10,
-    };
-    for (const kind of ['regions', 'departements']) {
-      const group = this.labelGroups[kind];
-      const positions = this.labelPositions[kind];
-      const key = `${show[kind]}:${positions.size}`;
-      if (this.labelKeys[kind] === key) continue;
-      this.labelKeys[kind] = key;
-      group.clearLayers();
-      if (!show[kind]) {
-        this.map.removeLayer(group);
-        continue;
-      }
-      for (const { at, name, id } of positions.values()) {
-        const text = kind === 'departements' ? `${name} (${id})` : name;
-        L.marker(at, {
-          pane: 'pane-labels', interactive: false, keyboard: false,
-          icon: L.divIcon({ className: `map-label map-label-${kind}`, html: `<span>${esc(text)}</span>`, iconSize: null }),
-        }).addTo(group);
-      }
-      group.addTo(this.map);
-    }
   }
 
   /** Entries drawn by another module (the simulator's draft), listed first: `{title, entries}` or null. */
@@ -422,6 +430,16 @@ export class LayerManager {
 
   clearHighlight() {
     this.highlightGroup.clearLayers();
+    this.labels.setPriority([]);
+  }
+
+  /** The names of a highlighted territory (red), of its commune at a point, and of its members. */
+  priorityLabels(kind, features, layer = null) {
+    return features.flatMap((f) => {
+      const at = labelPoint(f.geometry);
+      const name = f.properties?.name;
+      return at && name ? [{ kind, text: name, lat: at[0], lon: at[1], layer: f.properties.layer || layer, id: f.properties.id }] : [];
+    });
   }
 
   /**
@@ -430,6 +448,11 @@ export class LayerManager {
    */
   highlight({ main = [], members = [], focus = [], point = null }) {
     this.highlightGroup.clearLayers();
+    this.labels.setPriority([
+      ...this.priorityLabels('selected', main),
+      ...this.priorityLabels('selected', focus, 'communes'),
+      ...this.priorityLabels('member', members),
+    ]);
     if (members.length) {
       L.geoJSON({ type: 'FeatureCollection', features: members }, {
         renderer: this.hlRenderer, interactive: false,
@@ -462,6 +485,7 @@ export class LayerManager {
     const box = [bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad];
     const data = await api.layer(layer, z, box);
     const wanted = new Set(ids.map(String));
-    return data.features.filter((f) => wanted.has(String(f.properties.id)));
+    return data.features.filter((f) => wanted.has(String(f.properties.id)))
+      .map((f) => ({ ...f, properties: { layer, ...f.properties } }));
   }
 }
