@@ -136,12 +136,26 @@ test('first view stays within 1.5 MB', async () => {
   await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
   let bytes = 0;
   let requests = 0;
-  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests += 1; });
+  const urls = new Map();
+  const sizes = new Map();
+  cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+  cdp.on('Network.loadingFinished', (e) => {
+    bytes += e.encodedDataLength;
+    requests += 1;
+    const url = urls.get(e.requestId) || '';
+    sizes.set(url, [...(sizes.get(url) || []), e.encodedDataLength]);
+  });
   const started = Date.now();
   await page.goto(`${base}/`, { waitUntil: 'networkidle' });
   await settled(page);
   const ms = Date.now() - started;
-  console.log(`first view: ${bytes} bytes, ${ms} ms (${requests} requests)`);
+  if (process.env.DEBUG_FIRST_VIEW) console.log([...sizes].map(([u, v]) => `${v.join("+")} ${u}`).join("\n"));
+  const labelBytes = [...sizes].filter(([u]) => u.includes('/api/labels?')).flatMap(([, v]) => v);
+  console.log(`first view: ${bytes} bytes, ${ms} ms (${requests} requests; place names: ${labelBytes.join(' + ')} bytes)`);
+  // The base map shares the overlays' whole-layer requests, and the place names come in one request.
+  for (const [u, v] of sizes) if (u.includes('/api/layers/')) assert.equal(v.length, 1, `${u} requested ${v.length} times`);
+  assert.equal(labelBytes.length, 1, 'one /api/labels request for the first view');
+  assert.ok(await page.locator('.leaflet-pane-labels-pane .map-label').count() > 10, 'place names shown');
   await page.screenshot({ path: path.join(SHOTS, 'desktop-first-view.png') });
   assert.ok(bytes > 0);
   assert.ok(bytes <= FIRST_VIEW_BUDGET, `first view transferred ${bytes} bytes`);
