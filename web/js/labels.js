@@ -75,7 +75,10 @@ export class PlaceLabels {
   schedule(delay = 200) {
     clearTimeout(this.timer);
     this.manager.loading('labels', true);
-    this.timer = setTimeout(() => this.fetch(), delay);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.fetch();
+    }, delay);
   }
 
   async fetch() {
@@ -102,7 +105,8 @@ export class PlaceLabels {
     } finally {
       if (this.controller === controller) {
         this.controller = null;
-        this.manager.loading('labels', false);
+        // Still loading when another fetch is already scheduled.
+        if (!this.timer) this.manager.loading('labels', false);
       }
     }
   }
