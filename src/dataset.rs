@@ -160,6 +160,14 @@ impl Feature {
         self.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
+    /// Every property as a JSON object, in file order.
+    pub fn properties_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.properties
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect()
+    }
+
     /// A property as text (a list joined by `;`), empty when absent.
     pub fn text(&self, key: &str) -> String {
         self.property(key).map(Value::to_string).unwrap_or_default()

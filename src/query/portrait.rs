@@ -244,11 +244,7 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
         layer: LayerRef::of(layer),
         id: feature.id.clone(),
         name: feature.name.clone(),
-        properties: feature
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect(),
+        properties: feature.properties_json(),
         provenance: provenance(feature),
         figures,
         bbox: bbox(&feature.geometry),

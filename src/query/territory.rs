@@ -97,11 +97,7 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
         layer: layer.id.clone(),
         id: feature.id.clone(),
         name: feature.name.clone(),
-        properties: feature
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect(),
+        properties: feature.properties_json(),
         population: feature.population,
         area_km2: feature.area_km2,
         bbox: bbox(&feature.geometry),
