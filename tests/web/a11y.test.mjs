@@ -87,7 +87,24 @@ test('axe: the map page with each tab open', async () => {
     if (t === 'chiffres') await page.waitForSelector('#ind-result table', { timeout: 30_000 });
     if (t === 'donnees') await page.waitForSelector('#downloads a', { timeout: 30_000 });
     await audit(page, `carte, onglet ${t}`);
+    if (t === 'couverture') {
+      await page.click('#compare summary');
+      await page.click('#cmp-run');
+      await page.waitForSelector('#cmp-result :is(table, p, dl)', { timeout: 30_000 });
+      await paneReady(page, t);
+      await audit(page, 'carte, comparaison de deux couches');
+    }
   }
+  await page.close();
+});
+
+test('axe: the simulator with a draft, its figures and its checks (one failed)', async () => {
+  const page = await open();
+  // CA Moulins Communauté and Clermont Auvergne Métropole: not « d’un seul tenant ».
+  await page.goto(`${env.base}/#onglet=simuler&sim=200071140,246300701`);
+  await page.waitForSelector('#sim-result [data-check][data-ok="false"]', { timeout: 30_000 });
+  await settled(page);
+  await audit(page, 'simulateur, projet');
   await page.close();
 });
 
@@ -128,6 +145,9 @@ test('axe: the 375×812 phone layout, sheet open and with a card', async () => {
   await page.waitForSelector('#card [data-kind="territory"]');
   await settled(page);
   await audit(page, 'mobile, fiche Vervins');
+  await page.click('#legend summary');
+  await page.waitForSelector('#legend details[open] .legend-list');
+  await audit(page, 'mobile, légende ouverte');
   await page.close();
 });
 
