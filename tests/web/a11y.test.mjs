@@ -22,9 +22,9 @@ const seen = new Map();
 /** What axe could not decide (« needs review »), by rule, printed too. */
 const review = new Map();
 
-// The pages may send a Content-Security-Policy; axe is injected as an inline script, so the test
-// contexts bypass it (the page's own scripts are unaffected).
-const open = (options = {}) => openPage({ bypassCSP: true, ...options });
+// axe is injected as an inline script: the server's Content-Security-Policy only sets frame-ancestors,
+// so the page's own policy applies unchanged.
+const open = (options = {}) => openPage(options);
 
 /** Runs axe-core on the page; records every violation and returns the serious and critical ones. */
 async function audit(page, where) {
