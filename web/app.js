@@ -477,6 +477,11 @@ async function main() {
 
   window.addEventListener('hashchange', () => {
     if (location.hash === lastHash) return;
+    // A skip link (#q, #panel) only moves the focus: keep the permalink, the card and the draft.
+    if (/^#[\w-]+$/.test(location.hash) && document.getElementById(location.hash.slice(1))) {
+      history.replaceState(null, '', lastHash);
+      return;
+    }
     const h = parseHash();
     if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
     if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }

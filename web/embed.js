@@ -50,7 +50,9 @@ const map = L.map('map', {
   attributionControl: false,
   minZoom: 4,
   maxZoom: 13,
+  zoomControl: false,
 }).fitBounds([[41.3, -5.2], [51.1, 9.6]]);
+L.control.zoom({ zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
 const drawn = { focus: null, other: null, commune: null };
 
 busy(getJSON('/api/layers/regions.geojson?zoom=5'))

@@ -374,7 +374,8 @@ async function drawMap(d) {
     $('p-map-figure').hidden = true;
     return;
   }
-  const map = L.map(box, { preferCanvas: true, zoomSnap: 0.25, minZoom: 3, maxZoom: 14, scrollWheelZoom: false });
+  const map = L.map(box, { preferCanvas: true, zoomSnap: 0.25, minZoom: 3, maxZoom: 14, scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
   map.attributionControl.addAttribution('Données : INSEE, IGN, BANATIC, ANCT — Licence Ouverte 2.0');
   L.control.scale({ imperial: false, position: 'bottomright' }).addTo(map);
