@@ -64,6 +64,10 @@ pub struct LayerEntry {
     pub source: Source,
     pub legend: Option<LegendEntry>,
     pub carrier: Option<Carrier>,
+    /// French wording of property values the data gives in another language, for display only:
+    /// answers keep the values as the file has them.
+    #[serde(default)]
+    pub display: BTreeMap<String, String>,
 }
 
 /// Where a layer's features come from.

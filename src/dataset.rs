@@ -17,7 +17,7 @@ use crate::index::grid::PointGrid;
 pub use crate::sources::decoupage::Seat;
 
 /// Changes whenever the encoding changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS09";
+const MAGIC: &[u8; 8] = b"TERRDS10";
 
 /// File name of the dataset inside its directory.
 pub const FILE_NAME: &str = "territoires.bin";
@@ -116,6 +116,8 @@ pub struct Layer {
     pub legend: Option<Legend>,
     /// Property columns naming the structure that carries each feature.
     pub carrier: Option<Carrier>,
+    /// French wording of property values, for display (see the catalogue's `[layer.display]`).
+    pub display: BTreeMap<String, String>,
     pub features: Vec<Feature>,
     /// Commune id → features of this layer.
     pub membership: Membership,

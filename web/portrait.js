@@ -6,7 +6,7 @@
 import { api } from './js/api.js';
 import {
   ADMIN_LAYERS, announce, carrierOf, featureClass, hab, html, int, km2, mapUrl, METHOD, pct, portraitUrl, raw,
-  setCatalog, sourceLine,
+  setCatalog, shown, sourceLine,
 } from './js/fmt.js';
 import { CARRIER_KIND } from './js/cards.js';
 import { sortableTable } from './js/sorttable.js';
@@ -199,7 +199,7 @@ function relationItem(l, f, d, i) {
   return html`<li data-id="${f.id}" data-relation="${f.relation}"${i >= PRINT_LIST_LIMIT ? raw(' class="print-extra"') : ''}>${link(l.layer.id, f.id, f.name)}
     <span class="rel">— ${RELATION[f.relation] || f.relation}</span><span class="rel-short">(${RELATION_SHORT[f.relation] || f.relation})</span>${share}
     ${l.carrier ? html`<br>${carrierText(f, d)}` : ''}
-    ${f.provenance?.status || f.provenance?.vintage ? html`<span class="muted rel-prov"> (${[featureClass(l.layer.id, f.provenance)?.label || f.provenance.status, f.provenance.vintage].filter(Boolean).join(', ')})</span>` : ''}</li>`;
+    ${f.provenance?.status || f.provenance?.vintage ? html`<span class="muted rel-prov"> (${[featureClass(l.layer.id, f.provenance)?.label || f.provenance.status, shown(l.layer.id, f.provenance.vintage)].filter(Boolean).join(', ')})</span>` : ''}</li>`;
 }
 
 function relationsSection(d) {
@@ -271,7 +271,7 @@ function sourcesSection(d) {
       <dt>Périmètre (${d.layer.title})</dt>
       <dd>${sourceLine(d.source, 'Couche')}
         ${p.kind || p.status || p.vintage || p.source ? html`<p class="src" data-provenance>Ce territoire :
-          ${[p.kind && `nature ${p.kind}`, (cls?.label || p.status) && `origine « ${cls?.label || p.status} »`, p.vintage && `millésime ${p.vintage}`, p.snapshot && `instantané ${p.snapshot}`].filter(Boolean).join(' ; ')}${p.source ? html` — source : ${p.source}` : ''}</p>` : ''}</dd>
+          ${[p.kind && `nature ${p.kind}`, (cls?.label || p.status) && `origine « ${cls?.label || p.status} »`, p.vintage && `millésime ${shown(d.layer.id, p.vintage)}`, p.snapshot && `instantané ${p.snapshot}`].filter(Boolean).join(' ; ')}${p.source ? html` — source : ${shown(d.layer.id, p.source)}` : ''}</p>` : ''}</dd>
       <dt>Populations et superficies</dt>
       <dd>${sourceLine(d.denominators_source, 'Dénominateurs')}</dd>
       <dt>Découpage administratif</dt>

@@ -233,6 +233,7 @@ fn layer(
         searchable: meta.searchable,
         legend: meta.legend.as_ref().map(|l| legend(l, &features)),
         carrier: meta.carrier.clone(),
+        display: meta.display.clone(),
         features,
         membership,
         grid,

@@ -196,6 +196,7 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
                 "searchable": l.searchable,
                 "legend": l.legend,
                 "carrier": l.carrier,
+                "display": l.display,
                 "kind": match l.kind {
                     LayerKind::Communes => "communes",
                     LayerKind::CommuneSets => "commune-sets",

@@ -3,7 +3,7 @@
 
 import {
   ADMIN_LAYERS, carrierOf, coord, featureClass, html, hab, int, km2, layerIds, layerInfo, layerNone,
-  layerSingular, layerTitle, portraitUrl, raw, sourceLine,
+  layerSingular, layerTitle, portraitUrl, raw, shown, sourceLine,
 } from './fmt.js';
 
 /** "populations légales 2026" out of a vintage string, for the figures' captions. */
@@ -52,8 +52,8 @@ function provenanceBlock(layer, p) {
     <dl class="kv kv-prov">
       ${p.kind ? html`<dt>Nature</dt><dd>${p.kind}</dd>` : ''}
       ${status ? html`<dt>Origine du périmètre</dt><dd>${status}</dd>` : ''}
-      ${p.vintage ? html`<dt>Millésime</dt><dd>${p.vintage}</dd>` : ''}
-      ${p.source ? html`<dt>Source</dt><dd class="src-text">${p.source}</dd>` : ''}
+      ${p.vintage ? html`<dt>Millésime</dt><dd>${shown(layer, p.vintage)}</dd>` : ''}
+      ${p.source ? html`<dt>Source</dt><dd class="src-text">${shown(layer, p.source)}</dd>` : ''}
     </dl>
   </div>`;
 }

@@ -53,6 +53,9 @@ export const layerSingular = (id) => layerCatalog.get(id)?.singular || layerTitl
 /** What to say where a point has no feature of the layer: "Aucun CRTE". */
 export const layerNone = (id) => layerCatalog.get(id)?.none || `Aucun objet de la couche « ${layerTitle(id)} »`;
 /** The administrative layers, kept out of the coverage and comparison selectors. */
+/** A property value as the page says it: the catalogue's French wording (`display`), else as given. */
+export const shown = (id, value) => layerCatalog.get(id)?.display?.[value] || value;
+
 export const ADMIN_LAYERS = ['communes', 'departements', 'regions'];
 
 /**
