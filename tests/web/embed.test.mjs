@@ -1,73 +1,22 @@
 // Browser tests of the embeddable widget « Trouver mon Pays » (/embed): the real server on a free port,
-// Debian's chromium through playwright-core, as in map.test.mjs. A second local HTTP server plays the
+// Debian's chromium through playwright-core (harness.mjs). A second local HTTP server plays the
 // other site that frames the widget. Screenshots go to target/screenshots/embed-*.png.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { env, getJSON, openPage as openHarnessPage, screenshot, SHOTS, useServer } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.TERRITOIRES_BIN || 'target/release/territoires');
-const DATA = path.resolve(ROOT, process.env.TERRITOIRES_DATA || 'geodata/build');
-const WEB = path.join(ROOT, 'web');
-const SHOTS = path.join(ROOT, 'target', 'screenshots');
 const FIRST_LOAD_BUDGET = 300 * 1024;
 const THIERACHE = '200051118';
 
-let server;
-let serverExit = null;
 let host; // the "other site": a page framing the widget and the map
-let browser;
-let base;
 let hostBase;
-const contexts = [];
-const consoleErrors = [];
-const foreignRequests = [];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (serverExit) throw new Error(`the server exited early (${serverExit})`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`no /healthz answer from ${url} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+useServer();
 
 before(async () => {
-  assert.ok(fs.existsSync(BIN), `server binary missing: ${BIN} (run make)`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', DATA, '--web', WEB], {
-    cwd: ROOT,
-    env: { ...process.env, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  server.on('exit', (code, signal) => { serverExit = `code ${code}, signal ${signal}`; });
-  process.once('exit', () => { if (!serverExit) server.kill('SIGKILL'); });
-
   // Another origin (another port): GET /?src=URL answers a page with that URL in an <iframe>.
   host = http.createServer((req, res) => {
     const src = new URL(req.url, 'http://x').searchParams.get('src') || '';
@@ -79,44 +28,14 @@ before(async () => {
   });
   await new Promise((resolve) => host.listen(0, '127.0.0.1', resolve));
   hostBase = `http://127.0.0.1:${host.address().port}`;
-
-  await waitHealthy(base, 60_000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
 });
 
 after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
   await new Promise((r) => (host ? host.close(r) : r()));
-  if (server && !serverExit) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
 });
 
-/** A fresh context (empty cache, no cookie) and page that records console errors and foreign requests. */
-async function openPage(options = {}, { recordErrors = true } = {}) {
-  const context = await browser.newContext({ viewport: { width: 600, height: 560 }, locale: 'fr-FR', ...options });
-  contexts.push(context);
-  const page = await context.newPage();
-  if (recordErrors) {
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location()?.url || ''}`); });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  }
-  page.on('request', (r) => {
-    const url = new URL(r.url());
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '127.0.0.1') foreignRequests.push(r.url());
-  });
-  return page;
-}
+/** The harness's page (empty cache, no cookie), in a widget-sized window by default. */
+const openPage = (options = {}, record) => openHarnessPage({ viewport: { width: 600, height: 560 }, ...options }, record);
 
 /** Waits until the widget has loaded what it asked for. */
 async function settled(frame) {
@@ -136,8 +55,6 @@ async function chooseCommune(frame, text) {
   return (await frame.textContent('#answer')).replace(/\s+/g, ' ').trim();
 }
 
-const apiJSON = async (p) => (await fetch(`${base}${p}`)).json();
-
 test('first load of /embed?pays= stays within 300 KB and sets no cookie', async () => {
   const page = await openPage();
   const cdp = await page.context().newCDPSession(page);
@@ -149,14 +66,14 @@ test('first load of /embed?pays= stays within 300 KB and sets no cookie', async 
   cdp.on('Network.loadingFinished', (e) => {
     bytes += e.encodedDataLength;
     const url = sizes.get(e.requestId) || '?';
-    sizes.set(e.requestId, `${url.replace(base, '')} ${e.encodedDataLength}`);
+    sizes.set(e.requestId, `${url.replace(env.base, '')} ${e.encodedDataLength}`);
   });
   const setCookies = [];
   page.on('response', async (r) => {
     const headers = await r.allHeaders();
     if ('set-cookie' in headers) setCookies.push(r.url());
   });
-  await page.goto(`${base}/embed?pays=${THIERACHE}`, { waitUntil: 'networkidle' });
+  await page.goto(`${env.base}/embed?pays=${THIERACHE}`, { waitUntil: 'networkidle' });
   await settled(page);
   console.log(`embed first load: ${bytes} bytes in ${sizes.size} requests\n  ${[...sizes.values()].join('\n  ')}`);
   assert.ok(bytes > 0);
@@ -169,8 +86,8 @@ test('first load of /embed?pays= stays within 300 KB and sets no cookie', async 
 
 test('the widget for one PETR names it and answers for a commune inside and outside it', async () => {
   const page = await openPage();
-  const petr = await apiJSON(`/api/territories/pays/${THIERACHE}`);
-  await page.goto(`${base}/embed?pays=${THIERACHE}`);
+  const petr = await getJSON(`/api/territories/pays/${THIERACHE}`);
+  await page.goto(`${env.base}/embed?pays=${THIERACHE}`);
   await settled(page);
   assert.equal((await page.textContent('h1')).trim(), petr.name);
   assert.match(await page.textContent('#lead'), new RegExp(`${new Intl.NumberFormat('fr-FR').format(petr.population).replace(/\s/g, '\\s')} habitants`));
@@ -182,7 +99,7 @@ test('the widget for one PETR names it and answers for a commune inside and outs
   });
   assert.ok(outlined > 1, 'the PETR is drawn over the régions');
 
-  const vervins = (await apiJSON('/api/search?q=Vervins')).results.find((r) => r.layer === 'communes' && r.name === 'Vervins');
+  const vervins = (await getJSON('/api/search?q=Vervins')).results.find((r) => r.layer === 'communes' && r.name === 'Vervins');
   const inside = await chooseCommune(page, 'Vervins');
   assert.ok(inside.includes(`${vervins.name}`), inside);
   assert.match(inside, /fait partie/);
@@ -192,13 +109,13 @@ test('the widget for one PETR names it and answers for a commune inside and outs
   assert.equal(await link.getAttribute('href'), `/territoire/pays/${THIERACHE}`);
   assert.equal(await link.getAttribute('target'), '_blank');
   assert.match(await link.getAttribute('rel'), /noopener/);
-  await page.screenshot({ path: path.join(SHOTS, 'embed-inside.png') });
+  await screenshot(page, 'embed-inside.png');
 
-  const clermont = (await apiJSON('/api/search?q=Clermont-Ferrand')).results.find((r) => r.layer === 'communes');
+  const clermont = (await getJSON('/api/search?q=Clermont-Ferrand')).results.find((r) => r.layer === 'communes');
   const outside = await chooseCommune(page, 'Clermont-Ferrand');
   assert.match(outside, /Clermont-Ferrand.*n[’']en fait pas partie/);
   for (const p of clermont.pays) assert.ok(outside.includes(p.name), `${outside} names ${p.name}`);
-  await page.screenshot({ path: path.join(SHOTS, 'embed-outside.png') });
+  await screenshot(page, 'embed-outside.png');
 
   // The search is a keyboard combobox: Escape closes the list, a postcode finds the commune.
   await page.fill('#q', '02140');
@@ -210,57 +127,57 @@ test('the widget for one PETR names it and answers for a commune inside and outs
 
 test('without ?pays the widget names the commune\'s Pays, or says there is none', async () => {
   const page = await openPage();
-  await page.goto(`${base}/embed`);
+  await page.goto(`${env.base}/embed`);
   await settled(page);
   assert.equal((await page.textContent('h1')).trim(), 'Trouver mon Pays');
-  await page.screenshot({ path: path.join(SHOTS, 'embed-start.png') });
-  const search = (await apiJSON('/api/search?q=63000')).results.find((r) => r.layer === 'communes');
+  await screenshot(page, 'embed-start.png');
+  const search = (await getJSON('/api/search?q=63000')).results.find((r) => r.layer === 'communes');
   const text = await chooseCommune(page, '63000');
   assert.ok(text.includes(search.name) && text.includes(search.pays[0].name), text);
   assert.match(text, /fait partie/);
   // Paris belongs to no Pays in the data.
-  const paris = (await apiJSON('/api/search?q=Paris')).results.find((r) => r.layer === 'communes' && r.name === 'Paris');
+  const paris = (await getJSON('/api/search?q=Paris')).results.find((r) => r.layer === 'communes' && r.name === 'Paris');
   assert.deepEqual(paris.pays, []);
   assert.match(await chooseCommune(page, 'Paris'), /ne fait partie d[’']aucun Pays \/ PETR connu ici/);
-  await page.screenshot({ path: path.join(SHOTS, 'embed-no-pays.png') });
+  await screenshot(page, 'embed-no-pays.png');
 });
 
 test('an unknown ?pays id is said in French, and the search still works', async () => {
   const page = await openPage();
-  await page.goto(`${base}/embed?pays=999999999`);
+  await page.goto(`${env.base}/embed?pays=999999999`);
   await settled(page);
   assert.equal(await page.isVisible('#notice'), true);
   assert.match(await page.textContent('#notice'), /Le Pays ou PETR « 999999999 » .* inconnu/);
   assert.match(await chooseCommune(page, 'Vervins'), /Vervins.*fait partie/);
-  await page.screenshot({ path: path.join(SHOTS, 'embed-unknown.png') });
+  await screenshot(page, 'embed-unknown.png');
 });
 
 test('another site may frame /embed, and no other page', async () => {
   // The headers first: only /embed may be framed, by anyone.
-  const embed = await fetch(`${base}/embed`);
+  const embed = await fetch(`${env.base}/embed`);
   assert.equal(embed.headers.get('content-security-policy'), 'frame-ancestors *');
   assert.equal(embed.headers.get('x-frame-options'), null);
   for (const p of ['/', '/index.html', '/api/layers', '/embed.js']) {
-    const r = await fetch(`${base}${p}`);
+    const r = await fetch(`${env.base}${p}`);
     assert.equal(r.headers.get('content-security-policy'), "frame-ancestors 'none'", p);
     assert.equal(r.headers.get('x-frame-options'), 'DENY', p);
   }
 
   const page = await openPage({ viewport: { width: 640, height: 620 } });
-  await page.goto(`${hostBase}/?src=${encodeURIComponent(`${base}/embed?pays=${THIERACHE}`)}`);
+  await page.goto(`${hostBase}/?src=${encodeURIComponent(`${env.base}/embed?pays=${THIERACHE}`)}`);
   const frame = await (await page.waitForSelector('#frame')).contentFrame();
   await settled(frame);
-  const petr = await apiJSON(`/api/territories/pays/${THIERACHE}`);
+  const petr = await getJSON(`/api/territories/pays/${THIERACHE}`);
   assert.equal((await frame.textContent('h1')).trim(), petr.name);
   assert.match(await chooseCommune(frame, 'Vervins'), /fait partie/);
   assert.deepEqual(await page.context().cookies(), []);
-  await page.screenshot({ path: path.join(SHOTS, 'embed-framed.png') });
+  await screenshot(page, 'embed-framed.png');
 
   // The map page in the same frame is refused by the browser: no document of ours in it.
   const blocked = await openPage({}, { recordErrors: false });
   const refusals = [];
   blocked.on('console', (m) => refusals.push(m.text()));
-  await blocked.goto(`${hostBase}/?src=${encodeURIComponent(`${base}/`)}`, { waitUntil: 'load' });
+  await blocked.goto(`${hostBase}/?src=${encodeURIComponent(`${env.base}/`)}`, { waitUntil: 'load' });
   const mainFrame = await (await blocked.waitForSelector('#frame')).contentFrame();
   await blocked.waitForTimeout(500);
   const hasMap = await mainFrame.evaluate(() => !!document.getElementById('map')).catch(() => false);
@@ -270,14 +187,14 @@ test('another site may frame /embed, and no other page', async () => {
 
 test('the « Données » panel gives the <iframe> snippet, for one Pays or none, and copies it', async () => {
   const page = await openPage({ viewport: { width: 1280, height: 800 }, permissions: ['clipboard-read', 'clipboard-write'] });
-  await page.goto(`${base}/#onglet=donnees`);
+  await page.goto(`${env.base}/#onglet=donnees`);
   await page.waitForSelector('#embed-pays option[value]:not([value=""])', { state: 'attached' });
   const code = () => page.inputValue('#embed-code');
-  assert.equal(await code(), `<iframe src="${base}/embed" title="Trouver mon Pays" width="100%" height="560" style="border:0;max-width:640px" loading="lazy"></iframe>`);
-  const petr = await apiJSON(`/api/territories/pays/${THIERACHE}`);
+  assert.equal(await code(), `<iframe src="${env.base}/embed" title="Trouver mon Pays" width="100%" height="560" style="border:0;max-width:640px" loading="lazy"></iframe>`);
+  const petr = await getJSON(`/api/territories/pays/${THIERACHE}`);
   await page.selectOption('#embed-pays', THIERACHE);
   const snippet = await code();
-  assert.ok(snippet.includes(`src="${base}/embed?pays=${THIERACHE}"`), snippet);
+  assert.ok(snippet.includes(`src="${env.base}/embed?pays=${THIERACHE}"`), snippet);
   assert.ok(snippet.includes(`title="Trouver mon Pays : ${petr.name}"`), snippet);
   assert.equal(await page.getAttribute('#embed-preview', 'href'), `/embed?pays=${THIERACHE}`);
   await page.click('#embed-copy');
@@ -295,6 +212,6 @@ test('the « Données » panel gives the <iframe> snippet, for one Pays or none,
 test('no console error, nothing fetched from another site', () => {
   // The browser logs the unknown Pays's 404, which the widget expects and words itself.
   const expected = (e) => /404/.test(e) && e.includes('/api/territories/pays/999999999');
-  assert.deepEqual(consoleErrors.filter((e) => !expected(e)), []);
-  assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(env.consoleErrors.filter((e) => !expected(e)), []);
+  assert.deepEqual(env.foreignRequests, []);
 });

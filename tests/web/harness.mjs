@@ -1,5 +1,5 @@
 // Shared set-up of the browser tests: the real server on a free port and Debian's chromium through
-// playwright-core (never a downloaded browser). Same start-up as map.test.mjs.
+// playwright-core (never a downloaded browser). Used by every tests/web/*.test.mjs.
 
 import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,13 +83,18 @@ export function useServer() {
   });
 }
 
-/** A fresh context (empty cache) and page that records console errors and foreign requests. */
-export async function openPage(options = {}) {
+/**
+ * A fresh context (empty cache) and page that records console errors (unless `recordErrors` is false,
+ * for a page expected to log some) and foreign requests.
+ */
+export async function openPage(options = {}, { recordErrors = true } = {}) {
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', acceptDownloads: true, ...options });
   contexts.push(context);
   const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') env.consoleErrors.push(`${m.text()} @ ${m.location()?.url || ''}`); });
-  page.on('pageerror', (e) => env.consoleErrors.push(`pageerror: ${e.message}`));
+  if (recordErrors) {
+    page.on('console', (m) => { if (m.type() === 'error') env.consoleErrors.push(`${m.text()} @ ${m.location()?.url || ''}`); });
+    page.on('pageerror', (e) => env.consoleErrors.push(`pageerror: ${e.message}`));
+  }
   page.on('request', (r) => {
     const url = new URL(r.url());
     if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '127.0.0.1') env.foreignRequests.push(r.url());

@@ -1,120 +1,18 @@
 // Browser tests of the map page: the real server on a free port, Debian's chromium through
-// playwright-core. Run with `node --test tests/web/` (the Makefile passes TERRITOIRES_BIN and
+// playwright-core (harness.mjs). Run with `node --test tests/web/` (the Makefile passes TERRITOIRES_BIN and
 // TERRITOIRES_DATA). Screenshots go to target/screenshots/.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { env, getJSON, mapPoint, openPage, screenshot, settled, useServer } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.TERRITOIRES_BIN || 'target/release/territoires');
-const DATA = path.resolve(ROOT, process.env.TERRITOIRES_DATA || 'geodata/build');
-const WEB = path.join(ROOT, 'web');
-const SHOTS = path.join(ROOT, 'target', 'screenshots');
 const FIRST_VIEW_BUDGET = 1.5 * 1024 * 1024;
 
-let server;
-let serverExit = null;
-let browser;
-let base;
-const contexts = [];
-const consoleErrors = [];
-const foreignRequests = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (serverExit) throw new Error(`the server exited early (${serverExit})`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`no /healthz answer from ${url} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-before(async () => {
-  assert.ok(fs.existsSync(BIN), `server binary missing: ${BIN} (run make)`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', DATA, '--web', WEB], {
-    cwd: ROOT,
-    env: { ...process.env, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  server.on('exit', (code, signal) => { serverExit = `code ${code}, signal ${signal}`; });
-  // Safety net: never leave the server behind, even if the runner stops this process early.
-  process.once('exit', () => { if (!serverExit) server.kill('SIGKILL'); });
-  await waitHealthy(base, 60_000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  if (server && !serverExit) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-});
-
-/** A fresh context (empty cache) and page that records console errors and foreign requests. */
-async function openPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', ...options });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location()?.url || ''}`); });
-  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => {
-    const url = new URL(r.url());
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '127.0.0.1') foreignRequests.push(r.url());
-    if (url.protocol === 'ws:' || url.protocol === 'wss:') foreignRequests.push(r.url());
-  });
-  return page;
-}
-
-/** Waits until the layers are drawn and nothing is loading. */
-async function settled(page) {
-  await page.waitForFunction(() => window.territoires?.idle() && window.territoires.drawn().length > 0, null, { timeout: 30_000 });
-}
+useServer();
 
 /** Moves the map without animation and clicks at (lat, lon). */
 async function clickMapAt(page, lat, lon, zoom) {
-  await page.evaluate(([la, lo, z]) => { window.territoiresMap.setView([la, lo], z, { animate: false }); }, [lat, lon, zoom]);
-  await settled(page);
-  const at = await page.evaluate(([la, lo]) => {
-    const map = window.territoiresMap;
-    const p = map.latLngToContainerPoint([la, lo]);
-    const r = map.getContainer().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, [lat, lon]);
+  const at = await mapPoint(page, lat, lon, zoom);
   await page.mouse.click(at.x, at.y);
 }
 
@@ -146,7 +44,7 @@ test('first view stays within 1.5 MB', async () => {
     sizes.set(url, [...(sizes.get(url) || []), e.encodedDataLength]);
   });
   const started = Date.now();
-  await page.goto(`${base}/`, { waitUntil: 'networkidle' });
+  await page.goto(`${env.base}/`, { waitUntil: 'networkidle' });
   await settled(page);
   const ms = Date.now() - started;
   if (process.env.DEBUG_FIRST_VIEW) console.log([...sizes].map(([u, v]) => `${v.join("+")} ${u}`).join("\n"));
@@ -156,7 +54,7 @@ test('first view stays within 1.5 MB', async () => {
   for (const [u, v] of sizes) if (u.includes('/api/layers/')) assert.equal(v.length, 1, `${u} requested ${v.length} times`);
   assert.equal(labelBytes.length, 1, 'one /api/labels request for the first view');
   assert.ok(await page.locator('.leaflet-pane-labels-pane .map-label').count() > 10, 'place names shown');
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-first-view.png') });
+  await screenshot(page, 'desktop-first-view.png');
   assert.ok(bytes > 0);
   assert.ok(bytes <= FIRST_VIEW_BUDGET, `first view transferred ${bytes} bytes`);
   assert.equal(await page.getAttribute('html', 'lang'), 'fr');
@@ -167,7 +65,7 @@ test('first view stays within 1.5 MB', async () => {
 
 test('search "Vervins" (keyboard) opens a card naming its PETR', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   await chooseFromSearch(page, 'Vervins');
   const card = page.locator('#card');
@@ -179,7 +77,7 @@ test('search "Vervins" (keyboard) opens a card naming its PETR', async () => {
 
 test('a click at Clermont-Ferrand names commune 63113 and PETR Grand Clermont', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   await clickMapAt(page, 45.7772, 3.0870, 11);
   await page.waitForSelector('#card [data-kind="point"] .pays h5');
@@ -193,13 +91,13 @@ test('a click at Clermont-Ferrand names commune 63113 and PETR Grand Clermont', 
   assert.match(text, /Auvergne-Rhône-Alpes/);
   // Highlight: the PETR and its member EPCIs are drawn.
   assert.ok(await page.evaluate(() => window.territoires.manager.highlightGroup.getLayers().length >= 2));
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-point-clermont.png') });
+  await screenshot(page, 'desktop-point-clermont.png');
   await page.close();
 });
 
 test('a click at sea says there is no territory', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   await clickMapAt(page, 46.0, -5.0, 7);
   await page.waitForSelector('#card [data-none="territory"]');
@@ -211,7 +109,7 @@ test('a click at sea says there is no territory', async () => {
 
 test('the SCoT layer toggles: legend and drawn features follow', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   await page.click('#tab-couches');
   const legendIds = () => page.$$eval('#legend [data-layer]', (els) => els.map((e) => e.dataset.layer).sort());
@@ -227,7 +125,7 @@ test('the SCoT layer toggles: legend and drawn features follow', async () => {
   assert.ok(await page.evaluate(() => window.territoires.featureCount('scot')) > 200);
   assert.deepEqual(await legendIds(), await drawn());
   assert.match(await page.evaluate(() => location.hash), /couches=[^&]*scot/);
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-scot-on.png') });
+  await screenshot(page, 'desktop-scot-on.png');
 
   await page.uncheck('#toggle-scot');
   await page.waitForFunction(() => !window.territoires.drawn().includes('scot'));
@@ -265,31 +163,31 @@ async function displayedFigures(page) {
 
 test('the coverage panel shows /api/coverage figures', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   await page.click('#tab-couverture');
   await page.waitForSelector('#cov-result [data-cov-layer="pays"] ~ .figs [data-fig="covered_area_pct"]');
-  const api = await (await fetch(`${base}/api/coverage?layer=pays&by=region`)).json();
+  const api = await (await fetch(`${env.base}/api/coverage?layer=pays&by=region`)).json();
   assert.deepEqual(await displayedFigures(page), await expectedFigures(page, api));
   assert.equal(await page.locator('#cov-result svg.chart rect.bar-area').count(), api.breakdown.length);
   const text = await page.locator('#cov-result').innerText();
   assert.ok(text.includes(api.source.vintage), 'layer vintage shown');
   assert.ok(text.includes(api.denominators_source.vintage), 'denominators vintage shown');
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-coverage.png') });
+  await screenshot(page, 'desktop-coverage.png');
 
   // Restricted to a région, for another layer.
   await page.selectOption('#cov-layer', 'scot');
   await page.waitForSelector('#cov-scope option[value="region:84"]', { state: 'attached' });
   await page.selectOption('#cov-scope', 'region:84');
   await page.waitForSelector('#cov-result [data-cov-layer="scot"][data-cov-scope="region:84"]');
-  const api84 = await (await fetch(`${base}/api/coverage?layer=scot&scope=region:84&by=departement`)).json();
+  const api84 = await (await fetch(`${env.base}/api/coverage?layer=scot&scope=region:84&by=departement`)).json();
   assert.deepEqual(await displayedFigures(page), await expectedFigures(page, api84));
   assert.equal(await page.locator('#cov-result svg.chart rect.bar-area').count(), api84.breakdown.length);
 
   // The comparison is computed only when its section is opened, and shows /api/overlap's area shares.
   await page.click('#compare summary');
   await page.waitForSelector('#cmp-result [data-cmp="pays-in-scot-area"]', { timeout: 30_000 });
-  const overlap = await (await fetch(`${base}/api/overlap?a=pays&b=scot`)).json();
+  const overlap = await (await fetch(`${env.base}/api/overlap?a=pays&b=scot`)).json();
   const percent = (v) => page.evaluate((x) => `${new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(x)}\u00a0%`, v);
   const shown = await page.locator('#cmp-result [data-cmp="pays-in-scot-area"]').innerText();
   assert.equal(shown, await percent(overlap.a.area_also_in_other_pct));
@@ -300,7 +198,7 @@ test('the coverage panel shows /api/coverage figures', async () => {
 
 test('a permalink restores the view, the layers and the selection', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   await chooseFromSearch(page, 'PETR Grand Clermont');
   await page.click('#tab-couches');
@@ -335,7 +233,7 @@ test('a permalink restores the view, the layers and the selection', async () => 
 
   // A clicked point is restored too.
   const point = await openPage();
-  await point.goto(`${base}/#carte=11/45.77720/3.08700&couches=regions,departements,pays&point=45.77720,3.08700`);
+  await point.goto(`${env.base}/#carte=11/45.77720/3.08700&couches=regions,departements,pays&point=45.77720,3.08700`);
   await point.waitForSelector('#card [data-kind="point"] .pays');
   assert.match(await point.locator('#card').innerText(), /63113/);
   assert.equal(await point.evaluate(() => window.territoiresMap.getZoom()), 11);
@@ -345,9 +243,9 @@ test('a permalink restores the view, the layers and the selection', async () => 
 
 test('on a 375×812 phone, search and panel are usable', async () => {
   const page = await openPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
-  await page.screenshot({ path: path.join(SHOTS, 'mobile-first-view.png') });
+  await screenshot(page, 'mobile-first-view.png');
   const inView = (box) => box && box.x >= 0 && box.y >= 0 && box.x + box.width <= 375 + 0.5 && box.y + box.height <= 812 + 0.5;
 
   const search = await page.locator('#q').boundingBox();
@@ -357,7 +255,7 @@ test('on a 375×812 phone, search and panel are usable', async () => {
   const option = page.locator('#q-list [role="option"][data-index="0"]');
   await option.waitFor();
   assert.ok(inView(await option.boundingBox()));
-  await page.screenshot({ path: path.join(SHOTS, 'mobile-search.png') });
+  await screenshot(page, 'mobile-search.png');
   await option.tap();
   await page.waitForSelector('#card [data-kind="territory"]');
   await settled(page);
@@ -368,7 +266,7 @@ test('on a 375×812 phone, search and panel are usable', async () => {
   const title = page.locator('#card .card-title');
   assert.ok(await title.isVisible());
   assert.ok(inView(await title.boundingBox()));
-  await page.screenshot({ path: path.join(SHOTS, 'mobile-card.png') });
+  await screenshot(page, 'mobile-card.png');
   await page.locator('#card').getByText('PETR du Pays de Thiérache').first().scrollIntoViewIfNeeded();
   assert.ok(inView(await page.locator('#card').getByText('PETR du Pays de Thiérache').first().boundingBox()));
   const map = await page.locator('#map').boundingBox();
@@ -383,8 +281,6 @@ test('on a 375×812 phone, search and panel are usable', async () => {
   await page.close();
 });
 
-const getJSON = async (url) => (await fetch(`${base}${url}`)).json();
-
 /** A measured amount as the page formats it (fmt.js), computed independently with Intl in the page. */
 function formatAmount(page, value, unit) {
   return page.evaluate(([v, u]) => {
@@ -398,7 +294,7 @@ function formatAmount(page, value, unit) {
 
 test('« Les Pays en chiffres » shows /api/indicators: figures, missing data, chart, sources', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   await page.click('#tab-chiffres');
   await page.waitForSelector('#ind-result table tbody[data-indicator]');
@@ -450,13 +346,13 @@ test('« Les Pays en chiffres » shows /api/indicators: figures, missing data, c
   for (const l of api.indicators.flatMap((i) => i.measured?.layers || [])) {
     assert.ok(sourcesText.includes(l.source.name) && sourcesText.includes(l.source.vintage), l.layer);
   }
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-indicators.png') });
+  await screenshot(page, 'desktop-indicators.png');
   await page.close();
 });
 
 test('the Pays legend follows the catalogue classes; the CRTE layer toggles on and draws', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   const catalog = await getJSON('/api/layers');
 
@@ -498,7 +394,7 @@ test('the Pays legend follows the catalogue classes; the CRTE layer toggles on a
   });
   assert.ok(drawn.rings > 100, `CRTE rings drawn: ${drawn.rings}`);
   assert.ok(drawn.ink > 1000, `CRTE canvas pixels: ${drawn.ink}`);
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-crte-on.png') });
+  await screenshot(page, 'desktop-crte-on.png');
 
   // The permalink keeps it.
   await page.waitForFunction(() => /couches=[^&]*crte/.test(location.hash));
@@ -543,7 +439,7 @@ function checkContracts({ shown, crte, pays }) {
 
 test('at Vervins the card lists the CRTE with its carrier; the CRTE card shows carrier and members', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await settled(page);
   const catalog = await getJSON('/api/layers');
   await clickMapAt(page, 49.8350, 3.9070, 10);
@@ -558,7 +454,7 @@ test('at Vervins the card lists the CRTE with its carrier; the CRTE card shows c
     assert.ok(block.includes(classes.find((c) => c.value === p.status).label), block);
   }
   await page.locator('#card section.contracts').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(SHOTS, 'desktop-point-vervins-crte.png') });
+  await screenshot(page, 'desktop-point-vervins-crte.png');
 
   // Two overlapping CRTE (Thoiry, Pays de Gex), and one carried by a PETR of the map (Soissons).
   await page.evaluate(() => window.territoires.selectPoint(46.2445, 5.9799));
@@ -588,7 +484,7 @@ test('at Vervins the card lists the CRTE with its carrier; the CRTE card shows c
 
 test('on a 375×812 phone, the Vervins card and « Les Pays en chiffres » fit', async () => {
   const page = await openPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-  await page.goto(`${base}/#carte=11/49.83500/3.90700&couches=regions,departements,pays&point=49.83500,3.90700`);
+  await page.goto(`${env.base}/#carte=11/49.83500/3.90700&couches=regions,departements,pays&point=49.83500,3.90700`);
   await settled(page);
   const { shown } = await cardContracts(page);
   assert.ok(shown.length > 0);
@@ -597,16 +493,16 @@ test('on a 375×812 phone, the Vervins card and « Les Pays en chiffres » fit',
   await contract.scrollIntoViewIfNeeded();
   const box = await contract.boundingBox();
   assert.ok(box.x >= 0 && box.x + box.width <= 375 + 0.5, `contract ${JSON.stringify(box)}`);
-  await page.screenshot({ path: path.join(SHOTS, 'mobile-point-vervins-crte.png') });
+  await screenshot(page, 'mobile-point-vervins-crte.png');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
 
   await page.locator('#tab-chiffres').tap();
   await page.waitForSelector('#ind-result tbody[data-indicator="crte"]');
   const tabs = await page.locator('[role="tab"]').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().right));
   assert.ok(Math.max(...tabs) <= 375 + 0.5, `tabs fit: ${tabs}`);
-  await page.screenshot({ path: path.join(SHOTS, 'mobile-indicators.png') });
+  await screenshot(page, 'mobile-indicators.png');
   await page.locator('#ind-result tbody[data-indicator="crte"]').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: path.join(SHOTS, 'mobile-indicators-crte.png') });
+  await screenshot(page, 'mobile-indicators-crte.png');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
   const table = await page.locator('#ind-result table').boundingBox();
   assert.ok(table.x >= 0 && table.x + table.width <= 375 + 0.5, `table ${JSON.stringify(table)}`);
@@ -614,6 +510,6 @@ test('on a 375×812 phone, the Vervins card and « Les Pays en chiffres » fit',
 });
 
 test('no console errors and no request left 127.0.0.1', () => {
-  assert.deepEqual(consoleErrors, []);
-  assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(env.consoleErrors, []);
+  assert.deepEqual(env.foreignRequests, []);
 });

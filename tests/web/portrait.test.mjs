@@ -1,111 +1,26 @@
 // Browser tests of the portrait page, /territoire/{layer}/{id}: the real server on a free port, Debian's
-// chromium through playwright-core, as in map.test.mjs. Expectations come from the API's answers.
+// chromium through playwright-core (harness.mjs). Expectations come from the API's answers.
 // Screenshots and the printed PDF go to target/screenshots/.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { env, getJSON, openPage as openHarnessPage, screenshot, SHOTS, useServer } from './harness.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.TERRITOIRES_BIN || 'target/release/territoires');
-const DATA = path.resolve(ROOT, process.env.TERRITOIRES_DATA || 'geodata/build');
-const WEB = path.join(ROOT, 'web');
-const SHOTS = path.join(ROOT, 'target', 'screenshots');
 const PAGE_BUDGET = 1.5 * 1024 * 1024;
 const THIERACHE = '/territoire/pays/200051118';
 
-let server;
-let serverExit = null;
-let browser;
-let base;
-const contexts = [];
-const consoleErrors = [];
-const foreignRequests = [];
+useServer();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (serverExit) throw new Error(`the server exited early (${serverExit})`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) return;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`no /healthz answer from ${url} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-before(async () => {
-  assert.ok(fs.existsSync(BIN), `server binary missing: ${BIN} (run make)`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', DATA, '--web', WEB], {
-    cwd: ROOT,
-    env: { ...process.env, RUST_LOG: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  server.on('exit', (code, signal) => { serverExit = `code ${code}, signal ${signal}`; });
-  process.once('exit', () => { if (!serverExit) server.kill('SIGKILL'); });
-  await waitHealthy(base, 60_000);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close().catch(() => {});
-  if (server && !serverExit) {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-});
-
-async function openPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR', ...options });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${m.text()} @ ${m.location()?.url || ''}`); });
-  page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  page.on('request', (r) => {
-    const url = new URL(r.url());
-    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '127.0.0.1') foreignRequests.push(r.url());
-    if (url.protocol === 'ws:' || url.protocol === 'wss:') foreignRequests.push(r.url());
-  });
-  return page;
-}
+/** The harness's page, in a taller window by default. */
+const openPage = (options = {}) => openHarnessPage({ viewport: { width: 1280, height: 900 }, ...options });
 
 /** Opens a portrait and waits until its map is drawn. */
 async function openPortrait(page, url = THIERACHE) {
-  await page.goto(`${base}${url}`);
+  await page.goto(`${env.base}${url}`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
 }
-
-const getJSON = async (url) => (await fetch(`${base}${url}`)).json();
 
 /** Numbers as the page formats them, computed with Intl in the page. */
 function formatted(page, values) {
@@ -134,7 +49,7 @@ test('the Thiérache portrait shows its name, figures, shares, members, carriers
   await page.waitForLoadState('networkidle');
   console.log(`portrait page: ${bytes} bytes, ${Date.now() - started} ms (${requests} requests)`);
   assert.ok(bytes <= PAGE_BUDGET, `the portrait transferred ${bytes} bytes`);
-  await page.screenshot({ path: path.join(SHOTS, 'portrait-thierache.png') });
+  await screenshot(page, 'portrait-thierache.png');
   await page.screenshot({ path: path.join(SHOTS, 'portrait-thierache-full.png'), fullPage: true });
 
   const d = await getJSON('/api/portrait/pays/200051118');
@@ -267,7 +182,7 @@ test('printed, the portrait is one or two A4 pages with the map', async () => {
 
 test('the map cards link to the portrait, and the portrait back to the map', async () => {
   const page = await openPage();
-  await page.goto(`${base}/`);
+  await page.goto(`${env.base}/`);
   await page.waitForFunction(() => window.territoires?.idle() && window.territoires.drawn().length > 0, null, { timeout: 30_000 });
 
   // The point card, at Vervins: its Pays and its commune.
@@ -281,9 +196,9 @@ test('the map cards link to the portrait, and the portrait back to the map', asy
   await page.evaluate(() => window.territoires.selectTerritory('pays', '200051118'));
   const link = page.locator('#card [data-kind="territory"] .card-actions a[data-portrait="pays:200051118"]');
   await link.waitFor();
-  await page.screenshot({ path: path.join(SHOTS, 'map-card-portrait-link.png') });
+  await screenshot(page, 'map-card-portrait-link.png');
   await link.click();
-  await page.waitForURL(`${base}${THIERACHE}`);
+  await page.waitForURL(`${env.base}${THIERACHE}`);
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal((await page.locator('h1').innerText()).trim(), 'PETR du Pays de Thiérache');
 
@@ -321,7 +236,7 @@ test('another layer: a CRTE portrait names its carrier; a commune portrait has n
 
 test('an unknown territory gets a French 404 page', async () => {
   const page = await openPage();
-  const response = await page.goto(`${base}/territoire/pays/000000000`);
+  const response = await page.goto(`${env.base}/territoire/pays/000000000`);
   assert.equal(response.status(), 404);
   assert.equal(await page.getAttribute('html', 'lang'), 'fr');
   assert.match(await page.locator('h1').innerText(), /Territoire introuvable/);
@@ -332,7 +247,7 @@ test('an unknown territory gets a French 404 page', async () => {
 test('on a 375×812 phone, the portrait reads without horizontal scrolling', async () => {
   const page = await openPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
   await openPortrait(page);
-  await page.screenshot({ path: path.join(SHOTS, 'portrait-thierache-mobile.png') });
+  await screenshot(page, 'portrait-thierache-mobile.png');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
   const map = await page.locator('#pmap').boundingBox();
   assert.ok(map.width >= 300 && map.height >= 200, JSON.stringify(map));
@@ -341,7 +256,7 @@ test('on a 375×812 phone, the portrait reads without horizontal scrolling', asy
 
 test('no console errors and no request left 127.0.0.1', () => {
   // A 404 page load logs its status as a console error: that one is expected.
-  const unexpected = consoleErrors.filter((e) => !/status of 404/.test(e));
+  const unexpected = env.consoleErrors.filter((e) => !/status of 404/.test(e));
   assert.deepEqual(unexpected, []);
-  assert.deepEqual(foreignRequests, []);
+  assert.deepEqual(env.foreignRequests, []);
 });
