@@ -100,7 +100,11 @@ test('the Thiérache portrait shows its name, figures, shares, members, carriers
   // Neighbours, and the sources of every figure.
   assert.equal(await page.locator('.neighbour-list li').count(), d.neighbours.length);
   const sources = await page.locator('#sources').innerText();
-  for (const s of [d.source.vintage, d.denominators_source.name, d.provenance.source, d.provenance.vintage]) {
+  // Values the data gives in English are shown in the catalogue's French wording.
+  const display = (await getJSON('/api/layers')).layers.find((l) => l.id === d.layer.id)?.display || {};
+  const shown = (v) => display[v] || v;
+  assert.ok(display[d.provenance.source], 'the catalogue words this source in French');
+  for (const s of [d.source.vintage, d.denominators_source.name, shown(d.provenance.source), shown(d.provenance.vintage)]) {
     assert.ok(sources.includes(s), s);
   }
 
