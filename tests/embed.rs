@@ -3,34 +3,8 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
 use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, SET_COOKIE, X_FRAME_OPTIONS};
 use reqwest::{Client, Method, Response};
-
-/// A real server with the project's `web/` directory, on an ephemeral port, started once.
-fn server() -> &'static str {
-    use std::sync::Arc;
-    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, router_with_web};
-
-    static SERVER: OnceLock<String> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let ix = territoires::Indexed::load(&common::data_dir()).expect("run `make data` first");
-        let state = Arc::new(AppState::new(ix));
-        let web = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                tx.send(listener.local_addr().expect("addr")).expect("send");
-                let app = router_with_web(state, DEFAULT_MAX_BODY_BYTES, Some(&web));
-                axum::serve(listener, app).await
-            })
-        });
-        format!("http://{}", rx.recv().expect("server"))
-    })
-}
 
 async fn request(method: Method, url: String) -> Response {
     Client::new()
@@ -52,7 +26,7 @@ fn header<'a>(response: &'a Response, name: &reqwest::header::HeaderName) -> Opt
 async fn any_site_may_frame_the_widget() {
     for method in [Method::GET, Method::HEAD] {
         for path in ["/embed", "/embed?pays=200051118", "/embed?pays=unknown"] {
-            let r = request(method.clone(), format!("{}{path}", server())).await;
+            let r = request(method.clone(), format!("{}{path}", common::web_server())).await;
             assert_eq!(r.status(), 200, "{method} {path}");
             assert!(
                 header(&r, &CONTENT_TYPE).is_some_and(|t| t.starts_with("text/html")),
@@ -90,7 +64,7 @@ async fn no_other_response_may_be_framed() {
         ("/ogc", 200),
         ("/healthz", 200),
     ] {
-        let r = request(Method::GET, format!("{}{path}", server())).await;
+        let r = request(Method::GET, format!("{}{path}", common::web_server())).await;
         assert_eq!(r.status(), status, "{path}");
         assert_eq!(
             header(&r, &CONTENT_SECURITY_POLICY),
@@ -101,7 +75,7 @@ async fn no_other_response_may_be_framed() {
         assert_eq!(header(&r, &SET_COOKIE), None, "{path}");
     }
     // A refused method carries the rule too.
-    let r = request(Method::DELETE, format!("{}/api/layers", server())).await;
+    let r = request(Method::DELETE, format!("{}/api/layers", common::web_server())).await;
     assert_eq!(r.status(), 405);
     assert_eq!(header(&r, &X_FRAME_OPTIONS), Some("DENY"));
 }

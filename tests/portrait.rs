@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
 use geo::Intersects;
 use reqwest::StatusCode;
@@ -13,33 +12,9 @@ use serde_json::Value;
 
 const THIERACHE: &str = "200051118";
 
-/// A real server with the web page, on an ephemeral port, for the whole test binary.
-fn server() -> &'static str {
-    use std::sync::Arc;
-    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, router_with_web};
-
-    static BASE: OnceLock<String> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let ix = territoires::Indexed::load(&common::data_dir()).expect("run `make data` first");
-        let state = Arc::new(AppState::new(ix));
-        let web = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Runtime::new().expect("runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                tx.send(listener.local_addr().expect("addr")).expect("send");
-                let app = router_with_web(state, DEFAULT_MAX_BODY_BYTES, Some(&web));
-                axum::serve(listener, app).await.expect("serve");
-            });
-        });
-        format!("http://{}", rx.recv().expect("server"))
-    })
-}
-
 async fn fetch(path: &str, accept: &str) -> reqwest::Response {
     reqwest::Client::new()
-        .get(format!("{}{path}", server()))
+        .get(format!("{}{path}", common::web_server()))
         .header("accept", accept)
         .send()
         .await

@@ -111,3 +111,27 @@ pub fn layer_file(id: &str) -> String {
         .unwrap_or_else(|| panic!("layer {id} reads no file"))
         .to_string()
 }
+
+/// A real server with the project's `web/` directory, on an ephemeral port, started once.
+pub fn web_server() -> &'static str {
+    use std::sync::Arc;
+    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, router_with_web};
+
+    static SERVER: OnceLock<String> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let ix = territoires::Indexed::load(&data_dir()).expect("run `make data` first");
+        let state = Arc::new(AppState::new(ix));
+        let web = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                tx.send(listener.local_addr().expect("addr")).expect("send");
+                let app = router_with_web(state, DEFAULT_MAX_BODY_BYTES, Some(&web));
+                axum::serve(listener, app).await
+            })
+        });
+        format!("http://{}", rx.recv().expect("server"))
+    })
+}
