@@ -1,6 +1,6 @@
 // territoires — the map page. Plain ES modules, no build step; Leaflet is loaded before this module.
 
-import { api, isAbort } from './js/api.js';
+import { api, frenchMessage, isAbort } from './js/api.js';
 import { announce, esc, html, layerInfo, layerSingular, layerTitle, setCatalog } from './js/fmt.js';
 import { DEFAULT_LAYERS, LayerManager } from './js/maplayers.js';
 import { setupSearch } from './js/search.js';
@@ -209,7 +209,7 @@ async function highlightTerritory(t, zoom, seq) {
     const shapes = await territoryShapes(t, zoom);
     if (seq === selectionSeq) manager.highlight(shapes);
   } catch (e) {
-    if (!isAbort(e)) showError(`Mise en évidence impossible : ${e.message}`);
+    if (!isAbort(e)) showError(`Mise en évidence impossible : ${frenchMessage(e)}`);
   }
 }
 
@@ -237,7 +237,7 @@ export async function selectTerritory(layer, id, { fit = true, focusCard = false
     await highlightTerritory(t, zoom, seq);
   } catch (e) {
     if (seq !== selectionSeq) return;
-    card.innerHTML = html`<p class="notice notice-warn">Fiche indisponible : ${e.message}</p>`.html;
+    card.innerHTML = html`<p class="notice notice-warn">Fiche indisponible : ${frenchMessage(e)}</p>`.html;
   } finally {
     busy(false);
   }
@@ -278,14 +278,14 @@ export async function selectPoint(lat, lon, { switchTab = true } = {}) {
       try {
         shapes = await territoryShapes(ts[0], zoom);
       } catch (e) {
-        showError(`Mise en évidence impossible : ${e.message}`);
+        showError(`Mise en évidence impossible : ${frenchMessage(e)}`);
       }
     }
     const focus = await communeShape;
     if (seq === selectionSeq) manager.highlight({ ...shapes, focus, point: [lat, lon] });
   } catch (e) {
     if (seq !== selectionSeq) return;
-    card.innerHTML = html`<p class="notice notice-warn">Recherche impossible : ${e.message}</p>`.html;
+    card.innerHTML = html`<p class="notice notice-warn">Recherche impossible : ${frenchMessage(e)}</p>`.html;
   } finally {
     busy(false);
   }
@@ -384,7 +384,7 @@ async function main() {
 
   const [config, cat] = await Promise.all([
     api.config().catch(() => ({ tiles_url: null })),
-    api.catalog().catch((e) => { showError(`Catalogue des couches indisponible : ${e.message}`); return { layers: [] }; }),
+    api.catalog().catch((e) => { showError(`Catalogue des couches indisponible : ${frenchMessage(e)}`); return { layers: [] }; }),
   ]);
   catalog = cat;
   setCatalog(catalog);
@@ -518,6 +518,6 @@ function exposeState() {
 }
 
 main().catch((e) => {
-  showError(`La carte n’a pas pu démarrer : ${e.message}`);
+  showError(`La carte n’a pas pu démarrer : ${frenchMessage(e)}`);
   throw e;
 });

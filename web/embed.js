@@ -1,7 +1,7 @@
 // territoires — « Trouver mon Pays », the widget other sites put in an <iframe> (/embed[?pays=ID]).
 // A commune search, the answer, and a small map without tiles. Leaflet is loaded before this module.
 
-import { ApiError, getJSON } from './js/api.js';
+import { ApiError, frenchMessage, getJSON } from './js/api.js';
 import { esc, int, layerInfo, setCatalog } from './js/fmt.js';
 import { setupSearch } from './js/search.js';
 
@@ -99,7 +99,7 @@ async function loadHighlighted() {
     const notice = $('notice');
     notice.textContent = e instanceof ApiError && e.status === 404
       ? `Le Pays ou PETR « ${wanted} » demandé par cette page est inconnu ici. Vous pouvez tout de même chercher votre commune.`
-      : `Le Pays ou PETR « ${wanted} » n’a pas pu être chargé (${e.message}). Vous pouvez tout de même chercher votre commune.`;
+      : `Le Pays ou PETR « ${wanted} » n’a pas pu être chargé (${frenchMessage(e)}). Vous pouvez tout de même chercher votre commune.`;
     notice.hidden = false;
   }
 }

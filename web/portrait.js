@@ -3,7 +3,7 @@
 // Plain ES modules; Leaflet is loaded before this module. Everything comes from /api/portrait and the
 // generalised layers; the catalogue (/api/layers) gives the layers' names and legend classes.
 
-import { api } from './js/api.js';
+import { api, frenchMessage } from './js/api.js';
 import {
   ADMIN_LAYERS, announce, carrierOf, featureClass, hab, html, int, km2, mapUrl, METHOD, pct, portraitUrl, raw,
   setCatalog, shown, sourceLine,
@@ -426,7 +426,7 @@ async function main() {
     setCatalog(catalog);
     d = portrait;
   } catch (e) {
-    root.innerHTML = html`<h1>Portrait indisponible</h1><p class="notice notice-warn">${e.message}</p><p><a href="/">Retour à la carte</a></p>`.html;
+    root.innerHTML = html`<h1>Portrait indisponible</h1><p class="notice notice-warn">${frenchMessage(e)}</p><p><a href="/">Retour à la carte</a></p>`.html;
     root.setAttribute('aria-busy', 'false');
     return;
   }
@@ -458,7 +458,7 @@ async function main() {
   try {
     await drawMap(d);
   } catch (e) {
-    $('pmap').insertAdjacentHTML('afterend', html`<p class="notice notice-warn">Carte indisponible : ${e.message}</p>`.html);
+    $('pmap').insertAdjacentHTML('afterend', html`<p class="notice notice-warn">Carte indisponible : ${frenchMessage(e)}</p>`.html);
   }
   root.setAttribute('aria-busy', 'false');
   document.body.dataset.ready = 'true';

@@ -513,3 +513,20 @@ test('no console errors and no request left 127.0.0.1', () => {
   assert.deepEqual(env.consoleErrors, []);
   assert.deepEqual(env.foreignRequests, []);
 });
+
+test('API errors are said in French in the page, from their stable codes', async () => {
+  // A refused request logs a console error by design: not counted here.
+  const page = await openPage({}, { recordErrors: false });
+  await page.goto(`${env.base}/`);
+  const said = await page.evaluate(async () => {
+    const { api, frenchMessage } = await import('/js/api.js');
+    const outcomes = [];
+    for (const call of [() => api.coverage('pays', 'nulle-part'), () => api.territory('pays', 'inconnu')]) {
+      try { await call(); outcomes.push('no error'); } catch (e) { outcomes.push({ english: e.message, french: frenchMessage(e) }); }
+    }
+    return outcomes;
+  });
+  assert.match(said[0].french, /valeur non valable \(paramètre « scope »\)/);
+  assert.equal(said[1].french, 'introuvable sur ce serveur');
+  for (const { english, french } of said) assert.ok(!french.includes(english), `${french} / ${english}`);
+});

@@ -1,9 +1,31 @@
 // Thin client for the territoires API: same origin only, JSON errors turned into exceptions.
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  /** `message` is the server's (English) text; `code` and `parameter` are stable and say it in French. */
+  constructor(status, message, code = '', parameter = '') {
     super(message);
     this.status = status;
+    this.code = code;
+    this.parameter = parameter;
+  }
+}
+
+/** What went wrong, in French, for the page: from the error's stable code, never its English text. */
+export function frenchMessage(e) {
+  if (e instanceof TypeError) return 'le serveur ne répond pas (connexion interrompue ?)';
+  const param = e?.parameter ? ` (paramètre « ${e.parameter} »)` : '';
+  switch (e?.code) {
+    case 'bad_parameter': return `la demande a été refusée : valeur non valable${param}`;
+    case 'not_found': return 'introuvable sur ce serveur';
+    case 'bad_body': return 'le fichier envoyé n’a pas pu être lu : il faut un CSV avec des colonnes « lat » et « lon » (ou « latitude » et « longitude »), ou une collection GeoJSON de points';
+    case 'payload_too_large': return 'le fichier dépasse la taille que ce serveur accepte';
+    case 'unsupported_media_type': return 'format non pris en charge : envoyez un CSV ou un GeoJSON';
+    case 'not_acceptable': return 'le serveur ne sait pas répondre dans le format demandé';
+    case 'method_not_allowed': return 'opération non permise à cette adresse';
+    case 'unknown_members': return `SIREN inconnu parmi les EPCI${param}`;
+    case 'duplicate_members': return `EPCI présent deux fois${param}`;
+    case 'bad_draft': return 'le projet doit compter de 1 à 200 EPCI';
+    default: return e?.status ? `le serveur a répondu par une erreur ${e.status}` : 'erreur inconnue';
   }
 }
 
@@ -12,11 +34,15 @@ const memo = new Map();
 async function parse(response) {
   if (response.ok) return response.json();
   let message = `${response.status} ${response.statusText}`;
+  let code = '';
+  let parameter = '';
   try {
     const body = await response.json();
     if (body?.error?.message) message = body.error.message;
+    code = body?.error?.code || '';
+    parameter = body?.error?.parameter || '';
   } catch { /* not JSON */ }
-  throw new ApiError(response.status, message);
+  throw new ApiError(response.status, message, code, parameter);
 }
 
 /**

@@ -1,7 +1,7 @@
 // The coverage panel (/api/coverage), its bar chart drawn in SVG by hand, and the comparison of two
 // layers (/api/overlap).
 
-import { api } from './api.js';
+import { api, frenchMessage } from './api.js';
 import { ADMIN_LAYERS, esc, html, int, km2, hab, pct, layerIds, layerTitle, METHOD, raw } from './fmt.js';
 
 /** The layers offered for coverage and comparison: every layer of the catalogue but the administrative ones, the Pays first. */
@@ -138,7 +138,7 @@ export function setupCoverage({ onError }) {
         }));
       }
     } catch (e) {
-      if (mine === seq) out.innerHTML = html`<p class="notice notice-warn">Couverture indisponible : ${e.message}</p>`.html;
+      if (mine === seq) out.innerHTML = html`<p class="notice notice-warn">Couverture indisponible : ${frenchMessage(e)}</p>`.html;
     } finally {
       if (mine === seq) out.removeAttribute('aria-busy');
     }
@@ -192,8 +192,8 @@ export function setupCoverage({ onError }) {
           <p>Dénominateurs : ${o.denominators_source.name} · ${o.denominators_source.vintage}</p></div>`.html;
     } catch (e) {
       compared = '';
-      if (mine === cmpSeq) cmpOut.innerHTML = html`<p class="notice notice-warn">Comparaison impossible : ${e.message}</p>`.html;
-      onError?.(e.message);
+      if (mine === cmpSeq) cmpOut.innerHTML = html`<p class="notice notice-warn">Comparaison impossible : ${frenchMessage(e)}</p>`.html;
+      onError?.(frenchMessage(e));
     } finally {
       if (mine === cmpSeq) cmpOut.removeAttribute('aria-busy');
     }
@@ -210,7 +210,7 @@ export function setupCoverage({ onError }) {
       try {
         await fillScopes();
       } catch (e) {
-        onError?.(`Liste des régions et départements indisponible : ${e.message}`);
+        onError?.(`Liste des régions et départements indisponible : ${frenchMessage(e)}`);
       }
       await first;
     },

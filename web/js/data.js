@@ -1,6 +1,7 @@
 // The "Données" panel: per-layer downloads, the OGC API and OpenAPI links, the embeddable widget's
 // <iframe> snippet, and the batch lookup.
 
+import { ApiError, frenchMessage } from './api.js';
 import { esc, html, int, saveBlob } from './fmt.js';
 
 export function setupData({ catalog }) {
@@ -53,9 +54,9 @@ export function setupData({ catalog }) {
         body: text,
       });
       if (!response.ok) {
-        let message = `${response.status}`;
-        try { message = (await response.json()).error.message; } catch { /* not JSON */ }
-        throw new Error(message);
+        const body = await response.json().catch(() => ({}));
+        const { message = '', code = '', parameter = '' } = body.error || {};
+        throw new ApiError(response.status, message, code, parameter);
       }
       const blob = await response.blob();
       const rows = (await blob.text()).split('\n').filter((l) => l.trim()).length - 1;
@@ -63,7 +64,7 @@ export function setupData({ catalog }) {
       saveBlob(blob, `${name}-territoires.csv`);
       status.textContent = `${int(rows)} ligne${rows > 1 ? 's' : ''} enrichie${rows > 1 ? 's' : ''} : fichier « ${name}-territoires.csv » téléchargé.`;
     } catch (err) {
-      status.textContent = `Échec du rattachement : ${err.message}`;
+      status.textContent = `Échec du rattachement : ${frenchMessage(err)}.`;
     } finally {
       submit.disabled = false;
     }

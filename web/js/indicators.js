@@ -2,7 +2,7 @@
 // data measure, as a table and a hand-made SVG bar chart. The texts come French-formatted from the API;
 // `measured: null` means no data here, and no number is shown for it.
 
-import { api } from './api.js';
+import { api, frenchMessage } from './api.js';
 import { hab, html, int, km2, layerTitle, pct } from './fmt.js';
 import { barChart } from './coverage.js';
 
@@ -114,8 +114,8 @@ export function setupIndicators({ onError }) {
       }
     } catch (e) {
       started = false;
-      out.innerHTML = html`<p class="notice notice-warn">Chiffres indisponibles : ${e.message}</p>`.html;
-      onError?.(`Les Pays en chiffres : ${e.message}`);
+      out.innerHTML = html`<p class="notice notice-warn">Chiffres indisponibles : ${frenchMessage(e)}</p>`.html;
+      onError?.(`Les Pays en chiffres : ${frenchMessage(e)}`);
     } finally {
       out.removeAttribute('aria-busy');
     }

@@ -3,7 +3,7 @@
 // point), placed best first, each skipped when its box would touch one already placed. The selected
 // territory's name and its members' names come first. Decorative: the data is in the panels.
 
-import { getJSON, isAbort } from './api.js';
+import { frenchMessage, getJSON, isAbort } from './api.js';
 import { esc } from './fmt.js';
 
 /* global L */
@@ -101,7 +101,7 @@ export class PlaceLabels {
       this.data = answer.labels || [];
       this.layout();
     } catch (e) {
-      if (!isAbort(e)) this.manager.onError?.(`Les noms de lieux n’ont pas pu être chargés : ${e.message}`);
+      if (!isAbort(e)) this.manager.onError?.(`Les noms de lieux n’ont pas pu être chargés : ${frenchMessage(e)}`);
     } finally {
       if (this.controller === controller) {
         this.controller = null;

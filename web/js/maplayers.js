@@ -1,7 +1,7 @@
 // The map's own layers: generalised GeoJSON from /api/layers/{id}.geojson, fetched for the current
 // zoom band only when shown, drawn on canvas, each in its own pane so that the stacking is fixed.
 
-import { api, getJSON, isAbort } from './api.js';
+import { api, frenchMessage, getJSON, isAbort } from './api.js';
 import { esc, featureClass, layerSingular, layerTitle, legendClasses, OTHER_CLASS } from './fmt.js';
 import { PlaceLabels } from './labels.js';
 
@@ -374,7 +374,7 @@ export class LayerManager {
   }
 
   error(layer, e) {
-    this.onError?.(`La couche « ${layerTitle(layer.id)} » n’a pas pu être chargée : ${e.message}`);
+    this.onError?.(`La couche « ${layerTitle(layer.id)} » n’a pas pu être chargée : ${frenchMessage(e)}`);
   }
 
   /** A layer received features. */

@@ -1,6 +1,6 @@
 // The search box: an ARIA 1.2 combobox with a listbox popup, fed by /api/search.
 
-import { api, isAbort } from './api.js';
+import { api, frenchMessage, isAbort } from './api.js';
 import { announce, esc, int, layerSingular } from './fmt.js';
 
 /**
@@ -77,7 +77,7 @@ export function setupSearch({
     } catch (e) {
       if (!isAbort(e)) {
         results = [];
-        list.innerHTML = `<li class="empty" role="option" id="${prefix}-none" aria-disabled="true" aria-selected="false">Recherche impossible : ${esc(e.message)}</li>`;
+        list.innerHTML = `<li class="empty" role="option" id="${prefix}-none" aria-disabled="true" aria-selected="false">Recherche impossible : ${esc(frenchMessage(e))}</li>`;
         open();
       }
     }

@@ -2,7 +2,7 @@
 // searched, or taken from an existing Pays), its figures, shape and coverage change, and the legal
 // checks of a PETR (CGCT art. L5741-1), all from /api/simulate. The draft lives in the URL hash.
 
-import { api, isAbort } from './api.js';
+import { api, frenchMessage, isAbort } from './api.js';
 import { announce, hab, html, int, km2, pct, raw, saveBlob } from './fmt.js';
 import { memberEpcis } from './cards.js';
 import { idsAndNames } from './data.js';
@@ -62,8 +62,7 @@ export function frenchError(e) {
   if (/a draft holds at most/.test(m)) return `Un projet compte au plus ${MAX_MEMBERS} EPCI.`;
   if (/has no EPCI/.test(m)) return 'Le projet ne compte aucun EPCI.';
   if (e instanceof TypeError) return 'Le serveur ne répond pas (connexion interrompue ?).';
-  const status = e?.status ? ` (erreur ${e.status})` : '';
-  return `Le serveur a refusé la simulation${status}${m ? ` : ${m}` : ''}.`;
+  return `Le serveur a refusé la simulation : ${frenchMessage(e)}.`;
 }
 
 /** Quotes a CSV field when it needs it. */
@@ -483,7 +482,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
       }
     } catch (e) {
       renderMembers();
-      errorBox.innerHTML = html`<p class="notice notice-warn" data-sim-error>Le Pays ou PETR « ${id} » n’a pas pu être chargé : ${e.status === 404 ? 'il n’existe pas sur la carte' : e.message}.</p>`.html;
+      errorBox.innerHTML = html`<p class="notice notice-warn" data-sim-error>Le Pays ou PETR « ${id} » n’a pas pu être chargé : ${e.status === 404 ? 'il n’existe pas sur la carte' : frenchMessage(e)}.</p>`.html;
     }
   }
 
@@ -500,7 +499,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
       if (has(String(f.id))) remove(String(f.id));
       else add({ siren: f.id, name: f.name, population: f.population });
     } catch (e) {
-      errorBox.innerHTML = html`<p class="notice notice-warn" data-sim-error>Impossible de trouver l’EPCI à cet endroit : ${e.message}.</p>`.html;
+      errorBox.innerHTML = html`<p class="notice notice-warn" data-sim-error>Impossible de trouver l’EPCI à cet endroit : ${frenchMessage(e)}.</p>`.html;
     } finally {
       inflight -= 1;
     }
@@ -595,7 +594,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
       if (draft.base) baseSelect.value = draft.base.id;
     } catch (e) {
       paysList = null;
-      errorBox.innerHTML = html`<p class="notice notice-warn" data-sim-error>La liste des Pays et PETR n’a pas pu être chargée : ${e.message}.</p>`.html;
+      errorBox.innerHTML = html`<p class="notice notice-warn" data-sim-error>La liste des Pays et PETR n’a pas pu être chargée : ${frenchMessage(e)}.</p>`.html;
     }
   }
 
