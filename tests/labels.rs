@@ -113,6 +113,25 @@ async fn lyon_at_zoom_10_names_lyon_first_and_villeurbanne() {
 }
 
 #[tokio::test]
+async fn drawn_commune_outlines_bring_every_commune_name() {
+    let view = "zoom=9&bbox=3.80,49.78,4.00,49.90";
+    let towns = |labels: &[(String, String)]| labels.iter().filter(|(_, k)| k == "town").count();
+    let plain = texts(&format!("/api/labels?{view}")).await;
+    let with_outlines = texts(&format!("/api/labels?{view}&layers=communes")).await;
+    let data = &common::indexed().dataset;
+    let in_view = data
+        .layer("communes")
+        .unwrap()
+        .features
+        .iter()
+        .filter_map(|f| f.label)
+        .filter(|p| (3.80..=4.00).contains(&p[0]) && (49.78..=49.90).contains(&p[1]))
+        .count();
+    assert!(towns(&plain) < in_view, "{} of {in_view}", towns(&plain));
+    assert_eq!(towns(&with_outlines), in_view);
+}
+
+#[tokio::test]
 async fn low_zooms_name_regions_and_the_layers_shown() {
     let labels = texts("/api/labels?zoom=5&layers=pays").await;
     assert!(labels.iter().any(|(t, k)| t == "Bretagne" && k == "region"));

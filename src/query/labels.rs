@@ -16,8 +16,12 @@ use crate::dataset::{Dataset, Seat};
 pub const MAX_TOWNS: usize = 400;
 pub const MAX_FEATURES: usize = 200;
 
-/// From this zoom on, the page draws commune outlines, and every commune is a candidate.
+/// From this zoom on, every commune is a candidate, whether or not its outline is drawn.
 pub const ALL_COMMUNES_ZOOM: u8 = 11;
+
+/// From this zoom on, the page may draw commune outlines (the `communes` layer with a bbox); when it
+/// does (`layers` names it), every commune is a candidate.
+pub const COMMUNE_OUTLINES_ZOOM: u8 = 8;
 
 #[derive(Debug, Clone, Default)]
 pub struct LabelQuery {
@@ -47,11 +51,11 @@ pub struct Label {
 /// Smallest population of a commune named at `zoom` (seats aside).
 fn population_floor(zoom: u8) -> Option<u64> {
     match zoom {
-        0..=7 => None,
-        8 => Some(20_000),
-        9 => Some(5_000),
+        z if z >= ALL_COMMUNES_ZOOM => Some(0),
         10 => Some(1_500),
-        _ => Some(0),
+        9 => Some(5_000),
+        8 => Some(20_000),
+        _ => None,
     }
 }
 
@@ -101,7 +105,12 @@ pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
 
     if let Some(l) = data.layer_from(InputKind::Communes) {
         let layer = &data.layers[l];
-        let floor = population_floor(query.zoom);
+        // Once the page draws commune outlines, every commune there is a candidate.
+        let floor = if query.layers.contains(&l) && query.zoom >= COMMUNE_OUTLINES_ZOOM {
+            Some(0)
+        } else {
+            population_floor(query.zoom)
+        };
         let mut towns: Vec<Label> = data
             .communes
             .iter()

@@ -447,10 +447,13 @@ test('at Vervins the card lists the CRTE with its carrier; the CRTE card shows c
   checkContracts(vervins);
   await settled(page);
   // Provenance of the Pays/PETR at the point: kind, status label from the legend classes, vintage.
-  const classes = catalog.layers.find((l) => l.id === 'pays').legend.classes;
+  const pays = catalog.layers.find((l) => l.id === 'pays');
+  const classes = pays.legend.classes;
+  // A value the data gives in ISO or English is shown in the catalogue's French wording.
+  const shown = (v) => pays.display?.[v] || v;
   for (const p of vervins.pays) {
     const block = await page.locator(`#card .pays[data-pays="${p.id}"]`).innerText();
-    assert.ok(block.includes(p.kind) && block.includes(p.vintage), block);
+    assert.ok(block.includes(p.kind) && block.includes(shown(p.vintage)), block);
     assert.ok(block.includes(classes.find((c) => c.value === p.status).label), block);
   }
   await page.locator('#card section.contracts').scrollIntoViewIfNeeded();

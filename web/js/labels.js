@@ -13,7 +13,9 @@ export const LABEL_BUDGET = { wide: 150, narrow: 50 };
 /** Empty room kept around every label, in pixels. */
 const GAP = 3;
 /** Layers whose names are the base map's (régions, départements, towns), never asked as features. */
-const ADMIN = new Set(['regions', 'departements', 'communes']);
+// Régions and départements are named by the base map; `communes` is sent, so that once its outlines
+// are drawn the server offers every commune's name.
+const ADMIN = new Set(['regions', 'departements']);
 
 /** Font of each kind of label: size (px), weight, style, and the CSS class(es) that colour it. */
 function labelStyle(c, zoom) {
@@ -58,7 +60,7 @@ export class PlaceLabels {
     map.on('resize', () => this.layout());
   }
 
-  /** The thematic layers drawn now (their territories get labels). */
+  /** The layers drawn now whose features get labels (communes: every name in view). */
   featureLayers() {
     return this.manager.drawn().filter((id) => !ADMIN.has(id));
   }
