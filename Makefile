@@ -65,6 +65,7 @@ lint:
 ## bench: criterion and peer benchmarks (see BENCHMARKS.md).
 bench: data
 	bench/locate.sh
+	$(CARGO) bench --bench simulate -- --noplot
 	bench/build.sh
 	bench/http.sh
 
