@@ -122,3 +122,13 @@ export async function mapPoint(page, lat, lon, zoom) {
 
 export const getJSON = async (url) => (await fetch(`${env.base}${url}`)).json();
 export const screenshot = (page, name) => page.screenshot({ path: path.join(SHOTS, name) });
+
+/** Types `text` in the combobox `#id` and picks its first option with the keyboard (ArrowDown, Enter). */
+export async function pickFirstOption(page, id, text) {
+  await page.fill(`#${id}`, text);
+  await page.waitForSelector(`#${id}-list [role="option"][data-index]`);
+  await page.focus(`#${id}`);
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getAttribute(`#${id}`, 'aria-activedescendant'), `${id}-opt-0`);
+  await page.keyboard.press('Enter');
+}

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { env, getJSON, mapPoint, openPage, screenshot, settled, useServer } from './harness.mjs';
+import { env, getJSON, mapPoint, openPage, pickFirstOption, screenshot, settled, useServer } from './harness.mjs';
 
 const FIRST_VIEW_BUDGET = 1.5 * 1024 * 1024;
 
@@ -17,12 +17,7 @@ async function clickMapAt(page, lat, lon, zoom) {
 }
 
 async function chooseFromSearch(page, text) {
-  await page.fill('#q', text);
-  await page.waitForSelector('#q-list [role="option"][data-index]');
-  await page.focus('#q');
-  await page.keyboard.press('ArrowDown');
-  assert.equal(await page.getAttribute('#q', 'aria-activedescendant'), 'q-opt-0');
-  await page.keyboard.press('Enter');
+  await pickFirstOption(page, 'q', text);
   await page.waitForSelector('#card [data-kind="territory"]');
   await settled(page);
 }

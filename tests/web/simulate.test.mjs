@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { env, getJSON, mapPoint, openPage, screenshot, settled, useServer } from './harness.mjs';
+import { env, getJSON, mapPoint, openPage, pickFirstOption, screenshot, settled, useServer } from './harness.mjs';
 
 useServer();
 
@@ -78,12 +78,7 @@ async function assertMatchesApi(page, api) {
 
 /** Chooses the first EPCI the simulator's search box offers for `text`, with the keyboard. */
 async function addBySearch(page, text) {
-  await page.fill('#sim-q', text);
-  await page.waitForSelector('#sim-q-list [role="option"][data-index]');
-  await page.focus('#sim-q');
-  await page.keyboard.press('ArrowDown');
-  assert.equal(await page.getAttribute('#sim-q', 'aria-activedescendant'), 'sim-q-opt-0');
-  await page.keyboard.press('Enter');
+  await pickFirstOption(page, 'sim-q', text);
 }
 
 /** Ink pixels on the simulator's canvas (the draft is drawn there). */
