@@ -17,6 +17,7 @@ pub mod query;
 pub mod sample;
 pub mod server;
 pub mod sources;
+pub mod time;
 pub mod topology;
 
 pub use dataset::Dataset;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -101,6 +101,16 @@ enum Command {
         /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`. Without it the map draws only its own layers.
         #[arg(long)]
         tiles_url: Option<String>,
+        /// Seconds a client may stay silent: to send a request's headers, between two chunks of a
+        /// request body, and on an idle keep-alive connection.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout_s: u64,
+        /// Seconds a request may take, from its headers to the last byte of its answer.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        request_timeout_s: u64,
+        /// Seconds a batch lookup (POST /api/locate) may take: upload, lookups and streamed answer.
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+        batch_timeout_s: u64,
     },
     /// List the layers of the dataset with their sources.
     Layers {
@@ -316,6 +326,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             max_body_mb,
             web,
             tiles_url,
+            idle_timeout_s,
+            request_timeout_s,
+            batch_timeout_s,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -330,6 +343,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 max_body_bytes: max_body_mb.saturating_mul(1024 * 1024),
                 web: web.is_dir().then_some(web),
                 tiles_url,
+                timeouts: territoires::server::listen::Timeouts {
+                    idle: Duration::from_secs(idle_timeout_s),
+                    request: Duration::from_secs(request_timeout_s),
+                    batch: Duration::from_secs(batch_timeout_s),
+                    ..Default::default()
+                },
             }))
         }
         Command::ImportBanatic {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 11] = [
@@ -13,6 +14,10 @@ const BUCKETS: [f64; 11] = [
 pub struct Metrics {
     /// Route pattern → method → figures. Nested so that recording a known route allocates nothing.
     routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
+    reloads: AtomicU64,
+    failed_reloads: AtomicU64,
+    /// Connections closed because a request, or the wait for one, outlasted its deadline.
+    timed_out_connections: AtomicU64,
 }
 
 #[derive(Default, Clone)]
@@ -48,6 +53,16 @@ impl Metrics {
                 stats.buckets[i] += 1;
             }
         }
+    }
+
+    /// Counts a dataset reload, swapped in (`ok`) or refused.
+    pub fn reloaded(&self, ok: bool) {
+        let counter = if ok { &self.reloads } else { &self.failed_reloads };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn connection_timed_out(&self) {
+        self.timed_out_connections.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn render(&self) -> String {
@@ -116,6 +131,27 @@ impl Metrics {
                 "territoires_request_duration_seconds_count{{{labels}}} {}",
                 s.count
             );
+        }
+        let counters = [
+            (
+                "territoires_reloads_total",
+                "Datasets swapped in by SIGHUP.",
+                &self.reloads,
+            ),
+            (
+                "territoires_reload_failures_total",
+                "Reloads refused (unreadable, damaged or failing the self-check); the previous dataset kept serving.",
+                &self.failed_reloads,
+            ),
+            (
+                "territoires_connections_timed_out_total",
+                "Connections closed because a request, or the wait for one, outlasted its deadline.",
+                &self.timed_out_connections,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
         }
         out
     }

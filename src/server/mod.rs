@@ -10,6 +10,8 @@ pub mod error;
 pub mod generalised;
 pub mod geojson;
 pub mod layers;
+pub mod listen;
+pub mod live;
 pub mod metrics;
 pub mod ogc;
 pub mod openapi;
@@ -42,7 +44,8 @@ use error::ApiError;
 pub struct AppState {
     pub ix: Indexed,
     pub search: SearchIndex,
-    pub metrics: metrics::Metrics,
+    /// Shared with every dataset served since start, so that counts survive reloads.
+    pub metrics: Arc<metrics::Metrics>,
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
     pub location_writer: crate::query::locate::LocationWriter,
@@ -89,7 +92,7 @@ impl AppState {
             tiles_url: None,
             location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
-            metrics: metrics::Metrics::default(),
+            metrics: Arc::default(),
             feature_boxes,
             ix,
         }
@@ -106,6 +109,7 @@ pub struct ServeOptions {
     pub tiles_url: Option<String>,
     /// Largest batch body accepted, in bytes.
     pub max_body_bytes: usize,
+    pub timeouts: listen::Timeouts,
 }
 
 /// Default batch body limit: room for a million CSV rows with a few extra columns.
@@ -290,44 +294,45 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
 }
 
 /// Loads the dataset and serves until SIGTERM or Ctrl-C, then finishes the requests under way.
+/// SIGHUP reloads the dataset from `--data`.
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
-    let ix = tokio::task::spawn_blocking({
-        let data = options.data.clone();
-        move || Indexed::load(&data)
-    })
-    .await??;
-    let mut state = AppState::new(ix);
-    state.tiles_url = options.tiles_url.clone();
-    let state = Arc::new(state);
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");
-    // Build every layer's topology and its default zoom in the background, so the map's first
-    // requests find them ready.
-    let warm = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        for layer in 0..warm.ix.dataset.layers.len() {
-            warm.cache.at_zoom(&warm.ix, layer, 6);
-        }
-        if let Some(epci) = warm.ix.dataset.layer_from(crate::catalogue::InputKind::Epci) {
-            warm.cache.neighbours(&warm.ix, epci);
-        }
-        tracing::info!(
-            seconds = started.elapsed().as_secs_f64(),
-            "generalised layers ready"
-        );
-    });
+    let web = options.web.clone();
+    let max_body_bytes = options.max_body_bytes;
+    let live = Arc::new(
+        live::Live::start(
+            &options.data,
+            options.tiles_url.clone(),
+            Box::new(move |state| router_with_web(state, max_body_bytes, web.as_deref())),
+        )
+        .await?,
+    );
+    reload_on_sighup(live.clone());
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(
-        listener,
-        router_with_web(state, options.max_body_bytes, options.web.as_deref()),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let metrics = live.metrics();
+    listen::serve(listener, live, metrics, options.timeouts, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
+
+#[cfg(unix)]
+fn reload_on_sighup(live: Arc<live::Live>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::hangup()) {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    tracing::info!("SIGHUP: reloading the dataset");
+                    let _ = live.reload().await;
+                }
+            });
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot listen for SIGHUP; reloads are off"),
+    }
+}
+
+#[cfg(not(unix))]
+fn reload_on_sighup(_live: Arc<live::Live>) {}
 
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -349,30 +354,6 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-/// The current UTC time as RFC 3339, for OGC `timeStamp`s.
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// A body and content type, for handlers that build their bytes themselves.
