@@ -187,7 +187,10 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
     lookups
         .merge(compressed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(middleware::from_fn(frame_policy))
+        .layer(middleware::from_fn_with_state(
+            SecurityHeaders::new(state.tiles_url.as_deref()),
+            security_headers,
+        ))
         .layer(cors)
         .layer(
             TraceLayer::new_for_http()
@@ -200,25 +203,73 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
 /// The widget meant for other sites' `<iframe>`s, served from the web directory's `embed.html`.
 pub const EMBED_PATH: &str = "/embed";
 
-/// Who may frame a response: any site for the widget, no one for the rest (`frame-ancestors` for
-/// current browsers, `X-Frame-Options` for older ones, which would refuse the widget too, so it gets none).
-async fn frame_policy(request: Request, next: Next) -> Response {
+/// The headers every response carries: what the page may load, who may frame it, and no guessing
+/// of content types. Built once per router, from the deployment's options.
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    /// For everything but the widget: no site may frame it.
+    page: HeaderValue,
+    /// For the widget: any site may frame it.
+    widget: HeaderValue,
+}
+
+impl SecurityHeaders {
+    /// Scripts, styles, data and images come from this origin only (the page works offline);
+    /// a raster basemap's host is added to the images when one is configured.
+    pub fn new(tiles_url: Option<&str>) -> Self {
+        let tiles_origin = tiles_url
+            .and_then(|url| {
+                let (scheme, rest) = url.split_once("://")?;
+                let host = rest.split('/').next()?;
+                // `{s}` subdomains: allow the whole host pattern's parent.
+                let host = host.replace("{s}.", "*.");
+                Some(format!(" {scheme}://{host}"))
+            })
+            .unwrap_or_default();
+        let policy = |ancestors: &str| {
+            let text = format!(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles_origin}; \
+                 connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                 frame-ancestors {ancestors}"
+            );
+            HeaderValue::from_str(&text).unwrap_or_else(|_| {
+                tracing::warn!("the tiles URL cannot go in a header; the basemap's images will be refused");
+                HeaderValue::from_static("default-src 'self'")
+            })
+        };
+        SecurityHeaders {
+            page: policy("'none'"),
+            widget: policy("*"),
+        }
+    }
+}
+
+/// Sets [`SecurityHeaders`]. Only the widget may be framed: `frame-ancestors` for current browsers,
+/// `X-Frame-Options` for older ones (which would refuse the widget too, so it gets none).
+async fn security_headers(State(policy): State<SecurityHeaders>, request: Request, next: Next) -> Response {
     let embeddable = request.uri().path() == EMBED_PATH;
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if embeddable {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors *"),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.widget);
         headers.remove(header::X_FRAME_OPTIONS);
     } else {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.page);
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    // The map may ask for the visitor's position (« Me localiser »); nothing else is needed.
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("geolocation=(self), camera=(), microphone=(), payment=(), usb=()"),
+    );
     response
 }
 
