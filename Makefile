@@ -9,7 +9,7 @@ SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 
 LEAFLET := web/vendor/leaflet/leaflet.js
 
-.PHONY: run test data web tools lint bench clean
+.PHONY: run test data web tools lint bench clean image-test
 
 ADDR    ?= 127.0.0.1:8080
 
@@ -68,6 +68,10 @@ bench: data
 	$(CARGO) bench --bench simulate -- --noplot
 	bench/build.sh
 	bench/http.sh
+
+## image-test: build the Dockerfile with Debian's podman and check the image serves (see tests/image.sh).
+image-test:
+	GEODATA=$(abspath $(GEODATA)) tests/image.sh
 
 clean:
 	rm -rf $(DATA) target/bench-build web/vendor node_modules
