@@ -6,10 +6,12 @@
 
 pub mod api;
 pub mod batch;
+pub mod body_reader;
 pub mod error;
 pub mod generalised;
 pub mod geojson;
 pub mod layers;
+pub mod limits;
 pub mod metrics;
 pub mod ogc;
 pub mod openapi;
@@ -22,13 +24,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -37,6 +39,7 @@ use tracing::Level;
 use crate::Indexed;
 use crate::query::search::{SearchIndex, bbox};
 use error::ApiError;
+pub use limits::{DEFAULT_MAX_BODY_BYTES, Limits};
 
 /// Everything a request may read: built once at start, never written.
 pub struct AppState {
@@ -104,19 +107,16 @@ pub struct ServeOptions {
     pub web: Option<PathBuf>,
     /// Raster basemap URL template (`https://…/{z}/{x}/{y}.png`) offered to the page.
     pub tiles_url: Option<String>,
-    /// Largest batch body accepted, in bytes.
-    pub max_body_bytes: usize,
+    /// Batch body size, batches at once, requests a second per client.
+    pub limits: Limits,
 }
-
-/// Default batch body limit: room for a million CSV rows with a few extra columns.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 
 /// The API, and the web page from `web` when given.
-pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
-    router_with_web(state, max_body_bytes, None)
+pub fn router(state: Arc<AppState>, limits: &Limits) -> Router {
+    router_with_web(state, limits, None)
 }
 
-pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<&std::path::Path>) -> Router {
+pub fn router_with_web(state: Arc<AppState>, limits: &Limits, web: Option<&std::path::Path>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD]);
@@ -126,7 +126,7 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         "/api/locate",
         get(api::locate_get)
             .post(batch::locate_batch)
-            .layer(DefaultBodyLimit::max(max_body_bytes)),
+            .layer(Extension(Arc::new(limits::BatchGate::new(limits)))),
     );
     let compressed = Router::new()
         .route("/api/coverage", get(api::coverage_get))
@@ -151,8 +151,6 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/api/layers/{file}", get(layers::layer_file))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/api/openapi.json", get(openapi_json))
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(metrics_text))
         .route("/ogc", get(ogc::landing))
         .route("/ogc/", get(ogc::landing))
         .route("/ogc/conformance", get(ogc::conformance))
@@ -180,8 +178,13 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         None => compressed.route(EMBED_PATH, get(not_found)).fallback(not_found),
     }
     .layer(CompressionLayer::new().gzip(true).br(true));
-    lookups
-        .merge(compressed)
+    // Monitoring is never rate-limited: a probe refused would look like an outage.
+    let operations = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics_text))
+        .layer(CompressionLayer::new().gzip(true).br(true));
+    limits::with_rate_limit(lookups.merge(compressed), limits, &state)
+        .merge(operations)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn(frame_policy))
         .layer(cors)
@@ -319,12 +322,10 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     });
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(
-        listener,
-        router_with_web(state, options.max_body_bytes, options.web.as_deref()),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let app = router_with_web(state, &options.limits, options.web.as_deref());
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     tracing::info!("stopped");
     Ok(())
 }
