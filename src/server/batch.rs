@@ -39,7 +39,7 @@ use super::params::Params;
 use crate::batch::{BatchError, BatchInput, InputError, InputFormat, OutputFormat};
 use crate::query::locate::LocateOptions;
 
-/// Answer chunks (of about 64 KiB) waiting for the client: the most a batch holds in memory.
+/// Answer chunks (of about 64 KiB) that may wait for a slow client before the batch pauses.
 const CHUNKS_IN_FLIGHT: usize = 4;
 
 /// The response head, once the batch knows it: the content type, or why the input is refused.
