@@ -69,7 +69,7 @@ pub async fn locate_batch(
         tolerance_m,
         layers: Some(layers),
     };
-    let body = BodyReader::new(body, gate.max_body_bytes(), tokio::runtime::Handle::current());
+    let body = BodyReader::new(body, gate.max_body_bytes());
     let (head_tx, head_rx) = oneshot::channel::<Head>();
     let (chunks_tx, chunks_rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let out = ResponseWriter {
