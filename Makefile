@@ -68,6 +68,7 @@ bench: data
 	$(CARGO) bench --bench simulate -- --noplot
 	bench/build.sh
 	bench/http.sh
+	bench/batch-memory.sh
 
 clean:
 	rm -rf $(DATA) target/bench-build web/vendor node_modules
