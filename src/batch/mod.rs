@@ -5,10 +5,10 @@
 //! the input's size. The steps, each in its own module:
 //!
 //! 1. [`BatchInput::open`]: the input's format (declared, or sniffed from its first byte), then for a
-//!    CSV its header and which columns hold the point ([`csv_input`]). A GeoJSON FeatureCollection has
-//!    no header: its pass-through columns are fixed ([`geojson_input`]).
+//!    CSV its header and which columns hold the point (`csv_input`). A GeoJSON FeatureCollection has
+//!    no header: its pass-through columns are fixed (`geojson_input`).
 //! 2. [`BatchInput::locate`]: per row, its point or why it has none; the point is located and the row
-//!    written out by [`RowWriter`] ([`output`]).
+//!    written out by [`RowWriter`] (`output`).
 //!
 //! Every input row comes out, in order; a bad row gets an `error` column and never stops the others.
 //! The output starts only with the first row, so an input refused whole (no `lat` column, not a
