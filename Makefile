@@ -68,6 +68,7 @@ bench: data
 	$(CARGO) bench --bench simulate -- --noplot
 	bench/build.sh
 	bench/http.sh
+	bench/batch-memory.sh
 
 ## image-test: build the Dockerfile with Debian's podman and check the image serves (see tests/image.sh).
 image-test:
