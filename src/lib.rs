@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod build;
 pub mod catalogue;
+pub mod crs;
 pub mod dataset;
 pub mod error;
 pub mod geometry;

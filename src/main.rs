@@ -46,12 +46,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Which territories contain a point?
+    /// Which territories contain a point, or each point of a file?
+    ///
+    /// One point: `--lat --lon` (WGS84), or `--x --y --crs`. A file: `--input points.csv`, a CSV
+    /// (`,` `;` or tab, UTF-8 or Windows-1252, its point's columns found by name) or a GeoJSON
+    /// FeatureCollection of points, written back with territory columns added.
+    #[command(group = clap::ArgGroup::new("point").required(true).args(["lat", "x", "input"]))]
     Locate {
-        #[arg(long, allow_negative_numbers = true)]
-        lat: f64,
-        #[arg(long, allow_negative_numbers = true)]
-        lon: f64,
+        #[arg(long, allow_negative_numbers = true, requires = "lon", conflicts_with = "x")]
+        lat: Option<f64>,
+        #[arg(long, allow_negative_numbers = true, requires = "lat")]
+        lon: Option<f64>,
+        /// Easting of the point in --crs (longitude in WGS84).
+        #[arg(long, allow_negative_numbers = true, requires = "y")]
+        x: Option<f64>,
+        /// Northing of the point in --crs (latitude in WGS84).
+        #[arg(long, allow_negative_numbers = true, requires = "x")]
+        y: Option<f64>,
+        /// Coordinate system of --x/--y or of the file's points: EPSG:2154 (Lambert-93), EPSG:3942 to
+        /// EPSG:3950 (CC42–CC50), EPSG:32630 to EPSG:32632 (UTM 30–32 N), EPSG:3857, EPSG:4326
+        /// (default, or the GeoJSON's own `crs`).
+        #[arg(long)]
+        crs: Option<String>,
+        /// A file of points: CSV or GeoJSON.
+        #[arg(long, conflicts_with_all = ["lat", "x", "json"])]
+        input: Option<PathBuf>,
+        /// Where to write the file's rows with their territories: `.csv`, `.geojson` or `.fgb`
+        /// (FlatGeobuf). Standard output, in the input's format, when left out.
+        #[arg(long, requires = "input")]
+        output: Option<PathBuf>,
+        /// The CSV column holding the latitude (or northing), when its name does not say so.
+        #[arg(long, requires = "input")]
+        lat_col: Option<String>,
+        /// The CSV column holding the longitude (or easting).
+        #[arg(long, requires = "input")]
+        lon_col: Option<String>,
         /// If nothing contains the point, give the nearest feature within this many metres.
         #[arg(long)]
         tolerance_m: Option<f64>,
@@ -197,16 +226,55 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Locate {
             lat,
             lon,
+            x,
+            y,
+            crs,
+            input,
+            output,
+            lat_col,
+            lon_col,
             tolerance_m,
             layers,
             json,
             data,
         } => {
+            let crs = crs
+                .map(|c| territoires::crs::Crs::parse(&c))
+                .transpose()
+                .context("--crs")?;
             let ix = load(&data)?;
             let wanted = layer_positions(&ix, layers)?;
             let options = LocateOptions {
                 tolerance_m,
                 layers: Some(wanted.clone()),
+            };
+            if let Some(input) = input {
+                let file = territoires::batch::file::FileBatch {
+                    input,
+                    output,
+                    options: territoires::batch::InputOptions {
+                        crs,
+                        lat_col,
+                        lon_col,
+                    },
+                    progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                };
+                let report = file.run(&ix, &options)?;
+                eprintln!("{report}");
+                return Ok(());
+            }
+            let (lon, lat) = match (lat, lon, x, y) {
+                (Some(lat), Some(lon), ..) => {
+                    if let Some(crs) = crs.filter(|c| !c.is_wgs84()) {
+                        anyhow::bail!("--lat and --lon are WGS84 degrees: give --x and --y for a point in {crs}");
+                    }
+                    (lon, lat)
+                }
+                (.., Some(x), Some(y)) => {
+                    let p = crs.unwrap_or_default().to_wgs84(x, y).map_err(anyhow::Error::msg)?;
+                    (p.x, p.y)
+                }
+                _ => anyhow::bail!("give --lat and --lon, --x and --y, or --input"),
             };
             let location = query::locate(&ix, lon, lat, &options)?;
             if json {

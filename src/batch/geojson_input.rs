@@ -3,7 +3,9 @@
 //!
 //! The collection's `type` is checked where it stands: when it comes before `features` (as every
 //! common writer puts it), a wrong one refuses the input before any row; after `features`, it can
-//! only break the output off at the end. Other top-level members are skipped unread.
+//! only break the output off at the end. Other top-level members are skipped unread, but for `crs`
+//! (GeoJSON 2008's named system, as GDAL writes it for Lambert-93): before `features`, it says how to
+//! read their coordinates; after them, it may only confirm the system they were read in.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -12,7 +14,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value as Json};
 
 use super::{InputError, Passthrough, Row, WalkError};
-use crate::query::locate::validate_point;
+use crate::crs::Crs;
 
 /// Pass-through columns of a feature in CSV output.
 pub(super) const COLUMNS: [&str; 3] = ["id", "lon", "lat"];
@@ -20,14 +22,18 @@ pub(super) const COLUMNS: [&str; 3] = ["id", "lon", "lat"];
 const NOT_A_COLLECTION: &str = "the body must be a GeoJSON FeatureCollection of points";
 
 /// Hands every feature of the collection to `visit`, in order, with its point or why it has none.
+/// `given` is the caller's coordinate system, if it named one.
 pub(super) fn for_each_row(
     input: impl Read,
+    given: Option<Crs>,
     visit: &mut dyn FnMut(&Row) -> io::Result<()>,
 ) -> Result<(), WalkError> {
     let mut parser = serde_json::Deserializer::from_reader(input);
     let mut walk = Walk {
         visit,
         visit_error: None,
+        given,
+        crs: given.unwrap_or_default(),
     };
     let parsed = Collection { walk: &mut walk }
         .deserialize(&mut parser)
@@ -52,6 +58,33 @@ fn input_error(e: serde_json::Error) -> InputError {
 struct Walk<'v> {
     visit: &'v mut dyn FnMut(&Row) -> io::Result<()>,
     visit_error: Option<io::Error>,
+    given: Option<Crs>,
+    /// The system the features' coordinates are read in.
+    crs: Crs,
+}
+
+impl Walk<'_> {
+    /// Takes the collection's `crs` member; `read` tells whether features were read already.
+    fn member_crs(&mut self, member: &Json, read: bool) -> Result<(), String> {
+        let name = member
+            .pointer("/properties/name")
+            .and_then(Json::as_str)
+            .ok_or("the `crs` member must be {\"type\": \"name\", \"properties\": {\"name\": …}}")?;
+        let named = Crs::parse(name).map_err(|e| format!("the `crs` member: {e}"))?;
+        match self.given {
+            Some(given) if given != named => Err(format!(
+                "the `crs` member names {named} but the request says {given}: leave one out"
+            )),
+            _ if read && named != self.crs => Err(format!(
+                "the `crs` member names {named}, after features read as {}: put `crs` before `features`",
+                self.crs
+            )),
+            _ => {
+                self.crs = named;
+                Ok(())
+            }
+        }
+    }
 }
 
 /// The top-level object.
@@ -96,6 +129,12 @@ impl<'de> Visitor<'de> for Collection<'_, '_> {
                     })?;
                     has_features = true;
                 }
+                "crs" => {
+                    let member: Json = map.next_value()?;
+                    if !member.is_null() {
+                        self.walk.member_crs(&member, has_features).map_err(de::Error::custom)?;
+                    }
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -135,7 +174,7 @@ impl<'de> Visitor<'de> for Features<'_, '_> {
         let mut index = 0usize;
         // Each feature alone is parsed whole: it is small, and a malformed one is one bad row.
         while let Some(feature) = seq.next_element::<Json>()? {
-            let feature = InputFeature::from(feature);
+            let feature = InputFeature::new(feature, self.walk.crs);
             let row = Row {
                 passthrough: Passthrough::Feature {
                     id: feature.id.as_ref(),
@@ -160,8 +199,8 @@ struct InputFeature {
     point: Result<geo::Coord<f64>, String>,
 }
 
-impl From<Json> for InputFeature {
-    fn from(feature: Json) -> Self {
+impl InputFeature {
+    fn new(feature: Json, crs: Crs) -> Self {
         let Json::Object(mut f) = feature else {
             return InputFeature {
                 id: None,
@@ -181,8 +220,8 @@ impl From<Json> for InputFeature {
                     .and_then(Json::as_array)
                     .map(|c| (c.first(), c.get(1)))
                 {
-                    Some((Some(lon), Some(lat))) => match (lon.as_f64(), lat.as_f64()) {
-                        (Some(lon), Some(lat)) => validate_point(lon, lat).map_err(|e| e.to_string()),
+                    Some((Some(x), Some(y))) => match (x.as_f64(), y.as_f64()) {
+                        (Some(x), Some(y)) => crs.to_wgs84(x, y),
                         _ => Err("point coordinates are not numbers".into()),
                     },
                     _ => Err("a Point needs [lon, lat] coordinates".into()),

@@ -4,9 +4,11 @@
 //! from any [`Read`] and writes to any [`Write`], one row at a time, so memory stays flat whatever
 //! the input's size. The steps, each in its own module:
 //!
-//! 1. [`BatchInput::open`]: the input's format (declared, or sniffed from its first byte), then for a
-//!    CSV its header and which columns hold the point (`csv_input`). A GeoJSON FeatureCollection has
-//!    no header: its pass-through columns are fixed (`geojson_input`).
+//! 1. [`BatchInput::open`]: the input's text encoding (`text`: UTF-8, Windows-1252 or UTF-16, all
+//!    read as UTF-8), its format (declared, or sniffed from its first character), then for a CSV its
+//!    delimiter, header and which columns hold the point (`csv_input`). A GeoJSON FeatureCollection
+//!    has no header: its pass-through columns are fixed (`geojson_input`). Points in another
+//!    coordinate system ([`InputOptions::crs`], or a GeoJSON `crs` member) become WGS84 here.
 //! 2. [`BatchInput::locate`]: per row, its point or why it has none; the point is located and the row
 //!    written out by [`RowWriter`] (`output`).
 //!
@@ -17,8 +19,11 @@
 //! halfway) ends the output with one more row whose `error` says why, after the rows already read.
 
 mod csv_input;
+mod fgb;
+pub mod file;
 mod geojson_input;
 mod output;
+mod text;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
@@ -27,6 +32,7 @@ use serde_json::{Map, Value as Json};
 
 pub use output::{OutputFormat, RowWriter, push_csv_field, push_csv_record};
 
+use crate::crs::Crs;
 use crate::index::Indexed;
 use crate::query::locate::{LocateOptions, Location, locate_into};
 
@@ -35,10 +41,21 @@ const READ_BUFFER: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
-    /// A header naming `lat` (or `latitude`) and `lon` (`lng`, `longitude`) columns.
+    /// A header naming the point's columns: `lat`/`latitude`/`y` and `lon`/`lng`/`long`/`longitude`/`x`.
     Csv,
     /// A FeatureCollection of points.
     GeoJson,
+}
+
+/// How to read the point of each row.
+#[derive(Debug, Clone, Default)]
+pub struct InputOptions {
+    /// The coordinate system of the points; WGS84 (or a GeoJSON's own `crs` member) when `None`.
+    pub crs: Option<Crs>,
+    /// The CSV column holding the latitude (or northing), instead of finding it by name.
+    pub lat_col: Option<String>,
+    /// The CSV column holding the longitude (or easting).
+    pub lon_col: Option<String>,
 }
 
 /// Why an input cannot be read, or stopped being readable.
@@ -66,12 +83,17 @@ pub enum BatchError {
 }
 
 /// What a batch did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Summary {
     pub rows: usize,
     /// Rows written with an `error` instead of territories.
     pub rows_with_error: usize,
+    /// The first few of those errors, for a person reading a terminal.
+    pub first_errors: Vec<String>,
 }
+
+/// Errors kept in [`Summary::first_errors`].
+const FIRST_ERRORS: usize = 5;
 
 /// One input row: what passes through to the output, and its point or why it has none.
 pub struct Row<'a> {
@@ -99,33 +121,54 @@ enum WalkError {
 /// An input opened and understood, ready to be located row by row.
 pub struct BatchInput<R> {
     source: Source<R>,
+    bom: bool,
 }
 
+/// The input as UTF-8 text.
+type Text<R> = BufReader<text::TextReader<R>>;
+
 enum Source<R> {
-    Csv(csv_input::CsvInput<BufReader<R>>),
-    GeoJson(BufReader<R>),
+    Csv(csv_input::CsvInput<std::io::Chain<std::io::Cursor<Vec<u8>>, Text<R>>>),
+    GeoJson(Text<R>, Option<Crs>),
 }
 
 impl<R: Read> BatchInput<R> {
-    /// Reads the input's start: its format when `declared` is `None` (GeoJSON when the first byte
-    /// that is not blank is `{`, else CSV), and a CSV's header.
-    pub fn open(input: R, declared: Option<InputFormat>) -> Result<Self, InputError> {
-        let mut input = BufReader::with_capacity(READ_BUFFER, input);
+    /// Reads the input's start: its encoding, its format when `declared` is `None` (GeoJSON when the
+    /// first character that is not blank is `{`, else CSV), and a CSV's header.
+    pub fn open(input: R, declared: Option<InputFormat>, options: &InputOptions) -> Result<Self, InputError> {
+        let text = text::TextReader::new(input)?;
+        let bom = text.had_bom();
+        let mut input = BufReader::with_capacity(READ_BUFFER, text);
         let format = match declared {
             Some(format) => format,
             None => sniff(&mut input)?,
         };
         let source = match format {
-            InputFormat::Csv => Source::Csv(csv_input::CsvInput::open(input)?),
-            InputFormat::GeoJson => Source::GeoJson(input),
+            InputFormat::Csv => Source::Csv(csv_input::CsvInput::open(input, options)?),
+            InputFormat::GeoJson => {
+                if options.lat_col.is_some() || options.lon_col.is_some() {
+                    return Err(InputError::Structure(
+                        "lat_col and lon_col name CSV columns: a GeoJSON point has its own coordinates".into(),
+                    ));
+                }
+                Source::GeoJson(input, options.crs)
+            }
         };
-        Ok(BatchInput { source })
+        Ok(BatchInput { source, bom })
     }
 
     pub fn format(&self) -> InputFormat {
         match self.source {
             Source::Csv(_) => InputFormat::Csv,
-            Source::GeoJson(_) => InputFormat::GeoJson,
+            Source::GeoJson(..) => InputFormat::GeoJson,
+        }
+    }
+
+    /// The CSV delimiter the input uses, which its CSV output keeps; `,` for GeoJSON.
+    pub fn delimiter(&self) -> u8 {
+        match &self.source {
+            Source::Csv(csv) => csv.delimiter(),
+            Source::GeoJson(..) => b',',
         }
     }
 
@@ -133,7 +176,7 @@ impl<R: Read> BatchInput<R> {
     pub fn columns(&self) -> Vec<String> {
         match &self.source {
             Source::Csv(csv) => csv.columns(),
-            Source::GeoJson(_) => geojson_input::COLUMNS.iter().map(|c| c.to_string()).collect(),
+            Source::GeoJson(..) => geojson_input::COLUMNS.iter().map(|c| c.to_string()).collect(),
         }
     }
 
@@ -150,7 +193,10 @@ impl<R: Read> BatchInput<R> {
             .layers
             .clone()
             .unwrap_or_else(|| (0..ix.dataset.layers.len()).collect());
-        let mut writer = RowWriter::new(format, ix, layers, self.columns(), out);
+        let mut writer = RowWriter::new(format, ix, layers, self.columns(), out)
+            .with_delimiter(self.delimiter())
+            .with_bom(self.bom)
+            .for_features(self.format() == InputFormat::GeoJson);
         let mut location = Location::default();
         let mut summary = Summary::default();
         let mut visit = |row: &Row| -> io::Result<()> {
@@ -161,6 +207,9 @@ impl<R: Read> BatchInput<R> {
                 }
                 Err(message) => {
                     summary.rows_with_error += 1;
+                    if summary.first_errors.len() < FIRST_ERRORS {
+                        summary.first_errors.push(message.clone());
+                    }
                     Err(message.as_str())
                 }
             };
@@ -169,7 +218,7 @@ impl<R: Read> BatchInput<R> {
         };
         let walked = match self.source {
             Source::Csv(csv) => csv.for_each_row(&mut visit),
-            Source::GeoJson(input) => geojson_input::for_each_row(input, &mut visit),
+            Source::GeoJson(input, crs) => geojson_input::for_each_row(input, crs, &mut visit),
         };
         match walked {
             Ok(()) => {

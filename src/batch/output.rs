@@ -23,6 +23,8 @@ pub enum OutputFormat {
     GeoJson,
     /// An array of flat objects, one per row.
     Json,
+    /// A FlatGeobuf file of points, written whole at the end (see `fgb`).
+    FlatGeobuf,
 }
 
 impl OutputFormat {
@@ -31,6 +33,7 @@ impl OutputFormat {
             OutputFormat::Csv => "text/csv; charset=utf-8",
             OutputFormat::GeoJson => "application/geo+json",
             OutputFormat::Json => "application/json",
+            OutputFormat::FlatGeobuf => "application/flatgeobuf",
         }
     }
 }
@@ -56,6 +59,13 @@ pub struct RowWriter<'a, W: Write> {
     scratch: String,
     rows: usize,
     started: bool,
+    /// CSV delimiter: the input's, so a `;` file comes back `;`-separated.
+    delimiter: u8,
+    /// Whether the CSV starts with a UTF-8 byte-order mark, as its input did.
+    bom: bool,
+    /// Rows are GeoJSON features: FlatGeobuf keeps their properties as one JSON column.
+    features: bool,
+    fgb: Option<super::fgb::FgbRows>,
     out: W,
 }
 
@@ -77,8 +87,25 @@ impl<'a, W: Write> RowWriter<'a, W> {
             scratch: String::new(),
             rows: 0,
             started: false,
+            delimiter: b',',
+            bom: false,
+            features: false,
+            fgb: None,
             out,
         }
+    }
+
+    /// The rows will be GeoJSON features (see [`Passthrough::Feature`]).
+    pub fn for_features(self, features: bool) -> Self {
+        RowWriter { features, ..self }
+    }
+
+    pub fn with_delimiter(self, delimiter: u8) -> Self {
+        RowWriter { delimiter, ..self }
+    }
+
+    pub fn with_bom(self, bom: bool) -> Self {
+        RowWriter { bom, ..self }
     }
 
     /// Whether anything (the header or the document's opening) has been written.
@@ -88,10 +115,11 @@ impl<'a, W: Write> RowWriter<'a, W> {
 
     /// Writes one row: its pass-through values and, when it has a point, where the point is.
     pub fn row(&mut self, row: &Row, located: Result<&Location, &str>) -> io::Result<()> {
-        self.start();
+        self.start()?;
         match self.format {
             OutputFormat::Csv => self.csv_row(row, located),
             OutputFormat::GeoJson | OutputFormat::Json => self.json_row(row, located)?,
+            OutputFormat::FlatGeobuf => self.fgb_row(row, located)?,
         }
         self.rows += 1;
         if self.buffer.len() >= FLUSH_BYTES {
@@ -102,11 +130,17 @@ impl<'a, W: Write> RowWriter<'a, W> {
 
     /// Ends the document and hands over what is left; gives the destination back.
     pub fn finish(mut self) -> io::Result<W> {
-        self.start();
+        self.start()?;
         match self.format {
             OutputFormat::Csv => {}
             OutputFormat::GeoJson => self.buffer.extend_from_slice(b"]}"),
             OutputFormat::Json => self.buffer.push(b']'),
+            OutputFormat::FlatGeobuf => {
+                if let Some(fgb) = self.fgb.take() {
+                    self.flush()?;
+                    fgb.finish(&mut self.out)?;
+                }
+            }
         }
         self.flush()?;
         self.out.flush()?;
@@ -120,46 +154,89 @@ impl<'a, W: Write> RowWriter<'a, W> {
     }
 
     /// The CSV header, or the opening of the JSON document, once.
-    fn start(&mut self) {
+    fn start(&mut self) -> io::Result<()> {
         if self.started {
-            return;
+            return Ok(());
         }
         self.started = true;
         match self.format {
             OutputFormat::Csv => {
+                if self.bom {
+                    self.buffer.extend_from_slice("\u{feff}".as_bytes());
+                }
                 let mut header = self.columns.clone();
                 header.extend(self.territory_columns.iter().cloned());
-                push_csv_record(&mut self.buffer, &header);
+                push_record(&mut self.buffer, &header, self.delimiter);
             }
             OutputFormat::GeoJson => self
                 .buffer
                 .extend_from_slice(br#"{"type":"FeatureCollection","features":["#),
             OutputFormat::Json => self.buffer.push(b'['),
+            OutputFormat::FlatGeobuf => {
+                let mut schema: Vec<(String, bool)> = if self.features {
+                    vec![("id".into(), false), ("properties".into(), true)]
+                } else {
+                    self.columns.iter().map(|c| (c.clone(), false)).collect()
+                };
+                schema.extend(self.territory_columns.iter().map(|c| (c.clone(), false)));
+                self.fgb = Some(super::fgb::FgbRows::new(&schema)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn fgb_row(&mut self, row: &Row, located: Result<&Location, &str>) -> io::Result<()> {
+        use super::fgb::Value;
+        let territories = self.territory_values(located);
+        let id;
+        let properties;
+        let mut values: Vec<Value> = match &row.passthrough {
+            Passthrough::Csv(record) => (0..self.columns.len())
+                .map(|i| record.get(i).map_or(Value::Null, Value::Text))
+                .collect(),
+            Passthrough::Feature { id: i, properties: p } => {
+                id = i.map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
+                properties = Json::Object((*p).clone()).to_string();
+                vec![id.as_deref().map_or(Value::Null, Value::Text), Value::Json(&properties)]
+            }
+            Passthrough::Nothing if self.features => vec![Value::Null, Value::Null],
+            Passthrough::Nothing => self.columns.iter().map(|_| Value::Null).collect(),
+        };
+        values.extend(
+            territories
+                .iter()
+                .map(|v| if v.is_empty() { Value::Null } else { Value::Text(v) }),
+        );
+        let point = row.point.as_ref().ok().copied();
+        match &mut self.fgb {
+            Some(fgb) => fgb.row(point, &values),
+            None => Err(io::Error::other("the FlatGeobuf writer was not started")),
         }
     }
 
     fn csv_row(&mut self, row: &Row, located: Result<&Location, &str>) {
+        let d = self.delimiter;
         match &row.passthrough {
             Passthrough::Csv(record) => {
                 for i in 0..self.columns.len() {
                     if i > 0 {
-                        self.buffer.push(b',');
+                        self.buffer.push(d);
                     }
-                    push_csv_field(&mut self.buffer, record.get(i).unwrap_or(""));
+                    push_field(&mut self.buffer, record.get(i).unwrap_or(""), d);
                 }
             }
             Passthrough::Feature { id, .. } => {
                 let id = id.map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
-                push_csv_field(&mut self.buffer, id.as_deref().unwrap_or(""));
+                push_field(&mut self.buffer, id.as_deref().unwrap_or(""), d);
                 if let Ok(p) = &row.point {
-                    let _ = write!(self.buffer, ",{},{}", p.x, p.y);
+                    let _ = write!(self.buffer, "{}{}{}{}", d as char, p.x, d as char, p.y);
                 } else {
-                    self.buffer.extend_from_slice(b",,");
+                    self.buffer.extend_from_slice(&[d, d]);
                 }
             }
             Passthrough::Nothing => {
                 for _ in 1..self.columns.len() {
-                    self.buffer.push(b',');
+                    self.buffer.push(d);
                 }
             }
         }
@@ -171,6 +248,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
     /// of a million-row batch.
     fn csv_territories(&mut self, located: Result<&Location, &str>) {
         let data = &self.ix.dataset;
+        let d = self.delimiter;
         match located {
             Ok(location) => {
                 for &l in &self.layers {
@@ -184,20 +262,21 @@ impl<'a, W: Write> RowWriter<'a, W> {
                             let f = &features[hit.feature as usize];
                             self.scratch.push_str(if field == 0 { &f.id } else { &f.name });
                         }
-                        self.buffer.push(b',');
-                        push_csv_field(&mut self.buffer, &self.scratch);
+                        self.buffer.push(d);
+                        push_field(&mut self.buffer, &self.scratch, d);
                     }
                 }
-                let approximate = location.hits.iter().any(|h| h.approximate);
-                self.buffer
-                    .extend_from_slice(if approximate { b",true," } else { b",," });
+                self.buffer.push(d);
+                if location.hits.iter().any(|h| h.approximate) {
+                    self.buffer.extend_from_slice(b"true");
+                }
+                self.buffer.push(d);
             }
             Err(message) => {
-                for _ in 0..2 * self.layers.len() + 1 {
-                    self.buffer.push(b',');
+                for _ in 0..2 * self.layers.len() + 2 {
+                    self.buffer.push(d);
                 }
-                self.buffer.push(b',');
-                push_csv_field(&mut self.buffer, message);
+                push_field(&mut self.buffer, message, d);
             }
         }
     }
@@ -284,18 +363,28 @@ fn territory_columns(ix: &Indexed, layers: &[usize]) -> Vec<String> {
 
 /// Appends one CSV record (RFC 4180 quoting).
 pub fn push_csv_record(buffer: &mut Vec<u8>, fields: &[String]) {
+    push_record(buffer, fields, b',');
+}
+
+/// Appends one CSV field, quoted when it holds a comma, a quote or a line break.
+pub fn push_csv_field(buffer: &mut Vec<u8>, field: &str) {
+    push_field(buffer, field, b',');
+}
+
+fn push_record(buffer: &mut Vec<u8>, fields: &[String], delimiter: u8) {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
-            buffer.push(b',');
+            buffer.push(delimiter);
         }
-        push_csv_field(buffer, field);
+        push_field(buffer, field, delimiter);
     }
     buffer.push(b'\n');
 }
 
-/// Appends one CSV field, quoted when it holds a separator, a quote or a line break.
-pub fn push_csv_field(buffer: &mut Vec<u8>, field: &str) {
-    if field.contains([',', '"', '\n', '\r']) {
+/// Appends one field, quoted when it holds the delimiter, a quote or a line break.
+fn push_field(buffer: &mut Vec<u8>, field: &str, delimiter: u8) {
+    let special = |b: &u8| matches!(*b, b'"' | b'\n' | b'\r') || *b == delimiter;
+    if field.as_bytes().iter().any(special) {
         buffer.push(b'"');
         buffer.extend_from_slice(field.replace('"', "\"\"").as_bytes());
         buffer.push(b'"');

@@ -53,8 +53,7 @@ pub async fn locate_get(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let mut p = Params::parse(raw.as_deref());
-    let lat = p.required_number("lat")?;
-    let lon = p.required_number("lon")?;
+    let (lon, lat) = point_params(&mut p)?;
     let layers = layer_list(&state, p.list("layers")?)?;
     let tolerance_m = p.number("tolerance_m")?;
     p.finish()?;
@@ -69,6 +68,40 @@ pub async fn locate_get(
         .location_writer
         .write(&location, &layers, &[("vintage", &vintage)], &mut body);
     Ok(super::bytes_response("application/json", body))
+}
+
+/// The point of a lookup: `lat` and `lon` in WGS84 degrees, or `x` and `y` in the system `crs`
+/// names (WGS84 lon/lat by default). Gives WGS84 lon, lat.
+fn point_params(p: &mut Params) -> Result<(f64, f64), ApiError> {
+    let crs = p.crs()?;
+    let (x, y) = (p.number("x")?, p.number("y")?);
+    if x.is_none() && y.is_none() {
+        if let Some(crs) = crs.filter(|c| !c.is_wgs84()) {
+            return Err(ApiError::bad_parameter(
+                "crs",
+                format!("`lat` and `lon` are WGS84 degrees: give `x` and `y` for a point in {crs}"),
+            ));
+        }
+        let lat = p.required_number("lat")?;
+        return Ok((p.required_number("lon")?, lat));
+    }
+    for (name, other) in [("lat", "y"), ("lon", "x")] {
+        if p.text(name)?.is_some() {
+            return Err(ApiError::bad_parameter(
+                name,
+                format!("give either `lat` and `lon`, or `x` and `y` (`{other}` stands for `{name}`), not both"),
+            ));
+        }
+    }
+    let (Some(x), Some(y)) = (x, y) else {
+        let missing = if x.is_none() { "x" } else { "y" };
+        return Err(ApiError::bad_parameter(missing, format!("`{missing}` is required with `x` or `y`")));
+    };
+    let crs = crs.unwrap_or_default();
+    let point = crs
+        .to_wgs84(x, y)
+        .map_err(|message| ApiError::bad_parameter("x", message))?;
+    Ok((point.x, point.y))
 }
 
 pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {

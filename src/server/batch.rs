@@ -1,5 +1,6 @@
-//! `POST /api/locate`: many points at once, as CSV (with `lat` and `lon` columns) or as a GeoJSON
-//! FeatureCollection of points. The answer keeps every input row, in order, with the territory
+//! `POST /api/locate`: many points at once, as CSV (`,` `;` or tab separated, UTF-8, Windows-1252
+//! or UTF-16, its point's columns found by name or given as `lat_col` and `lon_col`) or as a GeoJSON
+//! FeatureCollection of points, in WGS84 or the system `crs` names. The answer keeps every input row, in order, with the territory
 //! columns added. The work is [`crate::batch`]'s; this handler admits the batch and bridges HTTP to it.
 //!
 //! Both ways stream: a blocking thread reads the body as it arrives ([`BodyReader`]) and hands the
@@ -36,7 +37,7 @@ use super::body_reader::{BodyReader, TooLarge};
 use super::error::ApiError;
 use super::limits::{BatchGate, BatchTicket};
 use super::params::Params;
-use crate::batch::{BatchError, BatchInput, InputError, InputFormat, OutputFormat};
+use crate::batch::{BatchError, BatchInput, InputError, InputFormat, InputOptions, OutputFormat};
 use crate::query::locate::LocateOptions;
 
 /// Answer chunks (of about 64 KiB) that may wait for a slow client before the batch pauses.
@@ -55,6 +56,11 @@ pub async fn locate_batch(
     let mut p = Params::parse(raw.as_deref());
     let layers = layer_list(&state, p.list("layers")?)?;
     let tolerance_m = p.number("tolerance_m")?;
+    let input_options = InputOptions {
+        crs: p.crs()?,
+        lat_col: p.text("lat_col")?,
+        lon_col: p.text("lon_col")?,
+    };
     p.finish()?;
     if let Some(t) = tolerance_m {
         validate_tolerance(t)?;
@@ -77,7 +83,9 @@ pub async fn locate_batch(
         content_type: "",
         chunks: chunks_tx,
     };
-    tokio::task::spawn_blocking(move || run(&state, body, declared, requested, &options, out));
+    tokio::task::spawn_blocking(move || {
+        run(&state, body, (declared, &input_options), requested, &options, out)
+    });
 
     let content_type = head_rx
         .await
@@ -125,12 +133,12 @@ impl Stream for Answer {
 fn run(
     state: &AppState,
     body: BodyReader,
-    declared: Option<InputFormat>,
+    (declared, input_options): (Option<InputFormat>, &InputOptions),
     requested: Option<OutputFormat>,
     options: &LocateOptions,
     mut out: ResponseWriter,
 ) {
-    let input = match BatchInput::open(body, declared) {
+    let input = match BatchInput::open(body, declared, input_options) {
         Ok(input) => input,
         Err(cause) => return out.refuse(refusal(cause)),
     };

@@ -17,6 +17,8 @@ pub struct ApiError {
     pub parameter: Option<String>,
     /// For a refusal that will pass later (503, 429): seconds to wait, sent as `Retry-After`.
     pub retry_after_s: Option<u64>,
+    /// The values the parameter accepts, when they are few (`crs`).
+    pub supported: Vec<String>,
 }
 
 impl ApiError {
@@ -27,6 +29,7 @@ impl ApiError {
             message: message.into(),
             parameter: None,
             retry_after_s: None,
+            supported: Vec::new(),
         }
     }
 
@@ -75,6 +78,7 @@ impl ApiError {
             message: error.to_string(),
             parameter,
             retry_after_s: None,
+            supported: Vec::new(),
         }
     }
 
@@ -86,6 +90,9 @@ impl ApiError {
         });
         if let Some(p) = &self.parameter {
             error["parameter"] = p.clone().into();
+        }
+        if !self.supported.is_empty() {
+            error["supported"] = self.supported.clone().into();
         }
         json!({ "error": error })
     }

@@ -89,14 +89,38 @@ pub fn document(state: &AppState, base: &str) -> Json {
         json!({"type": "string"}),
     );
 
+    // The point is `lat` and `lon`, or `x` and `y` in `crs`: neither pair is required alone.
+    let (mut lat, mut lon) = (lat, lon);
+    lat["required"] = false.into();
+    lon["required"] = false.into();
+    let crs = query(
+        "crs",
+        "coordinate system of x/y (GET) or of the batch's points: EPSG:4326 (default), EPSG:2154, EPSG:3942…EPSG:3950, EPSG:32630…EPSG:32632, EPSG:3857",
+        false,
+        json!({"type": "string", "enum": crate::crs::supported()}),
+    );
+    let xy = |name: &str, what: &str| {
+        query(name, &format!("{what} in `crs` (instead of lat/lon)"), false, json!({"type": "number"}))
+    };
     let mut locate = get(
         "territories containing a point",
-        vec![lat, lon, layers_param.clone(), tolerance.clone()],
+        vec![
+            lat,
+            lon,
+            xy("x", "easting"),
+            xy("y", "northing"),
+            crs.clone(),
+            layers_param.clone(),
+            tolerance.clone(),
+        ],
         "application/json",
     );
+    let column = |name: &str, what: &str| {
+        query(name, &format!("the CSV column holding the {what}, when its name does not say so"), false, json!({"type": "string"}))
+    };
     locate["post"] = json!({
-        "summary": "batch lookup: a CSV with lat and lon columns, or a GeoJSON FeatureCollection of points; rows come back with territory columns, streamed",
-        "parameters": [layers_param, tolerance],
+        "summary": "batch lookup: a CSV (`,` `;` or tab; UTF-8, Windows-1252 or UTF-16) with lat/latitude/y and lon/lng/long/longitude/x columns, or a GeoJSON FeatureCollection of points; rows come back with territory columns, streamed",
+        "parameters": [layers_param, tolerance, crs, column("lat_col", "latitude (or northing)"), column("lon_col", "longitude (or easting)")],
         "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}}, "application/geo+json": {"schema": {"type": "object"}}}},
         "responses": {
             "200": {"description": "the rows with territory columns (format chosen by Accept)", "content": {"text/csv": {"schema": {"type": "string"}}, "application/geo+json": {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "array"}}}},

@@ -117,6 +117,18 @@ impl Params {
         }))
     }
 
+    /// `crs=EPSG:CODE`, one of [`crate::crs::supported`].
+    pub fn crs(&mut self) -> Result<Option<crate::crs::Crs>, ApiError> {
+        self.text("crs")?
+            .map(|v| {
+                crate::crs::Crs::parse(&v).map_err(|e| ApiError {
+                    supported: crate::crs::supported(),
+                    ..ApiError::bad_parameter("crs", e.to_string())
+                })
+            })
+            .transpose()
+    }
+
     /// Refuses any parameter not read so far.
     pub fn finish(self) -> Result<(), ApiError> {
         match self.pairs.iter().zip(&self.used).find(|(_, used)| !**used) {

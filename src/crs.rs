@@ -1,0 +1,253 @@
+//! The coordinate systems points may come in, and their conversion to WGS84 lon/lat.
+//!
+//! French GIS teams keep points in Lambert-93 (EPSG:2154), a conic zone (CC42–CC50), UTM or Web
+//! Mercator. The projection arithmetic is `proj4rs`'s, with each system's parameters taken from
+//! `crs-definitions` (the EPSG registry as PROJ strings): nothing here computes a projection.
+//!
+//! Each system also has the area it is meant for. A point that falls outside it is an error, not a
+//! far-away answer: that is how a file of WGS84 degrees sent as Lambert-93 (or the reverse) shows.
+
+use std::sync::OnceLock;
+
+use geo::Coord;
+use proj4rs::Proj;
+
+use crate::query::locate::validate_point;
+
+/// One supported system: its EPSG code, its name, its parameters and its area of use (WGS84
+/// degrees, west, south, east, north).
+struct Def {
+    code: u16,
+    name: &'static str,
+    proj4: &'static str,
+    area: [f64; 4],
+}
+
+/// Metropolitan France with Corsica and its waters: EPSG's area of use of Lambert-93.
+const FRANCE: [f64; 4] = [-9.86, 41.15, 10.38, 51.56];
+
+/// A conic zone CC`lat`: a band of latitude 1° either side of its centre, across France.
+const fn cc(lat: f64) -> [f64; 4] {
+    [FRANCE[0], lat - 1.0, FRANCE[2], lat + 1.0]
+}
+
+/// A UTM zone of the northern hemisphere, 9° either side of its central meridian: many teams keep
+/// the whole of France in zone 31.
+const fn utm(central: f64) -> [f64; 4] {
+    [central - 9.0, 0.0, central + 9.0, 84.0]
+}
+
+macro_rules! def {
+    ($code:literal, $name:literal, $area:expr) => {
+        Def {
+            code: $code,
+            name: $name,
+            proj4: crs_definitions::from_code_const::<$code>().proj4,
+            area: $area,
+        }
+    };
+}
+
+const WGS84_CODE: u16 = 4326;
+
+/// Every supported system, WGS84 first.
+static DEFS: [Def; 15] = [
+    Def {
+        code: WGS84_CODE,
+        name: "WGS 84 (degrees)",
+        proj4: crs_definitions::EPSG_4326.proj4,
+        area: [-180.0, -90.0, 180.0, 90.0],
+    },
+    def!(2154, "RGF93 / Lambert-93", FRANCE),
+    Def {
+        code: 3857,
+        name: "Web Mercator",
+        // The definition PROJ itself follows (`from_code` gives proj4js's older one).
+        proj4: crs_definitions::EPSG_3857_WEBMERC.proj4,
+        area: [-180.0, -85.06, 180.0, 85.06],
+    },
+    def!(3942, "RGF93 / CC42", cc(42.0)),
+    def!(3943, "RGF93 / CC43", cc(43.0)),
+    def!(3944, "RGF93 / CC44", cc(44.0)),
+    def!(3945, "RGF93 / CC45", cc(45.0)),
+    def!(3946, "RGF93 / CC46", cc(46.0)),
+    def!(3947, "RGF93 / CC47", cc(47.0)),
+    def!(3948, "RGF93 / CC48", cc(48.0)),
+    def!(3949, "RGF93 / CC49", cc(49.0)),
+    def!(3950, "RGF93 / CC50", cc(50.0)),
+    def!(32630, "WGS 84 / UTM zone 30N", utm(-3.0)),
+    def!(32631, "WGS 84 / UTM zone 31N", utm(3.0)),
+    def!(32632, "WGS 84 / UTM zone 32N", utm(9.0)),
+];
+
+/// A supported coordinate system: its place in [`DEFS`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Crs(usize);
+
+impl std::fmt::Debug for Crs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EPSG:{}", self.def().code)
+    }
+}
+
+impl Default for Crs {
+    fn default() -> Self {
+        Crs::WGS84
+    }
+}
+
+impl std::fmt::Display for Crs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EPSG:{} ({})", self.def().code, self.def().name)
+    }
+}
+
+/// A `crs` that is not one of ours.
+#[derive(Debug, thiserror::Error)]
+#[error("unsupported crs `{given}`: use one of {}", supported().join(", "))]
+pub struct UnsupportedCrs {
+    pub given: String,
+}
+
+/// The supported systems as `EPSG:CODE`, WGS84 first.
+pub fn supported() -> Vec<String> {
+    DEFS.iter()
+        .map(|d| format!("EPSG:{}", d.code))
+        .collect()
+}
+
+/// The parameters of every system, made once: building a `Proj` parses its string.
+fn projs() -> &'static [Proj] {
+    static PROJS: OnceLock<Vec<Proj>> = OnceLock::new();
+    PROJS.get_or_init(|| {
+        DEFS.iter()
+            .map(|d| Proj::from_proj_string(d.proj4).expect("a built-in CRS definition parses"))
+            .collect()
+    })
+}
+
+impl Crs {
+    pub const WGS84: Crs = Crs(0);
+
+    fn def(self) -> &'static Def {
+        &DEFS[self.0]
+    }
+
+    /// `EPSG:2154`, `2154`, `urn:ogc:def:crs:EPSG::2154`, `EPSG:4326`, `CRS84`, `WGS84`…
+    pub fn parse(text: &str) -> Result<Crs, UnsupportedCrs> {
+        let unsupported = || UnsupportedCrs {
+            given: text.to_string(),
+        };
+        let t = text.trim().to_ascii_uppercase();
+        if matches!(
+            t.as_str(),
+            "CRS84" | "WGS84" | "OGC:CRS84" | "URN:OGC:DEF:CRS:OGC:1.3:CRS84" | "URN:OGC:DEF:CRS:OGC::CRS84"
+        ) {
+            return Ok(Crs::WGS84);
+        }
+        let code = t
+            .strip_prefix("URN:OGC:DEF:CRS:EPSG:")
+            .map(|rest| rest.rsplit(':').next().unwrap_or(""))
+            .or_else(|| t.strip_prefix("EPSG:"))
+            .or_else(|| t.strip_prefix("HTTP://WWW.OPENGIS.NET/DEF/CRS/EPSG/0/"))
+            .unwrap_or(&t);
+        let code: u16 = code.trim().parse().map_err(|_| unsupported())?;
+        DEFS.iter()
+            .position(|d| d.code == code)
+            .map(Crs)
+            .ok_or_else(unsupported)
+    }
+
+    pub fn code(self) -> u16 {
+        self.def().code
+    }
+
+    /// Degrees, lon/lat: no conversion.
+    pub fn is_wgs84(self) -> bool {
+        self.0 == 0
+    }
+
+    /// WGS84 lon/lat of the point (`x`, `y`): easting and northing, or lon and lat for WGS84.
+    /// An error says why, in words for the person who sent the point.
+    pub fn to_wgs84(self, x: f64, y: f64) -> Result<Coord<f64>, String> {
+        if self.is_wgs84() {
+            return validate_point(x, y).map_err(|e| {
+                let projected = x.abs() > 180.0 || y.abs() > 90.0;
+                if projected && x.is_finite() && y.is_finite() {
+                    format!(
+                        "{e}: are these projected coordinates? Say which system with crs= \
+                         (Lambert-93 is EPSG:2154)"
+                    )
+                } else {
+                    e.to_string()
+                }
+            });
+        }
+        let not_valid = || format!("x {x}, y {y} are not valid coordinates in {self}");
+        if !(x.is_finite() && y.is_finite()) {
+            return Err(not_valid());
+        }
+        let mut point = (x, y, 0.0);
+        proj4rs::transform::transform(&projs()[self.0], &projs()[0], &mut point).map_err(|_| not_valid())?;
+        let (lon, lat) = (point.0.to_degrees(), point.1.to_degrees());
+        let [w, s, e, n] = self.def().area;
+        if !(lon.is_finite() && lat.is_finite()) {
+            return Err(not_valid());
+        }
+        if !(w..=e).contains(&lon) || !(s..=n).contains(&lat) {
+            return Err(format!(
+                "x {x}, y {y} in {self} fall at lon {lon:.4}, lat {lat:.4}, outside the area it is \
+                 meant for (lon {w}…{e}, lat {s}…{n}): check the crs and which column is x and which y"
+            ));
+        }
+        validate_point(lon, lat).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_usual_spellings() {
+        for text in [
+            "EPSG:2154",
+            "epsg:2154",
+            "2154",
+            " EPSG:2154 ",
+            "urn:ogc:def:crs:EPSG::2154",
+            "http://www.opengis.net/def/crs/EPSG/0/2154",
+        ] {
+            assert_eq!(Crs::parse(text).unwrap().code(), 2154, "{text}");
+        }
+        for text in ["CRS84", "urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326", "WGS84"] {
+            assert!(Crs::parse(text).unwrap().is_wgs84(), "{text}");
+        }
+        let e = Crs::parse("EPSG:27572").unwrap_err().to_string();
+        assert!(e.contains("EPSG:27572") && e.contains("EPSG:2154") && e.contains("EPSG:32632"), "{e}");
+        assert!(Crs::parse("lambert").is_err());
+        assert_eq!(supported().len(), 15);
+    }
+
+    #[test]
+    fn every_definition_parses_and_its_origin_converts() {
+        for (d, proj) in DEFS.iter().zip(projs()) {
+            assert!(proj.has_inverse(), "EPSG:{}", d.code);
+        }
+        // Lambert-93's false origin is at 3°E, 46.5°N by definition.
+        let p = Crs::parse("EPSG:2154").unwrap().to_wgs84(700_000.0, 6_600_000.0).unwrap();
+        assert!((p.x - 3.0).abs() < 1e-9 && (p.y - 46.5).abs() < 1e-9, "{p:?}");
+    }
+
+    #[test]
+    fn points_outside_the_area_are_refused() {
+        let l93 = Crs::parse("EPSG:2154").unwrap();
+        // Degrees sent as Lambert-93 land in the ocean far south-west.
+        let e = l93.to_wgs84(3.08, 45.77).unwrap_err();
+        assert!(e.contains("outside the area"), "{e}");
+        let e = Crs::WGS84.to_wgs84(652_000.0, 6_862_000.0).unwrap_err();
+        assert!(e.contains("EPSG:2154"), "{e}");
+        assert!(l93.to_wgs84(f64::NAN, 1.0).is_err());
+        assert!(Crs::parse("EPSG:3950").unwrap().to_wgs84(1_700_000.0, 1_200_000.0).is_err());
+    }
+}
