@@ -111,9 +111,7 @@ pub struct UnsupportedCrs {
 
 /// The supported systems as `EPSG:CODE`, WGS84 first.
 pub fn supported() -> Vec<String> {
-    DEFS.iter()
-        .map(|d| format!("EPSG:{}", d.code))
-        .collect()
+    DEFS.iter().map(|d| format!("EPSG:{}", d.code)).collect()
 }
 
 /// The parameters of every system, made once: building a `Proj` parses its string.
@@ -224,7 +222,10 @@ mod tests {
             assert!(Crs::parse(text).unwrap().is_wgs84(), "{text}");
         }
         let e = Crs::parse("EPSG:27572").unwrap_err().to_string();
-        assert!(e.contains("EPSG:27572") && e.contains("EPSG:2154") && e.contains("EPSG:32632"), "{e}");
+        assert!(
+            e.contains("EPSG:27572") && e.contains("EPSG:2154") && e.contains("EPSG:32632"),
+            "{e}"
+        );
         assert!(Crs::parse("lambert").is_err());
         assert_eq!(supported().len(), 15);
     }
@@ -235,7 +236,10 @@ mod tests {
             assert!(proj.has_inverse(), "EPSG:{}", d.code);
         }
         // Lambert-93's false origin is at 3°E, 46.5°N by definition.
-        let p = Crs::parse("EPSG:2154").unwrap().to_wgs84(700_000.0, 6_600_000.0).unwrap();
+        let p = Crs::parse("EPSG:2154")
+            .unwrap()
+            .to_wgs84(700_000.0, 6_600_000.0)
+            .unwrap();
         assert!((p.x - 3.0).abs() < 1e-9 && (p.y - 46.5).abs() < 1e-9, "{p:?}");
     }
 
@@ -248,6 +252,11 @@ mod tests {
         let e = Crs::WGS84.to_wgs84(652_000.0, 6_862_000.0).unwrap_err();
         assert!(e.contains("EPSG:2154"), "{e}");
         assert!(l93.to_wgs84(f64::NAN, 1.0).is_err());
-        assert!(Crs::parse("EPSG:3950").unwrap().to_wgs84(1_700_000.0, 1_200_000.0).is_err());
+        assert!(
+            Crs::parse("EPSG:3950")
+                .unwrap()
+                .to_wgs84(1_700_000.0, 1_200_000.0)
+                .is_err()
+        );
     }
 }

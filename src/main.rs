@@ -266,12 +266,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let (lon, lat) = match (lat, lon, x, y) {
                 (Some(lat), Some(lon), ..) => {
                     if let Some(crs) = crs.filter(|c| !c.is_wgs84()) {
-                        anyhow::bail!("--lat and --lon are WGS84 degrees: give --x and --y for a point in {crs}");
+                        anyhow::bail!(
+                            "--lat and --lon are WGS84 degrees: give --x and --y for a point in {crs}"
+                        );
                     }
                     (lon, lat)
                 }
                 (.., Some(x), Some(y)) => {
-                    let p = crs.unwrap_or_default().to_wgs84(x, y).map_err(anyhow::Error::msg)?;
+                    let p = crs
+                        .unwrap_or_default()
+                        .to_wgs84(x, y)
+                        .map_err(anyhow::Error::msg)?;
                     (p.x, p.y)
                 }
                 _ => anyhow::bail!("give --lat and --lon, --x and --y, or --input"),

@@ -42,7 +42,14 @@ fn expected_ids(lon: f64, lat: f64) -> Vec<String> {
 
 /// A commune name with accents, different on each row.
 fn name(i: usize) -> String {
-    ["Saint-Étienne", "Châlons-en-Champagne", "Héricourt", "Œuilly", "Évry-Courcouronnes"][i % 5].to_string()
+    [
+        "Saint-Étienne",
+        "Châlons-en-Champagne",
+        "Héricourt",
+        "Œuilly",
+        "Évry-Courcouronnes",
+    ][i % 5]
+        .to_string()
         + &format!(" {i}")
 }
 
@@ -82,7 +89,12 @@ fn check_csv_answer(answer: &str, delimiter: u8, input: &str, points: &[(f64, f6
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .from_reader(text.as_bytes());
-        let header: Vec<String> = reader.headers().expect("header").iter().map(String::from).collect();
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
         let rows: Vec<Vec<String>> = reader
             .records()
             .map(|r| r.expect("record").iter().map(String::from).collect())
@@ -91,20 +103,33 @@ fn check_csv_answer(answer: &str, delimiter: u8, input: &str, points: &[(f64, f6
     };
     let (in_header, in_rows) = read(input);
     let (header, rows) = read(answer);
-    assert_eq!(header[..in_header.len()], in_header[..], "input columns first, unchanged");
+    assert_eq!(
+        header[..in_header.len()],
+        in_header[..],
+        "input columns first, unchanged"
+    );
     assert_eq!(rows.len(), points.len());
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name}"));
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
     let error = column("error");
     for (i, (row, (lon, lat))) in rows.iter().zip(points).enumerate() {
         assert_eq!(row[..in_header.len()], in_rows[i][..], "row {i} unchanged");
         assert_eq!(row[error], "", "row {i}");
-        let ids: Vec<&str> = LAYERS.iter().map(|l| row[column(&format!("{l}_id"))].as_str()).collect();
+        let ids: Vec<&str> = LAYERS
+            .iter()
+            .map(|l| row[column(&format!("{l}_id"))].as_str())
+            .collect();
         assert_eq!(ids, expected_ids(*lon, *lat), "row {i}");
     }
 }
 
 async fn post(query: &str, content_type: Option<&str>, body: Vec<u8>) -> reqwest::Response {
-    let mut request = reqwest::Client::new().post(url(&format!("/api/locate?layers={}{query}", LAYERS.join(","))));
+    let mut request =
+        reqwest::Client::new().post(url(&format!("/api/locate?layers={}{query}", LAYERS.join(","))));
     if let Some(t) = content_type {
         request = request.header("content-type", t);
     }
@@ -130,7 +155,10 @@ async fn http_reads_a_latin1_semicolon_file_with_decimal_commas() {
     let (text, latin1) = french_export(&points);
     for content_type in [None, Some("text/csv")] {
         let answer = post_text("", content_type, latin1.clone()).await;
-        assert!(answer.starts_with("Nom;Latitude;Longitude;Commentaire;communes_id;"), "{answer:.80}");
+        assert!(
+            answer.starts_with("Nom;Latitude;Longitude;Commentaire;communes_id;"),
+            "{answer:.80}"
+        );
         assert!(answer.contains("Œuilly 3;"), "Windows-1252 read as such");
         check_csv_answer(&answer, b';', &text, &points);
     }
@@ -144,7 +172,12 @@ async fn http_reads_x_y_columns_tabs_and_a_byte_order_mark() {
     for (i, (lon, lat)) in points.iter().enumerate() {
         xy.push_str(&format!("{i},{lon},{lat}\n"));
     }
-    check_csv_answer(&post_text("", None, xy.clone().into_bytes()).await, b',', &xy, &points);
+    check_csv_answer(
+        &post_text("", None, xy.clone().into_bytes()).await,
+        b',',
+        &xy,
+        &points,
+    );
 
     // Tab-separated UTF-8 with a byte-order mark: the answer keeps both.
     let mut tabs = String::from("nom\tlongitude\tlatitude\n");
@@ -152,7 +185,9 @@ async fn http_reads_x_y_columns_tabs_and_a_byte_order_mark() {
         tabs.push_str(&format!("{}\t{lon}\t{lat}\n", name(i)));
     }
     let answer = post_text("", None, [b"\xEF\xBB\xBF", tabs.as_bytes()].concat()).await;
-    let answer = answer.strip_prefix('\u{feff}').expect("the answer keeps the mark");
+    let answer = answer
+        .strip_prefix('\u{feff}')
+        .expect("the answer keeps the mark");
     check_csv_answer(answer, b'\t', &tabs, &points);
 
     // UTF-16 as Excel's « Texte Unicode » writes it.
@@ -205,7 +240,8 @@ async fn http_reads_lambert_93_points() {
     let collection = serde_json::json!({"type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}},
         "features": features});
-    let answer: Value = serde_json::from_str(&post_text("", None, collection.to_string().into_bytes()).await).unwrap();
+    let answer: Value =
+        serde_json::from_str(&post_text("", None, collection.to_string().into_bytes()).await).unwrap();
     for (i, f) in answer["features"].as_array().unwrap().iter().enumerate() {
         let ids: Vec<&str> = LAYERS
             .iter()
@@ -215,7 +251,11 @@ async fn http_reads_lambert_93_points() {
         // Written out in WGS84, as GeoJSON wants (serde_json may read a float one unit off).
         let c = &f["geometry"]["coordinates"];
         let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
-        assert!((lon - back[i].0).abs() < 1e-12 && (lat - back[i].1).abs() < 1e-12, "{c} {:?}", back[i]);
+        assert!(
+            (lon - back[i].0).abs() < 1e-12 && (lat - back[i].1).abs() < 1e-12,
+            "{c} {:?}",
+            back[i]
+        );
     }
     // The request and the file disagree: refused rather than guessed.
     let response = post("&crs=EPSG:3857", None, collection.to_string().into_bytes()).await;
@@ -244,7 +284,12 @@ async fn http_get_takes_x_y_and_crs() {
             .unwrap()
             .iter()
             .map(|l| {
-                let ids: Vec<&str> = l["features"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+                let ids: Vec<&str> = l["features"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["id"].as_str().unwrap())
+                    .collect();
                 ids.join(";")
             })
             .collect();
@@ -252,19 +297,32 @@ async fn http_get_takes_x_y_and_crs() {
     }
     let get = |query: &'static str| async move {
         let response = reqwest::get(url(&format!("/api/locate?{query}"))).await.unwrap();
-        (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        (
+            response.status().as_u16(),
+            response.json::<Value>().await.unwrap(),
+        )
     };
     let (status, body) = get("x=3.08&y=45.77").await;
     assert_eq!(status, 200, "x and y alone are WGS84 lon and lat: {body}");
     let (status, body) = get("x=3.08&y=45.77&crs=EPSG:2154").await;
-    assert_eq!((status, body["error"]["parameter"].as_str()), (400, Some("x")), "{body}");
+    assert_eq!(
+        (status, body["error"]["parameter"].as_str()),
+        (400, Some("x")),
+        "{body}"
+    );
     let (status, body) = get("lat=45.77&lon=3.08&crs=EPSG:2154").await;
-    assert_eq!((status, body["error"]["parameter"].as_str()), (400, Some("crs")), "{body}");
+    assert_eq!(
+        (status, body["error"]["parameter"].as_str()),
+        (400, Some("crs")),
+        "{body}"
+    );
     let (status, body) = get("x=700000&y=6600000&crs=EPSG:27572").await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["parameter"], "crs");
     let supported = body["error"]["supported"].as_array().unwrap();
-    assert!(supported.iter().any(|s| s == "EPSG:2154") && supported.len() == territoires::crs::supported().len());
+    assert!(
+        supported.iter().any(|s| s == "EPSG:2154") && supported.len() == territoires::crs::supported().len()
+    );
     let (status, _) = get("x=700000&lat=45&y=6600000&crs=EPSG:2154").await;
     assert_eq!(status, 400);
 }
@@ -288,7 +346,10 @@ async fn http_column_overrides_and_errors() {
     assert!(error["error"]["message"].as_str().unwrap().contains("`nope`"));
     // Two columns that may both be the latitude.
     let error = refused("", "lat,latitude,lon\n1,2,3\n").await;
-    assert!(error["error"]["message"].as_str().unwrap().contains("lat_col"), "{error}");
+    assert!(
+        error["error"]["message"].as_str().unwrap().contains("lat_col"),
+        "{error}"
+    );
     let error = refused("&crs=lambert", "x,y\n1,2\n").await;
     assert_eq!(error["error"]["parameter"], "crs");
 }
@@ -326,7 +387,13 @@ fn cli_reads_a_latin1_semicolon_file_and_lambert_93() {
     let output = scratch("export-out.csv");
     let layers = LAYERS.join(",");
     let stderr = cli_ok(&[
-        "locate", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap(), "--layers", &layers,
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--layers",
+        &layers,
     ]);
     assert!(stderr.contains("200 rows"), "{stderr}");
     assert!(!stderr.contains('\r'), "no progress bar in a pipe: {stderr:?}");
@@ -340,7 +407,15 @@ fn cli_reads_a_latin1_semicolon_file_and_lambert_93() {
     }
     let input = scratch("l93.csv");
     std::fs::write(&input, &csv).unwrap();
-    let out = territoires(&["locate", "--input", input.to_str().unwrap(), "--crs", "EPSG:2154", "--layers", &layers]);
+    let out = territoires(&[
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--crs",
+        "EPSG:2154",
+        "--layers",
+        &layers,
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     check_csv_answer(&String::from_utf8(out.stdout).unwrap(), b';', &csv, &back);
 
@@ -350,11 +425,36 @@ fn cli_reads_a_latin1_semicolon_file_and_lambert_93() {
         let out = territoires(args);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
-        answer["layers"].as_array().unwrap().iter().map(|l| l["features"].clone()).collect::<Vec<_>>()
+        answer["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["features"].clone())
+            .collect::<Vec<_>>()
     };
-    let by_degrees = one(&["locate", "--lat", &lat.to_string(), "--lon", &lon.to_string(), "--json", "--layers", &layers]);
+    let by_degrees = one(&[
+        "locate",
+        "--lat",
+        &lat.to_string(),
+        "--lon",
+        &lon.to_string(),
+        "--json",
+        "--layers",
+        &layers,
+    ]);
     let (x, y) = (projected[0].0.to_string(), projected[0].1.to_string());
-    let by_lambert = one(&["locate", "--x", &x, "--y", &y, "--crs", "EPSG:2154", "--json", "--layers", &layers]);
+    let by_lambert = one(&[
+        "locate",
+        "--x",
+        &x,
+        "--y",
+        &y,
+        "--crs",
+        "EPSG:2154",
+        "--json",
+        "--layers",
+        &layers,
+    ]);
     assert_eq!(by_degrees, by_lambert);
 }
 
@@ -362,7 +462,13 @@ fn cli_reads_a_latin1_semicolon_file_and_lambert_93() {
 fn cli_errors_name_the_file_and_the_record() {
     let input = scratch("no-columns.csv");
     std::fs::write(&input, "site;nord;est\na;45,7;3,1\n").unwrap();
-    let out = territoires(&["locate", "--input", input.to_str().unwrap(), "--output", scratch("x.csv").to_str().unwrap()]);
+    let out = territoires(&[
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        scratch("x.csv").to_str().unwrap(),
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     for part in [input.to_str().unwrap(), "`nord`", "--lat-col"] {
@@ -372,18 +478,43 @@ fn cli_errors_name_the_file_and_the_record() {
 
     let output = scratch("overridden.csv");
     let stderr = cli_ok(&[
-        "locate", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap(),
-        "--lat-col", "Nord", "--lon-col", "EST", "--layers", "communes",
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+        "--lat-col",
+        "Nord",
+        "--lon-col",
+        "EST",
+        "--layers",
+        "communes",
     ]);
     assert!(stderr.contains("1 rows"), "{stderr}");
     let answer = std::fs::read_to_string(&output).unwrap();
     let expected = &expected_ids(3.1, 45.7)[0];
-    assert!(answer.lines().nth(1).unwrap().starts_with(&format!("a;45,7;3,1;{expected};")), "{answer}");
+    assert!(
+        answer
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("a;45,7;3,1;{expected};")),
+        "{answer}"
+    );
 
     // A bad row is named on standard error with the file.
     std::fs::write(&input, "lat,lon\n45.7,3.1\nabc,3\n").unwrap();
-    let stderr = cli_ok(&["locate", "--input", input.to_str().unwrap(), "--output", output.to_str().unwrap()]);
-    assert!(stderr.contains(&format!("{}: row 2: `lat` is not a number", input.display())), "{stderr}");
+    let stderr = cli_ok(&[
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains(&format!("{}: row 2: `lat` is not a number", input.display())),
+        "{stderr}"
+    );
 
     let out = territoires(&["locate", "--input", input.to_str().unwrap(), "--crs", "EPSG:1"]);
     assert!(!out.status.success());
@@ -408,23 +539,57 @@ fn cli_writes_geojson_and_flatgeobuf() {
     std::fs::write(&input, latin1).unwrap();
     let layers = LAYERS.join(",");
     let fgb = scratch("out.fgb");
-    cli_ok(&["locate", "--input", input.to_str().unwrap(), "--output", fgb.to_str().unwrap(), "--layers", &layers]);
+    cli_ok(&[
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        fgb.to_str().unwrap(),
+        "--layers",
+        &layers,
+    ]);
     let summary = ogrinfo(&fgb);
-    assert!(summary.contains(&format!("Feature Count: {}", points.len())), "{summary}");
-    for field in ["Nom: String", "Latitude: String", "communes_id: String", "pays_name: String", "error: String"] {
+    assert!(
+        summary.contains(&format!("Feature Count: {}", points.len())),
+        "{summary}"
+    );
+    for field in [
+        "Nom: String",
+        "Latitude: String",
+        "communes_id: String",
+        "pays_name: String",
+        "error: String",
+    ] {
         assert!(summary.contains(field), "{field} in {summary}");
     }
     let geojson = scratch("out.geojson");
-    cli_ok(&["locate", "--input", input.to_str().unwrap(), "--output", geojson.to_str().unwrap(), "--layers", &layers]);
+    cli_ok(&[
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        geojson.to_str().unwrap(),
+        "--layers",
+        &layers,
+    ]);
     let answer: Value = serde_json::from_str(&std::fs::read_to_string(&geojson).unwrap()).unwrap();
     let features = answer["features"].as_array().unwrap();
     assert_eq!(features.len(), points.len());
     for (i, f) in features.iter().enumerate() {
         assert_eq!(f["properties"]["Nom"], name(i).as_str());
-        let ids: Vec<&str> = LAYERS.iter().map(|l| f["properties"][format!("{l}_id")].as_str().unwrap_or("")).collect();
+        let ids: Vec<&str> = LAYERS
+            .iter()
+            .map(|l| f["properties"][format!("{l}_id")].as_str().unwrap_or(""))
+            .collect();
         assert_eq!(ids, expected_ids(points[i].0, points[i].1));
     }
     let bad = scratch("out.xlsx");
-    let out = territoires(&["locate", "--input", input.to_str().unwrap(), "--output", bad.to_str().unwrap()]);
+    let out = territoires(&[
+        "locate",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        bad.to_str().unwrap(),
+    ]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(".fgb"));
 }

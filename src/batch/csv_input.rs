@@ -62,9 +62,15 @@ impl<R: BufRead> CsvInput<Sniffed<R>> {
             delimiter,
         };
         let (lat_names, lon_names) = if crs.is_wgs84() {
-            ([&LAT_NAMES[..], &NORTHING_NAMES], [&LON_NAMES[..], &EASTING_NAMES])
+            (
+                [&LAT_NAMES[..], &NORTHING_NAMES],
+                [&LON_NAMES[..], &EASTING_NAMES],
+            )
         } else {
-            ([&NORTHING_NAMES[..], &LAT_NAMES], [&EASTING_NAMES[..], &LON_NAMES])
+            (
+                [&NORTHING_NAMES[..], &LAT_NAMES],
+                [&EASTING_NAMES[..], &LON_NAMES],
+            )
         };
         let lat = columns.find(options.lat_col.as_deref(), "lat_col", "latitude", lat_names)?;
         let lon = columns.find(options.lon_col.as_deref(), "lon_col", "longitude", lon_names)?;
@@ -188,13 +194,17 @@ impl Columns<'_> {
         ];
         for group in names {
             for matches in &tiers {
-                let found: Vec<usize> = (0..normal.len()).filter(|&i| matches(&normal[i], group)).collect();
+                let found: Vec<usize> = (0..normal.len())
+                    .filter(|&i| matches(&normal[i], group))
+                    .collect();
                 match found.as_slice() {
                     [] => continue,
                     [one] => return Ok(*one),
                     several => {
-                        let listed: Vec<String> =
-                            several.iter().map(|&i| format!("`{}`", &self.header[i])).collect();
+                        let listed: Vec<String> = several
+                            .iter()
+                            .map(|&i| format!("`{}`", &self.header[i]))
+                            .collect();
                         return Err(InputError::Structure(format!(
                             "several columns may hold the {what}: {}; say which with {parameter}",
                             listed.join(", ")
@@ -325,7 +335,17 @@ mod tests {
         ] {
             assert_eq!(parse_number(text), Some(value), "{text}");
         }
-        for text in ["", "abc", "1,234.5", "1,234,567", "45 3", "12 34", "inf", "NaN", "4 5,2"] {
+        for text in [
+            "",
+            "abc",
+            "1,234.5",
+            "1,234,567",
+            "45 3",
+            "12 34",
+            "inf",
+            "NaN",
+            "4 5,2",
+        ] {
             assert_eq!(parse_number(text), None, "{text}");
         }
     }

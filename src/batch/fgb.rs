@@ -35,10 +35,14 @@ impl FgbRows {
             },
             ..Default::default()
         };
-        let mut writer =
-            FgbWriter::create_with_options("territoires", GeometryType::Point, options).map_err(io::Error::other)?;
+        let mut writer = FgbWriter::create_with_options("territoires", GeometryType::Point, options)
+            .map_err(io::Error::other)?;
         for (name, json) in columns {
-            let kind = if *json { ColumnType::Json } else { ColumnType::String };
+            let kind = if *json {
+                ColumnType::Json
+            } else {
+                ColumnType::String
+            };
             writer.add_column(name, kind, |_, column| column.nullable = true);
         }
         Ok(FgbRows {

@@ -93,8 +93,10 @@ impl FileBatch {
         let bar = self.progress.then(|| {
             let bar = indicatif::ProgressBar::new(length);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {elapsed} (ETA {eta})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {bytes}/{total_bytes} {elapsed} (ETA {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });
@@ -107,7 +109,7 @@ impl FileBatch {
         let format = requested.unwrap_or_else(|| input.format().into());
 
         let located = match &self.output {
-            None => input.locate(ix, options, format, io::stdout().lock()),
+            None => input.locate(ix, options, format, io::stdout()),
             Some(path) => {
                 let partial = partial_path(path);
                 let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
@@ -129,9 +131,10 @@ impl FileBatch {
         let summary = located.map_err(|e| match e {
             BatchError::Refused(cause) => Error::file(&self.input, cause.to_string()),
             BatchError::BrokenOff { .. } => Error::file(&self.input, e.to_string()),
-            BatchError::Output(cause) => {
-                Error::io(self.output.as_deref().unwrap_or(Path::new("standard output")), cause)
-            }
+            BatchError::Output(cause) => Error::io(
+                self.output.as_deref().unwrap_or(Path::new("standard output")),
+                cause,
+            ),
         })?;
         Ok(Report {
             input: self.input.clone(),

@@ -132,7 +132,9 @@ impl<'de> Visitor<'de> for Collection<'_, '_> {
                 "crs" => {
                     let member: Json = map.next_value()?;
                     if !member.is_null() {
-                        self.walk.member_crs(&member, has_features).map_err(de::Error::custom)?;
+                        self.walk
+                            .member_crs(&member, has_features)
+                            .map_err(de::Error::custom)?;
                     }
                 }
                 _ => {

@@ -26,6 +26,7 @@ mod output;
 mod text;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::sync::mpsc;
 
 use geo::Coord;
 use serde_json::{Map, Value as Json};
@@ -148,7 +149,8 @@ impl<R: Read> BatchInput<R> {
             InputFormat::GeoJson => {
                 if options.lat_col.is_some() || options.lon_col.is_some() {
                     return Err(InputError::Structure(
-                        "lat_col and lon_col name CSV columns: a GeoJSON point has its own coordinates".into(),
+                        "lat_col and lon_col name CSV columns: a GeoJSON point has its own coordinates"
+                            .into(),
                     ));
                 }
                 Source::GeoJson(input, options.crs)
@@ -182,7 +184,7 @@ impl<R: Read> BatchInput<R> {
 
     /// Locates every row in `options.layers` (every layer when `None`) and writes it to `out` as
     /// `format`, then ends the output.
-    pub fn locate<W: Write>(
+    pub fn locate<W: Write + Send>(
         self,
         ix: &Indexed,
         options: &LocateOptions,
@@ -197,29 +199,56 @@ impl<R: Read> BatchInput<R> {
             .with_delimiter(self.delimiter())
             .with_bom(self.bom)
             .for_features(self.format() == InputFormat::GeoJson);
-        let mut location = Location::default();
         let mut summary = Summary::default();
-        let mut visit = |row: &Row| -> io::Result<()> {
-            let located = match &row.point {
-                Ok(p) => {
-                    locate_into(ix, *p, options, &mut location);
-                    Ok(&location)
-                }
-                Err(message) => {
-                    summary.rows_with_error += 1;
-                    if summary.first_errors.len() < FIRST_ERRORS {
-                        summary.first_errors.push(message.clone());
+        // Two threads: this one reads and locates, the other formats and writes, a chunk of rows at
+        // a time through a small channel (memory stays bounded; formatting costs as much as locating).
+        let (walked, written) = std::thread::scope(|scope| {
+            let (chunks, received) = mpsc::sync_channel::<Vec<Located>>(CHUNKS_IN_FLIGHT);
+            let writing = scope.spawn(move || -> io::Result<RowWriter<'_, W>> {
+                for chunk in received {
+                    for item in &chunk {
+                        writer.row(&item.row(), item.located())?;
                     }
-                    Err(message.as_str())
                 }
+                Ok(writer)
+            });
+            let mut chunk = Vec::with_capacity(ROWS_PER_CHUNK);
+            let mut visit = |row: &Row| -> io::Result<()> {
+                let mut location = Location::default();
+                match &row.point {
+                    Ok(p) => locate_into(ix, *p, options, &mut location),
+                    Err(message) => {
+                        summary.rows_with_error += 1;
+                        if summary.first_errors.len() < FIRST_ERRORS {
+                            summary.first_errors.push(message.clone());
+                        }
+                    }
+                }
+                summary.rows += 1;
+                chunk.push(Located::new(row, location));
+                if chunk.len() == ROWS_PER_CHUNK {
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
+                    // The writer stopped: its own error says why, once joined.
+                    chunks
+                        .send(full)
+                        .map_err(|_| io::Error::other("the output failed"))?;
+                }
+                Ok(())
             };
-            summary.rows += 1;
-            writer.row(row, located)
-        };
-        let walked = match self.source {
-            Source::Csv(csv) => csv.for_each_row(&mut visit),
-            Source::GeoJson(input, crs) => geojson_input::for_each_row(input, crs, &mut visit),
-        };
+            let walked = match self.source {
+                Source::Csv(csv) => csv.for_each_row(&mut visit),
+                Source::GeoJson(input, crs) => geojson_input::for_each_row(input, crs, &mut visit),
+            };
+            if !chunk.is_empty() {
+                let _ = chunks.send(chunk);
+            }
+            drop(chunks);
+            let written = writing
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the output thread failed")));
+            (walked, written)
+        });
+        let mut writer = written.map_err(BatchError::Output)?;
         match walked {
             Ok(()) => {
                 writer.finish().map_err(BatchError::Output)?;
@@ -243,6 +272,65 @@ impl<R: Read> BatchInput<R> {
                     .map_err(BatchError::Output)?;
                 Err(error)
             }
+        }
+    }
+}
+
+/// Rows handed to the writing thread at once, and chunks that may wait for it.
+const ROWS_PER_CHUNK: usize = 1024;
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// A located row, owned, on its way to the writing thread.
+struct Located {
+    passthrough: Owned,
+    point: Result<Coord<f64>, String>,
+    location: Location,
+}
+
+enum Owned {
+    Csv(csv::StringRecord),
+    Feature {
+        id: Option<Json>,
+        properties: Map<String, Json>,
+    },
+    Nothing,
+}
+
+impl Located {
+    fn new(row: &Row, location: Location) -> Self {
+        let passthrough = match &row.passthrough {
+            Passthrough::Csv(record) => Owned::Csv((*record).clone()),
+            Passthrough::Feature { id, properties } => Owned::Feature {
+                id: id.cloned(),
+                properties: (*properties).clone(),
+            },
+            Passthrough::Nothing => Owned::Nothing,
+        };
+        Located {
+            passthrough,
+            point: row.point.clone(),
+            location,
+        }
+    }
+
+    fn row(&self) -> Row<'_> {
+        Row {
+            passthrough: match &self.passthrough {
+                Owned::Csv(record) => Passthrough::Csv(record),
+                Owned::Feature { id, properties } => Passthrough::Feature {
+                    id: id.as_ref(),
+                    properties,
+                },
+                Owned::Nothing => Passthrough::Nothing,
+            },
+            point: self.point.clone(),
+        }
+    }
+
+    fn located(&self) -> Result<&Location, &str> {
+        match &self.point {
+            Ok(_) => Ok(&self.location),
+            Err(message) => Err(message),
         }
     }
 }

@@ -197,7 +197,10 @@ impl<'a, W: Write> RowWriter<'a, W> {
             Passthrough::Feature { id: i, properties: p } => {
                 id = i.map(|v| v.as_str().map_or_else(|| v.to_string(), String::from));
                 properties = Json::Object((*p).clone()).to_string();
-                vec![id.as_deref().map_or(Value::Null, Value::Text), Value::Json(&properties)]
+                vec![
+                    id.as_deref().map_or(Value::Null, Value::Text),
+                    Value::Json(&properties),
+                ]
             }
             Passthrough::Nothing if self.features => vec![Value::Null, Value::Null],
             Passthrough::Nothing => self.columns.iter().map(|_| Value::Null).collect(),
@@ -253,6 +256,16 @@ impl<'a, W: Write> RowWriter<'a, W> {
             Ok(location) => {
                 for &l in &self.layers {
                     let features = &data.layers[l].features;
+                    let mut hits = location.hits_in(l);
+                    // None or one feature (most layers, most rows): no list to join.
+                    if let (first, None) = (hits.next(), hits.next()) {
+                        let f = first.map(|h| &features[h.feature as usize]);
+                        for text in [f.map(|f| f.id.as_str()), f.map(|f| f.name.as_str())] {
+                            self.buffer.push(d);
+                            push_field(&mut self.buffer, text.unwrap_or(""), d);
+                        }
+                        continue;
+                    }
                     for field in [0, 1] {
                         self.scratch.clear();
                         for (j, hit) in location.hits_in(l).enumerate() {

@@ -223,8 +223,14 @@ mod tests {
         let mut utf16 = vec![0xFF, 0xFE];
         utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
         for step in [1, 2, 3, 7, 100_000] {
-            assert_eq!(decoded(text.as_bytes(), step), (text.into(), Encoding::Utf8, false));
-            assert_eq!(decoded(&latin1, step), (text.into(), Encoding::Windows1252, false));
+            assert_eq!(
+                decoded(text.as_bytes(), step),
+                (text.into(), Encoding::Utf8, false)
+            );
+            assert_eq!(
+                decoded(&latin1, step),
+                (text.into(), Encoding::Windows1252, false)
+            );
             assert_eq!(decoded(&bom, step), (text.into(), Encoding::Utf8, true));
             assert_eq!(decoded(&utf16, step), (text.into(), Encoding::Utf16Le, true));
         }

@@ -89,13 +89,18 @@ fn point_params(p: &mut Params) -> Result<(f64, f64), ApiError> {
         if p.text(name)?.is_some() {
             return Err(ApiError::bad_parameter(
                 name,
-                format!("give either `lat` and `lon`, or `x` and `y` (`{other}` stands for `{name}`), not both"),
+                format!(
+                    "give either `lat` and `lon`, or `x` and `y` (`{other}` stands for `{name}`), not both"
+                ),
             ));
         }
     }
     let (Some(x), Some(y)) = (x, y) else {
         let missing = if x.is_none() { "x" } else { "y" };
-        return Err(ApiError::bad_parameter(missing, format!("`{missing}` is required with `x` or `y`")));
+        return Err(ApiError::bad_parameter(
+            missing,
+            format!("`{missing}` is required with `x` or `y`"),
+        ));
     };
     let crs = crs.unwrap_or_default();
     let point = crs

@@ -100,7 +100,12 @@ pub fn document(state: &AppState, base: &str) -> Json {
         json!({"type": "string", "enum": crate::crs::supported()}),
     );
     let xy = |name: &str, what: &str| {
-        query(name, &format!("{what} in `crs` (instead of lat/lon)"), false, json!({"type": "number"}))
+        query(
+            name,
+            &format!("{what} in `crs` (instead of lat/lon)"),
+            false,
+            json!({"type": "number"}),
+        )
     };
     let mut locate = get(
         "territories containing a point",
@@ -116,7 +121,12 @@ pub fn document(state: &AppState, base: &str) -> Json {
         "application/json",
     );
     let column = |name: &str, what: &str| {
-        query(name, &format!("the CSV column holding the {what}, when its name does not say so"), false, json!({"type": "string"}))
+        query(
+            name,
+            &format!("the CSV column holding the {what}, when its name does not say so"),
+            false,
+            json!({"type": "string"}),
+        )
     };
     locate["post"] = json!({
         "summary": "batch lookup: a CSV (`,` `;` or tab; UTF-8, Windows-1252 or UTF-16) with lat/latitude/y and lon/lng/long/longitude/x columns, or a GeoJSON FeatureCollection of points; rows come back with territory columns, streamed",
