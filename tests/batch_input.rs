@@ -17,6 +17,9 @@ use territoires::crs::Crs;
 use territoires::query::{LocateOptions, locate};
 use territoires::sample::{METROPOLE_BOX, uniform_points};
 
+/// x, y or lon, lat.
+type Point = (f64, f64);
+
 const LAYERS: [&str; 3] = ["communes", "pays", "epci"];
 
 fn url(path: &str) -> String {
@@ -200,7 +203,7 @@ async fn http_reads_x_y_columns_tabs_and_a_byte_order_mark() {
 }
 
 /// `points` in Lambert-93, as `proj4rs` projects them, and where our conversion puts them back.
-fn lambert_93(points: &[(f64, f64)]) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn lambert_93(points: &[(f64, f64)]) -> (Vec<Point>, Vec<Point>) {
     let wgs84 = proj4rs::Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs").unwrap();
     let l93 = proj4rs::Proj::from_proj_string(crs_definitions::EPSG_2154.proj4).unwrap();
     let crs = Crs::parse("EPSG:2154").unwrap();

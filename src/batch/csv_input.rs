@@ -182,20 +182,18 @@ impl Columns<'_> {
             };
         }
         // Whole names first, then a word of a name (`Latitude (WGS84)`, `X_L93`).
-        let words = |h: &String| -> Vec<String> {
-            h.split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(String::from)
-                .collect()
+        let matches = |name: &str, group: &[&str], whole: bool| {
+            if whole {
+                group.contains(&name)
+            } else {
+                name.split(|c: char| !c.is_alphanumeric())
+                    .any(|word| group.contains(&word))
+            }
         };
-        let tiers: [Box<dyn Fn(&String, &[&str]) -> bool>; 2] = [
-            Box::new(|h, group| group.contains(&h.as_str())),
-            Box::new(|h, group| words(h).iter().any(|w| group.contains(&w.as_str()))),
-        ];
         for group in names {
-            for matches in &tiers {
+            for whole in [true, false] {
                 let found: Vec<usize> = (0..normal.len())
-                    .filter(|&i| matches(&normal[i], group))
+                    .filter(|&i| matches(&normal[i], group, whole))
                     .collect();
                 match found.as_slice() {
                     [] => continue,
