@@ -60,6 +60,16 @@ fn decimal_comma(v: f64) -> String {
     format!("{v:.6}").replace('.', ",")
 }
 
+/// A CSV of `header` then one line per point, as `line` writes it from the row number and the point.
+fn csv_of(header: &str, points: &[Point], line: impl Fn(usize, f64, f64) -> String) -> String {
+    let mut text = format!("{header}\n");
+    for (i, &(a, b)) in points.iter().enumerate() {
+        text.push_str(&line(i, a, b));
+        text.push('\n');
+    }
+    text
+}
+
 /// The same 200 points every time.
 fn points() -> Vec<(f64, f64)> {
     uniform_points(200, 7, METROPOLE_BOX)
@@ -171,10 +181,7 @@ async fn http_reads_a_latin1_semicolon_file_with_decimal_commas() {
 async fn http_reads_x_y_columns_tabs_and_a_byte_order_mark() {
     let points = points();
     // `x,y` in WGS84 degrees.
-    let mut xy = String::from("id,X,Y\n");
-    for (i, (lon, lat)) in points.iter().enumerate() {
-        xy.push_str(&format!("{i},{lon},{lat}\n"));
-    }
+    let xy = csv_of("id,X,Y", &points, |i, lon, lat| format!("{i},{lon},{lat}"));
     check_csv_answer(
         &post_text("", None, xy.clone().into_bytes()).await,
         b',',
@@ -183,10 +190,9 @@ async fn http_reads_x_y_columns_tabs_and_a_byte_order_mark() {
     );
 
     // Tab-separated UTF-8 with a byte-order mark: the answer keeps both.
-    let mut tabs = String::from("nom\tlongitude\tlatitude\n");
-    for (i, (lon, lat)) in points.iter().enumerate() {
-        tabs.push_str(&format!("{}\t{lon}\t{lat}\n", name(i)));
-    }
+    let tabs = csv_of("nom\tlongitude\tlatitude", &points, |i, lon, lat| {
+        format!("{}\t{lon}\t{lat}", name(i))
+    });
     let answer = post_text("", None, [b"\xEF\xBB\xBF", tabs.as_bytes()].concat()).await;
     let answer = answer
         .strip_prefix('\u{feff}')
@@ -224,10 +230,9 @@ fn lambert_93(points: &[(f64, f64)]) -> (Vec<Point>, Vec<Point>) {
 #[tokio::test]
 async fn http_reads_lambert_93_points() {
     let (projected, back) = lambert_93(&points());
-    let mut csv = String::from("ref;X;Y\n");
-    for (i, (x, y)) in projected.iter().enumerate() {
-        csv.push_str(&format!("{i};{};{}\n", decimal_comma(*x), decimal_comma(*y)));
-    }
+    let csv = csv_of("ref;X;Y", &projected, |i, x, y| {
+        format!("{i};{};{}", decimal_comma(x), decimal_comma(y))
+    });
     let answer = post_text("&crs=EPSG:2154", None, csv.clone().into_bytes()).await;
     check_csv_answer(&answer, b';', &csv, &back);
 
@@ -333,10 +338,9 @@ async fn http_get_takes_x_y_and_crs() {
 #[tokio::test]
 async fn http_column_overrides_and_errors() {
     let points = points();
-    let mut csv = String::from("site,coord_n,coord_e\n");
-    for (i, (lon, lat)) in points.iter().enumerate() {
-        csv.push_str(&format!("{i},{lat},{lon}\n"));
-    }
+    let csv = csv_of("site,coord_n,coord_e", &points, |i, lon, lat| {
+        format!("{i},{lat},{lon}")
+    });
     let error = refused("", &csv).await;
     let message = error["error"]["message"].as_str().unwrap();
     for part in ["`site`", "`coord_n`", "`coord_e`", "lat_col", "lon_col"] {
@@ -374,10 +378,21 @@ fn territoires(args: &[&str]) -> std::process::Output {
         .expect("run territoires")
 }
 
-fn cli_ok(args: &[&str]) -> String {
-    let output = territoires(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "{args:?}: {stderr}");
+/// `territoires locate --input INPUT [--output OUTPUT] ARGS…`.
+fn locate_file(input: &Path, output: Option<&Path>, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["locate", "--input", input.to_str().unwrap()];
+    if let Some(output) = output {
+        all.extend(["--output", output.to_str().unwrap()]);
+    }
+    all.extend_from_slice(args);
+    territoires(&all)
+}
+
+/// The same, which must succeed: its standard error.
+fn locate_file_ok(input: &Path, output: &Path, args: &[&str]) -> String {
+    let out = locate_file(input, Some(output), args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{} {args:?}: {stderr}", input.display());
     stderr
 }
 
@@ -389,75 +404,34 @@ fn cli_reads_a_latin1_semicolon_file_and_lambert_93() {
     std::fs::write(&input, latin1).unwrap();
     let output = scratch("export-out.csv");
     let layers = LAYERS.join(",");
-    let stderr = cli_ok(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-        "--layers",
-        &layers,
-    ]);
+    let stderr = locate_file_ok(&input, &output, &["--layers", &layers]);
     assert!(stderr.contains("200 rows"), "{stderr}");
     assert!(!stderr.contains('\r'), "no progress bar in a pipe: {stderr:?}");
     check_csv_answer(&std::fs::read_to_string(&output).unwrap(), b';', &text, &points);
 
     // Lambert-93 with `--crs`, written to standard output.
     let (projected, back) = lambert_93(&points);
-    let mut csv = String::from("x;y\n");
-    for (x, y) in &projected {
-        csv.push_str(&format!("{};{}\n", decimal_comma(*x), decimal_comma(*y)));
-    }
+    let csv = csv_of("x;y", &projected, |_, x, y| {
+        format!("{};{}", decimal_comma(x), decimal_comma(y))
+    });
     let input = scratch("l93.csv");
     std::fs::write(&input, &csv).unwrap();
-    let out = territoires(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--crs",
-        "EPSG:2154",
-        "--layers",
-        &layers,
-    ]);
+    let out = locate_file(&input, None, &["--crs", "EPSG:2154", "--layers", &layers]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     check_csv_answer(&String::from_utf8(out.stdout).unwrap(), b';', &csv, &back);
 
     // One point, as before, and the same point in Lambert-93.
     let (lon, lat) = back[0];
-    let one = |args: &[&str]| {
-        let out = territoires(args);
+    let one = |point: &[&str]| {
+        let out = territoires(&[&["locate", "--json", "--layers", &layers], point].concat());
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
-        answer["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["features"].clone())
-            .collect::<Vec<_>>()
+        let layers = answer["layers"].as_array().unwrap();
+        layers.iter().map(|l| l["features"].clone()).collect::<Vec<_>>()
     };
-    let by_degrees = one(&[
-        "locate",
-        "--lat",
-        &lat.to_string(),
-        "--lon",
-        &lon.to_string(),
-        "--json",
-        "--layers",
-        &layers,
-    ]);
+    let by_degrees = one(&["--lat", &lat.to_string(), "--lon", &lon.to_string()]);
     let (x, y) = (projected[0].0.to_string(), projected[0].1.to_string());
-    let by_lambert = one(&[
-        "locate",
-        "--x",
-        &x,
-        "--y",
-        &y,
-        "--crs",
-        "EPSG:2154",
-        "--json",
-        "--layers",
-        &layers,
-    ]);
+    let by_lambert = one(&["--x", &x, "--y", &y, "--crs", "EPSG:2154"]);
     assert_eq!(by_degrees, by_lambert);
 }
 
@@ -465,61 +439,31 @@ fn cli_reads_a_latin1_semicolon_file_and_lambert_93() {
 fn cli_errors_name_the_file_and_the_record() {
     let input = scratch("no-columns.csv");
     std::fs::write(&input, "site;nord;est\na;45,7;3,1\n").unwrap();
-    let out = territoires(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        scratch("x.csv").to_str().unwrap(),
-    ]);
+    let refused = scratch("refused.csv");
+    let out = locate_file(&input, Some(&refused), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     for part in [input.to_str().unwrap(), "`nord`", "--lat-col"] {
         assert!(stderr.contains(part), "{part} in {stderr}");
     }
-    assert!(!scratch("x.csv").exists(), "no output left behind");
+    assert!(!refused.exists(), "no output left behind");
 
     let output = scratch("overridden.csv");
-    let stderr = cli_ok(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-        "--lat-col",
-        "Nord",
-        "--lon-col",
-        "EST",
-        "--layers",
-        "communes",
-    ]);
+    let args = ["--lat-col", "Nord", "--lon-col", "EST", "--layers", "communes"];
+    let stderr = locate_file_ok(&input, &output, &args);
     assert!(stderr.contains("1 rows"), "{stderr}");
     let answer = std::fs::read_to_string(&output).unwrap();
     let expected = &expected_ids(3.1, 45.7)[0];
-    assert!(
-        answer
-            .lines()
-            .nth(1)
-            .unwrap()
-            .starts_with(&format!("a;45,7;3,1;{expected};")),
-        "{answer}"
-    );
+    let first = answer.lines().nth(1).unwrap();
+    assert!(first.starts_with(&format!("a;45,7;3,1;{expected};")), "{answer}");
 
     // A bad row is named on standard error with the file.
     std::fs::write(&input, "lat,lon\n45.7,3.1\nabc,3\n").unwrap();
-    let stderr = cli_ok(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        output.to_str().unwrap(),
-    ]);
-    assert!(
-        stderr.contains(&format!("{}: row 2: `lat` is not a number", input.display())),
-        "{stderr}"
-    );
+    let stderr = locate_file_ok(&input, &output, &[]);
+    let named = format!("{}: row 2: `lat` is not a number", input.display());
+    assert!(stderr.contains(&named), "{stderr}");
 
-    let out = territoires(&["locate", "--input", input.to_str().unwrap(), "--crs", "EPSG:1"]);
+    let out = locate_file(&input, None, &["--crs", "EPSG:1"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("EPSG:2154"));
 }
@@ -542,39 +486,16 @@ fn cli_writes_geojson_and_flatgeobuf() {
     std::fs::write(&input, latin1).unwrap();
     let layers = LAYERS.join(",");
     let fgb = scratch("out.fgb");
-    cli_ok(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        fgb.to_str().unwrap(),
-        "--layers",
-        &layers,
-    ]);
+    locate_file_ok(&input, &fgb, &["--layers", &layers]);
     let summary = ogrinfo(&fgb);
-    assert!(
-        summary.contains(&format!("Feature Count: {}", points.len())),
-        "{summary}"
-    );
-    for field in [
-        "Nom: String",
-        "Latitude: String",
-        "communes_id: String",
-        "pays_name: String",
-        "error: String",
-    ] {
-        assert!(summary.contains(field), "{field} in {summary}");
+    let count = format!("Feature Count: {}", points.len());
+    assert!(summary.contains(&count), "{summary}");
+    let fields = ["Nom", "Latitude", "communes_id", "pays_name", "error"];
+    for field in fields.map(|f| format!("{f}: String")) {
+        assert!(summary.contains(&field), "{field} in {summary}");
     }
     let geojson = scratch("out.geojson");
-    cli_ok(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        geojson.to_str().unwrap(),
-        "--layers",
-        &layers,
-    ]);
+    locate_file_ok(&input, &geojson, &["--layers", &layers]);
     let answer: Value = serde_json::from_str(&std::fs::read_to_string(&geojson).unwrap()).unwrap();
     let features = answer["features"].as_array().unwrap();
     assert_eq!(features.len(), points.len());
@@ -586,13 +507,6 @@ fn cli_writes_geojson_and_flatgeobuf() {
             .collect();
         assert_eq!(ids, expected_ids(points[i].0, points[i].1));
     }
-    let bad = scratch("out.xlsx");
-    let out = territoires(&[
-        "locate",
-        "--input",
-        input.to_str().unwrap(),
-        "--output",
-        bad.to_str().unwrap(),
-    ]);
+    let out = locate_file(&input, Some(&scratch("out.xlsx")), &[]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(".fgb"));
 }
