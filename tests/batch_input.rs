@@ -507,6 +507,26 @@ fn cli_writes_geojson_and_flatgeobuf() {
             .collect();
         assert_eq!(ids, expected_ids(points[i].0, points[i].1));
     }
+    // A row without a point is an empty point, which GDAL reads, with its error.
+    let bad = scratch("bad-row.csv");
+    std::fs::write(&bad, "nom;lat;lon\nb;abc;3\n").unwrap();
+    let fgb = scratch("bad-row.fgb");
+    locate_file_ok(&bad, &fgb, &["--layers", "communes"]);
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-q"])
+        .arg(&fgb)
+        .output()
+        .unwrap();
+    let (listing, errors) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(errors.is_empty(), "{errors}");
+    assert!(
+        listing.contains("POINT EMPTY") && listing.contains("is not a number"),
+        "{listing}"
+    );
+
     let out = locate_file(&input, Some(&scratch("out.xlsx")), &[]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(".fgb"));
 }

@@ -1,7 +1,7 @@
 //! Located rows as a FlatGeobuf file of points (WGS84), for GIS tools.
 //!
 //! Rows keep their input order, so the file has no spatial index (an index sorts the features);
-//! a row without a point is a feature with an empty geometry. The `flatgeobuf` writer keeps each
+//! a row without a point is a feature with an empty point. The `flatgeobuf` writer keeps each
 //! feature in a temporary file and a few dozen bytes of it in memory, and writes the whole file at
 //! the end: its header holds the feature count.
 
@@ -82,11 +82,14 @@ struct Geometry(Option<Coord<f64>>);
 
 impl GeozeroGeometry for Geometry {
     fn process_geom<P: GeomProcessor>(&self, processor: &mut P) -> flatgeobuf::geozero::error::Result<()> {
-        if let Some(p) = self.0 {
-            processor.point_begin(0)?;
-            processor.xy(p.x, p.y, 0)?;
-            processor.point_end(0)?;
-        }
-        Ok(())
+        // No point: an empty one, NaN coordinates, as GDAL writes it (it cannot read a feature
+        // whose geometry has no coordinates at all).
+        let p = self.0.unwrap_or(Coord {
+            x: f64::NAN,
+            y: f64::NAN,
+        });
+        processor.point_begin(0)?;
+        processor.xy(p.x, p.y, 0)?;
+        processor.point_end(0)
     }
 }
