@@ -1,4 +1,5 @@
-//! `GET /api/layers/{id}.geojson?zoom=&bbox=`: a layer as generalised GeoJSON for maps.
+//! `GET /api/layers/{id}.geojson?zoom=&bbox=`: a layer as generalised GeoJSON for maps; `.csv` its
+//! attributes; `.fgb` and `.gpkg` GIS files (see [`super::gis_files`]).
 //!
 //! Neighbours stay glued at every zoom because every feature is rebuilt from the same simplified arcs
 //! (see [`crate::topology`]). Whole-layer answers carry a strong ETag and are served from bytes kept
@@ -15,8 +16,10 @@ use super::AppState;
 use super::error::ApiError;
 use super::generalised::{Encoded, Generalised, MAX_ZOOM};
 use super::geojson::write_feature;
+use super::gis_files::gis_file;
 use super::params::Params;
 use crate::dataset::LayerKind;
+use crate::export::GisFormat;
 
 /// Below this zoom the communes layer is only served for a bbox: all of France's communes at once is
 /// tens of megabytes that no map at that scale can show.
@@ -143,22 +146,52 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
     out
 }
 
+/// The `zoom` parameter, a web map zoom level (0–22).
+pub fn zoom_parameter(p: &mut Params) -> Result<Option<u8>, ApiError> {
+    match p.whole("zoom", 0)? {
+        None => Ok(None),
+        Some(z) if z <= 22 => Ok(Some(z as u8)),
+        Some(z) => Err(ApiError::bad_parameter(
+            "zoom",
+            format!("`zoom` must be at most 22, got {z}"),
+        )),
+    }
+}
+
+/// `/api/layers/{file}`: the layer's GeoJSON, CSV, FlatGeobuf or GeoPackage by the file's extension.
 pub async fn layer_file(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let Some(id) = file.strip_suffix(".csv") else {
-        return layer_geojson(state, file, headers, raw).await;
-    };
+    let (id, extension) = file.rsplit_once('.').unwrap_or((&file, ""));
+    match extension {
+        "geojson" => layer_geojson(state, id, headers, raw).await,
+        "csv" => layer_csv(&state, id, &headers, raw),
+        other => match GisFormat::from_extension(other) {
+            Some(format) => gis_file(state, id, format, headers, raw).await,
+            None => Err(ApiError::not_found(format!(
+                "no `{file}`: layers are served as /api/layers/ID.geojson (map), ID.csv (attributes), \
+                 ID.fgb (FlatGeobuf) and ID.gpkg (GeoPackage)"
+            ))),
+        },
+    }
+}
+
+fn layer_csv(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    raw: Option<String>,
+) -> Result<Response, ApiError> {
     let layer = state
         .ix
         .layer_position(id)
         .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
     Params::parse(raw.as_deref()).finish()?;
-    let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(&state, layer)));
-    let mut response = encoded_response(&headers, encoded, "text/csv; charset=utf-8");
+    let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(state, layer)));
+    let mut response = encoded_response(headers, encoded, "text/csv; charset=utf-8");
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.csv\"")) {
         response
             .headers_mut()
@@ -169,30 +202,16 @@ pub async fn layer_file(
 
 async fn layer_geojson(
     state: Arc<AppState>,
-    file: String,
+    id: &str,
     headers: HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let id = file.strip_suffix(".geojson").ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no `{file}`: layers are served as /api/layers/ID.geojson (map) and /api/layers/ID.csv (attributes)"
-        ))
-    })?;
     let layer = state
         .ix
         .layer_position(id)
         .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
     let mut p = Params::parse(raw.as_deref());
-    let zoom = match p.whole("zoom", 0)? {
-        None => DEFAULT_ZOOM,
-        Some(z) if z <= 22 => z as u8,
-        Some(z) => {
-            return Err(ApiError::bad_parameter(
-                "zoom",
-                format!("`zoom` must be at most 22, got {z}"),
-            ));
-        }
-    };
+    let zoom = zoom_parameter(&mut p)?.unwrap_or(DEFAULT_ZOOM);
     let bbox = p.bbox("bbox")?;
     p.finish()?;
     if state.ix.dataset.layers[layer].kind == LayerKind::Communes

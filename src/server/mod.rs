@@ -9,6 +9,7 @@ pub mod batch;
 pub mod error;
 pub mod generalised;
 pub mod geojson;
+pub mod gis_files;
 pub mod layers;
 pub mod listen;
 pub mod live;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub tiles: tiles::TileCache,
     /// Per layer: its attributes as CSV, built on first request.
     pub attribute_csv: Vec<std::sync::OnceLock<generalised::Encoded>>,
+    /// FlatGeobuf and GeoPackage files of whole layers, written on first request.
+    pub gis_files: gis_files::GisFileCache,
     /// Raster basemap URL template for the page, for deployments with internet access.
     pub tiles_url: Option<String>,
 }
@@ -82,6 +85,7 @@ impl AppState {
             .collect();
         AppState {
             cache: generalised::LayerCache::new(ix.dataset.layers.len()),
+            gis_files: gis_files::GisFileCache::new(ix.dataset.layers.len()),
             tiles: tiles::TileCache::default(),
             attribute_csv: ix
                 .dataset

@@ -17,9 +17,11 @@ use super::AppState;
 use super::error::ApiError;
 use super::geojson;
 use super::params::Params;
+use crate::export::LayerExport;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+const FLATGEOBUF: &str = "application/flatgeobuf";
 /// Items per page when the client does not say, and the most a page holds (larger limits are clamped).
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
@@ -57,10 +59,37 @@ fn wants_html(p: &mut Params, headers: &HeaderMap, json_names: &[&str]) -> Resul
             "f",
             format!("unknown format `{other}`; use {} or html", json_names.join(", ")),
         )),
-        None => Ok(headers
-            .get(header::ACCEPT)
-            .and_then(|a| a.to_str().ok())
-            .is_some_and(|a| a.trim_start().starts_with("text/html"))),
+        None => Ok(browser_asks_html(headers)),
+    }
+}
+
+fn browser_asks_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.trim_start().starts_with("text/html"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ItemsFormat {
+    GeoJson,
+    Html,
+    /// The same page as FlatGeobuf, with the same full-resolution geometry as the GeoJSON.
+    FlatGeobuf,
+}
+
+/// The `f` of an items request: `json`/`geojson`, `fgb` or `html`; without it, HTML for a browser.
+fn items_format(p: &mut Params, headers: &HeaderMap) -> Result<ItemsFormat, ApiError> {
+    match p.text("f")?.as_deref() {
+        Some("json" | "geojson") => Ok(ItemsFormat::GeoJson),
+        Some("fgb") => Ok(ItemsFormat::FlatGeobuf),
+        Some("html") => Ok(ItemsFormat::Html),
+        Some(other) => Err(ApiError::bad_parameter(
+            "f",
+            format!("unknown format `{other}`; use json, geojson, fgb or html"),
+        )),
+        None if browser_asks_html(headers) => Ok(ItemsFormat::Html),
+        None => Ok(ItemsFormat::GeoJson),
     }
 }
 
@@ -159,6 +188,7 @@ fn collection_json(state: &AppState, b: &str, l: usize) -> Json_ {
             link(format!("{b}/ogc/collections/{id}?f=html"), "alternate", "text/html", "this collection as HTML"),
             link(format!("{b}/ogc/collections/{id}/items"), "items", "application/geo+json", "the features"),
             link(format!("{b}/ogc/collections/{id}/items?f=html"), "items", "text/html", "the features as HTML"),
+            link(format!("{b}/ogc/collections/{id}/items?f=fgb"), "items", FLATGEOBUF, "the features as FlatGeobuf"),
         ],
     })
 }
@@ -211,7 +241,7 @@ pub async fn items(
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
+    let format = items_format(&mut p, &headers)?;
     let bbox = p
         .bbox("bbox")?
         .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}));
@@ -265,6 +295,12 @@ pub async fn items(
             "this page as HTML",
         ),
         link(
+            url(offset, Some("fgb")),
+            "alternate",
+            FLATGEOBUF,
+            "this page as FlatGeobuf",
+        ),
+        link(
             format!("{b}/ogc/collections/{id}"),
             "collection",
             "application/json",
@@ -288,6 +324,33 @@ pub async fn items(
         ));
     }
 
+    if format == ItemsFormat::FlatGeobuf {
+        let mut export = LayerExport::full_resolution(layer, String::new());
+        export.rows.retain(|(f, _)| page.binary_search(f).is_ok());
+        let mut body = Vec::new();
+        crate::export::fgb::write_flatgeobuf(&export, &mut body)
+            .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
+        let mut response = super::bytes_response(FLATGEOBUF, body);
+        // The paging a GeoJSON page gives in `links`, as an HTTP Link header (RFC 8288).
+        if offset + page.len() < matched.len()
+            && let Ok(next) = header::HeaderValue::from_str(&format!(
+                "<{}>; rel=\"next\"; type=\"{FLATGEOBUF}\"",
+                url(offset + limit, Some("fgb"))
+            ))
+        {
+            response.headers_mut().insert(header::LINK, next);
+        }
+        if let Ok(disposition) = header::HeaderValue::from_str(&format!(
+            "attachment; filename=\"{id}-{offset}-{}.fgb\"",
+            offset + page.len()
+        )) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, disposition);
+        }
+        return Ok(response);
+    }
+
     let mut body = String::from(r#"{"type":"FeatureCollection","features":["#);
     for (i, &f) in page.iter().enumerate() {
         if i > 0 {
@@ -305,7 +368,7 @@ pub async fn items(
     });
     let tail = tail.to_string();
     body.push_str(&tail[1..]);
-    if html {
+    if format == ItemsFormat::Html {
         let doc: Json_ = serde_json::from_str(&body).unwrap_or(Json_::Null);
         return Ok(html_page(&layer.title, &doc));
     }

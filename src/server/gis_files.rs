@@ -1,0 +1,159 @@
+//! `GET /api/layers/{id}.fgb` and `.gpkg?zoom=&bbox=`: a layer as a file QGIS opens, at full
+//! resolution or with the map's generalisation for `zoom`.
+//!
+//! Whole-layer files are written once (one at a time: each takes a core and, for the communes, tens of
+//! megabytes) and kept with their gzip and brotli encodings and strong ETag, like the GeoJSON.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+
+use super::AppState;
+use super::error::ApiError;
+use super::generalised::{Encoded, MAX_ZOOM};
+use super::layers::{COMMUNES_MIN_ZOOM_WITHOUT_BBOX, encoded_response, zoom_parameter};
+use super::params::Params;
+use crate::dataset::LayerKind;
+use crate::export::{GisFormat, LayerExport};
+
+/// Files kept per layer, per resolution (full, then each zoom up to [`MAX_ZOOM`]), per format.
+pub struct GisFileCache {
+    files: Vec<Vec<[OnceLock<Encoded>; 2]>>,
+    /// Held while a file is written, so that concurrent first requests write it once.
+    writing: Mutex<()>,
+}
+
+impl GisFileCache {
+    pub fn new(layers: usize) -> Self {
+        GisFileCache {
+            files: (0..layers)
+                .map(|_| {
+                    (0..=usize::from(MAX_ZOOM) + 1)
+                        .map(|_| [OnceLock::new(), OnceLock::new()])
+                        .collect()
+                })
+                .collect(),
+            writing: Mutex::new(()),
+        }
+    }
+
+    /// The whole layer's file, written on first use.
+    fn get_or_write(
+        &self,
+        layer: usize,
+        zoom: Option<u8>,
+        format: GisFormat,
+        write: impl FnOnce() -> Result<Vec<u8>, ApiError>,
+    ) -> Result<&Encoded, ApiError> {
+        let resolution = zoom.map_or(0, |z| usize::from(z.min(MAX_ZOOM)) + 1);
+        let slot = match format {
+            GisFormat::FlatGeobuf => 0,
+            GisFormat::GeoPackage => 1,
+        };
+        let cell = &self.files[layer][resolution][slot];
+        if let Some(encoded) = cell.get() {
+            return Ok(encoded);
+        }
+        let _writing = self
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(encoded) = cell.get() {
+            return Ok(encoded);
+        }
+        let encoded = Encoded::new(write()?);
+        Ok(cell.get_or_init(|| encoded))
+    }
+}
+
+/// The dataset's write time, the files' "last change": the same data gives the same bytes.
+fn last_change(state: &AppState) -> String {
+    state
+        .ix
+        .dataset
+        .file
+        .as_ref()
+        .and_then(|f| f.written.clone())
+        .unwrap_or_else(crate::time::now)
+}
+
+/// Writes the file for `layer` at `zoom` (`None`: full resolution), restricted to `bbox` if given.
+fn write_file(
+    state: &AppState,
+    layer: usize,
+    zoom: Option<u8>,
+    bbox: Option<[f64; 4]>,
+    format: GisFormat,
+) -> Result<Vec<u8>, ApiError> {
+    let l = &state.ix.dataset.layers[layer];
+    let generalised = zoom.map(|z| state.cache.at_zoom(&state.ix, layer, z));
+    let export = match &generalised {
+        None => LayerExport::full_resolution(l, last_change(state)),
+        Some(g) => LayerExport::with_geometries(l, &g.features, last_change(state)),
+    };
+    let export = match bbox {
+        Some(b) => export.within(b),
+        None => export,
+    };
+    format
+        .encode(&export)
+        .map_err(|e| ApiError::internal(format!("writing {}.{}: {e}", l.id, format.extension())))
+}
+
+pub async fn gis_file(
+    state: Arc<AppState>,
+    id: &str,
+    format: GisFormat,
+    headers: HeaderMap,
+    raw: Option<String>,
+) -> Result<Response, ApiError> {
+    let layer = state
+        .ix
+        .layer_position(id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    let mut p = Params::parse(raw.as_deref());
+    let zoom = zoom_parameter(&mut p)?;
+    let bbox = p.bbox("bbox")?;
+    p.finish()?;
+    // The full-resolution file is one download, kept once; generalised communes below zoom 8 would
+    // be another eight kept copies of a layer no map shows at that scale.
+    if state.ix.dataset.layers[layer].kind == LayerKind::Communes
+        && bbox.is_none()
+        && zoom.is_some_and(|z| z < COMMUNES_MIN_ZOOM_WITHOUT_BBOX)
+    {
+        return Err(ApiError::bad_parameter(
+            "zoom",
+            format!(
+                "the communes file is served at full resolution (no zoom), at zoom {COMMUNES_MIN_ZOOM_WITHOUT_BBOX} \
+                 and above, or for a bbox"
+            ),
+        ));
+    }
+    let filename = match zoom {
+        None => format!("{id}.{}", format.extension()),
+        Some(z) => format!("{id}-zoom{z}.{}", format.extension()),
+    };
+    let mut response = tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
+        Ok(match bbox {
+            None => {
+                let encoded = state.gis_files.get_or_write(layer, zoom, format, || {
+                    write_file(&state, layer, zoom, None, format)
+                })?;
+                encoded_response(&headers, encoded, format.content_type())
+            }
+            Some(b) => {
+                let body = write_file(&state, layer, zoom, Some(b), format)?;
+                encoded_response(&headers, &Encoded::plain(body), format.content_type())
+            }
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
