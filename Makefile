@@ -68,10 +68,11 @@ bench: data
 	$(CARGO) bench --bench simulate -- --noplot
 	bench/build.sh
 	bench/http.sh
+	bench/gis_files.sh
 
 ## image-test: build the Dockerfile with Debian's podman and check the image serves (see tests/image.sh).
 image-test:
 	GEODATA=$(abspath $(GEODATA)) tests/image.sh
 
 clean:
-	rm -rf $(DATA) target/bench-build web/vendor node_modules
+	rm -rf $(DATA) target/bench-build target/bench-gis web/vendor node_modules

@@ -209,6 +209,9 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
                 "licence": l.source.licence,
                 "links": {
                     "geojson": format!("/api/layers/{}.geojson", l.id),
+                    "csv": format!("/api/layers/{}.csv", l.id),
+                    "flatgeobuf": format!("/api/layers/{}.fgb", l.id),
+                    "geopackage": format!("/api/layers/{}.gpkg", l.id),
                     "ogc_items": format!("/ogc/collections/{}/items", l.id),
                 },
             })
