@@ -430,6 +430,95 @@ async fn ogc_items_as_flatgeobuf_keep_the_paging() {
 }
 
 #[tokio::test]
+async fn gdal_reads_a_flatgeobuf_over_http_a_bbox_at_a_time() {
+    // GDAL's /vsicurl/ fetches the header, the R-tree, then the features of the bbox, by byte ranges.
+    let bbox = [2.0, 45.0, 2.5, 45.5];
+    let page: Value = reqwest::get(url(&format!(
+        "/ogc/collections/epci/items?bbox={},{},{},{}&limit=1",
+        bbox[0], bbox[1], bbox[2], bbox[3]
+    )))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let matched = page["numberMatched"].as_u64().unwrap() as usize;
+    assert!(
+        matched > 1 && matched < features_with_geometry("epci"),
+        "{matched}"
+    );
+    let [x0, y0, x1, y1] = bbox.map(|v| v.to_string());
+    let remote = format!("/vsicurl/{}", url("/api/layers/epci.fgb"));
+    let features = ogrinfo(&[
+        "-ro",
+        "-al",
+        "-q",
+        "-spat",
+        &x0,
+        &y0,
+        &x1,
+        &y1,
+        "-geom=SUMMARY",
+        &remote,
+    ]);
+    assert_eq!(
+        features.matches("OGRFeature(epci)").count(),
+        matched,
+        "{features}"
+    );
+
+    let client = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let whole = client.get(url("/api/layers/epci.fgb")).send().await.unwrap();
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    let etag = whole.headers()["etag"].clone();
+    let whole = whole.bytes().await.unwrap();
+    let len = whole.len();
+    let part = client
+        .get(url("/api/layers/epci.fgb"))
+        .header("range", "bytes=8-15")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 8-15/{len}").as_str()
+    );
+    assert!(part.headers().get("content-encoding").is_none());
+    assert_eq!(part.bytes().await.unwrap(), whole[8..16]);
+    let tail = client
+        .get(url("/api/layers/epci.fgb"))
+        .header("range", "bytes=-4")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap(), whole[len - 4..]);
+    // A range past the end is a JSON 416; a stale If-Range gets the whole file.
+    let past = client
+        .get(url("/api/layers/epci.fgb"))
+        .header("range", format!("bytes={len}-"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(past.headers()["content-range"], format!("bytes */{len}").as_str());
+    let body: Value = past.json().await.unwrap();
+    assert_eq!(body["error"]["status"], 416);
+    let stale = client
+        .get(url("/api/layers/epci.fgb"))
+        .header("range", "bytes=0-3")
+        .header("if-range", "\"another\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::OK);
+    assert_eq!(stale.headers()["etag"], etag);
+    assert_eq!(stale.bytes().await.unwrap().len(), len);
+}
+
+#[tokio::test]
 async fn bad_requests_get_a_json_4xx() {
     let bad = [
         ("/api/layers/nowhere.fgb", 404, None),
