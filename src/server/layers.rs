@@ -18,11 +18,10 @@ use super::geojson::write_feature;
 use super::params::Params;
 use crate::dataset::LayerKind;
 
-/// Below this zoom the communes layer is only served for a bbox: all of France's communes at once is
-/// tens of megabytes that no map at that scale can show.
-pub const COMMUNES_MIN_ZOOM_WITHOUT_BBOX: u8 = 8;
 /// Zoom when none is given.
 const DEFAULT_ZOOM: u8 = 6;
+/// The highest zoom a client may ask for; from [`MAX_ZOOM`] on, the answer is the same.
+pub const MAX_REQUEST_ZOOM: u8 = 22;
 
 /// Decimal places that keep a coordinate within about 1/8 pixel at `zoom`.
 pub fn decimals_for_zoom(zoom: u8) -> u32 {
@@ -185,28 +184,18 @@ async fn layer_geojson(
     let mut p = Params::parse(raw.as_deref());
     let zoom = match p.whole("zoom", 0)? {
         None => DEFAULT_ZOOM,
-        Some(z) if z <= 22 => z as u8,
+        Some(z) if z <= usize::from(MAX_REQUEST_ZOOM) => z as u8,
         Some(z) => {
             return Err(ApiError::bad_parameter(
                 "zoom",
-                format!("`zoom` must be at most 22, got {z}"),
+                format!("`zoom` must be at most {MAX_REQUEST_ZOOM}, got {z}"),
             ));
         }
     };
+    // Zooms past MAX_ZOOM share its geometry, and so its cached answer: the answer names that zoom.
+    let zoom = zoom.min(MAX_ZOOM);
     let bbox = p.bbox("bbox")?;
     p.finish()?;
-    if state.ix.dataset.layers[layer].kind == LayerKind::Communes
-        && bbox.is_none()
-        && zoom < COMMUNES_MIN_ZOOM_WITHOUT_BBOX
-    {
-        return Err(ApiError::bad_parameter(
-            "zoom",
-            format!(
-                "the communes layer is served only for a bbox, or at zoom {COMMUNES_MIN_ZOOM_WITHOUT_BBOX} and above: \
-                 add bbox=minlon,minlat,maxlon,maxlat, or ask for epci, departements or regions at this zoom"
-            ),
-        ));
-    }
     let response = tokio::task::spawn_blocking(move || {
         let generalised = state.cache.at_zoom(&state.ix, layer, zoom);
         match bbox {
@@ -214,9 +203,9 @@ async fn layer_geojson(
                 let encoded = generalised.whole(|g| write_collection(&state, layer, g, zoom, |_| true));
                 encoded_response(&headers, encoded, "application/geo+json")
             }
-            Some([x0, y0, x1, y1]) => {
+            Some(bbox) => {
                 let body = write_collection(&state, layer, &generalised, zoom, |f| {
-                    generalised.boxes[f].is_some_and(|b| b[0] <= x1 && b[2] >= x0 && b[1] <= y1 && b[3] >= y0)
+                    generalised.boxes[f].is_some_and(|b| bbox.meets(b))
                 });
                 encoded_response(&headers, &Encoded::plain(body), "application/geo+json")
             }

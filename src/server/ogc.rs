@@ -19,9 +19,12 @@ use super::geojson;
 use super::params::Params;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
 /// Items per page when the client does not say, and the most a page holds (larger limits are clamped).
 pub const DEFAULT_LIMIT: usize = 100;
+/// The `f` values, besides `html`, that ask for a document's JSON, and for features' GeoJSON.
+pub const DOCUMENT_FORMATS: &[&str] = &["json"];
+pub const FEATURE_FORMATS: &[&str] = &["json", "geojson"];
 pub const MAX_LIMIT: usize = 10_000;
 
 pub const CONFORMANCE: [&str; 4] = [
@@ -43,7 +46,7 @@ fn base(headers: &HeaderMap) -> String {
 /// For documents whose only parameter is `f`: whether to answer in HTML.
 fn html_only(raw: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError> {
     let mut p = Params::parse(raw);
-    let html = wants_html(&mut p, headers, &["json"])?;
+    let html = wants_html(&mut p, headers, DOCUMENT_FORMATS)?;
     p.finish()?;
     Ok(html)
 }
@@ -211,41 +214,36 @@ pub async fn items(
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
-    let bbox = p
-        .bbox("bbox")?
-        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}));
+    let html = wants_html(&mut p, &headers, FEATURE_FORMATS)?;
+    let bbox = p.bbox("bbox")?;
     let limit = p.whole("limit", 1)?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let offset = p.whole("offset", 0)?.unwrap_or(0);
     p.finish()?;
 
     let layer = &state.ix.dataset.layers[l];
     let boxes = &state.feature_boxes[l];
+    let rects: Vec<Rect<f64>> = bbox
+        .iter()
+        .flat_map(|b| b.parts())
+        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}))
+        .collect();
     let matched: Vec<usize> = (0..layer.features.len())
         .filter(|&f| match (&bbox, boxes[f]) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(r), Some(b)) => {
-                b[0] <= r.max().x
-                    && b[2] >= r.min().x
-                    && b[1] <= r.max().y
-                    && b[3] >= r.min().y
-                    && layer.features[f].geometry.intersects(r)
+            (Some(wanted), Some(b)) => {
+                wanted.meets(b) && rects.iter().any(|r| layer.features[f].geometry.intersects(r))
             }
         })
         .collect();
-    let page = &matched[offset.min(matched.len())..(offset + limit).min(matched.len())];
+    // An offset or a limit may be any size: the page is what lies between them.
+    let end = offset.saturating_add(limit);
+    let page = &matched[offset.min(matched.len())..end.min(matched.len())];
 
     let b = base(&headers);
     let mut query = Vec::new();
     if let Some(r) = &bbox {
-        query.push(format!(
-            "bbox={},{},{},{}",
-            r.min().x,
-            r.min().y,
-            r.max().x,
-            r.max().y
-        ));
+        query.push(format!("bbox={},{},{},{}", r.west, r.south, r.east, r.north));
     }
     query.push(format!("limit={limit}"));
     let url = |offset: usize, f: Option<&str>| {
@@ -272,12 +270,7 @@ pub async fn items(
         ),
     ];
     if offset + page.len() < matched.len() {
-        links.push(link(
-            url(offset + limit, None),
-            "next",
-            "application/geo+json",
-            "next page",
-        ));
+        links.push(link(url(end, None), "next", "application/geo+json", "next page"));
     }
     if offset > 0 {
         links.push(link(
@@ -320,7 +313,7 @@ pub async fn item(
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
+    let html = wants_html(&mut p, &headers, FEATURE_FORMATS)?;
     p.finish()?;
     let layer = &state.ix.dataset.layers[l];
     let feature = layer
