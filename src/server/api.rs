@@ -109,16 +109,19 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
     with_vintage(&state, &o)
 }
 
+/// The highest zoom labels are asked for: a street-level view.
+pub const MAX_LABEL_ZOOM: u8 = super::generalised::MAX_ZOOM + 8;
+
 /// Place names for a map view, best first: the page places them without collisions.
 pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
     let zoom = p
         .whole("zoom", 0)?
         .ok_or_else(|| ApiError::bad_parameter("zoom", "`zoom` is required"))?;
-    if zoom > usize::from(super::generalised::MAX_ZOOM) + 8 {
+    if zoom > usize::from(MAX_LABEL_ZOOM) {
         return Err(ApiError::bad_parameter(
             "zoom",
-            format!("`zoom` must be at most 20, got {zoom}"),
+            format!("`zoom` must be at most {MAX_LABEL_ZOOM}, got {zoom}"),
         ));
     }
     let bbox = p.bbox("bbox")?;

@@ -8,6 +8,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
+use super::api::MAX_LABEL_ZOOM;
 use super::layers::MAX_REQUEST_ZOOM;
 use super::ogc::{DEFAULT_LIMIT, DOCUMENT_FORMATS, FEATURE_FORMATS, MAX_LIMIT, OPENAPI_TYPE};
 use super::params::BBOX_PATTERN;
@@ -20,8 +21,6 @@ use crate::query::simulate::MAX_EPCI;
 const ERROR: &str = "#/components/schemas/Error";
 /// The zoom the tiles' examples are cut at: a département fills a few tiles.
 const EXAMPLE_TILE_ZOOM: u8 = 8;
-/// The highest `zoom` of `/api/labels`.
-const MAX_LABEL_ZOOM: u8 = 20;
 /// The most zoom `/api/simulate` generalises its shape for.
 const MAX_SIMULATE_ZOOM: u8 = super::generalised::MAX_ZOOM;
 
