@@ -13,7 +13,7 @@ LEAFLET := web/vendor/leaflet/leaflet.js
 SCHEMATHESIS_VENV := target/venv-schemathesis
 SCHEMATHESIS      := $(SCHEMATHESIS_VENV)/bin/schemathesis
 
-.PHONY: run test data web tools lint bench clean schemathesis
+.PHONY: run test data web tools lint bench clean schemathesis image-test
 
 ADDR    ?= 127.0.0.1:8080
 
@@ -88,6 +88,11 @@ bench: data
 	$(CARGO) bench --bench simulate -- --noplot
 	bench/build.sh
 	bench/http.sh
+	bench/batch-memory.sh
+
+## image-test: build the Dockerfile with Debian's podman and check the image serves (see tests/image.sh).
+image-test:
+	GEODATA=$(abspath $(GEODATA)) tests/image.sh
 
 clean:
 	rm -rf $(DATA) target/bench-build web/vendor node_modules

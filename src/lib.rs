@@ -4,8 +4,10 @@
 //! [`sources`] → [`build`] → [`dataset`] (one prepared file) → [`index`] → [`query`] → CLI and HTTP.
 //! Communes are the atoms: every layer except published polygon files is a set of whole communes, so
 //! coverage is set arithmetic on commune indices and locate finds the commune once.
-//! [`import`] sits before all this: it turns an upstream export into a `geodata/` file.
+//! [`import`] sits before all this: it turns an upstream export into a `geodata/` file. [`batch`] locates
+//! a whole file of points as a stream, for the HTTP batch and the CLI alike.
 
+pub mod batch;
 pub mod build;
 pub mod catalogue;
 pub mod dataset;
@@ -17,6 +19,7 @@ pub mod query;
 pub mod sample;
 pub mod server;
 pub mod sources;
+pub mod time;
 pub mod topology;
 
 pub use dataset::Dataset;

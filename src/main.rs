@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -94,6 +94,16 @@ enum Command {
         /// Largest batch body accepted, in MB.
         #[arg(long, default_value_t = 256)]
         max_body_mb: usize,
+        /// Batches (POST /api/locate) computed at once; the next ones wait, then get 503.
+        #[arg(long, default_value_t = territoires::server::limits::DEFAULT_MAX_BATCHES)]
+        max_batches: std::num::NonZeroUsize,
+        /// How long a batch over --max-batches waits for a turn before its 503, in milliseconds.
+        #[arg(long, default_value_t = territoires::server::limits::DEFAULT_BATCH_WAIT.as_millis() as u64)]
+        batch_wait_ms: u64,
+        /// Requests a second per client IP address (as many may come at once); 429 beyond. Off by
+        /// default. /healthz and /metrics are never limited.
+        #[arg(long)]
+        rate_limit: Option<std::num::NonZeroU32>,
         /// Directory of the web page, served at `/`.
         #[arg(long, default_value = "web")]
         web: PathBuf,
@@ -101,6 +111,16 @@ enum Command {
         /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`. Without it the map draws only its own layers.
         #[arg(long)]
         tiles_url: Option<String>,
+        /// Seconds a client may stay silent: to send a request's headers, between two chunks of a
+        /// request body, and on an idle keep-alive connection.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout_s: u64,
+        /// Seconds a request may take, from its headers to the last byte of its answer.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        request_timeout_s: u64,
+        /// Seconds a batch lookup (POST /api/locate) may take: upload, lookups and streamed answer.
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+        batch_timeout_s: u64,
     },
     /// List the layers of the dataset with their sources.
     Layers {
@@ -314,8 +334,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             data,
             max_body_mb,
+            max_batches,
+            batch_wait_ms,
+            rate_limit,
             web,
             tiles_url,
+            idle_timeout_s,
+            request_timeout_s,
+            batch_timeout_s,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -327,9 +353,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(territoires::server::serve(territoires::server::ServeOptions {
                 addr,
                 data,
-                max_body_bytes: max_body_mb.saturating_mul(1024 * 1024),
+                limits: territoires::server::Limits {
+                    max_body_bytes: max_body_mb.saturating_mul(1024 * 1024),
+                    max_batches,
+                    batch_wait: std::time::Duration::from_millis(batch_wait_ms),
+                    rate_limit,
+                },
                 web: web.is_dir().then_some(web),
                 tiles_url,
+                timeouts: territoires::server::listen::Timeouts {
+                    idle: Duration::from_secs(idle_timeout_s),
+                    request: Duration::from_secs(request_timeout_s),
+                    batch: Duration::from_secs(batch_timeout_s),
+                    ..Default::default()
+                },
             }))
         }
         Command::ImportBanatic {

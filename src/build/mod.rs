@@ -217,6 +217,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         regions: divisions(&admin.regions),
         layers,
         warnings,
+        file: None,
     };
 
     let step = progress.step("writing the dataset");

@@ -260,3 +260,42 @@ impl LocationWriter {
         out.push('}');
     }
 }
+
+/// A quick check that a freshly loaded dataset answers: the label point of a few communes spread
+/// through the file must locate that very commune. Run before a reloaded dataset replaces the one
+/// being served. Returns how many points were checked.
+pub fn self_check(ix: &Indexed) -> Result<usize, String> {
+    let layer = ix.communes_layer().ok_or("the dataset has no communes layer")?;
+    let features = &ix.dataset.layers[layer].features;
+    if features.is_empty() {
+        return Err("the communes layer is empty".into());
+    }
+    let probes = [0, features.len() / 3, features.len() / 2, features.len() - 1];
+    let mut location = Location::default();
+    let mut checked = 0;
+    for f in probes {
+        let feature = &features[f];
+        let Some([x, y]) = feature.label else {
+            continue;
+        };
+        let options = LocateOptions {
+            layers: Some(vec![layer]),
+            ..LocateOptions::default()
+        };
+        locate_into(ix, Coord { x, y }, &options, &mut location);
+        let found = location
+            .commune
+            .map(|c| ix.dataset.communes[c as usize].code.as_str());
+        if found != Some(feature.id.as_str()) {
+            return Err(format!(
+                "locating commune {} at its label point ({x}, {y}) gave {found:?}",
+                feature.id
+            ));
+        }
+        checked += 1;
+    }
+    if checked == 0 {
+        return Err("no commune has a label point to check".into());
+    }
+    Ok(checked)
+}

@@ -248,10 +248,27 @@ pub async fn config_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     ))
 }
 
+/// Liveness and identity: which dataset this replica serves (its file's SHA-256 and when the build
+/// wrote it) and the vintage of every layer, so that replicas and reloads can be told apart.
 pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Json_> {
+    let data = &state.ix.dataset;
+    let file = data.file.as_ref();
+    let vintages: serde_json::Map<String, Json_> = data
+        .layers
+        .iter()
+        .map(|l| (l.id.clone(), json!(l.source.vintage)))
+        .collect();
     Json(json!({
         "status": "ok",
-        "layers": state.ix.dataset.layers.len(),
-        "communes": state.ix.dataset.communes.len(),
+        "dataset": {
+            "sha256": file.map(|f| f.sha256.as_str()),
+            "written": file.and_then(|f| f.written.as_deref()),
+            "bytes": file.map(|f| f.bytes),
+            "builder": data.provenance.builder,
+            "base_vintage": data.base.vintage,
+            "vintages": vintages,
+        },
+        "layers": data.layers.len(),
+        "communes": data.communes.len(),
     }))
 }

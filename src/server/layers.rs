@@ -123,7 +123,7 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
         header.extend(["population".to_string(), "area_km2".to_string()]);
     }
     let mut out = Vec::new();
-    super::batch::push_csv_record(&mut out, &header);
+    crate::batch::push_csv_record(&mut out, &header);
     for f in &l.features {
         let mut row = vec![f.id.clone(), f.name.clone()];
         row.extend(keys.iter().map(|k| {
@@ -137,7 +137,7 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
             row.push(f.population.to_string());
             row.push(format!("{:.3}", f.area_km2));
         }
-        super::batch::push_csv_record(&mut out, &row);
+        crate::batch::push_csv_record(&mut out, &row);
     }
     out
 }

@@ -1,8 +1,10 @@
-//! Request counts, latencies and errors per route, in the Prometheus text format.
+//! Request counts, latencies and errors per route, in the Prometheus text format, and how often the
+//! server's limits refused work.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 11] = [
@@ -13,6 +15,16 @@ const BUCKETS: [f64; 11] = [
 pub struct Metrics {
     /// Route pattern → method → figures. Nested so that recording a known route allocates nothing.
     routes: Mutex<BTreeMap<String, BTreeMap<String, RouteStats>>>,
+    reloads: AtomicU64,
+    failed_reloads: AtomicU64,
+    /// Connections closed because a request, or the wait for one, outlasted its deadline.
+    timed_out_connections: AtomicU64,
+    /// Batches holding a permit now.
+    batches_running: AtomicU64,
+    /// Batches refused with 503 after waiting for a permit.
+    batches_busy: AtomicU64,
+    /// Requests refused with 429 by the per-client rate limit.
+    rate_limited: AtomicU64,
 }
 
 #[derive(Default, Clone)]
@@ -48,6 +60,32 @@ impl Metrics {
                 stats.buckets[i] += 1;
             }
         }
+    }
+
+    /// Counts a dataset reload, swapped in (`ok`) or refused.
+    pub fn reloaded(&self, ok: bool) {
+        let counter = if ok { &self.reloads } else { &self.failed_reloads };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn connection_timed_out(&self) {
+        self.timed_out_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn batch_started(&self) {
+        self.batches_running.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn batch_ended(&self) {
+        self.batches_running.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub fn batch_refused_busy(&self) {
+        self.batches_busy.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn request_rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn render(&self) -> String {
@@ -116,6 +154,48 @@ impl Metrics {
                 "territoires_request_duration_seconds_count{{{labels}}} {}",
                 s.count
             );
+        }
+        for (name, kind, help, value) in [
+            (
+                "territoires_reloads_total",
+                "counter",
+                "Datasets swapped in by SIGHUP.",
+                &self.reloads,
+            ),
+            (
+                "territoires_reload_failures_total",
+                "counter",
+                "Reloads refused (unreadable, damaged or failing the self-check); the previous dataset kept serving.",
+                &self.failed_reloads,
+            ),
+            (
+                "territoires_connections_timed_out_total",
+                "counter",
+                "Connections closed because a request, or the wait for one, outlasted its deadline.",
+                &self.timed_out_connections,
+            ),
+            (
+                "territoires_batches_running",
+                "gauge",
+                "Batches of POST /api/locate being computed (at most --max-batches).",
+                &self.batches_running,
+            ),
+            (
+                "territoires_batches_busy_total",
+                "counter",
+                "Batches refused with 503 after waiting --batch-wait-ms for one of --max-batches.",
+                &self.batches_busy,
+            ),
+            (
+                "territoires_rate_limited_total",
+                "counter",
+                "Requests refused with 429 by --rate-limit.",
+                &self.rate_limited,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
         }
         out
     }

@@ -6,10 +6,14 @@
 
 pub mod api;
 pub mod batch;
+pub mod body_reader;
 pub mod error;
 pub mod generalised;
 pub mod geojson;
 pub mod layers;
+pub mod limits;
+pub mod listen;
+pub mod live;
 pub mod metrics;
 pub mod ogc;
 pub mod openapi;
@@ -22,13 +26,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -37,12 +41,14 @@ use tracing::Level;
 use crate::Indexed;
 use crate::query::search::{SearchIndex, bbox};
 use error::ApiError;
+pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
 
 /// Everything a request may read: built once at start, never written.
 pub struct AppState {
     pub ix: Indexed,
     pub search: SearchIndex,
-    pub metrics: metrics::Metrics,
+    /// Shared with every dataset served since start, so that counts survive reloads.
+    pub metrics: Arc<metrics::Metrics>,
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
     pub location_writer: crate::query::locate::LocationWriter,
@@ -89,7 +95,7 @@ impl AppState {
             tiles_url: None,
             location_writer: crate::query::locate::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
-            metrics: metrics::Metrics::default(),
+            metrics: Arc::default(),
             feature_boxes,
             ix,
         }
@@ -104,19 +110,24 @@ pub struct ServeOptions {
     pub web: Option<PathBuf>,
     /// Raster basemap URL template (`https://…/{z}/{x}/{y}.png`) offered to the page.
     pub tiles_url: Option<String>,
-    /// Largest batch body accepted, in bytes.
-    pub max_body_bytes: usize,
+    /// Batch body size, batches at once, requests a second per client.
+    pub limits: Limits,
+    pub timeouts: listen::Timeouts,
 }
 
-/// Default batch body limit: room for a million CSV rows with a few extra columns.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
-
-/// The API, and the web page from `web` when given.
-pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
-    router_with_web(state, max_body_bytes, None)
+/// The API, and the web page from `web` when given, with their own admission limits.
+pub fn router(state: Arc<AppState>, limits: &Limits) -> Router {
+    router_with_web(state, limits, None)
 }
 
-pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<&std::path::Path>) -> Router {
+pub fn router_with_web(state: Arc<AppState>, limits: &Limits, web: Option<&std::path::Path>) -> Router {
+    let admission = Admission::new(limits, state.metrics.clone());
+    app(state, &admission, web)
+}
+
+/// Every route over one dataset's state. `admission` outlives the router: the server builds it once,
+/// so batch permits and rate-limit quotas carry over when a reload brings a new router.
+pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::Path>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD]);
@@ -126,7 +137,7 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         "/api/locate",
         get(api::locate_get)
             .post(batch::locate_batch)
-            .layer(DefaultBodyLimit::max(max_body_bytes)),
+            .layer(Extension(admission.batches.clone())),
     );
     let compressed = Router::new()
         .route("/api/coverage", get(api::coverage_get))
@@ -151,8 +162,6 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/api/layers/{file}", get(layers::layer_file))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/api/openapi.json", get(openapi_json))
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(metrics_text))
         .route("/ogc", get(ogc::landing))
         .route("/ogc/", get(ogc::landing))
         .route("/ogc/conformance", get(ogc::conformance))
@@ -180,10 +189,19 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         None => compressed.route(EMBED_PATH, get(not_found)).fallback(not_found),
     }
     .layer(CompressionLayer::new().gzip(true).br(true));
-    lookups
-        .merge(compressed)
+    // Monitoring is never rate-limited: a probe refused would look like an outage.
+    let operations = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics_text))
+        .layer(CompressionLayer::new().gzip(true).br(true));
+    admission
+        .rate_limited(lookups.merge(compressed))
+        .merge(operations)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(middleware::from_fn(frame_policy))
+        .layer(middleware::from_fn_with_state(
+            SecurityHeaders::new(state.tiles_url.as_deref()),
+            security_headers,
+        ))
         .layer(cors)
         .layer(
             TraceLayer::new_for_http()
@@ -196,25 +214,73 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
 /// The widget meant for other sites' `<iframe>`s, served from the web directory's `embed.html`.
 pub const EMBED_PATH: &str = "/embed";
 
-/// Who may frame a response: any site for the widget, no one for the rest (`frame-ancestors` for
-/// current browsers, `X-Frame-Options` for older ones, which would refuse the widget too, so it gets none).
-async fn frame_policy(request: Request, next: Next) -> Response {
+/// The headers every response carries: what the page may load, who may frame it, and no guessing
+/// of content types. Built once per router, from the deployment's options.
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    /// For everything but the widget: no site may frame it.
+    page: HeaderValue,
+    /// For the widget: any site may frame it.
+    widget: HeaderValue,
+}
+
+impl SecurityHeaders {
+    /// Scripts, styles, data and images come from this origin only (the page works offline);
+    /// a raster basemap's host is added to the images when one is configured.
+    pub fn new(tiles_url: Option<&str>) -> Self {
+        let tiles_origin = tiles_url
+            .and_then(|url| {
+                let (scheme, rest) = url.split_once("://")?;
+                let host = rest.split('/').next()?;
+                // `{s}` subdomains: allow the whole host pattern's parent.
+                let host = host.replace("{s}.", "*.");
+                Some(format!(" {scheme}://{host}"))
+            })
+            .unwrap_or_default();
+        let policy = |ancestors: &str| {
+            let text = format!(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles_origin}; \
+                 connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+                 frame-ancestors {ancestors}"
+            );
+            HeaderValue::from_str(&text).unwrap_or_else(|_| {
+                tracing::warn!("the tiles URL cannot go in a header; the basemap's images will be refused");
+                HeaderValue::from_static("default-src 'self'")
+            })
+        };
+        SecurityHeaders {
+            page: policy("'none'"),
+            widget: policy("*"),
+        }
+    }
+}
+
+/// Sets [`SecurityHeaders`]. Only the widget may be framed: `frame-ancestors` for current browsers,
+/// `X-Frame-Options` for older ones (which would refuse the widget too, so it gets none).
+async fn security_headers(State(policy): State<SecurityHeaders>, request: Request, next: Next) -> Response {
     let embeddable = request.uri().path() == EMBED_PATH;
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if embeddable {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors *"),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.widget);
         headers.remove(header::X_FRAME_OPTIONS);
     } else {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy.page);
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    // The map may ask for the visitor's position (« Me localiser »); nothing else is needed.
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("geolocation=(self), camera=(), microphone=(), payment=(), usb=()"),
+    );
     response
 }
 
@@ -290,44 +356,46 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
 }
 
 /// Loads the dataset and serves until SIGTERM or Ctrl-C, then finishes the requests under way.
+/// SIGHUP reloads the dataset from `--data`.
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
-    let ix = tokio::task::spawn_blocking({
-        let data = options.data.clone();
-        move || Indexed::load(&data)
-    })
-    .await??;
-    let mut state = AppState::new(ix);
-    state.tiles_url = options.tiles_url.clone();
-    let state = Arc::new(state);
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");
-    // Build every layer's topology and its default zoom in the background, so the map's first
-    // requests find them ready.
-    let warm = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        for layer in 0..warm.ix.dataset.layers.len() {
-            warm.cache.at_zoom(&warm.ix, layer, 6);
-        }
-        if let Some(epci) = warm.ix.dataset.layer_from(crate::catalogue::InputKind::Epci) {
-            warm.cache.neighbours(&warm.ix, epci);
-        }
-        tracing::info!(
-            seconds = started.elapsed().as_secs_f64(),
-            "generalised layers ready"
-        );
-    });
+    let web = options.web.clone();
+    let metrics = Arc::new(metrics::Metrics::default());
+    let admission = Admission::new(&options.limits, metrics.clone());
+    let live = Arc::new(
+        live::Live::start(
+            &options.data,
+            options.tiles_url.clone(),
+            metrics.clone(),
+            Box::new(move |state| app(state, &admission, web.as_deref())),
+        )
+        .await?,
+    );
+    reload_on_sighup(live.clone());
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(
-        listener,
-        router_with_web(state, options.max_body_bytes, options.web.as_deref()),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    listen::serve(listener, live, metrics, options.timeouts, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
+
+#[cfg(unix)]
+fn reload_on_sighup(live: Arc<live::Live>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::hangup()) {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    tracing::info!("SIGHUP: reloading the dataset");
+                    let _ = live.reload().await;
+                }
+            });
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot listen for SIGHUP; reloads are off"),
+    }
+}
+
+#[cfg(not(unix))]
+fn reload_on_sighup(_live: Arc<live::Live>) {}
 
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -349,30 +417,6 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-/// The current UTC time as RFC 3339, for OGC `timeStamp`s.
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 /// A body and content type, for handlers that build their bytes themselves.

@@ -293,7 +293,7 @@ pub async fn items(
     let tail = json!({
         "numberMatched": matched.len(),
         "numberReturned": page.len(),
-        "timeStamp": super::now_rfc3339(),
+        "timeStamp": crate::time::now(),
         "links": links,
     });
     let tail = tail.to_string();

@@ -652,7 +652,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
         )},
         "/api/openapi.json": {"get": operation("openapi", "operations", "this document", vec![],
             json!({"200": ok("the OpenAPI document", json_body(schema_ref("OpenApiDocument")))}))},
-        "/healthz": {"get": operation("healthz", "operations", "liveness", vec![],
+        "/healthz": {"get": operation("healthz", "operations", "liveness, and the dataset served: its SHA-256, when it was built, the vintage of every layer", vec![],
             json!({"200": ok("the server is up", json_body(schema_ref("Health")))}))},
         "/metrics": {"get": operation("metrics", "operations", "Prometheus metrics", vec![],
             json!({"200": ok("the metrics", json!({"text/plain": {"schema": {"type": "string"}}}))}))},
@@ -887,7 +887,18 @@ fn schemas(facts: &Facts) -> Json {
             vintage(),
         ]),
         "Config": object(&[("tiles_url", json!({"type": "string", "nullable": true})), vintage()]),
-        "Health": object(&[("status", json!({"type": "string", "enum": ["ok"]})), ("layers", integer()), ("communes", integer())]),
+        "Health": object(&[
+            ("status", json!({"type": "string", "enum": ["ok"]})),
+            ("dataset", object(&[
+                // Null only for a dataset built in memory (tests), never for one served from a file.
+                ("sha256", json!({"type": "string", "pattern": "^[0-9a-f]{64}$", "nullable": true})),
+                ("written", json!({"type": "string", "format": "date-time", "nullable": true})),
+                ("bytes", json!({"type": "integer", "minimum": 0, "nullable": true})),
+                ("builder", string()), ("base_vintage", string()),
+                ("vintages", json!({"type": "object", "additionalProperties": {"type": "string"}})),
+            ])),
+            ("layers", integer()), ("communes", integer()),
+        ]),
         "LayerCollection": collection(&[("metadata", object(&[
             ("layer", schema_ref("LayerId")), ("zoom", json!({"type": "integer", "minimum": 0, "maximum": super::generalised::MAX_ZOOM})),
             ("source", string()), ("vintage", string()), ("licence", string()),

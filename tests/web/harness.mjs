@@ -17,7 +17,7 @@ const WEB = path.join(ROOT, 'web');
 export const SHOTS = path.join(ROOT, 'target', 'screenshots');
 
 /** What the tests share: the server's base URL, and what pages logged or asked of other hosts. */
-export const env = { base: null, browser: null, consoleErrors: [], foreignRequests: [] };
+export const env = { base: null, browser: null, consoleErrors: [], foreignRequests: [], cspViolations: [] };
 const contexts = [];
 let server;
 let serverExit = null;
@@ -71,6 +71,8 @@ export function useServer() {
   });
 
   after(async () => {
+    // Every page of every test ran under the server's Content-Security-Policy: nothing it refused.
+    assert.deepEqual(env.cspViolations, [], 'the pages broke their Content-Security-Policy');
     for (const c of contexts) await c.close().catch(() => {});
     await env.browser?.close().catch(() => {});
     if (server && !serverExit) {
@@ -91,6 +93,10 @@ export async function openPage(options = {}, { recordErrors = true } = {}) {
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'fr-FR', acceptDownloads: true, ...options });
   contexts.push(context);
   const page = await context.newPage();
+  // A refusal to be framed is the policy working (the embed test provokes one); any other is a page bug.
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text()) && !/frame-ancestors/.test(m.text())) env.cspViolations.push(m.text());
+  });
   if (recordErrors) {
     page.on('console', (m) => { if (m.type() === 'error') env.consoleErrors.push(`${m.text()} @ ${m.location()?.url || ''}`); });
     page.on('pageerror', (e) => env.consoleErrors.push(`pageerror: ${e.message}`));

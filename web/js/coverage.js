@@ -201,6 +201,7 @@ export function setupCoverage({ onError }) {
 
   details.addEventListener('toggle', () => { if (details.open) compare(); });
   document.getElementById('cmp-form').addEventListener('submit', (e) => { e.preventDefault(); compare(); });
+  document.getElementById('cov-form').addEventListener('submit', (e) => { e.preventDefault(); show(); });
 
   return {
     async start() {

@@ -4,7 +4,6 @@
 // territory's name and its members' names come first. Decorative: the data is in the panels.
 
 import { frenchMessage, getJSON, isAbort } from './api.js';
-import { esc } from './fmt.js';
 
 /* global L */
 
@@ -175,15 +174,21 @@ export class PlaceLabels {
     }
     this.group.clearLayers();
     for (const { c, s, text, dx, dy } of placed) {
-      const style = `font-size:${s.size}px;font-weight:${s.weight};font-style:${s.style || 'normal'}`
-        + (dx || dy ? `;transform:translate(calc(-50% + ${dx.toFixed(1)}px), calc(-50% + ${dy.toFixed(1)}px))` : '');
+      // Styled through the CSSOM, not a style attribute, which the page's Content-Security-Policy refuses.
+      const span = document.createElement('span');
+      span.style.fontSize = `${s.size}px`;
+      span.style.fontWeight = s.weight;
+      span.style.fontStyle = s.style || 'normal';
+      if (dx || dy) span.style.transform = `translate(calc(-50% + ${dx.toFixed(1)}px), calc(-50% + ${dy.toFixed(1)}px))`;
+      Object.assign(span.dataset, { kind: c.kind, layer: c.layer, id: c.id });
+      span.textContent = text;
       L.marker([c.lat, c.lon], {
         pane: 'pane-labels',
         interactive: false,
         keyboard: false,
         icon: L.divIcon({
           className: `map-label map-label-${s.cls.split(' ').join(' map-label-')}`,
-          html: `<span style="${style}" data-kind="${esc(c.kind)}" data-layer="${esc(c.layer)}" data-id="${esc(c.id)}">${esc(text)}</span>`,
+          html: span,
           iconSize: null,
         }),
       }).addTo(this.group);

@@ -1,0 +1,231 @@
+//! The accept loop: HTTP/1 connections with deadlines, each request routed to the dataset being
+//! served when it arrives.
+//!
+//! `axum::serve` has no timeouts, so a client sending its headers or its body a byte at a time
+//! (slowloris), or never reading its answer, would hold a connection and its buffers forever. Here:
+//! - hyper closes a connection whose request headers take longer than the idle timeout, which also
+//!   bounds how long an idle keep-alive connection stays open;
+//! - a request body that stalls for the idle timeout fails, so an upload cannot hold a batch slot
+//!   while sending nothing;
+//! - a per-connection watchdog closes it when one request — reading its body, computing, and writing
+//!   the whole answer — outlasts its deadline: long for batch lookups, short for everything else.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request};
+use bytes::Bytes;
+use hyper::body::{Frame, Incoming, SizeHint};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::time::Instant;
+use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
+
+use super::live::Live;
+use super::metrics::Metrics;
+
+/// How long each phase of a request may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// How long a client may stay silent: to send a request's headers (counted from the end of the
+    /// previous answer on a keep-alive connection), or between two chunks of a request body.
+    pub idle: Duration,
+    /// A whole request other than a batch lookup, to the last byte of its answer.
+    pub request: Duration,
+    /// A whole batch lookup (`POST /api/locate`): upload, lookups and the streamed answer.
+    pub batch: Duration,
+    /// How long requests under way may finish after a shutdown signal.
+    pub drain: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            idle: Duration::from_secs(10),
+            request: Duration::from_secs(60),
+            batch: Duration::from_secs(600),
+            drain: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Timeouts {
+    fn for_request<B>(&self, request: &Request<B>) -> Duration {
+        if request.method() == Method::POST && request.uri().path() == "/api/locate" {
+            self.batch
+        } else {
+            self.request
+        }
+    }
+}
+
+/// Serves `live` on `listener` until `shutdown` completes, then lets the requests under way finish
+/// for at most `timeouts.drain`.
+pub async fn serve(
+    listener: TcpListener,
+    live: Arc<Live>,
+    metrics: Arc<Metrics>,
+    timeouts: Timeouts,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(timeouts.idle);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors, say: wait instead of spinning, and keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let deadline = Deadline::new();
+        let service = {
+            let live = live.clone();
+            let deadline = deadline.clone();
+            tower::service_fn(move |request: Request<Incoming>| {
+                let mut request = request.map(|body| Body::new(TimeoutBody::new(timeouts.idle, body)));
+                request.extensions_mut().insert(ConnectInfo(peer));
+                let turn = deadline.begin(timeouts.for_request(&request));
+                let router = live.router();
+                let deadline = deadline.clone();
+                async move {
+                    let response = router.oneshot(request).await?;
+                    Ok::<_, std::convert::Infallible>(response.map(|body| Tracked { body, deadline, turn }))
+                }
+            })
+        };
+        let connection =
+            graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = connection => {}
+                () = deadline.expired() => {
+                    // Dropping the connection closes the socket.
+                    metrics.connection_timed_out();
+                    tracing::debug!(%peer, "request deadline passed; connection closed");
+                }
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(timeouts.drain, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still under way after the drain timeout; closing them");
+    }
+}
+
+/// The deadline of the request a connection is serving, if any. Each request takes a new turn, so
+/// that the end of an earlier answer never clears a later request's deadline.
+#[derive(Clone)]
+struct Deadline(Arc<watch::Sender<(u64, Option<Instant>)>>);
+
+impl Deadline {
+    fn new() -> Self {
+        Deadline(Arc::new(watch::Sender::new((0, None))))
+    }
+
+    fn begin(&self, within: Duration) -> u64 {
+        let mut turn = 0;
+        self.0.send_modify(|(current, deadline)| {
+            *current += 1;
+            turn = *current;
+            *deadline = Some(Instant::now() + within);
+        });
+        turn
+    }
+
+    fn end(&self, turn: u64) {
+        self.0.send_if_modified(|(current, deadline)| {
+            let mine = *current == turn && deadline.is_some();
+            if mine {
+                *deadline = None;
+            }
+            mine
+        });
+    }
+
+    /// Completes when a request's deadline passes before its answer is complete.
+    async fn expired(&self) {
+        let mut changes = self.0.subscribe();
+        loop {
+            let (_, deadline) = *changes.borrow_and_update();
+            match deadline {
+                None => {
+                    if changes.changed().await.is_err() {
+                        return std::future::pending().await;
+                    }
+                }
+                Some(at) => tokio::select! {
+                    () = tokio::time::sleep_until(at) => {
+                        // Still the same request, still unfinished?
+                        if changes.borrow().1 == Some(at) {
+                            return;
+                        }
+                    }
+                    changed = changes.changed() => {
+                        if changed.is_err() {
+                            return std::future::pending().await;
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// An answer's body that ends its request's deadline once it has been sent, or dropped.
+struct Tracked {
+    body: Body,
+    deadline: Deadline,
+    turn: u64,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let this = self.get_mut();
+        let frame = Pin::new(&mut this.body).poll_frame(cx);
+        if let Poll::Ready(None) = frame {
+            this.deadline.end(this.turn);
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.deadline.end(self.turn);
+    }
+}

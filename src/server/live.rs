@@ -1,0 +1,132 @@
+//! The dataset being served, and its replacement in one swap.
+//!
+//! Each dataset gets its own router (the router owns the [`AppState`] and its caches). A request takes
+//! the current router when it arrives and keeps it to the end, so requests under way finish on the
+//! dataset they started with, and the old one is freed when its last request ends. A reload loads and
+//! checks the new file away from the runtime's threads; anything wrong leaves the old dataset serving.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+
+use super::AppState;
+use super::metrics::Metrics;
+use crate::Indexed;
+use crate::catalogue::InputKind;
+use crate::query::locate::self_check;
+
+/// Builds the router for one dataset's state: the same routes and layers for every reload.
+pub type MakeRouter = Box<dyn Fn(Arc<AppState>) -> Router + Send + Sync>;
+
+pub struct Live {
+    data: PathBuf,
+    tiles_url: Option<String>,
+    /// Shared by every dataset's state, so counts survive reloads.
+    metrics: Arc<Metrics>,
+    make_router: MakeRouter,
+    current: RwLock<Router>,
+    /// One reload at a time: a second SIGHUP during a reload waits its turn.
+    reloading: tokio::sync::Mutex<()>,
+}
+
+impl Live {
+    /// Loads the dataset at `data` (a directory holding `territoires.bin`) and prepares its router.
+    pub async fn start(
+        data: &Path,
+        tiles_url: Option<String>,
+        metrics: Arc<Metrics>,
+        make_router: MakeRouter,
+    ) -> anyhow::Result<Self> {
+        let state = load_state(data.to_path_buf(), tiles_url.clone(), metrics.clone()).await?;
+        warm(state.clone());
+        Ok(Live {
+            current: RwLock::new(make_router(state)),
+            data: data.to_path_buf(),
+            tiles_url,
+            metrics,
+            make_router,
+            reloading: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The router of the dataset being served now.
+    pub fn router(&self) -> Router {
+        // A poisoned lock still holds a whole router: the swap is a single assignment.
+        match self.current.read() {
+            Ok(router) => router.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Loads `--data` again and swaps it in if it passes the checks; otherwise keeps serving the old
+    /// dataset. Either way the outcome is logged and counted.
+    pub async fn reload(&self) -> Result<(), String> {
+        let _turn = self.reloading.lock().await;
+        let started = std::time::Instant::now();
+        match load_state(self.data.clone(), self.tiles_url.clone(), self.metrics.clone()).await {
+            Ok(state) => {
+                let file = state.ix.dataset.file.clone();
+                warm(state.clone());
+                let router = (self.make_router)(state);
+                match self.current.write() {
+                    Ok(mut current) => *current = router,
+                    Err(poisoned) => *poisoned.into_inner() = router,
+                }
+                self.metrics.reloaded(true);
+                tracing::info!(
+                    sha256 = file.as_ref().map_or("", |f| f.sha256.as_str()),
+                    seconds = started.elapsed().as_secs_f64(),
+                    "dataset reloaded"
+                );
+                Ok(())
+            }
+            Err(e) => {
+                self.metrics.reloaded(false);
+                let reason = format!("{e:#}");
+                tracing::error!(reason = %reason, "reload refused; still serving the previous dataset");
+                Err(reason)
+            }
+        }
+    }
+}
+
+/// Reads, checks and indexes a dataset on a blocking thread, then makes its state.
+async fn load_state(
+    data: PathBuf,
+    tiles_url: Option<String>,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<Arc<AppState>> {
+    let started = std::time::Instant::now();
+    let state = tokio::task::spawn_blocking(move || -> anyhow::Result<AppState> {
+        let ix = Indexed::load(&data)?;
+        let checked =
+            self_check(&ix).map_err(|e| anyhow::anyhow!("{}: self-check failed: {e}", data.display()))?;
+        tracing::debug!(points = checked, "self-check passed");
+        let mut state = AppState::new(ix);
+        state.tiles_url = tiles_url;
+        state.metrics = metrics;
+        Ok(state)
+    })
+    .await??;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");
+    Ok(Arc::new(state))
+}
+
+/// Builds every layer's topology and its default zoom in the background, so the map's first
+/// requests find them ready.
+fn warm(state: Arc<AppState>) {
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        for layer in 0..state.ix.dataset.layers.len() {
+            state.cache.at_zoom(&state.ix, layer, 6);
+        }
+        if let Some(epci) = state.ix.dataset.layer_from(InputKind::Epci) {
+            state.cache.neighbours(&state.ix, epci);
+        }
+        tracing::info!(
+            seconds = started.elapsed().as_secs_f64(),
+            "generalised layers ready"
+        );
+    });
+}
