@@ -4,9 +4,11 @@
 //! [`sources`] → [`build`] → [`dataset`] (one prepared file) → [`index`] → [`query`] → CLI and HTTP.
 //! Communes are the atoms: every layer except published polygon files is a set of whole communes, so
 //! coverage is set arithmetic on commune indices and locate finds the commune once.
-//! [`export`] writes a layer as the GIS files QGIS and GDAL open (FlatGeobuf, GeoPackage).
-//! [`import`] sits before all this: it turns an upstream export into a `geodata/` file.
+//! [`import`] sits before all this: it turns an upstream export into a `geodata/` file. [`batch`] locates
+//! a whole file of points as a stream, for the HTTP batch and the CLI alike. [`export`] writes a layer as
+//! the GIS files QGIS and GDAL open (FlatGeobuf, GeoPackage).
 
+pub mod batch;
 pub mod build;
 pub mod catalogue;
 pub mod dataset;

@@ -94,6 +94,16 @@ enum Command {
         /// Largest batch body accepted, in MB.
         #[arg(long, default_value_t = 256)]
         max_body_mb: usize,
+        /// Batches (POST /api/locate) computed at once; the next ones wait, then get 503.
+        #[arg(long, default_value_t = territoires::server::limits::DEFAULT_MAX_BATCHES)]
+        max_batches: std::num::NonZeroUsize,
+        /// How long a batch over --max-batches waits for a turn before its 503, in milliseconds.
+        #[arg(long, default_value_t = territoires::server::limits::DEFAULT_BATCH_WAIT.as_millis() as u64)]
+        batch_wait_ms: u64,
+        /// Requests a second per client IP address (as many may come at once); 429 beyond. Off by
+        /// default. /healthz and /metrics are never limited.
+        #[arg(long)]
+        rate_limit: Option<std::num::NonZeroU32>,
         /// Directory of the web page, served at `/`.
         #[arg(long, default_value = "web")]
         web: PathBuf,
@@ -337,6 +347,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             data,
             max_body_mb,
+            max_batches,
+            batch_wait_ms,
+            rate_limit,
             web,
             tiles_url,
             idle_timeout_s,
@@ -353,7 +366,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             runtime.block_on(territoires::server::serve(territoires::server::ServeOptions {
                 addr,
                 data,
-                max_body_bytes: max_body_mb.saturating_mul(1024 * 1024),
+                limits: territoires::server::Limits {
+                    max_body_bytes: max_body_mb.saturating_mul(1024 * 1024),
+                    max_batches,
+                    batch_wait: std::time::Duration::from_millis(batch_wait_ms),
+                    rate_limit,
+                },
                 web: web.is_dir().then_some(web),
                 tiles_url,
                 timeouts: territoires::server::listen::Timeouts {

@@ -32,10 +32,14 @@ CONF
 export CONTAINERS_CONF="$PWD/$WORK/containers.conf"
 
 if ! podman image exists localhost/territoires-base:bookworm; then
-  rm -rf "$WORK/rootfs"
-  debootstrap --variant=minbase bookworm "$WORK/rootfs" http://deb.debian.org/debian
-  tar -C "$WORK/rootfs" -c . | podman import - localhost/territoires-base:bookworm
-  rm -rf "$WORK/rootfs"
+  rootfs="$WORK/rootfs"
+  # debootstrap may leave /proc and /sys mounted inside: unmount before archiving or removing.
+  unmount() { for m in proc sys; do umount -R "$rootfs/$m" 2>/dev/null || true; done; }
+  unmount && rm -rf "$rootfs"
+  debootstrap --variant=minbase bookworm "$rootfs" http://deb.debian.org/debian
+  unmount
+  tar -C "$rootfs" --one-file-system -c . | podman import - localhost/territoires-base:bookworm
+  rm -rf "$rootfs"
 fi
 
 if ! podman image exists localhost/territoires-rust:bookworm; then
@@ -43,12 +47,18 @@ if ! podman image exists localhost/territoires-rust:bookworm; then
   rm -rf "$WORK/rust" && mkdir -p "$WORK/rust/usr/local"
   cp -r "$toolchain/bin" "$toolchain/lib" "$WORK/rust/usr/local/"
   rm -rf "$WORK/rust/usr/local/lib/rustlib/"*/analysis "$WORK/rust/usr/local/lib/rustlib/src"
+  # This machine reaches the registries through an egress proxy with its own certificate authority,
+  # which the build stage must trust as the machine does.
+  mkdir -p "$WORK/rust/ca" && cp /usr/local/share/ca-certificates/*.crt "$WORK/rust/ca/" 2>/dev/null || true
   cat >"$WORK/Containerfile.rust" <<'CONF'
 FROM localhost/territoires-base:bookworm
 RUN apt-get update -q && apt-get install -y -q --no-install-recommends gcc libc6-dev ca-certificates \
  && rm -rf /var/lib/apt/lists/*
+COPY ca/ /usr/local/share/ca-certificates/
+RUN update-ca-certificates
 COPY usr/local /usr/local
-ENV CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:/usr/local/bin:/usr/bin:/bin
+ENV CARGO_HOME=/usr/local/cargo PATH=/usr/local/cargo/bin:/usr/local/bin:/usr/bin:/bin \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 CONF
   podman build --network host -f "$WORK/Containerfile.rust" -t localhost/territoires-rust:bookworm "$WORK/rust"
   rm -rf "$WORK/rust"

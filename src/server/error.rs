@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// The query parameter at fault, if one is.
     pub parameter: Option<String>,
+    /// For a refusal that will pass later (503, 429): seconds to wait, sent as `Retry-After`.
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +26,14 @@ impl ApiError {
             code,
             message: message.into(),
             parameter: None,
+            retry_after_s: None,
+        }
+    }
+
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        ApiError {
+            retry_after_s: Some(seconds),
+            ..self
         }
     }
 
@@ -64,6 +74,7 @@ impl ApiError {
             },
             message: error.to_string(),
             parameter,
+            retry_after_s: None,
         }
     }
 
@@ -82,7 +93,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after_s {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

@@ -14,9 +14,8 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::ApiError;
 use super::generalised::{Encoded, MAX_ZOOM};
-use super::layers::{COMMUNES_MIN_ZOOM_WITHOUT_BBOX, encoded_response, zoom_parameter};
+use super::layers::{encoded_response, zoom_parameter};
 use super::params::Params;
-use crate::dataset::LayerKind;
 use crate::export::{GisFormat, LayerExport};
 
 /// Files kept per layer, per resolution (full, then each zoom up to [`MAX_ZOOM`]), per format.
@@ -118,20 +117,6 @@ pub async fn gis_file(
     let zoom = zoom_parameter(&mut p)?;
     let bbox = p.bbox("bbox")?;
     p.finish()?;
-    // The full-resolution file is one download, kept once; generalised communes below zoom 8 would
-    // be another eight kept copies of a layer no map shows at that scale.
-    if state.ix.dataset.layers[layer].kind == LayerKind::Communes
-        && bbox.is_none()
-        && zoom.is_some_and(|z| z < COMMUNES_MIN_ZOOM_WITHOUT_BBOX)
-    {
-        return Err(ApiError::bad_parameter(
-            "zoom",
-            format!(
-                "the communes file is served at full resolution (no zoom), at zoom {COMMUNES_MIN_ZOOM_WITHOUT_BBOX} \
-                 and above, or for a bbox"
-            ),
-        ));
-    }
     let filename = match zoom {
         None => format!("{id}.{}", format.extension()),
         Some(z) => format!("{id}-zoom{z}.{}", format.extension()),

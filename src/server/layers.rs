@@ -21,11 +21,10 @@ use super::params::Params;
 use crate::dataset::LayerKind;
 use crate::export::GisFormat;
 
-/// Below this zoom the communes layer is only served for a bbox: all of France's communes at once is
-/// tens of megabytes that no map at that scale can show.
-pub const COMMUNES_MIN_ZOOM_WITHOUT_BBOX: u8 = 8;
 /// Zoom when none is given.
 const DEFAULT_ZOOM: u8 = 6;
+/// The highest zoom a client may ask for; from [`MAX_ZOOM`] on, the answer is the same.
+pub const MAX_REQUEST_ZOOM: u8 = 22;
 
 /// Decimal places that keep a coordinate within about 1/8 pixel at `zoom`.
 pub fn decimals_for_zoom(zoom: u8) -> u32 {
@@ -127,7 +126,7 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
         header.extend(["population".to_string(), "area_km2".to_string()]);
     }
     let mut out = Vec::new();
-    super::batch::push_csv_record(&mut out, &header);
+    crate::batch::push_csv_record(&mut out, &header);
     for f in &l.features {
         let mut row = vec![f.id.clone(), f.name.clone()];
         row.extend(keys.iter().map(|k| {
@@ -141,19 +140,19 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
             row.push(f.population.to_string());
             row.push(format!("{:.3}", f.area_km2));
         }
-        super::batch::push_csv_record(&mut out, &row);
+        crate::batch::push_csv_record(&mut out, &row);
     }
     out
 }
 
-/// The `zoom` parameter, a web map zoom level (0–22).
+/// The `zoom` parameter, a web map zoom level up to [`MAX_REQUEST_ZOOM`].
 pub fn zoom_parameter(p: &mut Params) -> Result<Option<u8>, ApiError> {
     match p.whole("zoom", 0)? {
         None => Ok(None),
-        Some(z) if z <= 22 => Ok(Some(z as u8)),
+        Some(z) if z <= usize::from(MAX_REQUEST_ZOOM) => Ok(Some(z as u8)),
         Some(z) => Err(ApiError::bad_parameter(
             "zoom",
-            format!("`zoom` must be at most 22, got {z}"),
+            format!("`zoom` must be at most {MAX_REQUEST_ZOOM}, got {z}"),
         )),
     }
 }
@@ -211,21 +210,10 @@ async fn layer_geojson(
         .layer_position(id)
         .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
     let mut p = Params::parse(raw.as_deref());
-    let zoom = zoom_parameter(&mut p)?.unwrap_or(DEFAULT_ZOOM);
+    // Zooms past MAX_ZOOM share its geometry, and so its cached answer: the answer names that zoom.
+    let zoom = zoom_parameter(&mut p)?.unwrap_or(DEFAULT_ZOOM).min(MAX_ZOOM);
     let bbox = p.bbox("bbox")?;
     p.finish()?;
-    if state.ix.dataset.layers[layer].kind == LayerKind::Communes
-        && bbox.is_none()
-        && zoom < COMMUNES_MIN_ZOOM_WITHOUT_BBOX
-    {
-        return Err(ApiError::bad_parameter(
-            "zoom",
-            format!(
-                "the communes layer is served only for a bbox, or at zoom {COMMUNES_MIN_ZOOM_WITHOUT_BBOX} and above: \
-                 add bbox=minlon,minlat,maxlon,maxlat, or ask for epci, departements or regions at this zoom"
-            ),
-        ));
-    }
     let response = tokio::task::spawn_blocking(move || {
         let generalised = state.cache.at_zoom(&state.ix, layer, zoom);
         match bbox {
@@ -233,9 +221,9 @@ async fn layer_geojson(
                 let encoded = generalised.whole(|g| write_collection(&state, layer, g, zoom, |_| true));
                 encoded_response(&headers, encoded, "application/geo+json")
             }
-            Some([x0, y0, x1, y1]) => {
+            Some(bbox) => {
                 let body = write_collection(&state, layer, &generalised, zoom, |f| {
-                    generalised.boxes[f].is_some_and(|b| b[0] <= x1 && b[2] >= x0 && b[1] <= y1 && b[3] >= y0)
+                    generalised.boxes[f].is_some_and(|b| bbox.meets(b))
                 });
                 encoded_response(&headers, &Encoded::plain(body), "application/geo+json")
             }

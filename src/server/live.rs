@@ -35,9 +35,9 @@ impl Live {
     pub async fn start(
         data: &Path,
         tiles_url: Option<String>,
+        metrics: Arc<Metrics>,
         make_router: MakeRouter,
     ) -> anyhow::Result<Self> {
-        let metrics = Arc::new(Metrics::default());
         let state = load_state(data.to_path_buf(), tiles_url.clone(), metrics.clone()).await?;
         warm(state.clone());
         Ok(Live {
@@ -48,11 +48,6 @@ impl Live {
             make_router,
             reloading: tokio::sync::Mutex::new(()),
         })
-    }
-
-    /// The counters every dataset's state shares.
-    pub fn metrics(&self) -> Arc<Metrics> {
-        self.metrics.clone()
     }
 
     /// The router of the dataset being served now.

@@ -1,4 +1,5 @@
-//! Request counts, latencies and errors per route, in the Prometheus text format.
+//! Request counts, latencies and errors per route, in the Prometheus text format, and how often the
+//! server's limits refused work.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -18,6 +19,12 @@ pub struct Metrics {
     failed_reloads: AtomicU64,
     /// Connections closed because a request, or the wait for one, outlasted its deadline.
     timed_out_connections: AtomicU64,
+    /// Batches holding a permit now.
+    batches_running: AtomicU64,
+    /// Batches refused with 503 after waiting for a permit.
+    batches_busy: AtomicU64,
+    /// Requests refused with 429 by the per-client rate limit.
+    rate_limited: AtomicU64,
 }
 
 #[derive(Default, Clone)]
@@ -63,6 +70,22 @@ impl Metrics {
 
     pub fn connection_timed_out(&self) {
         self.timed_out_connections.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn batch_started(&self) {
+        self.batches_running.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn batch_ended(&self) {
+        self.batches_running.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub fn batch_refused_busy(&self) {
+        self.batches_busy.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn request_rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn render(&self) -> String {
@@ -132,26 +155,47 @@ impl Metrics {
                 s.count
             );
         }
-        let counters = [
+        for (name, kind, help, value) in [
             (
                 "territoires_reloads_total",
+                "counter",
                 "Datasets swapped in by SIGHUP.",
                 &self.reloads,
             ),
             (
                 "territoires_reload_failures_total",
+                "counter",
                 "Reloads refused (unreadable, damaged or failing the self-check); the previous dataset kept serving.",
                 &self.failed_reloads,
             ),
             (
                 "territoires_connections_timed_out_total",
+                "counter",
                 "Connections closed because a request, or the wait for one, outlasted its deadline.",
                 &self.timed_out_connections,
             ),
-        ];
-        for (name, help, counter) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+            (
+                "territoires_batches_running",
+                "gauge",
+                "Batches of POST /api/locate being computed (at most --max-batches).",
+                &self.batches_running,
+            ),
+            (
+                "territoires_batches_busy_total",
+                "counter",
+                "Batches refused with 503 after waiting --batch-wait-ms for one of --max-batches.",
+                &self.batches_busy,
+            ),
+            (
+                "territoires_rate_limited_total",
+                "counter",
+                "Requests refused with 429 by --rate-limit.",
+                &self.rate_limited,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
         }
         out
     }

@@ -6,11 +6,13 @@
 
 pub mod api;
 pub mod batch;
+pub mod body_reader;
 pub mod error;
 pub mod generalised;
 pub mod geojson;
 pub mod gis_files;
 pub mod layers;
+pub mod limits;
 pub mod listen;
 pub mod live;
 pub mod metrics;
@@ -25,13 +27,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
@@ -40,6 +42,7 @@ use tracing::Level;
 use crate::Indexed;
 use crate::query::search::{SearchIndex, bbox};
 use error::ApiError;
+pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
 
 /// Everything a request may read: built once at start, never written.
 pub struct AppState {
@@ -111,20 +114,24 @@ pub struct ServeOptions {
     pub web: Option<PathBuf>,
     /// Raster basemap URL template (`https://…/{z}/{x}/{y}.png`) offered to the page.
     pub tiles_url: Option<String>,
-    /// Largest batch body accepted, in bytes.
-    pub max_body_bytes: usize,
+    /// Batch body size, batches at once, requests a second per client.
+    pub limits: Limits,
     pub timeouts: listen::Timeouts,
 }
 
-/// Default batch body limit: room for a million CSV rows with a few extra columns.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
-
-/// The API, and the web page from `web` when given.
-pub fn router(state: Arc<AppState>, max_body_bytes: usize) -> Router {
-    router_with_web(state, max_body_bytes, None)
+/// The API, and the web page from `web` when given, with their own admission limits.
+pub fn router(state: Arc<AppState>, limits: &Limits) -> Router {
+    router_with_web(state, limits, None)
 }
 
-pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<&std::path::Path>) -> Router {
+pub fn router_with_web(state: Arc<AppState>, limits: &Limits, web: Option<&std::path::Path>) -> Router {
+    let admission = Admission::new(limits, state.metrics.clone());
+    app(state, &admission, web)
+}
+
+/// Every route over one dataset's state. `admission` outlives the router: the server builds it once,
+/// so batch permits and rate-limit quotas carry over when a reload brings a new router.
+pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::Path>) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD]);
@@ -134,7 +141,7 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         "/api/locate",
         get(api::locate_get)
             .post(batch::locate_batch)
-            .layer(DefaultBodyLimit::max(max_body_bytes)),
+            .layer(Extension(admission.batches.clone())),
     );
     let compressed = Router::new()
         .route("/api/coverage", get(api::coverage_get))
@@ -159,8 +166,6 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         .route("/api/layers/{file}", get(layers::layer_file))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/api/openapi.json", get(openapi_json))
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(metrics_text))
         .route("/ogc", get(ogc::landing))
         .route("/ogc/", get(ogc::landing))
         .route("/ogc/conformance", get(ogc::conformance))
@@ -188,8 +193,14 @@ pub fn router_with_web(state: Arc<AppState>, max_body_bytes: usize, web: Option<
         None => compressed.route(EMBED_PATH, get(not_found)).fallback(not_found),
     }
     .layer(CompressionLayer::new().gzip(true).br(true));
-    lookups
-        .merge(compressed)
+    // Monitoring is never rate-limited: a probe refused would look like an outage.
+    let operations = Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics_text))
+        .layer(CompressionLayer::new().gzip(true).br(true));
+    admission
+        .rate_limited(lookups.merge(compressed))
+        .merge(operations)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(middleware::from_fn_with_state(
             SecurityHeaders::new(state.tiles_url.as_deref()),
@@ -352,19 +363,20 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
 /// SIGHUP reloads the dataset from `--data`.
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let web = options.web.clone();
-    let max_body_bytes = options.max_body_bytes;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let admission = Admission::new(&options.limits, metrics.clone());
     let live = Arc::new(
         live::Live::start(
             &options.data,
             options.tiles_url.clone(),
-            Box::new(move |state| router_with_web(state, max_body_bytes, web.as_deref())),
+            metrics.clone(),
+            Box::new(move |state| app(state, &admission, web.as_deref())),
         )
         .await?,
     );
     reload_on_sighup(live.clone());
     let listener = tokio::net::TcpListener::bind(options.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    let metrics = live.metrics();
     listen::serve(listener, live, metrics, options.timeouts, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())

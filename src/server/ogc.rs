@@ -20,10 +20,15 @@ use super::params::Params;
 use crate::export::LayerExport;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
-const FLATGEOBUF: &str = "application/flatgeobuf";
+pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+pub const FLATGEOBUF: &str = "application/flatgeobuf";
 /// Items per page when the client does not say, and the most a page holds (larger limits are clamped).
 pub const DEFAULT_LIMIT: usize = 100;
+/// The `f` values, besides `html`, that ask for a document's JSON, and for features' GeoJSON.
+pub const DOCUMENT_FORMATS: &[&str] = &["json"];
+pub const FEATURE_FORMATS: &[&str] = &["json", "geojson"];
+/// The `f` values, besides `html`, of a page of items: GeoJSON, or FlatGeobuf.
+pub const ITEMS_FORMATS: &[&str] = &["json", "geojson", "fgb"];
 pub const MAX_LIMIT: usize = 10_000;
 
 pub const CONFORMANCE: [&str; 4] = [
@@ -45,7 +50,7 @@ fn base(headers: &HeaderMap) -> String {
 /// For documents whose only parameter is `f`: whether to answer in HTML.
 fn html_only(raw: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError> {
     let mut p = Params::parse(raw);
-    let html = wants_html(&mut p, headers, &["json"])?;
+    let html = wants_html(&mut p, headers, DOCUMENT_FORMATS)?;
     p.finish()?;
     Ok(html)
 }
@@ -86,7 +91,7 @@ fn items_format(p: &mut Params, headers: &HeaderMap) -> Result<ItemsFormat, ApiE
         Some("html") => Ok(ItemsFormat::Html),
         Some(other) => Err(ApiError::bad_parameter(
             "f",
-            format!("unknown format `{other}`; use json, geojson, fgb or html"),
+            format!("unknown format `{other}`; use {} or html", ITEMS_FORMATS.join(", ")),
         )),
         None if browser_asks_html(headers) => Ok(ItemsFormat::Html),
         None => Ok(ItemsFormat::GeoJson),
@@ -242,40 +247,35 @@ pub async fn items(
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
     let format = items_format(&mut p, &headers)?;
-    let bbox = p
-        .bbox("bbox")?
-        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}));
+    let bbox = p.bbox("bbox")?;
     let limit = p.whole("limit", 1)?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let offset = p.whole("offset", 0)?.unwrap_or(0);
     p.finish()?;
 
     let layer = &state.ix.dataset.layers[l];
     let boxes = &state.feature_boxes[l];
+    let rects: Vec<Rect<f64>> = bbox
+        .iter()
+        .flat_map(|b| b.parts())
+        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}))
+        .collect();
     let matched: Vec<usize> = (0..layer.features.len())
         .filter(|&f| match (&bbox, boxes[f]) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(r), Some(b)) => {
-                b[0] <= r.max().x
-                    && b[2] >= r.min().x
-                    && b[1] <= r.max().y
-                    && b[3] >= r.min().y
-                    && layer.features[f].geometry.intersects(r)
+            (Some(wanted), Some(b)) => {
+                wanted.meets(b) && rects.iter().any(|r| layer.features[f].geometry.intersects(r))
             }
         })
         .collect();
-    let page = &matched[offset.min(matched.len())..(offset + limit).min(matched.len())];
+    // An offset or a limit may be any size: the page is what lies between them.
+    let end = offset.saturating_add(limit);
+    let page = &matched[offset.min(matched.len())..end.min(matched.len())];
 
     let b = base(&headers);
     let mut query = Vec::new();
     if let Some(r) = &bbox {
-        query.push(format!(
-            "bbox={},{},{},{}",
-            r.min().x,
-            r.min().y,
-            r.max().x,
-            r.max().y
-        ));
+        query.push(format!("bbox={},{},{},{}", r.west, r.south, r.east, r.north));
     }
     query.push(format!("limit={limit}"));
     let url = |offset: usize, f: Option<&str>| {
@@ -308,12 +308,7 @@ pub async fn items(
         ),
     ];
     if offset + page.len() < matched.len() {
-        links.push(link(
-            url(offset + limit, None),
-            "next",
-            "application/geo+json",
-            "next page",
-        ));
+        links.push(link(url(end, None), "next", "application/geo+json", "next page"));
     }
     if offset > 0 {
         links.push(link(
@@ -383,7 +378,7 @@ pub async fn item(
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
+    let html = wants_html(&mut p, &headers, FEATURE_FORMATS)?;
     p.finish()?;
     let layer = &state.ix.dataset.layers[l];
     let feature = layer

@@ -157,9 +157,9 @@ pub async fn members_file(
         if extension == "csv" {
             let mut out = Vec::new();
             let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
-            super::batch::push_csv_record(&mut out, &header);
+            crate::batch::push_csv_record(&mut out, &header);
             for m in &members.communes {
-                super::batch::push_csv_record(&mut out, &csv_row(m));
+                crate::batch::push_csv_record(&mut out, &csv_row(m));
             }
             return out;
         }

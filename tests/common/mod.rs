@@ -40,7 +40,7 @@ pub fn geodata_dir() -> PathBuf {
 pub fn servers() -> &'static (String, String) {
     use std::net::SocketAddr;
     use std::sync::Arc;
-    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, router};
+    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, Limits, router};
 
     static SERVERS: OnceLock<(String, String)> = OnceLock::new();
     SERVERS.get_or_init(|| {
@@ -54,7 +54,11 @@ pub fn servers() -> &'static (String, String) {
                 for limit in [DEFAULT_MAX_BODY_BYTES, 1024] {
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
                     tx.send(listener.local_addr().expect("addr")).expect("send");
-                    let app = router(state.clone(), limit);
+                    let limits = Limits {
+                        max_body_bytes: limit,
+                        ..Limits::default()
+                    };
+                    let app = router(state.clone(), &limits);
                     tasks.push(tokio::spawn(async move { axum::serve(listener, app).await }));
                 }
                 for t in tasks {
@@ -117,7 +121,7 @@ pub fn layer_file(id: &str) -> String {
 /// A real server with the project's `web/` directory, on an ephemeral port, started once.
 pub fn web_server() -> &'static str {
     use std::sync::Arc;
-    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, router_with_web};
+    use territoires::server::{AppState, Limits, router_with_web};
 
     static SERVER: OnceLock<String> = OnceLock::new();
     SERVER.get_or_init(|| {
@@ -130,7 +134,7 @@ pub fn web_server() -> &'static str {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
                 tx.send(listener.local_addr().expect("addr")).expect("send");
-                let app = router_with_web(state, DEFAULT_MAX_BODY_BYTES, Some(&web));
+                let app = router_with_web(state, &Limits::default(), Some(&web));
                 axum::serve(listener, app).await
             })
         });

@@ -19,6 +19,8 @@ export function frenchMessage(e) {
     case 'not_found': return 'introuvable sur ce serveur';
     case 'bad_body': return 'le fichier envoyé n’a pas pu être lu : il faut un CSV avec des colonnes « lat » et « lon » (ou « latitude » et « longitude »), ou une collection GeoJSON de points';
     case 'payload_too_large': return 'le fichier dépasse la taille que ce serveur accepte';
+    case 'busy': return 'le serveur traite déjà d’autres fichiers : réessayez dans quelques secondes';
+    case 'rate_limited': return 'trop de demandes en peu de temps : réessayez dans quelques secondes';
     case 'unsupported_media_type': return 'format non pris en charge : envoyez un CSV ou un GeoJSON';
     case 'not_acceptable': return 'le serveur ne sait pas répondre dans le format demandé';
     case 'method_not_allowed': return 'opération non permise à cette adresse';
