@@ -529,7 +529,6 @@ async fn bad_requests_get_a_json_4xx() {
         ("/api/layers/pays.gpkg?zoom=six", 400, Some("zoom")),
         ("/api/layers/pays.fgb?bbox=1,2,3", 400, Some("bbox")),
         ("/api/layers/pays.fgb?format=shp", 400, Some("format")),
-        ("/api/layers/communes.gpkg?zoom=5", 400, Some("zoom")),
         ("/ogc/collections/pays/items?f=gpkg", 400, Some("f")),
         ("/ogc/collections/nowhere/items?f=fgb", 404, None),
     ];
