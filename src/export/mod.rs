@@ -13,6 +13,7 @@ use geo::MultiPolygon;
 use geozero::{GeomProcessor, GeozeroGeometry};
 
 use crate::dataset::Layer;
+use crate::query::bounding_box::BoundingBox;
 
 /// EPSG code of WGS 84 longitude/latitude, the only reference system of the dataset.
 pub const WGS84: i32 = 4326;
@@ -115,13 +116,10 @@ impl<'a> LayerExport<'a> {
         }
     }
 
-    /// Only the features whose bounding box meets `[min_lon, min_lat, max_lon, max_lat]`.
-    pub fn within(mut self, [x0, y0, x1, y1]: [f64; 4]) -> Self {
-        self.rows.retain(|(_, g)| {
-            envelope(g).is_some_and(|[min_x, min_y, max_x, max_y]| {
-                min_x <= x1 && max_x >= x0 && min_y <= y1 && max_y >= y0
-            })
-        });
+    /// Only the features whose bounding box meets `bbox` (which may cross the antimeridian).
+    pub fn within(mut self, bbox: BoundingBox) -> Self {
+        self.rows
+            .retain(|(_, g)| envelope(g).is_some_and(|b| bbox.meets(b)));
         self
     }
 

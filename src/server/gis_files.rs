@@ -17,6 +17,7 @@ use super::generalised::{Encoded, MAX_ZOOM};
 use super::layers::{encoded_response, zoom_parameter};
 use super::params::Params;
 use crate::export::{GisFormat, LayerExport};
+use crate::query::bounding_box::BoundingBox;
 
 /// Files kept per layer, per resolution (full, then each zoom up to [`MAX_ZOOM`]), per format.
 pub struct GisFileCache {
@@ -84,7 +85,7 @@ fn write_file(
     state: &AppState,
     layer: usize,
     zoom: Option<u8>,
-    bbox: Option<[f64; 4]>,
+    bbox: Option<BoundingBox>,
     format: GisFormat,
 ) -> Result<Vec<u8>, ApiError> {
     let l = &state.ix.dataset.layers[layer];

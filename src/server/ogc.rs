@@ -91,7 +91,10 @@ fn items_format(p: &mut Params, headers: &HeaderMap) -> Result<ItemsFormat, ApiE
         Some("html") => Ok(ItemsFormat::Html),
         Some(other) => Err(ApiError::bad_parameter(
             "f",
-            format!("unknown format `{other}`; use {} or html", ITEMS_FORMATS.join(", ")),
+            format!(
+                "unknown format `{other}`; use {} or html",
+                ITEMS_FORMATS.join(", ")
+            ),
         )),
         None if browser_asks_html(headers) => Ok(ItemsFormat::Html),
         None => Ok(ItemsFormat::GeoJson),

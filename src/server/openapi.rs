@@ -10,11 +10,13 @@ use serde_json::{Map, Value as Json, json};
 use super::AppState;
 use super::api::MAX_LABEL_ZOOM;
 use super::layers::MAX_REQUEST_ZOOM;
-use super::ogc::{DEFAULT_LIMIT, DOCUMENT_FORMATS, FEATURE_FORMATS, FLATGEOBUF, ITEMS_FORMATS, MAX_LIMIT, OPENAPI_TYPE};
-use crate::export::GisFormat;
+use super::ogc::{
+    DEFAULT_LIMIT, DOCUMENT_FORMATS, FEATURE_FORMATS, FLATGEOBUF, ITEMS_FORMATS, MAX_LIMIT, OPENAPI_TYPE,
+};
 use super::params::BBOX_PATTERN;
 use super::tiles::MAX_TILE_ZOOM;
 use crate::catalogue::InputKind;
+use crate::export::GisFormat;
 use crate::query::locate::MAX_TOLERANCE_M;
 use crate::query::search::MAX_RESULTS;
 use crate::query::simulate::MAX_EPCI;
@@ -237,26 +239,41 @@ fn operation(id: &str, tag: &str, summary: &str, parameters: Vec<Json>, response
 fn gis_file_operation(format: GisFormat, id: &str, what: &str, layer: Json, bbox: Json) -> Json {
     let extension = format.extension();
     let content = || json!({format.content_type(): {"schema": {"type": "string", "format": "binary"}}});
-    let mut responses = download(etagged(json!({
-        "200": ok("the file", content()),
-        "206": {
-            "description": "the one byte range asked for (Range: bytes=first-last, first-, or -suffix) of the whole layer's file",
-            "headers": {"Content-Range": {"description": "bytes first-last/length", "schema": {"type": "string"}}},
-            "content": content(),
-        },
-        "400": bad_request(), "404": not_found("layer"),
-        "416": error("the range starts past the end of the file"),
-    })), &format!("LAYER.{extension}"));
+    let mut responses = download(
+        etagged(json!({
+            "200": ok("the file", content()),
+            "206": {
+                "description": "the one byte range asked for (Range: bytes=first-last, first-, or -suffix) of the whole layer's file",
+                "headers": {"Content-Range": {"description": "bytes first-last/length", "schema": {"type": "string"}}},
+                "content": content(),
+            },
+            "400": bad_request(), "404": not_found("layer"),
+            "416": error("the range starts past the end of the file"),
+        })),
+        &format!("LAYER.{extension}"),
+    );
     responses["200"]["headers"]["Accept-Ranges"] = json!({
         "description": "bytes, when the answer is not compressed",
         "schema": {"type": "string", "enum": ["bytes"]},
     });
-    operation(id, "maps", &format!("a layer as {what}; full resolution, or generalised as the map is for `zoom`"), vec![
-        layer,
-        query("zoom", &format!("web-map zoom 0–{MAX_REQUEST_ZOOM} the geometry is generalised for; without it, full resolution (from 12 on, zoom 12's)"), false,
-            json!({"type": "integer", "minimum": 0, "maximum": MAX_REQUEST_ZOOM})),
-        bbox,
-    ], responses)
+    operation(
+        id,
+        "maps",
+        &format!("a layer as {what}; full resolution, or generalised as the map is for `zoom`"),
+        vec![
+            layer,
+            query(
+                "zoom",
+                &format!(
+                    "web-map zoom 0–{MAX_REQUEST_ZOOM} the geometry is generalised for; without it, full resolution (from 12 on, zoom 12's)"
+                ),
+                false,
+                json!({"type": "integer", "minimum": 0, "maximum": MAX_REQUEST_ZOOM}),
+            ),
+            bbox,
+        ],
+        responses,
+    )
 }
 
 /// OpenAPI links from an answer to the operations that take `layer` and `id`.
