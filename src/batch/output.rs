@@ -1,8 +1,9 @@
 //! Located rows written out as CSV, GeoJSON or JSON.
 //!
 //! Rows are built in a buffer handed to the destination every [`FLUSH_BYTES`]: few writes, and a
-//! bounded amount held. Nothing is written before the first row (or the end), so a caller can still
-//! refuse an input that fails before it.
+//! bounded amount held. Nothing reaches the destination before the first [`FLUSH_BYTES`] of rows (or
+//! the end), so a caller can still refuse an input that fails before then: a small body that turns
+//! out not to be a FeatureCollection after its features is a 400, not an answer broken off.
 
 use std::io::{self, Write};
 
@@ -56,6 +57,8 @@ pub struct RowWriter<'a, W: Write> {
     scratch: String,
     rows: usize,
     started: bool,
+    /// Whether any byte has reached `out`.
+    handed_over: bool,
     out: W,
 }
 
@@ -77,13 +80,14 @@ impl<'a, W: Write> RowWriter<'a, W> {
             scratch: String::new(),
             rows: 0,
             started: false,
+            handed_over: false,
             out,
         }
     }
 
-    /// Whether anything (the header or the document's opening) has been written.
-    pub fn started(&self) -> bool {
-        self.started
+    /// Whether any byte has reached the destination: until then, the output can still be dropped.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over
     }
 
     /// Writes one row: its pass-through values and, when it has a point, where the point is.
@@ -114,6 +118,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.handed_over |= !self.buffer.is_empty();
         self.out.write_all(&self.buffer)?;
         self.buffer.clear();
         Ok(())
