@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::ApiError;
 use super::generalised::{Encoded, MAX_ZOOM};
-use super::layers::{encoded_response, zoom_parameter};
+use super::layers::{encoded_response, layer_position, zoom_parameter};
 use super::params::Params;
 use crate::export::{GisFormat, LayerExport};
 use crate::query::bounding_box::BoundingBox;
@@ -110,10 +110,7 @@ pub async fn gis_file(
     headers: HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let layer = state
-        .ix
-        .layer_position(id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    let layer = layer_position(&state, id)?;
     let mut p = Params::parse(raw.as_deref());
     let zoom = zoom_parameter(&mut p)?;
     let bbox = p.bbox("bbox")?;

@@ -145,6 +145,14 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
     out
 }
 
+/// The position of the layer `id`, or a 404 naming it.
+pub fn layer_position(state: &AppState, id: &str) -> Result<usize, ApiError> {
+    state
+        .ix
+        .layer_position(id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))
+}
+
 /// The `zoom` parameter, a web map zoom level up to [`MAX_REQUEST_ZOOM`].
 pub fn zoom_parameter(p: &mut Params) -> Result<Option<u8>, ApiError> {
     match p.whole("zoom", 0)? {
@@ -184,10 +192,7 @@ fn layer_csv(
     headers: &HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let layer = state
-        .ix
-        .layer_position(id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    let layer = layer_position(state, id)?;
     Params::parse(raw.as_deref()).finish()?;
     let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(state, layer)));
     let mut response = encoded_response(headers, encoded, "text/csv; charset=utf-8");
@@ -205,10 +210,7 @@ async fn layer_geojson(
     headers: HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let layer = state
-        .ix
-        .layer_position(id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    let layer = layer_position(&state, id)?;
     let mut p = Params::parse(raw.as_deref());
     // Zooms past MAX_ZOOM share its geometry, and so its cached answer: the answer names that zoom.
     let zoom = zoom_parameter(&mut p)?.unwrap_or(DEFAULT_ZOOM).min(MAX_ZOOM);
