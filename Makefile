@@ -9,7 +9,11 @@ SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 
 LEAFLET := web/vendor/leaflet/leaflet.js
 
-.PHONY: run test data web tools lint bench clean image-test
+# Schemathesis and its dependencies, pinned with their hashes, in a git-ignored venv.
+SCHEMATHESIS_VENV := target/venv-schemathesis
+SCHEMATHESIS      := $(SCHEMATHESIS_VENV)/bin/schemathesis
+
+.PHONY: run test data web tools lint bench clean schemathesis image-test
 
 ADDR    ?= 127.0.0.1:8080
 
@@ -17,11 +21,25 @@ ADDR    ?= 127.0.0.1:8080
 run: data web
 	$(BIN) serve --addr $(ADDR) --data $(DATA) --web web
 
-## test: formatting, lints, every Rust test against the real data, then the browser tests.
-test: data lint tools web
+## test: formatting, lints, every Rust test against the real data, the browser tests, then Schemathesis
+## against the OpenAPI document.
+test: data lint tools web $(SCHEMATHESIS)
 	TERRITOIRES_GEODATA=$(abspath $(GEODATA)) TERRITOIRES_DATA=$(abspath $(DATA)) \
 		$(CARGO) test --release --locked
 	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) node --test tests/web/
+	$(MAKE) --no-print-directory schemathesis
+
+## schemathesis: the server held to its OpenAPI document, every check, a fixed seed (tests/schemathesis.sh).
+schemathesis: data $(SCHEMATHESIS)
+	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) \
+		SCHEMATHESIS=$(abspath $(SCHEMATHESIS)) tests/schemathesis.sh
+
+$(SCHEMATHESIS): tests/requirements-schemathesis.txt | tools
+	rm -rf $(SCHEMATHESIS_VENV)
+	python3 -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r tests/requirements-schemathesis.txt
+	@touch $@
 
 ## web: Leaflet from npm (pinned in package-lock.json), vendored into web/vendor (git-ignored).
 web: $(LEAFLET)
@@ -49,14 +67,16 @@ $(BIN): $(SOURCES)
 	$(CARGO) build --release --locked
 	@touch $@
 
-## tools: the registry clients the data build calls (npm pack, pip download) and GDAL's ogrinfo and gdaltransform,
-## the GIS client the tests read the OGC API with.
+## tools: the registry clients the data build calls (npm pack, pip download) and GDAL's ogrinfo and
+## gdaltransform, the GIS clients the tests check against; python3-venv and curl for the Schemathesis run.
 tools:
 	@command -v ogrinfo >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends gdal-bin; }
 	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }
 	@command -v $(CARGO) >/dev/null || { echo "cargo is missing: install Rust (rustup)"; exit 1; }
 	@command -v npm >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends npm; }
 	@python3 -m pip --version >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-pip; }
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-venv; }
+	@command -v curl >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends curl; }
 
 lint:
 	$(CARGO) fmt --check
@@ -69,10 +89,11 @@ bench: data
 	bench/build.sh
 	bench/http.sh
 	bench/batch-memory.sh
+	bench/gis_files.sh
 
 ## image-test: build the Dockerfile with Debian's podman and check the image serves (see tests/image.sh).
 image-test:
 	GEODATA=$(abspath $(GEODATA)) tests/image.sh
 
 clean:
-	rm -rf $(DATA) target/bench-build web/vendor node_modules
+	rm -rf $(DATA) target/bench-build target/bench-gis web/vendor node_modules

@@ -4,8 +4,11 @@
 //! Mercator. The projection arithmetic is `proj4rs`'s, with each system's parameters taken from
 //! `crs-definitions` (the EPSG registry as PROJ strings): nothing here computes a projection.
 //!
-//! Each system also has the area it is meant for. A point that falls outside it is an error, not a
-//! far-away answer: that is how a file of WGS84 degrees sent as Lambert-93 (or the reverse) shows.
+//! Each system also has the area it is meant for, and from it its bounds: the rectangle, in the
+//! system's own units, that holds the area once projected. A point outside the bounds is an error,
+//! not a far-away answer: that is how a file of WGS84 degrees sent as Lambert-93 (or the reverse)
+//! shows. Bounds rather than the area itself, so that the API can state in its OpenAPI document
+//! exactly which `x` and `y` it takes.
 
 use std::sync::OnceLock;
 
@@ -31,10 +34,11 @@ const fn cc(lat: f64) -> [f64; 4] {
     [FRANCE[0], lat - 1.0, FRANCE[2], lat + 1.0]
 }
 
-/// A UTM zone of the northern hemisphere, 9° either side of its central meridian: many teams keep
-/// the whole of France in zone 31.
+/// A UTM zone of the northern hemisphere, 9° either side of its central meridian (many teams keep
+/// the whole of France in zone 31), between the latitudes of North Africa and Scandinavia: far
+/// from its meridian, near the pole, the inverse projection is no longer well behaved.
 const fn utm(central: f64) -> [f64; 4] {
-    [central - 9.0, 0.0, central + 9.0, 84.0]
+    [central - 9.0, 30.0, central + 9.0, 62.0]
 }
 
 macro_rules! def {
@@ -124,8 +128,104 @@ fn projs() -> &'static [Proj] {
     })
 }
 
+/// Each system's bounds (west, south, east, north in its own units): the bounding box of its area
+/// projected, sampled on a grid fine enough that the edges' bulges are within a metre.
+fn all_bounds() -> &'static [[f64; 4]] {
+    static BOUNDS: OnceLock<Vec<[f64; 4]>> = OnceLock::new();
+    BOUNDS.get_or_init(|| {
+        DEFS.iter()
+            .zip(projs())
+            .map(|(d, proj)| {
+                if d.code == WGS84_CODE {
+                    return d.area;
+                }
+                const STEPS: usize = 400;
+                let [w, s, e, n] = d.area;
+                let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+                for i in 0..=STEPS {
+                    for j in 0..=STEPS {
+                        let lon = w + (e - w) * i as f64 / STEPS as f64;
+                        let lat = s + (n - s) * j as f64 / STEPS as f64;
+                        let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
+                        if proj4rs::transform::transform(&projs()[0], proj, &mut p).is_ok()
+                            && p.0.is_finite()
+                            && p.1.is_finite()
+                        {
+                            bounds = [
+                                bounds[0].min(p.0),
+                                bounds[1].min(p.1),
+                                bounds[2].max(p.0),
+                                bounds[3].max(p.1),
+                            ];
+                        }
+                    }
+                }
+                // Whole metres inward: the document states them, and every point inside converts.
+                [
+                    bounds[0].ceil(),
+                    bounds[1].ceil(),
+                    bounds[2].floor(),
+                    bounds[3].floor(),
+                ]
+            })
+            .collect()
+    })
+}
+
 impl Crs {
     pub const WGS84: Crs = Crs(0);
+
+    /// Every supported system, WGS84 first.
+    pub fn all() -> impl Iterator<Item = Crs> {
+        (0..DEFS.len()).map(Crs)
+    }
+
+    /// `EPSG:CODE`, as the API's `crs` parameter takes it.
+    pub fn epsg(self) -> String {
+        format!("EPSG:{}", self.def().code)
+    }
+
+    /// The spellings the API's `crs` parameter takes: `EPSG:CODE` and the OGC URI (and CRS84's
+    /// names for WGS84). The parameter is exact so that its OpenAPI enum is the whole truth.
+    pub fn api_names(self) -> Vec<String> {
+        let code = self.def().code;
+        let mut names = vec![
+            format!("EPSG:{code}"),
+            format!("http://www.opengis.net/def/crs/EPSG/0/{code}"),
+        ];
+        if self.is_wgs84() {
+            names.extend([
+                "CRS84".into(),
+                "http://www.opengis.net/def/crs/OGC/1.3/CRS84".into(),
+            ]);
+        }
+        names
+    }
+
+    /// The names a GeoJSON `crs` member is documented to take: the API's, and the URNs GDAL and
+    /// QGIS write (the member is read with [`Crs::parse`], which takes more).
+    pub fn geojson_names(self) -> Vec<String> {
+        let mut names = self.api_names();
+        names.push(format!("urn:ogc:def:crs:EPSG::{}", self.def().code));
+        if self.is_wgs84() {
+            names.push("urn:ogc:def:crs:OGC:1.3:CRS84".into());
+        }
+        names
+    }
+
+    /// The system one of [`Crs::api_names`] names.
+    pub fn from_api_name(text: &str) -> Result<Crs, UnsupportedCrs> {
+        Crs::all()
+            .find(|c| c.api_names().iter().any(|n| n == text))
+            .ok_or_else(|| UnsupportedCrs {
+                given: text.to_string(),
+            })
+    }
+
+    /// West, south, east, north in the system's units: the `x` and `y` [`Crs::to_wgs84`] takes.
+    pub fn bounds(self) -> [f64; 4] {
+        all_bounds()[self.0]
+    }
 
     fn def(self) -> &'static Def {
         &DEFS[self.0]
@@ -185,18 +285,19 @@ impl Crs {
         if !(x.is_finite() && y.is_finite()) {
             return Err(not_valid());
         }
+        let [w, s, e, n] = self.bounds();
+        if !(w..=e).contains(&x) || !(s..=n).contains(&y) {
+            let [aw, as_, ae, an] = self.def().area;
+            return Err(format!(
+                "x {x}, y {y} are outside {self}'s bounds (x {w}…{e}, y {s}…{n}, the area it is \
+                 meant for: lon {aw}…{ae}, lat {as_}…{an}): check the crs and which column is x and which y"
+            ));
+        }
         let mut point = (x, y, 0.0);
         proj4rs::transform::transform(&projs()[self.0], &projs()[0], &mut point).map_err(|_| not_valid())?;
         let (lon, lat) = (point.0.to_degrees(), point.1.to_degrees());
-        let [w, s, e, n] = self.def().area;
         if !(lon.is_finite() && lat.is_finite()) {
             return Err(not_valid());
-        }
-        if !(w..=e).contains(&lon) || !(s..=n).contains(&lat) {
-            return Err(format!(
-                "x {x}, y {y} in {self} fall at lon {lon:.4}, lat {lat:.4}, outside the area it is \
-                 meant for (lon {w}…{e}, lat {s}…{n}): check the crs and which column is x and which y"
-            ));
         }
         validate_point(lon, lat).map_err(|e| e.to_string())
     }
@@ -231,6 +332,38 @@ mod tests {
     }
 
     #[test]
+    fn the_api_takes_exactly_its_names() {
+        for crs in Crs::all() {
+            for name in crs.api_names() {
+                assert_eq!(Crs::from_api_name(&name).unwrap(), crs, "{name}");
+            }
+        }
+        for name in ["epsg:2154", "2154", " EPSG:2154", "urn:ogc:def:crs:EPSG::2154"] {
+            assert!(Crs::from_api_name(name).is_err(), "{name}");
+        }
+    }
+
+    /// The bounds are a promise: every point inside them converts, corners included.
+    #[test]
+    fn every_point_within_the_bounds_converts() {
+        const STEPS: usize = 60;
+        for crs in Crs::all() {
+            let [w, s, e, n] = crs.bounds();
+            assert!(w < e && s < n, "{crs}: {:?}", crs.bounds());
+            for i in 0..=STEPS {
+                for j in 0..=STEPS {
+                    let x = w + (e - w) * i as f64 / STEPS as f64;
+                    let y = s + (n - s) * j as f64 / STEPS as f64;
+                    let converted = crs.to_wgs84(x.clamp(w, e), y.clamp(s, n));
+                    assert!(converted.is_ok(), "{crs} x {x} y {y}: {converted:?}");
+                }
+            }
+            let outside = crs.to_wgs84(e + 1.0, n);
+            assert!(outside.is_err(), "{crs}: east of the bounds");
+        }
+    }
+
+    #[test]
     fn every_definition_parses_and_its_origin_converts() {
         for (d, proj) in DEFS.iter().zip(projs()) {
             assert!(proj.has_inverse(), "EPSG:{}", d.code);
@@ -248,7 +381,7 @@ mod tests {
         let l93 = Crs::parse("EPSG:2154").unwrap();
         // Degrees sent as Lambert-93 land in the ocean far south-west.
         let e = l93.to_wgs84(3.08, 45.77).unwrap_err();
-        assert!(e.contains("outside the area"), "{e}");
+        assert!(e.contains("outside") && e.contains("bounds"), "{e}");
         let e = Crs::WGS84.to_wgs84(652_000.0, 6_862_000.0).unwrap_err();
         assert!(e.contains("EPSG:2154"), "{e}");
         assert!(l93.to_wgs84(f64::NAN, 1.0).is_err());

@@ -5,7 +5,8 @@
 //! Communes are the atoms: every layer except published polygon files is a set of whole communes, so
 //! coverage is set arithmetic on commune indices and locate finds the commune once.
 //! [`import`] sits before all this: it turns an upstream export into a `geodata/` file. [`batch`] locates
-//! a whole file of points as a stream, for the HTTP batch and the CLI alike.
+//! a whole file of points as a stream, for the HTTP batch and the CLI alike. [`export`] writes a layer as
+//! the GIS files QGIS and GDAL open (FlatGeobuf, GeoPackage).
 
 pub mod batch;
 pub mod build;
@@ -13,6 +14,7 @@ pub mod catalogue;
 pub mod crs;
 pub mod dataset;
 pub mod error;
+pub mod export;
 pub mod geometry;
 pub mod import;
 pub mod index;

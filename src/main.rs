@@ -158,6 +158,19 @@ enum Command {
         #[arg(long, default_value = DEFAULT_DIR)]
         data: PathBuf,
     },
+    /// Write a layer as a GIS file: FlatGeobuf (`.fgb`) or GeoPackage (`.gpkg`), as the server does.
+    Export {
+        /// Layer id (see `territoires layers`).
+        layer: String,
+        /// Output file; its extension, `.fgb` or `.gpkg`, chooses the format. Written atomically.
+        #[arg(long)]
+        out: PathBuf,
+        /// Generalise the geometry as the map does at this zoom (0–22); full resolution without it.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=22))]
+        zoom: Option<u8>,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        data: PathBuf,
+    },
     /// Write a pays-petr.csv from BANATIC's national export of syndicat perimeters.
     ImportBanatic {
         /// Export file(s), `,` or `;` separated, UTF-8 or Windows-1252; read one after the other.
@@ -474,6 +487,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("{}: {}", options.out.display(), report.summary());
             Ok(())
         }
+        Command::Export {
+            layer,
+            out,
+            zoom,
+            data,
+        } => export(&load(&data)?, &layer, &out, zoom),
         Command::Layers { json, data } => {
             let dataset = territoires::Dataset::load(&data)?;
             let rows: Vec<serde_json::Value> = dataset
@@ -531,4 +550,52 @@ fn layer_positions(ix: &Indexed, layers: Option<Vec<String>>) -> anyhow::Result<
             .collect::<Result<_, _>>()
             .context("--layers"),
     }
+}
+
+/// `territoires export`: the file the server's `/api/layers/ID.fgb|.gpkg?zoom=` answers, and how
+/// long each step took.
+fn export(ix: &Indexed, id: &str, out: &std::path::Path, zoom: Option<u8>) -> anyhow::Result<()> {
+    use territoires::export::{GisFormat, LayerExport};
+    let format = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(GisFormat::from_extension)
+        .with_context(|| format!("{}: the file name must end in .fgb or .gpkg", out.display()))?;
+    let position = ix
+        .layer_position(id)
+        .ok_or_else(|| query::QueryError::UnknownLayer(id.to_string()))?;
+    let layer = &ix.dataset.layers[position];
+    let written = ix
+        .dataset
+        .file
+        .as_ref()
+        .and_then(|f| f.written.clone())
+        .unwrap_or_else(territoires::time::now);
+    let started = Instant::now();
+    let cache = territoires::server::generalised::LayerCache::new(ix.dataset.layers.len());
+    let generalised = zoom.map(|z| cache.at_zoom(ix, position, z));
+    let generalising = started.elapsed();
+    let export = match &generalised {
+        None => LayerExport::full_resolution(layer, written),
+        Some(g) => LayerExport::with_geometries(layer, &g.features, written),
+    };
+    let started = Instant::now();
+    let bytes = format.encode(&export)?;
+    let encoding = started.elapsed();
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(|| dir.display().to_string())?;
+    std::io::Write::write_all(&mut file, &bytes)?;
+    file.persist(out).with_context(|| out.display().to_string())?;
+    eprintln!(
+        "{}: {} features, {} bytes; generalised in {:.3} s, encoded in {:.3} s",
+        out.display(),
+        export.rows.len(),
+        bytes.len(),
+        generalising.as_secs_f64(),
+        encoding.as_secs_f64()
+    );
+    Ok(())
 }

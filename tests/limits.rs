@@ -364,6 +364,38 @@ async fn bodies_over_the_limit_are_refused_or_cut_off_clearly() {
     );
 }
 
+#[tokio::test]
+async fn a_small_body_found_wrong_after_its_rows_is_refused_not_cut() {
+    let base = small_limit_server();
+    let feature = r#"{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Point","coordinates":[4.93,46.15]}}"#;
+    // Members in any order, as JSON allows: what is wrong is seen only after the features.
+    for body in [
+        format!(r#"{{"features":[{feature}]}}"#),
+        format!(r#"{{"features":[{feature}],"type":"GeometryCollection"}}"#),
+        format!(r#"{{"type":"FeatureCollection","features":[{feature}],"#),
+    ] {
+        for content_type in ["application/geo+json", "application/json"] {
+            let response = post(
+                base,
+                "?layers=pays",
+                content_type,
+                "*/*",
+                in_pieces(body.as_bytes(), 7),
+            )
+            .await;
+            assert_refused(response, 400, "bad_body").await;
+        }
+    }
+    // The same features under a well-formed collection, with its type last, are answered.
+    let body = format!(r#"{{"features":[{feature}],"type":"FeatureCollection"}}"#);
+    let response = post(base, "?layers=pays", "application/geo+json", "*/*", body.into()).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.expect("a whole GeoJSON answer");
+    assert_eq!(answer["features"].as_array().map(Vec::len), Some(1), "{answer}");
+    assert_eq!(answer["features"][0]["id"], "a");
+    assert!(answer["features"][0]["properties"]["error"].is_null(), "{answer}");
+}
+
 /// A `territoires serve` process, stopped when dropped.
 struct Serve(std::process::Child);
 

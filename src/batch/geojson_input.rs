@@ -4,8 +4,9 @@
 //! The collection's `type` is checked where it stands: when it comes before `features` (as every
 //! common writer puts it), a wrong one refuses the input before any row; after `features`, it can
 //! only break the output off at the end. Other top-level members are skipped unread, but for `crs`
-//! (GeoJSON 2008's named system, as GDAL writes it for Lambert-93): before `features`, it says how to
-//! read their coordinates; after them, it may only confirm the system they were read in.
+//! (GeoJSON 2008's named system, as GDAL writes it for Lambert-93): it says how to read the
+//! coordinates, over the caller's `crs` (the file knows best); after coordinates already read, it
+//! may only confirm the system they were read in.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -32,8 +33,8 @@ pub(super) fn for_each_row(
     let mut walk = Walk {
         visit,
         visit_error: None,
-        given,
         crs: given.unwrap_or_default(),
+        coordinates_read: false,
     };
     let parsed = Collection { walk: &mut walk }
         .deserialize(&mut parser)
@@ -58,32 +59,29 @@ fn input_error(e: serde_json::Error) -> InputError {
 struct Walk<'v> {
     visit: &'v mut dyn FnMut(&Row) -> io::Result<()>,
     visit_error: Option<io::Error>,
-    given: Option<Crs>,
     /// The system the features' coordinates are read in.
     crs: Crs,
+    /// Whether any feature's coordinates were read in `crs` already.
+    coordinates_read: bool,
 }
 
 impl Walk<'_> {
-    /// Takes the collection's `crs` member; `read` tells whether features were read already.
-    fn member_crs(&mut self, member: &Json, read: bool) -> Result<(), String> {
+    /// Takes the collection's `crs` member.
+    fn member_crs(&mut self, member: &Json) -> Result<(), String> {
         let name = member
             .pointer("/properties/name")
             .and_then(Json::as_str)
+            .filter(|_| member.get("type").and_then(Json::as_str) == Some("name"))
             .ok_or("the `crs` member must be {\"type\": \"name\", \"properties\": {\"name\": …}}")?;
         let named = Crs::parse(name).map_err(|e| format!("the `crs` member: {e}"))?;
-        match self.given {
-            Some(given) if given != named => Err(format!(
-                "the `crs` member names {named} but the request says {given}: leave one out"
-            )),
-            _ if read && named != self.crs => Err(format!(
+        if self.coordinates_read && named != self.crs {
+            return Err(format!(
                 "the `crs` member names {named}, after features read as {}: put `crs` before `features`",
                 self.crs
-            )),
-            _ => {
-                self.crs = named;
-                Ok(())
-            }
+            ));
         }
+        self.crs = named;
+        Ok(())
     }
 }
 
@@ -132,9 +130,7 @@ impl<'de> Visitor<'de> for Collection<'_, '_> {
                 "crs" => {
                     let member: Json = map.next_value()?;
                     if !member.is_null() {
-                        self.walk
-                            .member_crs(&member, has_features)
-                            .map_err(de::Error::custom)?;
+                        self.walk.member_crs(&member).map_err(de::Error::custom)?;
                     }
                 }
                 _ => {
@@ -177,6 +173,7 @@ impl<'de> Visitor<'de> for Features<'_, '_> {
         // Each feature alone is parsed whole: it is small, and a malformed one is one bad row.
         while let Some(feature) = seq.next_element::<Json>()? {
             let feature = InputFeature::new(feature, self.walk.crs);
+            self.walk.coordinates_read |= feature.coordinates_read;
             let row = Row {
                 passthrough: Passthrough::Feature {
                     id: feature.id.as_ref(),
@@ -199,6 +196,8 @@ struct InputFeature {
     id: Option<Json>,
     properties: Map<String, Json>,
     point: Result<geo::Coord<f64>, String>,
+    /// Whether its coordinates were numbers, read in the system given.
+    coordinates_read: bool,
 }
 
 impl InputFeature {
@@ -208,6 +207,7 @@ impl InputFeature {
                 id: None,
                 properties: Map::new(),
                 point: Err("not a GeoJSON Feature".into()),
+                coordinates_read: false,
             };
         };
         let id = f.remove("id");
@@ -215,6 +215,7 @@ impl InputFeature {
             Some(Json::Object(p)) => p,
             _ => Map::new(),
         };
+        let mut coordinates_read = false;
         let point = match f.get("geometry") {
             Some(g) if g.get("type").and_then(Json::as_str) == Some("Point") => {
                 match g
@@ -223,7 +224,10 @@ impl InputFeature {
                     .map(|c| (c.first(), c.get(1)))
                 {
                     Some((Some(x), Some(y))) => match (x.as_f64(), y.as_f64()) {
-                        (Some(x), Some(y)) => crs.to_wgs84(x, y),
+                        (Some(x), Some(y)) => {
+                            coordinates_read = true;
+                            crs.to_wgs84(x, y)
+                        }
                         _ => Err("point coordinates are not numbers".into()),
                     },
                     _ => Err("a Point needs [lon, lat] coordinates".into()),
@@ -239,6 +243,7 @@ impl InputFeature {
             id,
             properties,
             point,
+            coordinates_read,
         }
     }
 }

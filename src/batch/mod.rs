@@ -13,10 +13,11 @@
 //!    written out by [`RowWriter`] (`output`).
 //!
 //! Every input row comes out, in order; a bad row gets an `error` column and never stops the others.
-//! The output starts only with the first row, so an input refused whole (no `lat` column, not a
-//! FeatureCollection, unreadable before its first row) has written nothing and the caller may still
-//! answer with an error. Input that breaks off later (cut short, over a size limit, invalid JSON
-//! halfway) ends the output with one more row whose `error` says why, after the rows already read.
+//! Nothing is handed to the destination before the first 64 KB of rows, so an input refused whole
+//! (no `lat` column, not a FeatureCollection, unreadable early on) has written nothing and the caller
+//! may still answer with an error: every small body gets a clean answer or a clean refusal. Input
+//! that breaks off later (cut short, over a size limit, invalid JSON halfway) ends the output with
+//! one more row whose `error` says why, after the rows already sent.
 
 mod csv_input;
 mod fgb;
@@ -255,7 +256,7 @@ impl<R: Read> BatchInput<R> {
                 Ok(summary)
             }
             Err(WalkError::Visit(e)) => Err(BatchError::Output(e)),
-            Err(WalkError::Input(cause)) if !writer.started() => Err(BatchError::Refused(cause)),
+            Err(WalkError::Input(cause)) if !writer.handed_over() => Err(BatchError::Refused(cause)),
             Err(WalkError::Input(cause)) => {
                 let error = BatchError::BrokenOff {
                     rows: summary.rows,

@@ -1,8 +1,9 @@
 //! Located rows written out as CSV, GeoJSON or JSON.
 //!
 //! Rows are built in a buffer handed to the destination every [`FLUSH_BYTES`]: few writes, and a
-//! bounded amount held. Nothing is written before the first row (or the end), so a caller can still
-//! refuse an input that fails before it.
+//! bounded amount held. Nothing reaches the destination before the first [`FLUSH_BYTES`] of rows (or
+//! the end), so a caller can still refuse an input that fails before then: a small body that turns
+//! out not to be a FeatureCollection after its features is a 400, not an answer broken off.
 
 use std::io::{self, Write};
 
@@ -66,6 +67,8 @@ pub struct RowWriter<'a, W: Write> {
     /// Rows are GeoJSON features: FlatGeobuf keeps their properties as one JSON column.
     features: bool,
     fgb: Option<super::fgb::FgbRows>,
+    /// Whether any byte has reached `out`.
+    handed_over: bool,
     out: W,
 }
 
@@ -91,6 +94,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
             bom: false,
             features: false,
             fgb: None,
+            handed_over: false,
             out,
         }
     }
@@ -108,9 +112,9 @@ impl<'a, W: Write> RowWriter<'a, W> {
         RowWriter { bom, ..self }
     }
 
-    /// Whether anything (the header or the document's opening) has been written.
-    pub fn started(&self) -> bool {
-        self.started
+    /// Whether any byte has reached the destination: until then, the output can still be dropped.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over
     }
 
     /// Writes one row: its pass-through values and, when it has a point, where the point is.
@@ -148,6 +152,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.handed_over |= !self.buffer.is_empty();
         self.out.write_all(&self.buffer)?;
         self.buffer.clear();
         Ok(())

@@ -26,8 +26,8 @@ pub const COMMUNE_OUTLINES_ZOOM: u8 = 8;
 #[derive(Debug, Clone, Default)]
 pub struct LabelQuery {
     pub zoom: u8,
-    /// `[min_lon, min_lat, max_lon, max_lat]`; the whole map when absent.
-    pub bbox: Option<[f64; 4]>,
+    /// The view; the whole map when absent.
+    pub bbox: Option<super::BoundingBox>,
     /// Layer positions whose features are named too.
     pub layers: Vec<usize>,
 }
@@ -70,11 +70,7 @@ fn seat_shown(seat: Seat, zoom: u8) -> bool {
 /// The candidates for a view, best first: divisions, then towns by seat and population, then the
 /// shown layers' features by population; at most [`MAX_TOWNS`] towns and [`MAX_FEATURES`] features.
 pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
-    let inside = |p: [f64; 2]| {
-        query
-            .bbox
-            .is_none_or(|b| p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3])
-    };
+    let inside = |p: [f64; 2]| query.bbox.is_none_or(|b| b.contains(p));
     let mut out = Vec::new();
 
     let division = if query.zoom < 7 {

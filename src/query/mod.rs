@@ -1,6 +1,7 @@
 //! The questions the product answers, as plain functions over an [`crate::Indexed`] dataset.
 //! No HTTP here: the CLI, the server, the tests and the benches all call these.
 
+pub mod bounding_box;
 pub mod coverage;
 pub mod indicators;
 pub mod labels;
@@ -10,6 +11,7 @@ pub mod search;
 pub mod simulate;
 pub mod territory;
 
+pub use bounding_box::BoundingBox;
 pub use coverage::{Breakdown, Coverage, Overlap, Scope, coverage, overlap};
 pub use indicators::{Indicators, indicators};
 pub use locate::{Hit, LocateOptions, Location, locate};

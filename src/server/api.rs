@@ -17,20 +17,23 @@ use crate::query::{Breakdown, Scope, coverage, locate, territory};
 
 pub type JsonResult = Result<Json<Json_>, ApiError>;
 
-/// Layer positions from a `layers=a,b` parameter; all layers when absent.
+/// Layer positions from a `layers=a,b` parameter, each once, in the order given; all layers when
+/// absent.
 pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<usize>, ApiError> {
-    match names {
-        None => Ok((0..state.ix.dataset.layers.len()).collect()),
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                state
-                    .ix
-                    .layer_position(n)
-                    .ok_or_else(|| ApiError::bad_parameter("layers", format!("unknown layer `{n}`")))
-            })
-            .collect(),
+    let Some(names) = names else {
+        return Ok((0..state.ix.dataset.layers.len()).collect());
+    };
+    let mut positions = Vec::with_capacity(names.len());
+    for n in &names {
+        let position = state
+            .ix
+            .layer_position(n)
+            .ok_or_else(|| ApiError::bad_parameter("layers", format!("unknown layer `{n}`")))?;
+        if !positions.contains(&position) {
+            positions.push(position);
+        }
     }
+    Ok(positions)
 }
 
 /// `scope=metropole|region:CODE|departement:CODE`, metropolitan France by default.
@@ -144,16 +147,19 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
     with_vintage(&state, &o)
 }
 
+/// The highest zoom labels are asked for: a street-level view.
+pub const MAX_LABEL_ZOOM: u8 = super::generalised::MAX_ZOOM + 8;
+
 /// Place names for a map view, best first: the page places them without collisions.
 pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
     let zoom = p
         .whole("zoom", 0)?
         .ok_or_else(|| ApiError::bad_parameter("zoom", "`zoom` is required"))?;
-    if zoom > usize::from(super::generalised::MAX_ZOOM) + 8 {
+    if zoom > usize::from(MAX_LABEL_ZOOM) {
         return Err(ApiError::bad_parameter(
             "zoom",
-            format!("`zoom` must be at most 20, got {zoom}"),
+            format!("`zoom` must be at most {MAX_LABEL_ZOOM}, got {zoom}"),
         ));
     }
     let bbox = p.bbox("bbox")?;
@@ -179,12 +185,23 @@ pub async fn indicators_get(State(state): State<Arc<AppState>>, RawQuery(raw): R
 
 pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
-    let q = p.required_text("q")?;
+    // Blank text is a question too, whose answer is empty: only a missing or empty `q` is refused.
+    let q = p
+        .text("q")?
+        .filter(|q| !q.is_empty())
+        .ok_or_else(|| ApiError::bad_parameter("q", "`q` is required: a name, a postcode or a code"))?;
     let limit = p.whole("limit", 1)?.unwrap_or(MAX_RESULTS).min(MAX_RESULTS);
     let layers = match p.list("layers")? {
         None => None,
         Some(names) => Some(layer_list(&state, Some(names))?),
     };
+    let data = &state.ix.dataset;
+    if let Some(l) = layers.iter().flatten().find(|&&l| !data.layers[l].searchable) {
+        return Err(ApiError::bad_parameter(
+            "layers",
+            format!("layer `{}` is not searchable", data.layers[*l].id),
+        ));
+    }
     p.finish()?;
     let results = state
         .search
@@ -247,6 +264,9 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
                 "licence": l.source.licence,
                 "links": {
                     "geojson": format!("/api/layers/{}.geojson", l.id),
+                    "csv": format!("/api/layers/{}.csv", l.id),
+                    "flatgeobuf": format!("/api/layers/{}.fgb", l.id),
+                    "geopackage": format!("/api/layers/{}.gpkg", l.id),
                     "ogc_items": format!("/ogc/collections/{}/items", l.id),
                 },
             })

@@ -9,8 +9,8 @@
 //! for a turn without reading their body, then get 503. The turn is held until the answer is sent.
 //!
 //! Refusals: a declared `Content-Length` over `--max-body-mb` is a 413 before anything is read; an
-//! input refused whole (no `lat` column, not a FeatureCollection, over the limit before its first
-//! row) is a 4xx. An input that breaks off after rows were sent (an undeclared length going over
+//! input refused whole (no `lat` column, not a FeatureCollection, over the limit before the first
+//! 64 KB of answer) is a 4xx. An input that breaks off after rows were sent (an undeclared length going over
 //! the limit, a cut, invalid JSON halfway) cannot change the status any more: the answer ends with
 //! one more row whose `error` says why, and then, once that row has had a moment to go out, the
 //! transfer is aborted (no final chunk), so that no HTTP client takes the answer for complete.

@@ -1,4 +1,5 @@
-//! `GET /api/layers/{id}.geojson?zoom=&bbox=`: a layer as generalised GeoJSON for maps.
+//! `GET /api/layers/{id}.geojson?zoom=&bbox=`: a layer as generalised GeoJSON for maps; `.csv` its
+//! attributes; `.fgb` and `.gpkg` GIS files (see [`super::gis_files`]).
 //!
 //! Neighbours stay glued at every zoom because every feature is rebuilt from the same simplified arcs
 //! (see [`crate::topology`]). Whole-layer answers carry a strong ETag and are served from bytes kept
@@ -15,14 +16,15 @@ use super::AppState;
 use super::error::ApiError;
 use super::generalised::{Encoded, Generalised, MAX_ZOOM};
 use super::geojson::write_feature;
+use super::gis_files::gis_file;
 use super::params::Params;
 use crate::dataset::LayerKind;
+use crate::export::GisFormat;
 
-/// Below this zoom the communes layer is only served for a bbox: all of France's communes at once is
-/// tens of megabytes that no map at that scale can show.
-pub const COMMUNES_MIN_ZOOM_WITHOUT_BBOX: u8 = 8;
 /// Zoom when none is given.
 const DEFAULT_ZOOM: u8 = 6;
+/// The highest zoom a client may ask for; from [`MAX_ZOOM`] on, the answer is the same.
+pub const MAX_REQUEST_ZOOM: u8 = 22;
 
 /// Decimal places that keep a coordinate within about 1/8 pixel at `zoom`.
 pub fn decimals_for_zoom(zoom: u8) -> u32 {
@@ -143,22 +145,57 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
     out
 }
 
+/// The position of the layer `id`, or a 404 naming it.
+pub fn layer_position(state: &AppState, id: &str) -> Result<usize, ApiError> {
+    state
+        .ix
+        .layer_position(id)
+        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))
+}
+
+/// The `zoom` parameter, a web map zoom level up to [`MAX_REQUEST_ZOOM`].
+pub fn zoom_parameter(p: &mut Params) -> Result<Option<u8>, ApiError> {
+    match p.whole("zoom", 0)? {
+        None => Ok(None),
+        Some(z) if z <= usize::from(MAX_REQUEST_ZOOM) => Ok(Some(z as u8)),
+        Some(z) => Err(ApiError::bad_parameter(
+            "zoom",
+            format!("`zoom` must be at most {MAX_REQUEST_ZOOM}, got {z}"),
+        )),
+    }
+}
+
+/// `/api/layers/{file}`: the layer's GeoJSON, CSV, FlatGeobuf or GeoPackage by the file's extension.
 pub async fn layer_file(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let Some(id) = file.strip_suffix(".csv") else {
-        return layer_geojson(state, file, headers, raw).await;
-    };
-    let layer = state
-        .ix
-        .layer_position(id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    let (id, extension) = file.rsplit_once('.').unwrap_or((&file, ""));
+    match extension {
+        "geojson" => layer_geojson(state, id, headers, raw).await,
+        "csv" => layer_csv(&state, id, &headers, raw),
+        other => match GisFormat::from_extension(other) {
+            Some(format) => gis_file(state, id, format, headers, raw).await,
+            None => Err(ApiError::not_found(format!(
+                "no `{file}`: layers are served as /api/layers/ID.geojson (map), ID.csv (attributes), \
+                 ID.fgb (FlatGeobuf) and ID.gpkg (GeoPackage)"
+            ))),
+        },
+    }
+}
+
+fn layer_csv(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    raw: Option<String>,
+) -> Result<Response, ApiError> {
+    let layer = layer_position(state, id)?;
     Params::parse(raw.as_deref()).finish()?;
-    let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(&state, layer)));
-    let mut response = encoded_response(&headers, encoded, "text/csv; charset=utf-8");
+    let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(state, layer)));
+    let mut response = encoded_response(headers, encoded, "text/csv; charset=utf-8");
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.csv\"")) {
         response
             .headers_mut()
@@ -169,44 +206,16 @@ pub async fn layer_file(
 
 async fn layer_geojson(
     state: Arc<AppState>,
-    file: String,
+    id: &str,
     headers: HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let id = file.strip_suffix(".geojson").ok_or_else(|| {
-        ApiError::not_found(format!(
-            "no `{file}`: layers are served as /api/layers/ID.geojson (map) and /api/layers/ID.csv (attributes)"
-        ))
-    })?;
-    let layer = state
-        .ix
-        .layer_position(id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))?;
+    let layer = layer_position(&state, id)?;
     let mut p = Params::parse(raw.as_deref());
-    let zoom = match p.whole("zoom", 0)? {
-        None => DEFAULT_ZOOM,
-        Some(z) if z <= 22 => z as u8,
-        Some(z) => {
-            return Err(ApiError::bad_parameter(
-                "zoom",
-                format!("`zoom` must be at most 22, got {z}"),
-            ));
-        }
-    };
+    // Zooms past MAX_ZOOM share its geometry, and so its cached answer: the answer names that zoom.
+    let zoom = zoom_parameter(&mut p)?.unwrap_or(DEFAULT_ZOOM).min(MAX_ZOOM);
     let bbox = p.bbox("bbox")?;
     p.finish()?;
-    if state.ix.dataset.layers[layer].kind == LayerKind::Communes
-        && bbox.is_none()
-        && zoom < COMMUNES_MIN_ZOOM_WITHOUT_BBOX
-    {
-        return Err(ApiError::bad_parameter(
-            "zoom",
-            format!(
-                "the communes layer is served only for a bbox, or at zoom {COMMUNES_MIN_ZOOM_WITHOUT_BBOX} and above: \
-                 add bbox=minlon,minlat,maxlon,maxlat, or ask for epci, departements or regions at this zoom"
-            ),
-        ));
-    }
     let response = tokio::task::spawn_blocking(move || {
         let generalised = state.cache.at_zoom(&state.ix, layer, zoom);
         match bbox {
@@ -214,9 +223,9 @@ async fn layer_geojson(
                 let encoded = generalised.whole(|g| write_collection(&state, layer, g, zoom, |_| true));
                 encoded_response(&headers, encoded, "application/geo+json")
             }
-            Some([x0, y0, x1, y1]) => {
+            Some(bbox) => {
                 let body = write_collection(&state, layer, &generalised, zoom, |f| {
-                    generalised.boxes[f].is_some_and(|b| b[0] <= x1 && b[2] >= x0 && b[1] <= y1 && b[3] >= y0)
+                    generalised.boxes[f].is_some_and(|b| bbox.meets(b))
                 });
                 encoded_response(&headers, &Encoded::plain(body), "application/geo+json")
             }

@@ -10,6 +10,7 @@ pub mod body_reader;
 pub mod error;
 pub mod generalised;
 pub mod geojson;
+pub mod gis_files;
 pub mod layers;
 pub mod limits;
 pub mod listen;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub tiles: tiles::TileCache,
     /// Per layer: its attributes as CSV, built on first request.
     pub attribute_csv: Vec<std::sync::OnceLock<generalised::Encoded>>,
+    /// FlatGeobuf and GeoPackage files of whole layers, written on first request.
+    pub gis_files: gis_files::GisFileCache,
     /// Raster basemap URL template for the page, for deployments with internet access.
     pub tiles_url: Option<String>,
 }
@@ -85,6 +88,7 @@ impl AppState {
             .collect();
         AppState {
             cache: generalised::LayerCache::new(ix.dataset.layers.len()),
+            gis_files: gis_files::GisFileCache::new(ix.dataset.layers.len()),
             tiles: tiles::TileCache::default(),
             attribute_csv: ix
                 .dataset

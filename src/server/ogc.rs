@@ -17,11 +17,18 @@ use super::AppState;
 use super::error::ApiError;
 use super::geojson;
 use super::params::Params;
+use crate::export::LayerExport;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
-const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+pub const FLATGEOBUF: &str = "application/flatgeobuf";
 /// Items per page when the client does not say, and the most a page holds (larger limits are clamped).
 pub const DEFAULT_LIMIT: usize = 100;
+/// The `f` values, besides `html`, that ask for a document's JSON, and for features' GeoJSON.
+pub const DOCUMENT_FORMATS: &[&str] = &["json"];
+pub const FEATURE_FORMATS: &[&str] = &["json", "geojson"];
+/// The `f` values, besides `html`, of a page of items: GeoJSON, or FlatGeobuf.
+pub const ITEMS_FORMATS: &[&str] = &["json", "geojson", "fgb"];
 pub const MAX_LIMIT: usize = 10_000;
 
 pub const CONFORMANCE: [&str; 4] = [
@@ -43,7 +50,7 @@ fn base(headers: &HeaderMap) -> String {
 /// For documents whose only parameter is `f`: whether to answer in HTML.
 fn html_only(raw: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError> {
     let mut p = Params::parse(raw);
-    let html = wants_html(&mut p, headers, &["json"])?;
+    let html = wants_html(&mut p, headers, DOCUMENT_FORMATS)?;
     p.finish()?;
     Ok(html)
 }
@@ -57,10 +64,40 @@ fn wants_html(p: &mut Params, headers: &HeaderMap, json_names: &[&str]) -> Resul
             "f",
             format!("unknown format `{other}`; use {} or html", json_names.join(", ")),
         )),
-        None => Ok(headers
-            .get(header::ACCEPT)
-            .and_then(|a| a.to_str().ok())
-            .is_some_and(|a| a.trim_start().starts_with("text/html"))),
+        None => Ok(browser_asks_html(headers)),
+    }
+}
+
+fn browser_asks_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.trim_start().starts_with("text/html"))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ItemsFormat {
+    GeoJson,
+    Html,
+    /// The same page as FlatGeobuf, with the same full-resolution geometry as the GeoJSON.
+    FlatGeobuf,
+}
+
+/// The `f` of an items request: `json`/`geojson`, `fgb` or `html`; without it, HTML for a browser.
+fn items_format(p: &mut Params, headers: &HeaderMap) -> Result<ItemsFormat, ApiError> {
+    match p.text("f")?.as_deref() {
+        Some("json" | "geojson") => Ok(ItemsFormat::GeoJson),
+        Some("fgb") => Ok(ItemsFormat::FlatGeobuf),
+        Some("html") => Ok(ItemsFormat::Html),
+        Some(other) => Err(ApiError::bad_parameter(
+            "f",
+            format!(
+                "unknown format `{other}`; use {} or html",
+                ITEMS_FORMATS.join(", ")
+            ),
+        )),
+        None if browser_asks_html(headers) => Ok(ItemsFormat::Html),
+        None => Ok(ItemsFormat::GeoJson),
     }
 }
 
@@ -159,6 +196,7 @@ fn collection_json(state: &AppState, b: &str, l: usize) -> Json_ {
             link(format!("{b}/ogc/collections/{id}?f=html"), "alternate", "text/html", "this collection as HTML"),
             link(format!("{b}/ogc/collections/{id}/items"), "items", "application/geo+json", "the features"),
             link(format!("{b}/ogc/collections/{id}/items?f=html"), "items", "text/html", "the features as HTML"),
+            link(format!("{b}/ogc/collections/{id}/items?f=fgb"), "items", FLATGEOBUF, "the features as FlatGeobuf"),
         ],
     })
 }
@@ -211,41 +249,36 @@ pub async fn items(
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
-    let bbox = p
-        .bbox("bbox")?
-        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}));
+    let format = items_format(&mut p, &headers)?;
+    let bbox = p.bbox("bbox")?;
     let limit = p.whole("limit", 1)?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let offset = p.whole("offset", 0)?.unwrap_or(0);
     p.finish()?;
 
     let layer = &state.ix.dataset.layers[l];
     let boxes = &state.feature_boxes[l];
+    let rects: Vec<Rect<f64>> = bbox
+        .iter()
+        .flat_map(|b| b.parts())
+        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}))
+        .collect();
     let matched: Vec<usize> = (0..layer.features.len())
         .filter(|&f| match (&bbox, boxes[f]) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(r), Some(b)) => {
-                b[0] <= r.max().x
-                    && b[2] >= r.min().x
-                    && b[1] <= r.max().y
-                    && b[3] >= r.min().y
-                    && layer.features[f].geometry.intersects(r)
+            (Some(wanted), Some(b)) => {
+                wanted.meets(b) && rects.iter().any(|r| layer.features[f].geometry.intersects(r))
             }
         })
         .collect();
-    let page = &matched[offset.min(matched.len())..(offset + limit).min(matched.len())];
+    // An offset or a limit may be any size: the page is what lies between them.
+    let end = offset.saturating_add(limit);
+    let page = &matched[offset.min(matched.len())..end.min(matched.len())];
 
     let b = base(&headers);
     let mut query = Vec::new();
     if let Some(r) = &bbox {
-        query.push(format!(
-            "bbox={},{},{},{}",
-            r.min().x,
-            r.min().y,
-            r.max().x,
-            r.max().y
-        ));
+        query.push(format!("bbox={},{},{},{}", r.west, r.south, r.east, r.north));
     }
     query.push(format!("limit={limit}"));
     let url = |offset: usize, f: Option<&str>| {
@@ -265,6 +298,12 @@ pub async fn items(
             "this page as HTML",
         ),
         link(
+            url(offset, Some("fgb")),
+            "alternate",
+            FLATGEOBUF,
+            "this page as FlatGeobuf",
+        ),
+        link(
             format!("{b}/ogc/collections/{id}"),
             "collection",
             "application/json",
@@ -272,12 +311,7 @@ pub async fn items(
         ),
     ];
     if offset + page.len() < matched.len() {
-        links.push(link(
-            url(offset + limit, None),
-            "next",
-            "application/geo+json",
-            "next page",
-        ));
+        links.push(link(url(end, None), "next", "application/geo+json", "next page"));
     }
     if offset > 0 {
         links.push(link(
@@ -286,6 +320,33 @@ pub async fn items(
             "application/geo+json",
             "previous page",
         ));
+    }
+
+    if format == ItemsFormat::FlatGeobuf {
+        let mut export = LayerExport::full_resolution(layer, String::new());
+        export.rows.retain(|(f, _)| page.binary_search(f).is_ok());
+        let mut body = Vec::new();
+        crate::export::fgb::write_flatgeobuf(&export, &mut body)
+            .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
+        let mut response = super::bytes_response(FLATGEOBUF, body);
+        // The paging a GeoJSON page gives in `links`, as an HTTP Link header (RFC 8288).
+        if offset + page.len() < matched.len()
+            && let Ok(next) = header::HeaderValue::from_str(&format!(
+                "<{}>; rel=\"next\"; type=\"{FLATGEOBUF}\"",
+                url(offset + limit, Some("fgb"))
+            ))
+        {
+            response.headers_mut().insert(header::LINK, next);
+        }
+        if let Ok(disposition) = header::HeaderValue::from_str(&format!(
+            "attachment; filename=\"{id}-{offset}-{}.fgb\"",
+            offset + page.len()
+        )) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, disposition);
+        }
+        return Ok(response);
     }
 
     let mut body = String::from(r#"{"type":"FeatureCollection","features":["#);
@@ -305,7 +366,7 @@ pub async fn items(
     });
     let tail = tail.to_string();
     body.push_str(&tail[1..]);
-    if html {
+    if format == ItemsFormat::Html {
         let doc: Json_ = serde_json::from_str(&body).unwrap_or(Json_::Null);
         return Ok(html_page(&layer.title, &doc));
     }
@@ -320,7 +381,7 @@ pub async fn item(
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
-    let html = wants_html(&mut p, &headers, &["json", "geojson"])?;
+    let html = wants_html(&mut p, &headers, FEATURE_FORMATS)?;
     p.finish()?;
     let layer = &state.ix.dataset.layers[l];
     let feature = layer

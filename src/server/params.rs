@@ -1,7 +1,23 @@
 //! Strict query-string parsing: every parameter is known, given at most once, and well-formed; anything
 //! else is a 400 naming the parameter, so that a typo never silently changes an answer.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use super::error::ApiError;
+use crate::query::BoundingBox;
+
+/// A longitude in decimal degrees, −180…180, as written in a `bbox`.
+const LONGITUDE: &str = r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)";
+/// A latitude in decimal degrees, −90…90.
+const LATITUDE: &str = r"-?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?)";
+
+/// `minlon,minlat,maxlon,maxlat`: the server reads exactly what the OpenAPI document states, so that
+/// the two never disagree. The syntax is the subset shared by ECMA-262, Python and Rust regexes.
+pub static BBOX_PATTERN: LazyLock<String> =
+    LazyLock::new(|| format!("^{LONGITUDE},{LATITUDE},{LONGITUDE},{LATITUDE}$"));
+static BBOX: LazyLock<Regex> = LazyLock::new(|| Regex::new(&BBOX_PATTERN).expect("a valid pattern"));
 
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -61,10 +77,11 @@ impl Params {
             .ok_or_else(|| ApiError::bad_parameter(name, format!("`{name}` is required")))
     }
 
+    /// `true` or `false`.
     pub fn flag(&mut self, name: &str) -> Result<bool, ApiError> {
         match self.text(name)?.as_deref() {
-            None | Some("false") | Some("0") => Ok(false),
-            Some("true") | Some("1") | Some("") => Ok(true),
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
             Some(other) => Err(ApiError::bad_parameter(
                 name,
                 format!("`{name}` must be true or false, got `{other}`"),
@@ -72,56 +89,62 @@ impl Params {
         }
     }
 
-    /// A whole number of at least `min`.
+    /// A whole number of at least `min`, written in digits. Numbers too large to hold come back as
+    /// `usize::MAX`: every caller clamps or bounds them, so no size is too large to be answered.
     pub fn whole(&mut self, name: &str, min: usize) -> Result<Option<usize>, ApiError> {
-        match self.number(name)? {
-            None => Ok(None),
-            Some(n) if n >= min as f64 && n.fract() == 0.0 && n < 1e15 => Ok(Some(n as usize)),
-            Some(n) => Err(ApiError::bad_parameter(
-                name,
-                format!("`{name}` must be a whole number ≥ {min}, got {n}"),
-            )),
-        }
-    }
-
-    /// `minlon,minlat,maxlon,maxlat` (CRS84), as `[min_x, min_y, max_x, max_y]`.
-    pub fn bbox(&mut self, name: &str) -> Result<Option<[f64; 4]>, ApiError> {
         let Some(text) = self.text(name)? else {
             return Ok(None);
         };
-        let numbers: Vec<f64> = text.split(',').filter_map(|v| v.trim().parse().ok()).collect();
-        match numbers.as_slice() {
-            [x0, y0, x1, y1]
-                if numbers.iter().all(|v| v.is_finite())
-                    && x0 < x1
-                    && y0 < y1
-                    && *y0 >= -90.0
-                    && *y1 <= 90.0 =>
-            {
-                Ok(Some([*x0, *y0, *x1, *y1]))
-            }
+        let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+        // Digits alone can only fail to parse by overflowing.
+        let value = digits.then(|| text.parse::<usize>().unwrap_or(usize::MAX));
+        match value {
+            Some(n) if n >= min => Ok(Some(n)),
             _ => Err(ApiError::bad_parameter(
                 name,
-                format!("`{name}` must be minlon,minlat,maxlon,maxlat with min < max, got `{text}`"),
+                format!("`{name}` must be a whole number ≥ {min}, got `{text}`"),
             )),
         }
     }
 
-    /// A comma-separated list.
+    /// `minlon,minlat,maxlon,maxlat` in CRS84 degrees; a minlon greater than maxlon crosses the
+    /// antimeridian, as in OGC API – Features.
+    pub fn bbox(&mut self, name: &str) -> Result<Option<BoundingBox>, ApiError> {
+        let Some(text) = self.text(name)? else {
+            return Ok(None);
+        };
+        let numbers: Vec<f64> = text.split(',').filter_map(|v| v.parse().ok()).collect();
+        match numbers.as_slice() {
+            [west, lat_a, east, lat_b] if BBOX.is_match(&text) => {
+                Ok(Some(BoundingBox::new(*west, *lat_a, *east, *lat_b)))
+            }
+            _ => Err(ApiError::bad_parameter(
+                name,
+                format!(
+                    "`{name}` must be minlon,minlat,maxlon,maxlat in decimal degrees \
+                     (longitudes −180…180, latitudes −90…90), got `{text}`"
+                ),
+            )),
+        }
+    }
+
+    /// A comma-separated list, items as given (an empty value is an empty list): the caller refuses
+    /// a blank or padded item like any other unknown one, rather than guess what was meant.
     pub fn list(&mut self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
         Ok(self.text(name)?.map(|v| {
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
+            if v.is_empty() {
+                Vec::new()
+            } else {
+                v.split(',').map(str::to_string).collect()
+            }
         }))
     }
 
-    /// `crs=EPSG:CODE`, one of [`crate::crs::supported`].
+    /// `crs=EPSG:CODE` (or its OGC URI), exactly as [`crate::crs::Crs::api_names`] spells it.
     pub fn crs(&mut self) -> Result<Option<crate::crs::Crs>, ApiError> {
         self.text("crs")?
             .map(|v| {
-                crate::crs::Crs::parse(&v).map_err(|e| ApiError {
+                crate::crs::Crs::from_api_name(&v).map_err(|e| ApiError {
                     supported: crate::crs::supported(),
                     ..ApiError::bad_parameter("crs", e.to_string())
                 })

@@ -142,9 +142,24 @@ fn render(state: &AppState, layer: usize, z: u8, x: u32, y: u32) -> Result<Vec<u
     Ok(geozero::mvt::Tile { layers: vec![tile] }.encode_to_vec())
 }
 
+/// The highest zoom served.
+pub const MAX_TILE_ZOOM: u32 = 22;
+
+/// A tile coordinate of the path: digits, else a 400 naming it. Values too large to hold saturate,
+/// and are then refused as beyond the grid.
+fn tile_coordinate(name: &str, text: &str) -> Result<u32, ApiError> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_parameter(
+            name,
+            format!("tile `{name}` must be a whole number, got `{text}`"),
+        ));
+    }
+    Ok(text.parse().unwrap_or(u32::MAX))
+}
+
 pub async fn tile(
     State(state): State<Arc<AppState>>,
-    Path((layer_id, z, x, y_file)): Path<(String, u8, u32, String)>,
+    Path((layer_id, z, x, y_file)): Path<(String, String, String, String)>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -153,17 +168,21 @@ pub async fn tile(
         .ix
         .layer_position(&layer_id)
         .ok_or_else(|| ApiError::not_found(format!("no layer `{layer_id}`")))?;
-    let y: u32 = y_file
-        .strip_suffix(".mvt")
-        .and_then(|y| y.parse().ok())
-        .ok_or_else(|| {
-            ApiError::not_found(format!("no tile `{y_file}`: tiles are /tiles/LAYER/Z/X/Y.mvt"))
-        })?;
-    if z > 22 || x >= (1u32 << z) || y >= (1u32 << z) {
+    let y = y_file.strip_suffix(".mvt").ok_or_else(|| {
+        ApiError::not_found(format!("no tile `{y_file}`: tiles are /tiles/LAYER/Z/X/Y.mvt"))
+    })?;
+    let name = format!("{z}/{x}/{y}");
+    let (z, x, y) = (
+        tile_coordinate("z", &z)?,
+        tile_coordinate("x", &x)?,
+        tile_coordinate("y", y)?,
+    );
+    if z > MAX_TILE_ZOOM || x >= (1u32 << z) || y >= (1u32 << z) {
         return Err(ApiError::not_found(format!(
-            "no tile {z}/{x}/{y}: x and y must be below 2^z, z at most 22"
+            "no tile {name}: x and y must be below 2^z, z at most {MAX_TILE_ZOOM}"
         )));
     }
+    let z = z as u8;
     let key = (layer, z, x, y);
     let cached = state.tiles.tiles.lock().ok().and_then(|t| t.get(&key).cloned());
     let encoded = match cached {

@@ -4,6 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { env, getJSON, openPage as openHarnessPage, screenshot, SHOTS, useServer } from './harness.mjs';
@@ -209,6 +210,34 @@ test('the « Données » panel gives the <iframe> snippet, for one Pays or none,
   await page.click('#embed-copy');
   await page.waitForFunction(() => /copié|Ctrl\+C/.test(document.getElementById('embed-status').textContent));
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'embed-code');
+});
+
+test('the « Données » panel offers every layer as FlatGeobuf and GeoPackage, and they download', async () => {
+  const page = await openPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  await page.goto(`${env.base}/#onglet=donnees`);
+  await page.waitForSelector('#downloads a');
+  const { layers } = await getJSON('/api/layers');
+  for (const l of layers) {
+    const item = page.locator(`#downloads li[data-layer="${l.id}"]`);
+    for (const [extension, label] of [['geojson', 'GeoJSON'], ['csv', 'CSV'], ['fgb', 'FlatGeobuf'], ['gpkg', 'GeoPackage']]) {
+      const link = item.locator(`a[href^="/api/layers/${l.id}.${extension}"]`);
+      assert.equal(await link.count(), 1, `${l.id}.${extension}`);
+      assert.ok((await link.innerText()).startsWith(label), `${l.id}.${extension}`);
+    }
+  }
+  // Two real downloads: each file starts with its format's signature.
+  const signatures = { fgb: Buffer.from([0x66, 0x67, 0x62, 0x03]), gpkg: Buffer.from('SQLite format 3\0', 'latin1') };
+  for (const [extension, signature] of Object.entries(signatures)) {
+    const link = page.locator(`#downloads li[data-layer="pays"] a[href="/api/layers/pays.${extension}"]`);
+    await link.scrollIntoViewIfNeeded();
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    assert.equal(download.suggestedFilename(), `pays.${extension}`);
+    const bytes = fs.readFileSync(await download.path());
+    assert.ok(bytes.length > 1000, `pays.${extension}: ${bytes.length} bytes`);
+    assert.deepEqual(bytes.subarray(0, signature.length), signature, `pays.${extension}`);
+  }
+  await page.locator('#downloads li[data-layer="pays"]').screenshot({ path: path.join(SHOTS, 'data-downloads.png') });
+  await page.close();
 });
 
 test('no console error, nothing fetched from another site', () => {

@@ -12,14 +12,16 @@ export function setupData({ catalog }) {
   document.getElementById('openapi-link').href = '/api/openapi.json';
 
   const layers = catalog?.layers || [];
-  box.innerHTML = html`<p>Chaque couche en GeoJSON (géométrie généralisée pour le zoom 12, WGS 84) ou ses attributs en CSV (UTF-8, virgule).
-      La géométrie complète est servie par l’API OGC ci-dessous.</p>
+  box.innerHTML = html`<p>Chaque couche en GeoJSON (géométrie généralisée pour le zoom 12, WGS 84), ses attributs en CSV (UTF-8, virgule),
+      ou en fichier SIG à géométrie complète (WGS 84, EPSG:4326) : FlatGeobuf, rapide et indexé, ou GeoPackage, à ouvrir directement dans QGIS.</p>
     <ul class="downloads">${layers.map((l) => html`<li data-layer="${l.id}">
       <p class="dl-title"><strong>${l.title}</strong> <span class="muted">${int(l.features)} objets</span></p>
       <p class="src">${l.source} · millésime ${l.vintage} · ${l.licence}</p>
       <p class="dl-links">
         <a class="btn btn-small" href="/api/layers/${l.id}.geojson?zoom=12" download="${l.id}.geojson">GeoJSON<span class="visually-hidden"> des ${l.title}</span></a>
         <a class="btn btn-small" href="/api/layers/${l.id}.csv" download="${l.id}.csv">CSV<span class="visually-hidden"> des attributs des ${l.title}</span></a>
+        <a class="btn btn-small" href="/api/layers/${l.id}.fgb" download="${l.id}.fgb">FlatGeobuf<span class="visually-hidden"> des ${l.title}</span></a>
+        <a class="btn btn-small" href="/api/layers/${l.id}.gpkg" download="${l.id}.gpkg">GeoPackage<span class="visually-hidden"> des ${l.title}</span></a>
         <a class="btn btn-small btn-secondary" href="/ogc/collections/${l.id}/items?f=html">OGC API<span class="visually-hidden"> : ${l.title}</span></a>
       </p>
     </li>`)}</ul>`.html;

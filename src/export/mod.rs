@@ -1,0 +1,179 @@
+//! GIS files of a layer: FlatGeobuf and GeoPackage, the formats QGIS and GDAL open directly.
+//!
+//! Plain library code, so that the HTTP server and the command line write the same bytes. A
+//! [`LayerExport`] says which features go in the file and with which geometry (the source one, or a
+//! map generalisation); [`columns`] turns their attributes into typed columns; [`fgb`] and [`gpkg`]
+//! write the files.
+
+pub mod columns;
+pub mod fgb;
+pub mod gpkg;
+
+use geo::MultiPolygon;
+use geozero::{GeomProcessor, GeozeroGeometry};
+
+use crate::dataset::Layer;
+use crate::query::bounding_box::BoundingBox;
+
+/// EPSG code of WGS 84 longitude/latitude, the only reference system of the dataset.
+pub const WGS84: i32 = 4326;
+
+/// The file formats a layer is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GisFormat {
+    /// Streamable, with a packed Hilbert R-tree: the fast one to read.
+    FlatGeobuf,
+    /// An SQLite database: what QGIS users keep and edit.
+    GeoPackage,
+}
+
+impl GisFormat {
+    pub const ALL: [GisFormat; 2] = [GisFormat::FlatGeobuf, GisFormat::GeoPackage];
+
+    /// The file name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            GisFormat::FlatGeobuf => "fgb",
+            GisFormat::GeoPackage => "gpkg",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            GisFormat::FlatGeobuf => "application/flatgeobuf",
+            GisFormat::GeoPackage => "application/geopackage+sqlite3",
+        }
+    }
+
+    pub fn from_extension(extension: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.extension() == extension)
+    }
+
+    /// The whole file in memory.
+    pub fn encode(self, export: &LayerExport) -> Result<Vec<u8>, ExportError> {
+        match self {
+            GisFormat::FlatGeobuf => {
+                let mut out = Vec::new();
+                fgb::write_flatgeobuf(export, &mut out)?;
+                Ok(out)
+            }
+            GisFormat::GeoPackage => gpkg::geopackage_bytes(export),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("FlatGeobuf: {0}")]
+    FlatGeobuf(String),
+    #[error("GeoPackage: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// One layer's features as a file will hold them.
+pub struct LayerExport<'a> {
+    pub layer: &'a Layer,
+    /// `(feature index in the layer, geometry to write)`, in layer order.
+    pub rows: Vec<(usize, &'a MultiPolygon<f64>)>,
+    /// When the data last changed (RFC 3339), for the GeoPackage's `last_change`: taken from the
+    /// dataset rather than the clock, so that the same data always gives the same bytes and ETag.
+    pub last_change: String,
+}
+
+impl<'a> LayerExport<'a> {
+    /// Every feature with its source geometry.
+    pub fn full_resolution(layer: &'a Layer, last_change: impl Into<String>) -> Self {
+        LayerExport {
+            layer,
+            rows: layer
+                .features
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| !f.geometry.0.is_empty())
+                .map(|(i, f)| (i, &f.geometry))
+                .collect(),
+            last_change: last_change.into(),
+        }
+    }
+
+    /// Every feature with its geometry from `geometries` (one per feature, e.g. a map generalisation);
+    /// features whose outline vanished there are left out, as on the map.
+    pub fn with_geometries(
+        layer: &'a Layer,
+        geometries: &'a [MultiPolygon<f64>],
+        last_change: impl Into<String>,
+    ) -> Self {
+        LayerExport {
+            layer,
+            rows: geometries
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| !g.0.is_empty())
+                .collect(),
+            last_change: last_change.into(),
+        }
+    }
+
+    /// Only the features whose bounding box meets `bbox` (which may cross the antimeridian).
+    pub fn within(mut self, bbox: BoundingBox) -> Self {
+        self.rows
+            .retain(|(_, g)| envelope(g).is_some_and(|b| bbox.meets(b)));
+        self
+    }
+
+    /// The catalogue's description with the source, vintage and licence, as the OGC API says it.
+    pub fn description(&self) -> String {
+        let l = self.layer;
+        format!(
+            "{} Source : {} ({}), {}.",
+            l.description, l.source.name, l.source.vintage, l.source.licence
+        )
+    }
+
+    /// `[min_lon, min_lat, max_lon, max_lat]` of every row, `None` when there is none.
+    pub fn envelope(&self) -> Option<[f64; 4]> {
+        self.rows
+            .iter()
+            .filter_map(|(_, g)| envelope(g))
+            .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+    }
+}
+
+/// `[min_x, min_y, max_x, max_y]` of a geometry's coordinates, `None` when it has none.
+pub fn envelope(mp: &MultiPolygon<f64>) -> Option<[f64; 4]> {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|ring| ring.0.iter())
+        .fold(None, |acc, c| {
+            let [x0, y0, x1, y1] = acc.unwrap_or([c.x, c.y, c.x, c.y]);
+            Some([x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y)])
+        })
+}
+
+/// A borrowed `MultiPolygon` fed to geozero's writers as it is: geozero only reads `geo::Geometry`,
+/// and converting tens of thousands of communes to it first would copy every coordinate.
+pub struct MultiPolygonSource<'a>(pub &'a MultiPolygon<f64>);
+
+impl GeozeroGeometry for MultiPolygonSource<'_> {
+    fn process_geom<P: GeomProcessor>(&self, processor: &mut P) -> geozero::error::Result<()> {
+        let polygons = &self.0.0;
+        processor.multipolygon_begin(polygons.len(), 0)?;
+        for (p, polygon) in polygons.iter().enumerate() {
+            processor.polygon_begin(false, polygon.interiors().len() + 1, p)?;
+            for (r, ring) in std::iter::once(polygon.exterior())
+                .chain(polygon.interiors())
+                .enumerate()
+            {
+                processor.linestring_begin(false, ring.0.len(), r)?;
+                for (i, c) in ring.0.iter().enumerate() {
+                    processor.xy(c.x, c.y, i)?;
+                }
+                processor.linestring_end(false, r)?;
+            }
+            processor.polygon_end(false, p)?;
+        }
+        processor.multipolygon_end(0)
+    }
+}
