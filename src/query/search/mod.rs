@@ -4,7 +4,8 @@
 //!
 //! Names are compared as [`text`] folds them: no accents, case, spaces, hyphens or apostrophes, and
 //! « St », « Ste », « S. » written out. A query matches a name, or any of its words to the end
-//! ("etienne" finds Saint-Étienne), by prefix; failing enough of those, within a few typos ([`typos`]).
+//! ("etienne" finds Saint-Étienne), by prefix; failing enough of those, a whole name within a few typos
+//! ([`typos`]).
 //! A département after the name ("Saint-Denis 93", "Valence (Drôme)") narrows homonyms ([`departement`]).
 //!
 //! Ranking, each class by population: the exact name or code; exact, then prefix, then word matches in
@@ -12,24 +13,24 @@
 //! then in the same classes (a whole name before the start of one), then by population.
 
 mod departement;
+mod keys;
 pub mod text;
 mod typos;
-
-use std::collections::HashSet;
 
 use serde::Serialize;
 
 use self::departement::Departements;
+use self::keys::SortedKeys;
 use self::text::Words;
 pub use self::text::fold;
-use self::typos::SortedKeys;
+use self::typos::Trie;
 use crate::dataset::{Dataset, FormerCommune, LayerKind, Relation};
 
 /// Most results a search returns.
 pub const MAX_RESULTS: usize = 20;
 
 /// Longest query, in folded bytes, that typos are looked for in: twice the longest commune name. Past
-/// that it is no name mistyped, and the walk's cost grows with the query's length.
+/// that it is no name mistyped.
 const LONGEST_GUESSED: usize = 100;
 
 /// What a key is of its feature.
@@ -51,12 +52,19 @@ struct Posting {
     kind: KeyKind,
     /// 0 for the feature's own name or code; `i + 1` for the commune's `former[i]`.
     former: u32,
+    /// The feature's, here so that ranking thousands of matches reads no feature.
+    population: u64,
 }
 
 /// Search keys, compared as [`Words::compact`] writes them, and where each leads.
 pub struct SearchIndex {
-    /// Distinct keys, sorted: prefixes are found by binary search, typos in one walk.
+    /// Distinct keys, sorted: prefixes are found by binary search.
     keys: SortedKeys,
+    /// The keys that are a whole name, walked for typos: codes and the words inside names would more
+    /// than double the walk, for guesses nobody needs.
+    names: Trie,
+    /// Position in `keys` of each of `names`.
+    name_keys: Vec<u32>,
     /// `postings[starts[k]..starts[k + 1]]` are where key `k` leads.
     starts: Vec<u32>,
     postings: Vec<Posting>,
@@ -99,7 +107,6 @@ struct Candidate {
     /// 0 for a match as typed: those come first.
     typos: u8,
     place: Place,
-    population: u64,
     posting: Posting,
 }
 
@@ -110,7 +117,7 @@ impl Candidate {
         (
             self.typos,
             self.place,
-            std::cmp::Reverse(self.population),
+            std::cmp::Reverse(p.population),
             p.layer,
             p.feature,
             p.kind,
@@ -173,6 +180,7 @@ impl SearchIndex {
                             feature: f as u32,
                             kind,
                             former,
+                            population: feature.population,
                         };
                         entries.push((key, posting));
                     }
@@ -210,17 +218,26 @@ impl SearchIndex {
         });
         entries.dedup_by(|(a, p), (b, q)| a == b && p.layer == q.layer && p.feature == q.feature);
 
-        let mut keys: Vec<Box<str>> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
         let mut starts = Vec::new();
         let mut postings = Vec::with_capacity(entries.len());
         for (key, posting) in entries {
             if keys.last().is_none_or(|last| **last != *key) {
                 starts.push(postings.len() as u32);
-                keys.push(key.into_boxed_str());
+                keys.push(key);
             }
             postings.push(posting);
         }
         starts.push(postings.len() as u32);
+        let name_keys: Vec<u32> = (0..keys.len())
+            .filter(|&k| {
+                postings[starts[k] as usize..starts[k + 1] as usize]
+                    .iter()
+                    .any(|p| p.kind == KeyKind::Name)
+            })
+            .map(|k| k as u32)
+            .collect();
+        let names: Vec<String> = name_keys.iter().map(|&k| keys[k as usize].clone()).collect();
 
         let communes_layer = data.layers.iter().position(|l| l.kind == LayerKind::Communes);
         let departement_of = communes_layer
@@ -237,7 +254,9 @@ impl SearchIndex {
             })
             .unwrap_or_default();
         SearchIndex {
-            keys: SortedKeys::new(keys),
+            keys: SortedKeys::new(&keys),
+            names: Trie::new(&names),
+            name_keys,
             starts,
             postings,
             departements: Departements::new(&data.departements),
@@ -272,63 +291,54 @@ impl SearchIndex {
         });
         let targets: Vec<&Target> = [Some(&whole), narrowed.as_ref()].into_iter().flatten().collect();
 
-        let mut found = Vec::new();
+        let mut best = Best::new(limit);
         for target in &targets {
-            self.prefixed(data, target, layers, &mut found);
+            self.prefixed(target, layers, &mut best);
         }
-        let mut best = best_per_feature(found, &HashSet::new());
         // Typo matches rank after every other: look for them only when the others leave room, and
         // only for the name before a département if one was given.
         let guessed = narrowed.as_ref().unwrap_or(&whole);
-        if best.len() < limit && guessed.typos > 0 && guessed.key.len() <= LONGEST_GUESSED {
-            let mut fuzzy = Vec::new();
-            self.with_typos(data, guessed, layers, &mut fuzzy);
-            let seen = best
-                .iter()
-                .map(|c| (c.posting.layer, c.posting.feature))
-                .collect();
-            best.extend(best_per_feature(fuzzy, &seen));
+        if !best.is_full() && guessed.typos > 0 && guessed.key.len() <= LONGEST_GUESSED {
+            self.with_typos(guessed, layers, &mut best);
         }
-        best.truncate(limit);
-        best.iter().map(|c| result(data, c)).collect()
+        best.kept.iter().map(|c| result(data, c)).collect()
     }
 
     /// Keys starting with the target's key.
-    fn prefixed(&self, data: &Dataset, target: &Target, layers: Option<&[usize]>, out: &mut Vec<Candidate>) {
+    fn prefixed(&self, target: &Target, layers: Option<&[usize]>, best: &mut Best) {
         let key = target.key.as_str();
-        let keys = self.keys.as_slice();
-        let from = keys.partition_point(|k| **k < *key);
-        let count = keys[from..].partition_point(|k| k.starts_with(key));
-        for (k, found) in keys.iter().enumerate().skip(from).take(count) {
-            let exact = **found == *key;
+        for k in self.keys.starting_with(key) {
+            let exact = self.keys.key(k) == key;
             for posting in self.postings_of(k) {
                 if !self.wanted(posting, target, layers) {
                     continue;
                 }
                 let place = Place::of(posting.kind, exact, target.departement.is_some());
-                out.push(candidate(data, place, 0, *posting));
+                best.offer(Candidate {
+                    typos: 0,
+                    place,
+                    posting: *posting,
+                });
             }
         }
     }
 
-    /// Keys within the target's typo allowance (and not already a prefix match).
-    fn with_typos(
-        &self,
-        data: &Dataset,
-        target: &Target,
-        layers: Option<&[usize]>,
-        out: &mut Vec<Candidate>,
-    ) {
-        self.keys
-            .within(target.key.as_bytes(), target.typos, |k, distance| {
+    /// Names within the target's typo allowance (and not already a prefix match).
+    fn with_typos(&self, target: &Target, layers: Option<&[usize]>, best: &mut Best) {
+        self.names
+            .within(target.key.as_bytes(), target.typos, |n, distance| {
                 if distance.prefix == 0 {
                     return;
                 }
-                for posting in self.postings_of(k) {
-                    if posting.kind != KeyKind::Code && self.wanted(posting, target, layers) {
-                        let whole = distance.whole.filter(|_| posting.kind == KeyKind::Name);
+                for posting in self.postings_of(self.name_keys[n] as usize) {
+                    if posting.kind == KeyKind::Name && self.wanted(posting, target, layers) {
+                        let whole = distance.whole;
                         let place = Place::of(posting.kind, whole.is_some(), target.departement.is_some());
-                        out.push(candidate(data, place, whole.unwrap_or(distance.prefix), *posting));
+                        best.offer(Candidate {
+                            typos: whole.unwrap_or(distance.prefix),
+                            place,
+                            posting: *posting,
+                        });
                     }
                 }
             });
@@ -361,25 +371,45 @@ fn push_name(push: &mut impl FnMut(String, KeyKind, u32), name: &Words, former: 
     }
 }
 
-fn candidate(data: &Dataset, place: Place, typos: u8, posting: Posting) -> Candidate {
-    let population = data.layers[posting.layer as usize].features[posting.feature as usize].population;
-    Candidate {
-        typos,
-        place,
-        population,
-        posting,
-    }
+/// The best `limit` features found so far, each by the best way it matched, best first. Thousands of
+/// keys may start with what is typed ("sa"): most are turned away by one comparison with the worst kept.
+struct Best {
+    limit: usize,
+    kept: Vec<Candidate>,
 }
 
-/// The best way each feature matched, best first, leaving out features already `seen`.
-fn best_per_feature(mut found: Vec<Candidate>, seen: &HashSet<(u32, u32)>) -> Vec<Candidate> {
-    found.sort_unstable_by_key(|c| c.order());
-    let mut kept = HashSet::new();
-    found.retain(|c| {
+impl Best {
+    fn new(limit: usize) -> Self {
+        Best {
+            limit,
+            kept: Vec::with_capacity(limit + 1),
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.kept.len() >= self.limit
+    }
+
+    fn offer(&mut self, c: Candidate) {
+        let order = c.order();
+        if self.is_full() && self.kept.last().is_some_and(|worst| worst.order() <= order) {
+            return;
+        }
         let feature = (c.posting.layer, c.posting.feature);
-        !seen.contains(&feature) && kept.insert(feature)
-    });
-    found
+        if let Some(i) = self
+            .kept
+            .iter()
+            .position(|k| (k.posting.layer, k.posting.feature) == feature)
+        {
+            if self.kept[i].order() <= order {
+                return;
+            }
+            self.kept.remove(i);
+        }
+        let at = self.kept.partition_point(|k| k.order() < order);
+        self.kept.insert(at, c);
+        self.kept.truncate(self.limit);
+    }
 }
 
 fn result(data: &Dataset, c: &Candidate) -> SearchResult {
