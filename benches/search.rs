@@ -17,6 +17,8 @@ use territoires::sample::SplitMix64;
 
 const QUERIES: usize = 1_000;
 const SEED: u64 = 42;
+/// Runs of each query in the report, of which the fastest counts.
+const REPEATS: usize = 11;
 
 fn data_dir() -> PathBuf {
     std::env::var_os("TERRITOIRES_DATA")
@@ -96,7 +98,7 @@ fn queries(data: &Dataset) -> Vec<Query> {
         .collect()
 }
 
-/// How good the answers are, and each query's time as the best of five runs: on a shared machine, the
+/// How good the answers are, and each query's time as the best of [`REPEATS`] runs: on a shared machine, the
 /// best of a few runs is the one no other process interrupted.
 fn report(index: &SearchIndex, data: &Dataset, list: &[Query]) {
     let (mut first, mut top10) = (0, 0);
@@ -108,7 +110,7 @@ fn report(index: &SearchIndex, data: &Dataset, list: &[Query]) {
             .position(|r| r.layer == "communes" && r.id == q.code);
         first += usize::from(position == Some(0));
         top10 += usize::from(position.is_some());
-        let best = (0..5)
+        let best = (0..REPEATS)
             .map(|_| {
                 let started = Instant::now();
                 black_box(index.search(data, &q.text, MAX_RESULTS, None));
@@ -132,7 +134,7 @@ fn report(index: &SearchIndex, data: &Dataset, list: &[Query]) {
         list.len()
     );
     eprintln!(
-        "best of 5 runs a query: mean {mean:.0} µs, median {:.0} µs, 99th percentile {:.0} µs; slowest {}",
+        "best of {REPEATS} runs a query: mean {mean:.0} µs, median {:.0} µs, 99th percentile {:.0} µs; slowest {}",
         micros(times[times.len() / 2].0),
         micros(times[times.len() * 99 / 100].0),
         slowest.join(", ")
