@@ -99,9 +99,23 @@ impl Trie {
     /// Calls `hit(name, distance)` for every name with a prefix at most `max` edits from `query`
     /// (`max` is at most [`MOST_EDITS`]). Bytes are compared: names and queries are folded text, ASCII
     /// but for rare letters.
-    pub fn within(&self, query: &[u8], max: u8, mut hit: impl FnMut(usize, Distance)) {
-        let max = max.min(MOST_EDITS);
+    pub fn within(&self, query: &[u8], max: u8, hit: impl FnMut(usize, Distance)) {
+        // A constant allowance lets the compiler unroll each row's cells.
+        match max {
+            0 => self.walk::<0>(query, hit),
+            1 => self.walk::<1>(query, hit),
+            2 => self.walk::<2>(query, hit),
+            _ => self.walk::<{ MOST_EDITS as usize }>(query, hit),
+        }
+    }
+
+    fn walk<const MAX: usize>(&self, query: &[u8], mut hit: impl FnMut(usize, Distance)) {
+        let max = MAX as u8;
         let m = query.len();
+        // The query between bytes no name holds, so that a row reads its band with no bounds to mind.
+        let mut padded = vec![NOT_TEXT; MAX + 1];
+        padded.extend_from_slice(query);
+        padded.resize(padded.len() + 2 * MAX + 2, NOT_TEXT);
         let Some(root) = self.nodes.first() else {
             return;
         };
@@ -129,7 +143,7 @@ impl Trie {
                 let two_above = (j >= 2).then_some((&parent.above, parent.byte));
                 for c in self.children(parent.node as usize) {
                     let node = &self.nodes[c];
-                    let (row, row_min) = next_row(&parent.row, two_above, node.byte, query, j, max);
+                    let (row, row_min) = next_row::<MAX>(&parent.row, two_above, node.byte, &padded, m, j);
                     let whole = whole_query(&row, j, m, max);
                     if row_min > max {
                         // No name under this node can come back within `max`: the distance of each is
@@ -169,6 +183,9 @@ impl Trie {
     }
 }
 
+/// A byte that UTF-8 text never holds.
+const NOT_TEXT: u8 = 0xFF;
+
 /// Most edits [`Trie::within`] looks for: the band of a row must fit [`BAND`] cells.
 pub const MOST_EDITS: u8 = 3;
 
@@ -199,48 +216,43 @@ fn whole_query(row: &Band, j: usize, m: usize, max: u8) -> u8 {
 
 /// Row `j` of a path whose byte `j` is `c`, from row `j - 1` and, for a swap, row `j - 2` with the byte
 /// before `c`; and its smallest value.
-fn next_row(
+fn next_row<const MAX: usize>(
     above: &Band,
     two_above: Option<(&Band, u8)>,
     c: u8,
-    query: &[u8],
+    padded: &[u8],
+    m: usize,
     j: usize,
-    max: u8,
 ) -> (Band, u8) {
-    let beyond = max + 1;
-    let band = usize::from(max);
+    let beyond = MAX as u8 + 1;
     let mut current = [beyond; BAND];
     let mut row_min = beyond;
-    for b in 0..=2 * band {
+    // window[b + 1] is the query's byte k - 1 for cell b (k = j + b - MAX), window[b] its byte k - 2.
+    let Some(window) = padded.get(j - 1..j + 2 * MAX + 1) else {
+        return (current, beyond);
+    };
+    // Past the query's end a cell means nothing (before its start, the recurrence keeps it beyond).
+    let last = (m + MAX) as isize - j as isize;
+    let mut left = beyond;
+    for b in 0..2 * MAX + 1 {
         // Cell (j, k) reads (j - 1, k - 1) at b, (j - 1, k) at b + 1, (j, k - 1) at b - 1, and for a
         // swap (j - 2, k - 2) at b.
-        let Some(k) = (j + b).checked_sub(band).filter(|&k| k <= query.len()) else {
-            continue;
-        };
-        let v = if k == 0 {
-            clamp(j).min(beyond)
-        } else {
-            let substitution = above[b] + u8::from(query[k - 1] != c);
-            let deletion = if b < 2 * band { above[b + 1] + 1 } else { beyond };
-            let insertion = if b > 0 { current[b - 1] + 1 } else { beyond };
-            let mut v = substitution.min(deletion).min(insertion);
-            if let Some((two_above, before_c)) = two_above
-                && k >= 2
-                && query[k - 1] == before_c
-                && query[k - 2] == c
-            {
-                v = v.min(two_above[b] + 1);
-            }
-            v.min(beyond)
-        };
+        let q = window[b + 1];
+        let substitution = above[b] + u8::from(q != c);
+        let deletion = if b < 2 * MAX { above[b + 1] + 1 } else { beyond };
+        let mut v = substitution.min(deletion).min(left + 1);
+        if let Some((two_above, before_c)) = two_above
+            && q == before_c
+            && window[b] == c
+        {
+            v = v.min(two_above[b] + 1);
+        }
+        let v = if b as isize > last { beyond } else { v.min(beyond) };
         current[b] = v;
+        left = v;
         row_min = row_min.min(v);
     }
     (current, row_min)
-}
-
-fn clamp(n: usize) -> u8 {
-    n.min(usize::from(u8::MAX - 1)) as u8
 }
 
 #[cfg(test)]
