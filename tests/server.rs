@@ -220,6 +220,23 @@ async fn search_says_which_former_commune_it_matched() {
 }
 
 #[tokio::test]
+async fn search_takes_any_text() {
+    // Punctuation alone, a département alone, a very long query, bytes of no name: answers, no error.
+    let long = "saint".repeat(400);
+    for q in [
+        "%27-%20(",
+        "93",
+        "(Dr%C3%B4me)",
+        long.as_str(),
+        "%F0%9F%8F%A0%E2%80%8B",
+    ] {
+        let (status, body) = get(&format!("/api/search?q={q}")).await;
+        assert_eq!(status, 200, "{q}: {body}");
+        assert!(body["results"].is_array(), "{q}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn territories_describe_one_feature() {
     let (status, body) = get("/api/territories/pays/200048171").await;
     assert_eq!(status, 200);
