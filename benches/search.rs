@@ -4,10 +4,11 @@
 //! with the most matches to rank.
 //!
 //! Before the timings it prints how often the commune a query was made from comes first and in the
-//! first ten, and the slowest queries of one pass.
+//! first ten, and each query's best time of a few runs: mean, median, 99th percentile and the slowest.
+
+mod common;
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -19,12 +20,6 @@ const QUERIES: usize = 1_000;
 const SEED: u64 = 42;
 /// Runs of each query in the report, of which the fastest counts.
 const REPEATS: usize = 11;
-
-fn data_dir() -> PathBuf {
-    std::env::var_os("TERRITOIRES_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/build"))
-}
 
 /// A query made from a commune's name, and the commune's code.
 struct Query {
@@ -142,7 +137,7 @@ fn report(index: &SearchIndex, data: &Dataset, list: &[Query]) {
 }
 
 fn search_benches(c: &mut Criterion) {
-    let data = Dataset::load(&data_dir()).expect("run `make data` first");
+    let data = Dataset::load(&common::data_dir()).expect("run `make data` first");
     let started = Instant::now();
     let index = SearchIndex::new(&data);
     eprintln!(
