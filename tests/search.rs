@@ -311,3 +311,61 @@ fn the_dataset_holds_what_the_cog_lists() {
         .count();
     assert_eq!(named, kept);
 }
+
+/// `territoires search ARGS --data DIR`: its exit status, stdout and stderr.
+fn cli(args: &[&str]) -> (bool, String, String) {
+    let data = common::data_dir();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_territoires"))
+        .arg("search")
+        .args(args)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .expect("the binary runs");
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).expect("UTF-8");
+    (output.status.success(), text(output.stdout), text(output.stderr))
+}
+
+#[test]
+fn the_command_line_answers_as_the_api_does() {
+    for query in [
+        "Saint-Denis 93",
+        "Valence (Drôme)",
+        "Vire",
+        "Cherbourg-Octeville",
+        "St-Etienne",
+        "marseile",
+    ] {
+        let (ok, stdout, stderr) = cli(&[query, "--json"]);
+        assert!(ok, "{query}: {stderr}");
+        let answer: Value = serde_json::from_str(&stdout).expect("JSON");
+        let expected = first(query);
+        assert_eq!(answer["results"][0]["id"], expected.id.as_str(), "{query}");
+        assert_eq!(
+            answer["results"][0]["note"].as_str(),
+            expected.note.as_deref(),
+            "{query}"
+        );
+    }
+    let (_, _, _, current) = attached_named("Vire");
+    let (ok, stdout, _) = cli(&["Vire"]);
+    assert!(ok);
+    let line = stdout.lines().next().expect("a line");
+    assert!(line.contains(&current), "{line}");
+    assert!(
+        line.contains(&format!("Vire : commune déléguée de {}", commune(&current).name)),
+        "{line}"
+    );
+    // Bad input is said, with what was wrong, and no panic.
+    for (args, says) in [
+        (&["Vire", "--limit", "0"][..], "--limit"),
+        (&["Vire", "--layers", "nowhere"][..], "--layers"),
+    ] {
+        let (ok, _, stderr) = cli(args);
+        assert!(!ok, "{args:?}");
+        assert!(
+            stderr.contains(says) && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+}
