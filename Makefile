@@ -86,6 +86,7 @@ lint:
 bench: data
 	bench/locate.sh
 	$(CARGO) bench --bench simulate -- --noplot
+	$(CARGO) bench --bench search -- --noplot
 	bench/build.sh
 	bench/http.sh
 	bench/batch-memory.sh

@@ -1,8 +1,9 @@
 //! `locate` over every layer on 1,000,000 seeded points uniform in lon −5.2…9.6, lat 41.3…51.1.
 //! The shapely peer (`bench/locate_shapely.py`) draws the same points; `bench/locate.sh` runs both.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::Coord;
@@ -13,14 +14,8 @@ use territoires::sample::{METROPOLE_BOX, uniform_points};
 const POINTS: usize = 1_000_000;
 const SEED: u64 = 42;
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("TERRITOIRES_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/build"))
-}
-
 fn locate_benches(c: &mut Criterion) {
-    let ix = Indexed::load(&data_dir()).expect("run `make data` first");
+    let ix = Indexed::load(&common::data_dir()).expect("run `make data` first");
     let points: Vec<Coord<f64>> = uniform_points(POINTS, SEED, METROPOLE_BOX)
         .into_iter()
         .map(|(x, y)| Coord { x, y })
@@ -61,7 +56,7 @@ fn locate_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
     group.bench_function("dataset_and_indexes", |b| {
-        b.iter(|| black_box(Indexed::load(&data_dir()).unwrap().dataset.communes.len()))
+        b.iter(|| black_box(Indexed::load(&common::data_dir()).unwrap().dataset.communes.len()))
     });
     group.finish();
 }

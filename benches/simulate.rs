@@ -1,8 +1,9 @@
 //! `simulate` on drafts of 1, 20 and 100 neighbouring EPCIs, as the server answers them (the EPCI
 //! layer's topology and neighbours built once, as the server does at start).
 
+mod common;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use territoires::Indexed;
@@ -10,14 +11,8 @@ use territoires::catalogue::InputKind;
 use territoires::query::simulate::{Draft, EpciGraph, simulate};
 use territoires::topology::{DEFAULT_SNAP_DEG, Neighbours, Topology};
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("TERRITOIRES_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/build"))
-}
-
 fn simulate_benches(c: &mut Criterion) {
-    let ix = Indexed::load(&data_dir()).expect("run `make data` first");
+    let ix = Indexed::load(&common::data_dir()).expect("run `make data` first");
     let layer = ix.dataset.layer_from(InputKind::Epci).expect("an EPCI layer");
     let epci = &ix.dataset.layers[layer];
     let geometries: Vec<_> = epci.features.iter().map(|f| &f.geometry).collect();

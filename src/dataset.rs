@@ -15,10 +15,10 @@ use sha2::{Digest, Sha256};
 use crate::catalogue::{Base, Carrier, IndicatorsFile, InputKind};
 use crate::error::{Error, Result};
 use crate::index::grid::PointGrid;
-pub use crate::sources::decoupage::Seat;
+pub use crate::sources::decoupage::{FormerCommune, Relation, Seat};
 
 /// Changes whenever the encoding changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS11";
+const MAGIC: &[u8; 8] = b"TERRDS12";
 
 /// Length of the trailer: the SHA-256 of everything before it.
 const TRAILER: usize = 32;
@@ -90,6 +90,8 @@ pub struct Commune {
     pub feature: Option<u32>,
     /// Seat of a région, département or arrondissement: the towns people orient by.
     pub seat: Option<Seat>,
+    /// Communes déléguées, associées and former codes merged into this one: names people still search.
+    pub former: Vec<FormerCommune>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! The `territoires` command line: build the dataset, then ask it questions.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -150,6 +151,22 @@ enum Command {
         /// Seconds a batch lookup (POST /api/locate) may take: upload, lookups and streamed answer.
         #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
         batch_timeout_s: u64,
+    },
+    /// Find a place by what people type, as the map's search box does: a commune's name (or a former
+    /// commune's), postcode or INSEE code, an EPCI, Pays, SCoT or CRTE by name or id.
+    Search {
+        /// « St-Etienne », « marseile », « Saint-Denis 93 », « Vire »…
+        query: String,
+        /// Most results wanted.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=territoires::query::search::MAX_RESULTS as u64))]
+        limit: u64,
+        /// Only results of these searchable layers (comma-separated ids).
+        #[arg(long, value_delimiter = ',')]
+        layers: Option<Vec<String>>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = DEFAULT_DIR)]
+        data: PathBuf,
     },
     /// List the layers of the dataset with their sources.
     Layers {
@@ -493,6 +510,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             zoom,
             data,
         } => export(&load(&data)?, &layer, &out, zoom),
+        Command::Search {
+            query,
+            limit,
+            layers,
+            json,
+            data,
+        } => search(&load(&data)?, &query, limit as usize, layers, json),
         Command::Layers { json, data } => {
             let dataset = territoires::Dataset::load(&data)?;
             let rows: Vec<serde_json::Value> = dataset
@@ -549,6 +573,49 @@ fn layer_positions(ix: &Indexed, layers: Option<Vec<String>>) -> anyhow::Result<
             })
             .collect::<Result<_, _>>()
             .context("--layers"),
+    }
+}
+
+/// `territoires search`: the answer of `/api/search`, as JSON or one line a place.
+fn search(
+    ix: &Indexed,
+    text: &str,
+    limit: usize,
+    layers: Option<Vec<String>>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let wanted = match layers {
+        None => None,
+        Some(ids) => {
+            let positions = layer_positions(ix, Some(ids))?;
+            if let Some(&l) = positions.iter().find(|&&l| !ix.dataset.layers[l].searchable) {
+                anyhow::bail!("--layers: layer `{}` is not searchable", ix.dataset.layers[l].id);
+            }
+            Some(positions)
+        }
+    };
+    let index = query::search::SearchIndex::new(&ix.dataset);
+    let results = index.search(&ix.dataset, text, limit, wanted.as_deref());
+    let mut out = std::io::stdout().lock();
+    let written = if json {
+        let answer = serde_json::json!({ "query": text, "results": results });
+        writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)
+    } else if results.is_empty() {
+        writeln!(out, "nothing found for « {text} »")
+    } else {
+        results.iter().try_for_each(|r| {
+            let note = r.note.as_ref().map_or(String::new(), |n| format!(" — {n}"));
+            writeln!(
+                out,
+                "{:<12} {:<10} {} ({} hab.){note}",
+                r.layer, r.id, r.name, r.population
+            )
+        })
+    };
+    match written {
+        // A reader that has seen enough (`| head`) is no error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 

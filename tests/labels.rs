@@ -24,30 +24,11 @@ fn every_label_point_lies_inside_its_feature() {
     }
 }
 
-/// A JSON file of the pinned COG package, read with tar and flate2 alone.
-fn cog_json(name: &str) -> Vec<Value> {
-    use std::io::Read;
-    let tarball = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(territoires::build::DEFAULT_CACHE)
-        .join(territoires::sources::pinned::DECOUPAGE_ADMINISTRATIF.file_name);
-    let file = std::fs::File::open(&tarball).expect("the COG package in the cache (make data)");
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        if entry.path().unwrap().to_string_lossy() == format!("package/data/{name}") {
-            let mut text = String::new();
-            entry.read_to_string(&mut text).unwrap();
-            return serde_json::from_str(&text).unwrap();
-        }
-    }
-    panic!("no {name} in {}", tarball.display());
-}
-
 #[test]
 fn every_chef_lieu_of_the_cog_is_a_seat() {
     let data = &common::indexed().dataset;
     let chefs_lieux = |name: &str| -> std::collections::BTreeSet<String> {
-        cog_json(name)
+        common::cog_json(name)
             .iter()
             .map(|d| d["chefLieu"].as_str().unwrap().to_string())
             .collect()

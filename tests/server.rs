@@ -187,6 +187,56 @@ async fn search_finds_communes_epci_and_pays() {
 }
 
 #[tokio::test]
+async fn search_says_which_former_commune_it_matched() {
+    let first = |body: &Value| body["results"][0].clone();
+    let (_, body) = get("/api/search?q=St-Etienne").await;
+    assert_eq!(first(&body)["name"], "Saint-Étienne");
+    assert!(first(&body).get("note").is_none(), "no note for a current name");
+    let data = &common::indexed().dataset;
+    let in_93 = data
+        .communes
+        .iter()
+        .find(|c| c.name == "Saint-Denis" && c.departement == "93")
+        .unwrap();
+    let (_, body) = get("/api/search?q=Saint-Denis%20(93)").await;
+    assert_eq!(first(&body)["id"], in_93.code.as_str());
+    // Vire is a commune déléguée of a commune nouvelle, as the COG says.
+    let cog = common::cog_json("communes.json");
+    let vire = cog
+        .iter()
+        .find(|c| c["nom"] == "Vire" && c["type"] == "commune-deleguee")
+        .unwrap();
+    let current = data
+        .commune_by_code(vire["chefLieu"].as_str().unwrap())
+        .unwrap()
+        .1;
+    let (_, body) = get("/api/search?q=vire").await;
+    assert_eq!(first(&body)["id"], current.code.as_str());
+    assert_eq!(first(&body)["matched"]["name"], "Vire");
+    assert_eq!(first(&body)["matched"]["code"], vire["code"]);
+    assert_eq!(first(&body)["matched"]["relation"], "deleguee");
+    let note = format!("Vire : commune déléguée de {}", current.name);
+    assert_eq!(first(&body)["note"], note.as_str());
+}
+
+#[tokio::test]
+async fn search_takes_any_text() {
+    // Punctuation alone, a département alone, a very long query, bytes of no name: answers, no error.
+    let long = "saint".repeat(400);
+    for q in [
+        "%27-%20(",
+        "93",
+        "(Dr%C3%B4me)",
+        long.as_str(),
+        "%F0%9F%8F%A0%E2%80%8B",
+    ] {
+        let (status, body) = get(&format!("/api/search?q={q}")).await;
+        assert_eq!(status, 200, "{q}: {body}");
+        assert!(body["results"].is_array(), "{q}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn territories_describe_one_feature() {
     let (status, body) = get("/api/territories/pays/200048171").await;
     assert_eq!(status, 200);

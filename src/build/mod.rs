@@ -211,6 +211,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
                 area_km2: areas_km2[i],
                 feature: feature_of[i],
                 seat: c.seat,
+                former: c.former.clone(),
             })
             .collect(),
         departements: divisions(&admin.departements),

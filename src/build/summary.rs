@@ -36,6 +36,10 @@ pub struct BuildSummary {
     pub metropolitan_population: u64,
     pub communes: usize,
     pub communes_without_geometry: usize,
+    /// Communes déléguées and associées, found by their own name in search.
+    pub former_named: usize,
+    /// Former communes the COG names by code only.
+    pub former_code_only: usize,
     pub repaired: Vec<String>,
     pub repeated_vertices_removed: usize,
     pub recoded_from_fix: Vec<String>,
@@ -65,6 +69,7 @@ impl BuildSummary {
     ) -> Self {
         let warnings_by_layer = data.warnings_by_layer();
         let metro = data.communes.iter().filter(|c| c.metropolitan);
+        let former = data.communes.iter().flat_map(|c| &c.former);
         BuildSummary {
             layers: data
                 .layers
@@ -83,6 +88,8 @@ impl BuildSummary {
             metropolitan_population: metro.map(|c| c.population).sum(),
             communes: data.communes.len(),
             communes_without_geometry,
+            former_named: former.clone().filter(|f| f.name.is_some()).count(),
+            former_code_only: former.filter(|f| f.name.is_none()).count(),
             repaired: atoms.repaired.clone(),
             repeated_vertices_removed: atoms.repeated_vertices_removed,
             recoded_from_fix: atoms.from_recoded_fix.clone(),
@@ -132,6 +139,11 @@ impl fmt::Display for BuildSummary {
             f,
             "communes: {} current, {} without geometry (population counted, no area)",
             self.communes, self.communes_without_geometry
+        )?;
+        writeln!(
+            f,
+            "former communes: {} by name (déléguées, associées), {} by code only",
+            self.former_named, self.former_code_only
         )?;
         writeln!(
             f,

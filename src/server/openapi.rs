@@ -632,7 +632,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
         ], json!({"200": ok("the labels", json_body(schema_ref("Labels"))), "400": bad_request()}))},
         "/api/indicators": {"get": operation("indicators", "api", "« Les Pays en chiffres »: the national association's reference figures beside ours, measured from the data", vec![],
             json!({"200": ok("the indicators", json_body(schema_ref("Indicators"))), "400": bad_request()}))},
-        "/api/search": {"get": operation("search", "api", "communes by name, postcode or INSEE code; features of the searchable layers by name or id", vec![
+        "/api/search": {"get": operation("search", "api", "communes by name, postcode or INSEE code, or by a former commune's name or code; features of the searchable layers by name or id. Names match ignoring case, accents and punctuation, with St/Ste for Saint/Sainte, a département after the name for homonyms, and typos after every match as typed", vec![
             with_examples(
                 query("q", "what to look for; blank text finds nothing", true, json!({"type": "string", "minLength": 1})),
                 facts.firsts.first().map_or(json!({}), |(_, f, _)| json!({"name": {"value": f.name}})),
@@ -809,6 +809,16 @@ fn object(required: &[(&str, Json)]) -> Json {
     })
 }
 
+/// `schema` (an [`object`]) with more properties, which an answer may leave out.
+fn with_optional(mut schema: Json, optional: &[(&str, Json)]) -> Json {
+    if let Some(properties) = schema["properties"].as_object_mut() {
+        for (name, property) in optional {
+            properties.insert(name.to_string(), property.clone());
+        }
+    }
+    schema
+}
+
 fn string() -> Json {
     json!({"type": "string"})
 }
@@ -941,7 +951,21 @@ fn schemas(facts: &Facts) -> Json {
         "Indicators": object(&[("indicators", array(json!({"type": "object"}))), ("denominators_source", schema_ref("Source")), vintage()]),
         "SearchResults": object(&[
             ("query", string()),
-            ("results", array(object(&[("layer", schema_ref("LayerId")), ("id", string()), ("name", string()), ("population", integer()), ("bbox", nullable_box())]))),
+            ("results", array(with_optional(
+                object(&[("layer", schema_ref("LayerId")), ("id", string()), ("name", string()), ("population", integer()), ("bbox", nullable_box())]),
+                &[
+                    ("matched", json!({
+                        "type": "object", "required": ["name", "code", "relation"],
+                        "description": "the former commune whose name or code the query matched; the result is the commune it is part of now",
+                        "properties": {
+                            "name": {"type": "string", "nullable": true, "description": "null for a former commune the COG knows by code only"},
+                            "code": string(),
+                            "relation": {"type": "string", "enum": ["deleguee", "associee", "ancienne"]},
+                        },
+                    })),
+                    ("note", json!({"type": "string", "description": "the same in French, for people: « Vire : commune déléguée de Vire Normandie »"})),
+                ],
+            ))),
             vintage(),
         ]),
         "Territory": object(&[

@@ -1,5 +1,9 @@
 //! `@etalab/decoupage-administratif` (COG 2026): communes, EPCI, départements, régions, read straight
 //! out of the npm tarball.
+//!
+//! Besides the current communes, `communes.json` lists the communes déléguées and associées of the
+//! communes nouvelles (their own name and code, and the current commune as `chefLieu`), and each current
+//! commune's `anciensCodes`. It has no names for the other former communes: those are known by code only.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -23,6 +27,30 @@ pub struct CommuneRecord {
     pub metropolitan: bool,
     /// Whether the commune is the seat of a région, a département or an arrondissement.
     pub seat: Option<Seat>,
+    /// Names and codes people may still use for (part of) this commune, sorted.
+    pub former: Vec<FormerCommune>,
+}
+
+/// A commune that merged into a current one and is still known by its name or code.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FormerCommune {
+    pub relation: Relation,
+    /// `None` for a former commune the COG lists by code only (`anciensCodes`).
+    pub name: Option<String>,
+    /// Its INSEE code, which may be the current commune's own.
+    pub code: String,
+}
+
+/// How a former commune stands to the current one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Relation {
+    /// Commune déléguée of a commune nouvelle.
+    Deleguee,
+    /// Commune associée (a merger under the 1971 Marcellin law).
+    Associee,
+    /// Merged with no status of its own, known only by its former code.
+    Ancienne,
 }
 
 /// The administrative seats a commune can be, most important first: the towns people orient by.
@@ -73,6 +101,11 @@ struct RawCommune {
     postcodes: Vec<String>,
     population: Option<u64>,
     siren: Option<String>,
+    /// For a commune déléguée or associée: the current commune it belongs to.
+    #[serde(default, rename = "chefLieu")]
+    current: Option<String>,
+    #[serde(default, rename = "anciensCodes")]
+    former_codes: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -119,8 +152,30 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
 
     let raw: Vec<RawCommune> = parse_json(member("communes.json")?, &inner("communes.json"))?;
     let mut communes = Vec::new();
+    let mut attached = Vec::new();
     for (i, c) in raw.into_iter().enumerate() {
-        if c.kind != "commune-actuelle" {
+        let relation = match c.kind.as_str() {
+            "commune-actuelle" => None,
+            "commune-deleguee" => Some(Relation::Deleguee),
+            "commune-associee" => Some(Relation::Associee),
+            _ => continue,
+        };
+        if let Some(relation) = relation {
+            let current = c.current.ok_or_else(|| {
+                Error::record(
+                    inner("communes.json"),
+                    format!("record {} (commune {} {})", i + 1, c.code, c.nom),
+                    "no chefLieu",
+                )
+            })?;
+            attached.push((
+                current,
+                FormerCommune {
+                    relation,
+                    name: Some(c.nom),
+                    code: c.code,
+                },
+            ));
             continue;
         }
         let record = || format!("record {} (commune {} {})", i + 1, c.code, c.nom);
@@ -139,6 +194,15 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
             metropolitan,
             postcodes: c.postcodes,
             seat: None,
+            former: c
+                .former_codes
+                .into_iter()
+                .map(|code| FormerCommune {
+                    relation: Relation::Ancienne,
+                    name: None,
+                    code,
+                })
+                .collect(),
             siren: c.siren,
             code: c.code,
             name: c.nom,
@@ -152,6 +216,7 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
             "appears twice as a current commune",
         ));
     }
+    attach_former(&mut communes, attached, &inner("communes.json"))?;
 
     let raw: Vec<RawEpci> = parse_json(member("epci.json")?, &inner("epci.json"))?;
     let mut epci: Vec<EpciRecord> = raw
@@ -201,6 +266,40 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
         departements: divisions(departements),
         regions: divisions(regions),
     })
+}
+
+/// Gives each commune déléguée or associée to its current commune. A former code that a named entry
+/// explains is not kept again as a bare code; an entry that is the current commune itself (same code,
+/// same name, as for the chef-lieu of many communes nouvelles) teaches nothing and is dropped.
+fn attach_former(
+    communes: &mut [CommuneRecord],
+    attached: Vec<(String, FormerCommune)>,
+    file: &Path,
+) -> Result<()> {
+    for (current, former) in attached {
+        let i = communes
+            .binary_search_by(|c| c.code.as_str().cmp(&current))
+            .map_err(|_| {
+                Error::record(
+                    file,
+                    format!("commune {}", former.code),
+                    format!("chefLieu {current} is not a current commune"),
+                )
+            })?;
+        let commune = &mut communes[i];
+        commune
+            .former
+            .retain(|f| !(f.relation == Relation::Ancienne && f.code == former.code));
+        if former.code == commune.code && former.name.as_deref() == Some(commune.name.as_str()) {
+            continue;
+        }
+        commune.former.push(former);
+    }
+    for commune in communes.iter_mut() {
+        commune.former.sort();
+        commune.former.dedup();
+    }
+    Ok(())
 }
 
 fn extract(tarball: &Path) -> Result<BTreeMap<String, Vec<u8>>> {

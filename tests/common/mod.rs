@@ -103,6 +103,25 @@ pub fn expected_feature_count(rel: &str) -> usize {
         .count()
 }
 
+/// A JSON file of the pinned COG package, read with tar and flate2 alone.
+pub fn cog_json(name: &str) -> Vec<serde_json::Value> {
+    use std::io::Read;
+    let tarball = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(territoires::build::DEFAULT_CACHE)
+        .join(territoires::sources::pinned::DECOUPAGE_ADMINISTRATIF.file_name);
+    let file = std::fs::File::open(&tarball).expect("the COG package in the cache (make data)");
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().to_string_lossy() == format!("package/data/{name}") {
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+    panic!("no {name} in {}", tarball.display());
+}
+
 /// The project's layer catalogue.
 pub fn catalogue() -> territoires::catalogue::Catalogue {
     use territoires::catalogue::{Catalogue, DEFAULT_LAYERS, default_path};

@@ -70,6 +70,38 @@ test('search "Vervins" (keyboard) opens a card naming its PETR', async () => {
   await page.close();
 });
 
+test('the search box says which commune a former name, typo or abbreviation leads to', async () => {
+  const page = await openPage();
+  await page.goto(`${env.base}/`);
+  await settled(page);
+  for (const query of ['Vire', 'Cherbourg-Octeville', 'St-Etienne', 'marseile', 'Saint-Denis 93']) {
+    // What the page must show is what the API answers first, with its note when it has one.
+    const [expected] = (await getJSON(`/api/search?q=${encodeURIComponent(query)}&limit=10`)).results;
+    assert.ok(expected, `the API finds ${query}`);
+    await page.fill('#q', query);
+    const option = page.locator('#q-list [role="option"][data-index="0"]');
+    await option.waitFor();
+    await page.waitForFunction(
+      ([name]) => document.querySelector('#q-list [data-index="0"] .opt-name')?.textContent === name,
+      [expected.name],
+    );
+    assert.equal(await option.locator('.opt-name').innerText(), expected.name, query);
+    assert.ok((await option.locator('.opt-meta').innerText()).includes(expected.id), query);
+    if (expected.note) {
+      assert.equal(await option.locator('.opt-note').innerText(), expected.note, query);
+    } else {
+      assert.equal(await option.locator('.opt-note').count(), 0, query);
+    }
+  }
+  // A former name's note is said in French, with the commune it is now part of.
+  const [vire] = (await getJSON('/api/search?q=Vire&limit=10')).results;
+  assert.match(vire.note, /commune déléguée de /);
+  await page.fill('#q', 'Vire');
+  await page.locator('#q-list [data-index="0"] .opt-note').waitFor();
+  await screenshot(page, 'desktop-search-former-name.png');
+  await page.close();
+});
+
 test('a click at Clermont-Ferrand names commune 63113 and PETR Grand Clermont', async () => {
   const page = await openPage();
   await page.goto(`${env.base}/`);

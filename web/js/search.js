@@ -50,8 +50,10 @@ export function setupSearch({
       const code = r.layer === 'communes' ? ` · ${r.id}` : '';
       const pays = r.pays?.length ? ` · ${r.pays.map((p) => p.name).join(', ')}` : '';
       const population = r.population != null ? ` · ${int(r.population)} hab.` : '';
+      // A former name or code leads to today's commune: say which (« Vire : commune déléguée de Vire Normandie »).
+      const note = r.note ? `<span class="opt-note">${esc(r.note)}</span>` : '';
       return `<li role="option" id="${prefix}-opt-${i}" data-index="${i}" aria-selected="false">`
-        + `<span class="opt-name">${esc(r.name)}</span>`
+        + `<span class="opt-name">${esc(r.name)}</span>${note}`
         + `<span class="opt-meta">${esc(layerSingular(r.layer))}${esc(code)}${esc(population)}${esc(pays)}</span></li>`;
     }).join('');
     open();
