@@ -202,17 +202,6 @@ impl Crs {
         names
     }
 
-    /// The names a GeoJSON `crs` member is documented to take: the API's, and the URNs GDAL and
-    /// QGIS write (the member is read with [`Crs::parse`], which takes more).
-    pub fn geojson_names(self) -> Vec<String> {
-        let mut names = self.api_names();
-        names.push(format!("urn:ogc:def:crs:EPSG::{}", self.def().code));
-        if self.is_wgs84() {
-            names.push("urn:ogc:def:crs:OGC:1.3:CRS84".into());
-        }
-        names
-    }
-
     /// The system one of [`Crs::api_names`] names.
     pub fn from_api_name(text: &str) -> Result<Crs, UnsupportedCrs> {
         Crs::all()

@@ -907,26 +907,14 @@ fn schemas(facts: &Facts) -> Json {
         "FeatureCollection": collection(&[]),
         "PointCollection": {
             "type": "object", "required": ["type", "features"],
-            "description": "a GeoJSON FeatureCollection: each feature's Point is located; its id and properties pass through; any other item comes back with an error",
+            "description": "a GeoJSON FeatureCollection: each feature's Point is located; its id and properties pass through; any other item comes back with an error. \
+                A `crs` member (GeoJSON 2008's named CRS, {\"type\": \"name\", \"properties\": {\"name\": \"urn:ogc:def:crs:EPSG::2154\"}}, \
+                any system of the `crs` parameter) says what the coordinates are, over the `crs` parameter. The body is read as it streams in, \
+                so the member must come before `features` unless it names the system they were read in: otherwise the answer is a 400. \
+                That rule is about the order of members, which a JSON schema cannot state; so the member is described here rather than among the properties.",
             "properties": {
                 "type": {"type": "string", "enum": ["FeatureCollection"]},
                 "features": {"type": "array", "items": {}},
-                "crs": {
-                    "description": "the system of the coordinates (GeoJSON 2008's named CRS; WGS84 when absent or null). \
-                        Read as it comes: after features already read in another system, it is a 400",
-                    "oneOf": [
-                        {"type": "null"},
-                        {
-                            "type": "object", "required": ["type", "properties"],
-                            "properties": {
-                                "type": {"type": "string", "enum": ["name"]},
-                                "properties": {"type": "object", "required": ["name"], "properties": {
-                                    "name": {"type": "string", "enum": Crs::all().flat_map(Crs::geojson_names).collect::<Vec<_>>()},
-                                }},
-                            },
-                        },
-                    ],
-                },
             },
         },
         "Location": object(&[
