@@ -201,49 +201,63 @@ impl<R: Read> BatchInput<R> {
             .with_bom(self.bom)
             .for_features(self.format() == InputFormat::GeoJson);
         let mut summary = Summary::default();
-        // Two threads: this one reads and locates, the other formats and writes, a chunk of rows at
-        // a time through a small channel (memory stays bounded; formatting costs as much as locating).
+        // Rows wait in a chunk, are located together on every core, then handed to a thread that
+        // writes them in order while the next chunk is read: writing costs as much as reading.
+        // The chunks go round (at most CHUNKS of them), so memory stays bounded and slots are reused.
         let (walked, written) = std::thread::scope(|scope| {
-            let (chunks, received) = mpsc::sync_channel::<Vec<Located>>(CHUNKS_IN_FLIGHT);
+            let (full, to_write) = mpsc::sync_channel::<Chunk>(1);
+            let (emptied, to_fill) = mpsc::channel::<Chunk>();
             let writing = scope.spawn(move || -> io::Result<RowWriter<'_, W>> {
-                for chunk in received {
-                    for item in &chunk {
-                        writer.row(&item.row(), item.located())?;
-                    }
+                for mut chunk in to_write {
+                    chunk.write(&mut writer)?;
+                    // The reader may have finished: a chunk it no longer wants is dropped.
+                    let _ = emptied.send(chunk);
                 }
                 Ok(writer)
             });
-            let mut chunk = Vec::with_capacity(ROWS_PER_CHUNK);
-            let mut visit = |row: &Row| -> io::Result<()> {
-                let mut location = Location::default();
-                match &row.point {
-                    Ok(p) => locate_into(ix, *p, options, &mut location),
-                    Err(message) => {
+            let mut made = 1;
+            let mut chunk = Chunk::default();
+            let mut hand_over = |chunk: &mut Chunk| -> io::Result<()> {
+                chunk.locate(ix, options);
+                let next = match to_fill.try_recv() {
+                    Ok(empty) => empty,
+                    Err(_) if made < CHUNKS => {
+                        made += 1;
+                        Chunk::default()
+                    }
+                    Err(_) => to_fill.recv().map_err(|_| output_failed())?,
+                };
+                let located = std::mem::replace(chunk, next);
+                // The writer stopped: its own error says why, once joined.
+                full.send(located).map_err(|_| output_failed())
+            };
+            let walked = {
+                let mut visit = |row: &Row| -> io::Result<()> {
+                    if let Err(message) = &row.point {
                         summary.rows_with_error += 1;
                         if summary.first_errors.len() < FIRST_ERRORS {
                             summary.first_errors.push(message.clone());
                         }
                     }
+                    summary.rows += 1;
+                    chunk.push(row);
+                    if chunk.len == ROWS_PER_CHUNK {
+                        hand_over(&mut chunk)?;
+                    }
+                    Ok(())
+                };
+                match self.source {
+                    Source::Csv(csv) => csv.for_each_row(&mut visit),
+                    Source::GeoJson(input, crs) => geojson_input::for_each_row(input, crs, &mut visit),
                 }
-                summary.rows += 1;
-                chunk.push(Located::new(row, location));
-                if chunk.len() == ROWS_PER_CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
-                    // The writer stopped: its own error says why, once joined.
-                    chunks
-                        .send(full)
-                        .map_err(|_| io::Error::other("the output failed"))?;
-                }
-                Ok(())
             };
-            let walked = match self.source {
-                Source::Csv(csv) => csv.for_each_row(&mut visit),
-                Source::GeoJson(input, crs) => geojson_input::for_each_row(input, crs, &mut visit),
+            // The rows read before the input ended, or broke off.
+            let walked = match walked {
+                Err(WalkError::Visit(e)) => Err(WalkError::Visit(e)),
+                walked => hand_over(&mut chunk).map_err(WalkError::Visit).and(walked),
             };
-            if !chunk.is_empty() {
-                let _ = chunks.send(chunk);
-            }
-            drop(chunks);
+            drop(hand_over);
+            drop(full);
             let written = writing
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the output thread failed")));
@@ -277,12 +291,24 @@ impl<R: Read> BatchInput<R> {
     }
 }
 
-/// Rows handed to the writing thread at once, and chunks that may wait for it.
-const ROWS_PER_CHUNK: usize = 1024;
-const CHUNKS_IN_FLIGHT: usize = 4;
+/// Rows located at once: enough to share among the cores, few enough to stay in cache.
+const ROWS_PER_CHUNK: usize = 4096;
+/// Chunks in use at once: one being filled, one waiting, one being written.
+const CHUNKS: usize = 3;
 
-/// A located row, owned, on its way to the writing thread.
-struct Located {
+fn output_failed() -> io::Error {
+    io::Error::other("the output failed")
+}
+
+/// Rows read but not yet written, owned. The slots (records, locations) are kept from one chunk
+/// to the next, so that a million rows do not make a million allocations.
+#[derive(Default)]
+struct Chunk {
+    slots: Vec<Slot>,
+    len: usize,
+}
+
+struct Slot {
     passthrough: Owned,
     point: Result<Coord<f64>, String>,
     location: Location,
@@ -297,42 +323,67 @@ enum Owned {
     Nothing,
 }
 
-impl Located {
-    fn new(row: &Row, location: Location) -> Self {
-        let passthrough = match &row.passthrough {
-            Passthrough::Csv(record) => Owned::Csv((*record).clone()),
-            Passthrough::Feature { id, properties } => Owned::Feature {
-                id: id.cloned(),
-                properties: (*properties).clone(),
-            },
-            Passthrough::Nothing => Owned::Nothing,
-        };
-        Located {
-            passthrough,
-            point: row.point.clone(),
-            location,
+impl Chunk {
+    fn push(&mut self, row: &Row) {
+        if self.len == self.slots.len() {
+            self.slots.push(Slot {
+                passthrough: Owned::Nothing,
+                point: Err(String::new()),
+                location: Location::default(),
+            });
+        }
+        let slot = &mut self.slots[self.len];
+        self.len += 1;
+        slot.point.clone_from(&row.point);
+        match (&row.passthrough, &mut slot.passthrough) {
+            (Passthrough::Csv(record), Owned::Csv(kept)) => {
+                kept.clear();
+                kept.extend(record.iter());
+            }
+            (Passthrough::Csv(record), kept) => *kept = Owned::Csv((*record).clone()),
+            (Passthrough::Feature { id, properties }, kept) => {
+                *kept = Owned::Feature {
+                    id: id.cloned(),
+                    properties: (*properties).clone(),
+                }
+            }
+            (Passthrough::Nothing, kept) => *kept = Owned::Nothing,
         }
     }
 
-    fn row(&self) -> Row<'_> {
-        Row {
-            passthrough: match &self.passthrough {
-                Owned::Csv(record) => Passthrough::Csv(record),
-                Owned::Feature { id, properties } => Passthrough::Feature {
-                    id: id.as_ref(),
-                    properties,
+    /// Locates the rows with a point, in parallel.
+    fn locate(&mut self, ix: &Indexed, options: &LocateOptions) {
+        use rayon::prelude::*;
+        self.slots[..self.len].par_iter_mut().for_each(|slot| {
+            if let Ok(p) = slot.point {
+                locate_into(ix, p, options, &mut slot.location);
+            }
+        });
+    }
+
+    /// Writes every row in order, and empties.
+    fn write<W: Write>(&mut self, writer: &mut RowWriter<'_, W>) -> io::Result<()> {
+        let rows = &self.slots[..self.len];
+        for slot in rows.iter() {
+            let row = Row {
+                passthrough: match &slot.passthrough {
+                    Owned::Csv(record) => Passthrough::Csv(record),
+                    Owned::Feature { id, properties } => Passthrough::Feature {
+                        id: id.as_ref(),
+                        properties,
+                    },
+                    Owned::Nothing => Passthrough::Nothing,
                 },
-                Owned::Nothing => Passthrough::Nothing,
-            },
-            point: self.point.clone(),
+                point: slot.point.clone(),
+            };
+            let located = match &slot.point {
+                Ok(_) => Ok(&slot.location),
+                Err(message) => Err(message.as_str()),
+            };
+            writer.row(&row, located)?;
         }
-    }
-
-    fn located(&self) -> Result<&Location, &str> {
-        match &self.point {
-            Ok(_) => Ok(&self.location),
-            Err(message) => Err(message),
-        }
+        self.len = 0;
+        Ok(())
     }
 }
 
