@@ -9,7 +9,7 @@ use std::io::{BufRead, Cursor, Read};
 
 use geo::Coord;
 
-use super::{InputError, InputOptions, Passthrough, Row, WalkError};
+use super::{InputError, InputOptions, Passthrough, Row, RowAt, WalkError};
 use crate::crs::Crs;
 
 /// Names that say latitude / longitude in geographic degrees, and northing / easting.
@@ -113,13 +113,17 @@ impl<R: Read> CsvInput<R> {
                 Ok(false) => return Ok(()),
                 Ok(true) => Row {
                     passthrough: Passthrough::Csv(&record),
-                    point: point(&record, (self.lat, self.lon), names, self.crs)
+                    point: point(&record, (self.lat, self.lon), names)
                         .map_err(|m| format!("row {number}: {m}")),
+                    crs: self.crs,
+                    at: RowAt::Line(number),
                 },
                 Err(e) => match bad_row_or_failure(e) {
                     Ok(message) => Row {
                         passthrough: Passthrough::Csv(&empty),
                         point: Err(format!("row {number}: unreadable CSV: {message}")),
+                        crs: self.crs,
+                        at: RowAt::Line(number),
                     },
                     Err(e) => return Err(WalkError::Input(InputError::Read(e))),
                 },
@@ -298,11 +302,11 @@ fn bad_row_or_failure(e: csv::Error) -> Result<String, std::io::Error> {
     }
 }
 
+/// The row's point as written, `x` (easting, longitude) and `y`: converted later, in parallel.
 fn point(
     record: &csv::StringRecord,
     (lat, lon): (usize, usize),
     (lat_name, lon_name): (&str, &str),
-    crs: Crs,
 ) -> Result<Coord<f64>, String> {
     let number = |column: usize, name: &str| -> Result<f64, String> {
         let text = record.get(column).unwrap_or("");
@@ -312,7 +316,7 @@ fn point(
         parse_number(text).ok_or_else(|| format!("`{name}` is not a number: `{}`", text.trim()))
     };
     let (y, x) = (number(lat, lat_name)?, number(lon, lon_name)?);
-    crs.to_wgs84(x, y)
+    Ok(Coord { x, y })
 }
 
 #[cfg(test)]

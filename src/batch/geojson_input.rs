@@ -14,7 +14,7 @@ use std::io::{self, Read};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
-use super::{InputError, Passthrough, Row, WalkError};
+use super::{InputError, Passthrough, Row, RowAt, WalkError};
 use crate::crs::Crs;
 
 /// Pass-through columns of a feature in CSV output.
@@ -172,14 +172,16 @@ impl<'de> Visitor<'de> for Features<'_, '_> {
         let mut index = 0usize;
         // Each feature alone is parsed whole: it is small, and a malformed one is one bad row.
         while let Some(feature) = seq.next_element::<Json>()? {
-            let feature = InputFeature::new(feature, self.walk.crs);
-            self.walk.coordinates_read |= feature.coordinates_read;
+            let feature = InputFeature::new(feature);
+            self.walk.coordinates_read |= feature.point.is_ok();
             let row = Row {
                 passthrough: Passthrough::Feature {
                     id: feature.id.as_ref(),
                     properties: &feature.properties,
                 },
                 point: feature.point.map_err(|m| format!("feature {index}: {m}")),
+                crs: self.walk.crs,
+                at: RowAt::Feature(index),
             };
             if let Err(e) = (self.walk.visit)(&row) {
                 self.walk.visit_error = Some(e);
@@ -195,19 +197,17 @@ impl<'de> Visitor<'de> for Features<'_, '_> {
 struct InputFeature {
     id: Option<Json>,
     properties: Map<String, Json>,
+    /// As written, in the collection's system.
     point: Result<geo::Coord<f64>, String>,
-    /// Whether its coordinates were numbers, read in the system given.
-    coordinates_read: bool,
 }
 
 impl InputFeature {
-    fn new(feature: Json, crs: Crs) -> Self {
+    fn new(feature: Json) -> Self {
         let Json::Object(mut f) = feature else {
             return InputFeature {
                 id: None,
                 properties: Map::new(),
                 point: Err("not a GeoJSON Feature".into()),
-                coordinates_read: false,
             };
         };
         let id = f.remove("id");
@@ -215,7 +215,6 @@ impl InputFeature {
             Some(Json::Object(p)) => p,
             _ => Map::new(),
         };
-        let mut coordinates_read = false;
         let point = match f.get("geometry") {
             Some(g) if g.get("type").and_then(Json::as_str) == Some("Point") => {
                 match g
@@ -224,10 +223,7 @@ impl InputFeature {
                     .map(|c| (c.first(), c.get(1)))
                 {
                     Some((Some(x), Some(y))) => match (x.as_f64(), y.as_f64()) {
-                        (Some(x), Some(y)) => {
-                            coordinates_read = true;
-                            crs.to_wgs84(x, y)
-                        }
+                        (Some(x), Some(y)) => Ok(geo::Coord { x, y }),
                         _ => Err("point coordinates are not numbers".into()),
                     },
                     _ => Err("a Point needs [lon, lat] coordinates".into()),
@@ -243,7 +239,6 @@ impl InputFeature {
             id,
             properties,
             point,
-            coordinates_read,
         }
     }
 }

@@ -100,7 +100,31 @@ const FIRST_ERRORS: usize = 5;
 /// One input row: what passes through to the output, and its point or why it has none.
 pub struct Row<'a> {
     pub passthrough: Passthrough<'a>,
+    /// The point as read, in `crs`: converted to WGS84 with the others of its chunk, in parallel
+    /// (a projection costs about as much as a lookup).
     pub point: Result<Coord<f64>, String>,
+    pub crs: Crs,
+    pub at: RowAt,
+}
+
+/// Where a row stands in its input, to name it in the message of a point that does not convert.
+#[derive(Clone, Copy)]
+pub enum RowAt {
+    /// A CSV row, counted from 1 after the header.
+    Line(usize),
+    /// A GeoJSON feature, counted from 0 as in its array.
+    Feature(usize),
+    Nowhere,
+}
+
+impl RowAt {
+    fn says(self, message: String) -> String {
+        match self {
+            RowAt::Line(n) => format!("row {n}: {message}"),
+            RowAt::Feature(i) => format!("feature {i}: {message}"),
+            RowAt::Nowhere => message,
+        }
+    }
 }
 
 pub enum Passthrough<'a> {
@@ -219,6 +243,15 @@ impl<R: Read> BatchInput<R> {
             let mut chunk = Chunk::default();
             let mut hand_over = |chunk: &mut Chunk| -> io::Result<()> {
                 chunk.locate(ix, options);
+                summary.rows += chunk.len;
+                for slot in &chunk.slots[..chunk.len] {
+                    if let Err(message) = &slot.point {
+                        summary.rows_with_error += 1;
+                        if summary.first_errors.len() < FIRST_ERRORS {
+                            summary.first_errors.push(message.clone());
+                        }
+                    }
+                }
                 let next = match to_fill.try_recv() {
                     Ok(empty) => empty,
                     Err(_) if made < CHUNKS => {
@@ -233,13 +266,6 @@ impl<R: Read> BatchInput<R> {
             };
             let walked = {
                 let mut visit = |row: &Row| -> io::Result<()> {
-                    if let Err(message) = &row.point {
-                        summary.rows_with_error += 1;
-                        if summary.first_errors.len() < FIRST_ERRORS {
-                            summary.first_errors.push(message.clone());
-                        }
-                    }
-                    summary.rows += 1;
                     chunk.push(row);
                     if chunk.len == ROWS_PER_CHUNK {
                         hand_over(&mut chunk)?;
@@ -280,6 +306,8 @@ impl<R: Read> BatchInput<R> {
                 let why = Row {
                     passthrough: Passthrough::Nothing,
                     point: Err(message.clone()),
+                    crs: Crs::WGS84,
+                    at: RowAt::Nowhere,
                 };
                 writer
                     .row(&why, Err(&message))
@@ -310,7 +338,10 @@ struct Chunk {
 
 struct Slot {
     passthrough: Owned,
+    /// As read until [`Chunk::locate`], then in WGS84.
     point: Result<Coord<f64>, String>,
+    crs: Crs,
+    at: RowAt,
     location: Location,
 }
 
@@ -329,12 +360,16 @@ impl Chunk {
             self.slots.push(Slot {
                 passthrough: Owned::Nothing,
                 point: Err(String::new()),
+                crs: Crs::WGS84,
+                at: RowAt::Nowhere,
                 location: Location::default(),
             });
         }
         let slot = &mut self.slots[self.len];
         self.len += 1;
         slot.point.clone_from(&row.point);
+        slot.crs = row.crs;
+        slot.at = row.at;
         match (&row.passthrough, &mut slot.passthrough) {
             (Passthrough::Csv(record), Owned::Csv(kept)) => {
                 kept.clear();
@@ -351,10 +386,14 @@ impl Chunk {
         }
     }
 
-    /// Locates the rows with a point, in parallel.
+    /// Converts the points to WGS84 and locates them, in parallel.
     fn locate(&mut self, ix: &Indexed, options: &LocateOptions) {
         use rayon::prelude::*;
         self.slots[..self.len].par_iter_mut().for_each(|slot| {
+            if let Ok(p) = slot.point {
+                slot.point = slot.crs.to_wgs84(p.x, p.y).map_err(|m| slot.at.says(m));
+                slot.crs = Crs::WGS84;
+            }
             if let Ok(p) = slot.point {
                 locate_into(ix, p, options, &mut slot.location);
             }
@@ -375,6 +414,8 @@ impl Chunk {
                     Owned::Nothing => Passthrough::Nothing,
                 },
                 point: slot.point.clone(),
+                crs: Crs::WGS84,
+                at: slot.at,
             };
             let located = match &slot.point {
                 Ok(_) => Ok(&slot.location),
