@@ -274,13 +274,12 @@ async fn the_point_branches_are_what_the_server_takes() {
             let p = &properties[name];
             [p["minimum"].as_f64().unwrap(), p["maximum"].as_f64().unwrap()]
         };
-        let crs = branch["required"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r == "crs")
-            .then(|| format!("&crs={}", properties["crs"]["enum"][0].as_str().unwrap()))
-            .unwrap_or_default();
+        let needs_crs = branch["required"].as_array().unwrap().iter().any(|r| r == "crs");
+        let crs = if needs_crs {
+            format!("&crs={}", properties["crs"]["enum"][0].as_str().unwrap())
+        } else {
+            String::new()
+        };
         let request = |x: f64, y: f64| format!("/api/locate?{a}={x}&{b}={y}{crs}{layers}");
         let ([w, e], [s, n]) = (range(a), range(b));
         for (x, y) in [(w, s), (w, n), (e, s), (e, n), ((w + e) / 2.0, (s + n) / 2.0)] {

@@ -282,7 +282,6 @@ impl<R: Read> BatchInput<R> {
                 Err(WalkError::Visit(e)) => Err(WalkError::Visit(e)),
                 walked => hand_over(&mut chunk).map_err(WalkError::Visit).and(walked),
             };
-            drop(hand_over);
             drop(full);
             let written = writing
                 .join()
