@@ -1,7 +1,7 @@
 //! Place names for the map: label points inside their features, seats from the COG, and the names a
 //! reader expects at each zoom.
 
-mod common;
+use crate::common;
 
 use geo::{Contains, Point};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! `--max-batches` wait then get 503, the turn comes back when a batch ends, bodies over the limit
 //! are refused or cut off clearly, and `--rate-limit` answers 429.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};

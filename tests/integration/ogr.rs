@@ -1,7 +1,7 @@
 //! A real GIS client, GDAL's `ogrinfo` (Debian's gdal-bin, installed by `make tools`), reads the
 //! OGC API – Features endpoint.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! script and nothing from another host, no content sniffing, a referrer policy, and framing: `/embed`
 //! may be framed by any site, every other response by none. The API stays open to other sites' GETs.
 
-mod common;
+use crate::common;
 
 use reqwest::header::{
     ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN, REFERRER_POLICY, SET_COOKIE,

@@ -1,6 +1,6 @@
 //! Real places, answered as a citizen would ask.
 
-mod common;
+use crate::common;
 
 use territoires::query::QueryError;
 use territoires::query::locate::{LocateOptions, Location, locate};

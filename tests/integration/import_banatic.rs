@@ -2,7 +2,7 @@
 //! the list of Pays syndicats taken from the shipped `pays-petr.csv`, it must give back exactly that
 //! file's BANATIC rows. The expectations come from the data files, never from counts written here.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

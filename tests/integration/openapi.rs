@@ -1,7 +1,7 @@
 //! The OpenAPI document tells the truth: its enums are the dataset's layers, its examples reach real
 //! features, and its patterns accept exactly what the server accepts.
 
-mod common;
+use crate::common;
 
 use regex::Regex;
 use serde_json::Value;

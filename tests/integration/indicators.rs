@@ -1,7 +1,7 @@
 //! « Les Pays en chiffres »: every measured figure recomputed from the geodata files, and the
 //! reference figures exactly as `geodata/indicators.toml` cites them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,7 @@
 //! Geometry and membership must tell the same story: wherever a commune is found, the EPCI,
 //! département, région and Pays found by their dissolved polygons are the commune's by membership.
 
-mod common;
+use crate::common;
 
 use geo::Coord;
 use territoires::query::locate::{LocateOptions, locate};

@@ -2,7 +2,7 @@
 //! name, and the names of communes that merged into a commune nouvelle. Expected communes come from the
 //! dataset and from the pinned COG package, read here with serde_json alone.
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

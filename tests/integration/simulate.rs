@@ -1,7 +1,7 @@
 //! The perimeter simulator over HTTP: figures, the PETR checks, errors. Expectations come from the
 //! dataset's communes and geometries, never from the simulator's own graph.
 
-mod common;
+use crate::common;
 
 use geo::{BoundingRect, Intersects};
 use reqwest::StatusCode;

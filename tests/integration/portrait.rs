@@ -2,7 +2,7 @@
 //! `/territoire/{layer}/{id}`, against a real server that also serves the web directory. Every
 //! expectation is computed from the dataset or from the geodata files, never written down.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

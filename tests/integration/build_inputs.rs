@@ -1,7 +1,7 @@
 //! Bad or missing input stops the build with a message naming the file and the record, and leaves
 //! any earlier dataset in place. Good input always gives the same bytes.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

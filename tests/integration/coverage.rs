@@ -1,6 +1,6 @@
 //! Coverage figures against independent sums.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

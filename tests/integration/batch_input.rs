@@ -7,7 +7,7 @@
 //! `query::locate`, and Lambert-93 points converted back with `crs::Crs` (itself checked against
 //! PROJ in `crs_proj.rs`).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

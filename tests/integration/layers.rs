@@ -1,7 +1,7 @@
 //! Generalised GeoJSON layers and vector tiles, over HTTP: budgets, caching headers, errors, and the
 //! proof that generalisation keeps neighbours glued.
 
-mod common;
+use crate::common;
 
 use geo::{MultiPolygon, unary_union};
 use geozero::mvt::{Message, Tile};

@@ -1,7 +1,7 @@
 //! The CRTE layer everywhere the other layers are: locate (library, GET, batch), search, territories,
 //! OGC, tiles. Every expectation is computed from `crte-2022.csv` itself.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,6 +1,6 @@
 //! The real server on an ephemeral port, spoken to over HTTP: every endpoint and every error case.
 
-mod common;
+use crate::common;
 
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! gdal-bin, installed by `make tools`) and GDAL's own GeoPackage validator. Expected counts and
 //! columns come from the dataset and from the layer's CSV, never from the code that writes the files.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

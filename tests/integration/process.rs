@@ -1,7 +1,7 @@
 //! The `territoires serve` process itself: it starts, answers, reloads its dataset on SIGHUP (refusing
 //! a damaged one), closes connections of clients too slow to finish, and stops cleanly on SIGTERM.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

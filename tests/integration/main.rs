@@ -1,0 +1,27 @@
+//! Every integration test, in one binary: one link instead of one a file (each links the whole
+//! server, debug tables and all: about 10 s apiece), and the dataset, its indexes and the test
+//! server made once for all of them. Each module is one area, as the files were.
+
+mod common;
+
+mod batch_input;
+mod build_inputs;
+mod consistency;
+mod coverage;
+mod crs_proj;
+mod crte;
+mod gis_files;
+mod headers;
+mod import_banatic;
+mod indicators;
+mod labels;
+mod layers;
+mod limits;
+mod ogr;
+mod openapi;
+mod places;
+mod portrait;
+mod process;
+mod search;
+mod server;
+mod simulate;
