@@ -259,6 +259,10 @@ fn normalise(name: &str) -> String {
 fn parse_number(text: &str) -> Option<f64> {
     let is_space = |c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}';
     let text = text.trim_matches(is_space);
+    // Most files: a plain number, read in place.
+    if !text.contains(|c: char| c == ',' || is_space(c)) {
+        return text.parse::<f64>().ok().filter(|v| v.is_finite());
+    }
     let mut number = String::with_capacity(text.len());
     let (integer, fraction) = match text.find([',', '.']) {
         Some(i) => text.split_at(i),
