@@ -26,7 +26,8 @@ run: data web
 test: data lint tools web $(SCHEMATHESIS)
 	TERRITOIRES_GEODATA=$(abspath $(GEODATA)) TERRITOIRES_DATA=$(abspath $(DATA)) \
 		$(CARGO) test --release --locked
-	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) node --test tests/web/
+	@# Two files at a time: the browser tests mostly wait on the page, not on the cores.
+	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) node --test --test-concurrency=2 tests/web/
 	$(MAKE) --no-print-directory schemathesis
 
 ## schemathesis: the server held to its OpenAPI document, every check, a fixed seed (tests/schemathesis.sh).
