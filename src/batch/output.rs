@@ -67,9 +67,10 @@ pub struct RowWriter<'a, W: Write> {
     /// Rows are GeoJSON features: FlatGeobuf keeps their properties as one JSON column.
     features: bool,
     fgb: Option<super::fgb::FgbRows>,
-    /// CSV only: per layer asked, per feature, its two cells as written (`;id;name`), made once so
-    /// that the hot loop copies bytes instead of checking every name for quoting.
-    cells: Vec<Vec<Box<[u8]>>>,
+    /// CSV only: per layer asked, per feature, its two cells as written (`;id;name`), made the
+    /// first time a row meets the feature, so that the hot loop copies bytes instead of checking
+    /// every name for quoting, and a small batch makes only the cells it writes.
+    cells: Vec<Vec<Option<Box<[u8]>>>>,
     /// Whether any byte has reached `out`.
     handed_over: bool,
     out: W,
@@ -176,7 +177,11 @@ impl<'a, W: Write> RowWriter<'a, W> {
                 let mut header = self.columns.clone();
                 header.extend(self.territory_columns.iter().cloned());
                 push_record(&mut self.buffer, &header, self.delimiter);
-                self.cells = territory_cells(self.ix, &self.layers, self.delimiter);
+                self.cells = self
+                    .layers
+                    .iter()
+                    .map(|&l| vec![None; self.ix.dataset.layers[l].features.len()])
+                    .collect();
             }
             OutputFormat::GeoJson => self
                 .buffer
@@ -270,9 +275,13 @@ impl<'a, W: Write> RowWriter<'a, W> {
                     // None or one feature (most layers, most rows): no list to join.
                     if let (first, None) = (hits.next(), hits.next()) {
                         match first {
-                            Some(hit) => self
-                                .buffer
-                                .extend_from_slice(&self.cells[position][hit.feature as usize]),
+                            Some(hit) => {
+                                let cells =
+                                    self.cells[position][hit.feature as usize].get_or_insert_with(|| {
+                                        territory_cells(&features[hit.feature as usize], d)
+                                    });
+                                self.buffer.extend_from_slice(cells);
+                            }
                             None => self.buffer.extend_from_slice(&[d, d]),
                         }
                         continue;
@@ -372,25 +381,14 @@ impl<'a, W: Write> RowWriter<'a, W> {
     }
 }
 
-/// Per layer, per feature, its id and name cells as a CSV row holds them, each after a delimiter.
-fn territory_cells(ix: &Indexed, layers: &[usize], delimiter: u8) -> Vec<Vec<Box<[u8]>>> {
-    layers
-        .iter()
-        .map(|&l| {
-            ix.dataset.layers[l]
-                .features
-                .iter()
-                .map(|f| {
-                    let mut cells = Vec::with_capacity(f.id.len() + f.name.len() + 2);
-                    for text in [&f.id, &f.name] {
-                        cells.push(delimiter);
-                        push_field(&mut cells, text, delimiter);
-                    }
-                    cells.into_boxed_slice()
-                })
-                .collect()
-        })
-        .collect()
+/// A feature's id and name cells as a CSV row holds them, each after a delimiter.
+fn territory_cells(feature: &crate::dataset::Feature, delimiter: u8) -> Box<[u8]> {
+    let mut cells = Vec::with_capacity(feature.id.len() + feature.name.len() + 2);
+    for text in [&feature.id, &feature.name] {
+        cells.push(delimiter);
+        push_field(&mut cells, text, delimiter);
+    }
+    cells.into_boxed_slice()
 }
 
 /// `LAYER_id` and `LAYER_name` per layer (dashes become underscores), then `approximate`, `error`.
