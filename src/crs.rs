@@ -180,11 +180,6 @@ impl Crs {
         (0..DEFS.len()).map(Crs)
     }
 
-    /// `EPSG:CODE`, as the API's `crs` parameter takes it.
-    pub fn epsg(self) -> String {
-        format!("EPSG:{}", self.def().code)
-    }
-
     /// The spellings the API's `crs` parameter takes: `EPSG:CODE` and the OGC URI (and CRS84's
     /// names for WGS84). The parameter is exact so that its OpenAPI enum is the whole truth.
     pub fn api_names(self) -> Vec<String> {
