@@ -129,7 +129,7 @@ fn projs() -> &'static [Proj] {
 }
 
 /// Each system's bounds (west, south, east, north in its own units): the bounding box of its area
-/// projected, sampled on a grid fine enough that the edges' bulges are within a metre.
+/// projected, sampled along its edges finely enough that their bulges are within a metre.
 fn all_bounds() -> &'static [[f64; 4]] {
     static BOUNDS: OnceLock<Vec<[f64; 4]>> = OnceLock::new();
     BOUNDS.get_or_init(|| {
@@ -139,25 +139,28 @@ fn all_bounds() -> &'static [[f64; 4]] {
                 if d.code == WGS84_CODE {
                     return d.area;
                 }
+                // On the area's edge only: in these projections x grows with the longitude and y
+                // with the latitude, so neither has an extreme inside.
                 const STEPS: usize = 400;
                 let [w, s, e, n] = d.area;
                 let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
-                for i in 0..=STEPS {
-                    for j in 0..=STEPS {
-                        let lon = w + (e - w) * i as f64 / STEPS as f64;
-                        let lat = s + (n - s) * j as f64 / STEPS as f64;
-                        let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
-                        if proj4rs::transform::transform(&projs()[0], proj, &mut p).is_ok()
-                            && p.0.is_finite()
-                            && p.1.is_finite()
-                        {
-                            bounds = [
-                                bounds[0].min(p.0),
-                                bounds[1].min(p.1),
-                                bounds[2].max(p.0),
-                                bounds[3].max(p.1),
-                            ];
-                        }
+                let along = |k: usize, from: f64, to: f64| from + (to - from) * k as f64 / STEPS as f64;
+                let edge = (0..=STEPS).flat_map(|k| {
+                    let (lon, lat) = (along(k, w, e), along(k, s, n));
+                    [(lon, s), (lon, n), (w, lat), (e, lat)]
+                });
+                for (lon, lat) in edge {
+                    let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
+                    if proj4rs::transform::transform(&projs()[0], proj, &mut p).is_ok()
+                        && p.0.is_finite()
+                        && p.1.is_finite()
+                    {
+                        bounds = [
+                            bounds[0].min(p.0),
+                            bounds[1].min(p.1),
+                            bounds[2].max(p.0),
+                            bounds[3].max(p.1),
+                        ];
                     }
                 }
                 // Whole metres inward: the document states them, and every point inside converts.
