@@ -5,7 +5,7 @@ CACHE   ?= geodata/cache
 DATA    ?= geodata/build
 CARGO   ?= cargo
 BIN     := target/release/territoires
-SOURCES := Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+SOURCES := Cargo.toml Cargo.lock $(shell find src crates -name "*.rs" -o -name Cargo.toml)
 
 LEAFLET := web/vendor/leaflet/leaflet.js
 

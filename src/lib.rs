@@ -11,19 +11,19 @@
 pub mod batch;
 pub mod build;
 pub mod catalogue;
-pub mod crs;
 pub mod dataset;
 pub mod error;
 pub mod export;
-pub mod geometry;
 pub mod import;
 pub mod index;
 pub mod query;
-pub mod sample;
 pub mod server;
 pub mod sources;
 pub mod time;
-pub mod topology;
+
+// Moved to their own crates; re-exported until every caller imports the crate itself.
+pub use territoires_geo as geometry;
+pub use territoires_geo::{crs, sample, topology};
 
 pub use dataset::Dataset;
 pub use error::{Error, Result};

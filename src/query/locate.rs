@@ -51,23 +51,9 @@ impl Location {
     }
 }
 
+/// The point as WGS84 `Coord { x: lon, y: lat }`, or which coordinate is off the globe.
 pub fn validate_point(lon: f64, lat: f64) -> Result<Coord<f64>, QueryError> {
-    let check = |name, value: f64, limit: f64| {
-        if value.is_finite() && value.abs() <= limit {
-            Ok(value)
-        } else {
-            Err(QueryError::CoordinateOutOfRange {
-                name,
-                value,
-                min: -limit,
-                max: limit,
-            })
-        }
-    };
-    Ok(Coord {
-        x: check("lon", lon, 180.0)?,
-        y: check("lat", lat, 90.0)?,
-    })
+    Ok(territoires_geo::lon_lat(lon, lat)?)
 }
 
 pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Result<Location, QueryError> {

@@ -1,7 +1,6 @@
 //! The questions the product answers, as plain functions over an [`crate::Indexed`] dataset.
 //! No HTTP here: the CLI, the server, the tests and the benches all call these.
 
-pub mod bounding_box;
 pub mod coverage;
 pub mod indicators;
 pub mod labels;
@@ -11,10 +10,11 @@ pub mod search;
 pub mod simulate;
 pub mod territory;
 
-pub use bounding_box::BoundingBox;
 pub use coverage::{Breakdown, Coverage, Overlap, Scope, coverage, overlap};
 pub use indicators::{Indicators, indicators};
 pub use locate::{Hit, LocateOptions, Location, locate};
+pub use territoires_geo::BoundingBox;
+pub use territoires_geo::bbox as bounding_box;
 
 /// A question that cannot be answered as asked. The HTTP layer maps these to 400.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -44,4 +44,21 @@ pub enum QueryError {
     DuplicateMembers(Vec<String>),
     #[error("{0}")]
     BadDraft(String),
+}
+
+impl From<territoires_geo::OutOfRange> for QueryError {
+    fn from(e: territoires_geo::OutOfRange) -> Self {
+        let territoires_geo::OutOfRange {
+            name,
+            value,
+            min,
+            max,
+        } = e;
+        QueryError::CoordinateOutOfRange {
+            name,
+            value,
+            min,
+            max,
+        }
+    }
 }

@@ -12,11 +12,11 @@ use serde_json::{Map, Value as Json};
 
 use super::QueryError;
 use super::coverage::{method, percent};
-use super::search::bbox;
 use super::territory::find_feature;
 use crate::catalogue::InputKind;
 use crate::dataset::{Dataset, Feature, Layer, LayerKind, Source};
 use crate::topology::Neighbours;
+use territoires_geo::bounds as bbox;
 
 /// Per-feature properties that say where a perimeter comes from, shown beside it when present.
 pub const PROVENANCE_PROPERTIES: [&str; 5] = ["kind", "status", "vintage", "source", "snapshot"];

@@ -6,8 +6,8 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 use super::QueryError;
-use super::search::bbox;
 use crate::dataset::{Dataset, LayerKind};
+use territoires_geo::bounds as bbox;
 
 /// Features of `other` sharing communes with feature `feature` of `layer`, with how many they share,
 /// in feature order.

@@ -113,7 +113,7 @@ impl LayerCache {
                     .into_par_iter()
                     .map(|f| quantise(&topology.generalise(f, tolerance), zoom))
                     .collect();
-                let boxes = features.iter().map(crate::query::search::bbox).collect();
+                let boxes = features.iter().map(territoires_geo::bounds).collect();
                 Arc::new(Generalised {
                     features,
                     boxes,

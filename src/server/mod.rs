@@ -40,9 +40,10 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::Indexed;
-use crate::query::search::{SearchIndex, bbox};
+use crate::query::search::SearchIndex;
 use error::ApiError;
 pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
+use territoires_geo::bounds as bbox;
 
 /// Everything a request may read: built once at start, never written.
 pub struct AppState {

@@ -425,7 +425,7 @@ fn result(data: &Dataset, c: &Candidate) -> SearchResult {
         id: feature.id.clone(),
         name: feature.name.clone(),
         population: feature.population,
-        bbox: bbox(&feature.geometry),
+        bbox: territoires_geo::bounds(&feature.geometry),
         pays: super::territory::pays_of(data, l, f),
         matched: former.map(|m| Matched {
             name: m.name.clone(),
@@ -456,11 +456,4 @@ fn note(former: &FormerCommune, current: &str, by_code: bool) -> String {
             format!("{name}{code} : {what} de {current}")
         }
     }
-}
-
-/// `[min_lon, min_lat, max_lon, max_lat]` of a geometry, if it has any coordinate.
-pub fn bbox(mp: &geo::MultiPolygon<f64>) -> Option<[f64; 4]> {
-    use geo::BoundingRect;
-    mp.bounding_rect()
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }

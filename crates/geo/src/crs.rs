@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use geo::Coord;
 use proj4rs::Proj;
 
-use crate::query::locate::validate_point;
+use crate::lonlat::lon_lat;
 
 /// One supported system: its EPSG code, its name, its parameters and its area of use (WGS84
 /// degrees, west, south, east, north).
@@ -256,7 +256,7 @@ impl Crs {
     /// An error says why, in words for the person who sent the point.
     pub fn to_wgs84(self, x: f64, y: f64) -> Result<Coord<f64>, String> {
         if self.is_wgs84() {
-            return validate_point(x, y).map_err(|e| {
+            return lon_lat(x, y).map_err(|e| {
                 let projected = x.abs() > 180.0 || y.abs() > 90.0;
                 if projected && x.is_finite() && y.is_finite() {
                     format!(
@@ -286,7 +286,7 @@ impl Crs {
         if !(lon.is_finite() && lat.is_finite()) {
             return Err(not_valid());
         }
-        validate_point(lon, lat).map_err(|e| e.to_string())
+        lon_lat(lon, lat).map_err(|e| e.to_string())
     }
 }
 

@@ -56,6 +56,13 @@ impl BoundingBox {
     }
 }
 
+/// `[min_lon, min_lat, max_lon, max_lat]` of a geometry; `None` when it is empty.
+pub fn bounds(mp: &geo::MultiPolygon<f64>) -> Option<[f64; 4]> {
+    use geo::BoundingRect;
+    mp.bounding_rect()
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
