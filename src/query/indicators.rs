@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::coverage::{Scope, coverage};
-use crate::catalogue::{Citation, IndicatorEntry, Measure, MeasureKind, ReferenceFigure};
+use crate::dataset::{Citation, IndicatorEntry, Measure, MeasureKind, ReferenceFigure};
 use crate::dataset::{Dataset, Layer, Source, Value};
 
 #[derive(Debug, Clone, Serialize)]

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::catalogue::InputKind;
+use crate::dataset::InputKind;
 use crate::dataset::{Dataset, Seat};
 
 /// Most towns, and most features of shown layers, one answer carries: several times what a screen

@@ -13,7 +13,7 @@ use serde_json::{Map, Value as Json};
 use super::QueryError;
 use super::coverage::{method, percent};
 use super::territory::find_feature;
-use crate::catalogue::InputKind;
+use crate::dataset::InputKind;
 use crate::dataset::{Dataset, Feature, Layer, LayerKind, Source};
 use crate::topology::Neighbours;
 use territoires_geo::bounds as bbox;
@@ -158,7 +158,7 @@ pub struct LayerRelation {
     pub covered_population_pct: f64,
     /// The carrier columns, for layers whose features are carried by a structure (the CRTE).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub carrier: Option<crate::catalogue::Carrier>,
+    pub carrier: Option<crate::dataset::Carrier>,
     /// Largest shared area first.
     pub features: Vec<Related>,
 }

@@ -14,7 +14,7 @@ use serde_json::{Value as Json, json};
 
 use super::QueryError;
 use super::coverage::{Scope, ScopeInfo, describe_scope, percent};
-use crate::catalogue::InputKind;
+use crate::dataset::InputKind;
 use crate::dataset::{Dataset, Layer};
 use crate::topology::{Neighbours, Topology, quantise, tolerance_for_zoom};
 

@@ -89,7 +89,7 @@ fn write_file(
     format: GisFormat,
 ) -> Result<Vec<u8>, ApiError> {
     let l = &state.ix.dataset.layers[layer];
-    let generalised = zoom.map(|z| state.cache.at_zoom(&state.ix, layer, z));
+    let generalised = zoom.map(|z| state.ix.generalised(layer, z));
     let export = match &generalised {
         None => LayerExport::full_resolution(l, last_change(state)),
         Some(g) => LayerExport::with_geometries(l, &g.features, last_change(state)),

@@ -217,10 +217,12 @@ async fn layer_geojson(
     let bbox = p.bbox("bbox")?;
     p.finish()?;
     let response = tokio::task::spawn_blocking(move || {
-        let generalised = state.cache.at_zoom(&state.ix, layer, zoom);
+        let generalised = state.ix.generalised(layer, zoom);
         match bbox {
             None => {
-                let encoded = generalised.whole(|g| write_collection(&state, layer, g, zoom, |_| true));
+                let encoded = state.whole_layers[layer][zoom as usize].get_or_init(|| {
+                    Encoded::new(write_collection(&state, layer, &generalised, zoom, |_| true))
+                });
                 encoded_response(&headers, encoded, "application/geo+json")
             }
             Some(bbox) => {

@@ -13,7 +13,7 @@ use axum::Router;
 use super::AppState;
 use super::metrics::Metrics;
 use crate::Indexed;
-use crate::catalogue::InputKind;
+use crate::dataset::InputKind;
 use crate::query::locate::self_check;
 
 /// Builds the router for one dataset's state: the same routes and layers for every reload.
@@ -119,10 +119,10 @@ fn warm(state: Arc<AppState>) {
     tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
         for layer in 0..state.ix.dataset.layers.len() {
-            state.cache.at_zoom(&state.ix, layer, 6);
+            state.ix.generalised(layer, 6);
         }
         if let Some(epci) = state.ix.dataset.layer_from(InputKind::Epci) {
-            state.cache.neighbours(&state.ix, epci);
+            state.ix.neighbours(epci);
         }
         tracing::info!(
             seconds = started.elapsed().as_secs_f64(),

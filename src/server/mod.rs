@@ -54,8 +54,8 @@ pub struct AppState {
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
     pub location_writer: crate::query::locate::LocationWriter,
-    /// Generalised layers per zoom, built on first use.
-    pub cache: generalised::LayerCache,
+    /// Per layer and zoom: the whole layer's GeoJSON, encoded on first request.
+    pub whole_layers: Vec<Vec<std::sync::OnceLock<generalised::Encoded>>>,
     pub tiles: tiles::TileCache,
     /// Per layer: its attributes as CSV, built on first request.
     pub attribute_csv: Vec<std::sync::OnceLock<generalised::Encoded>>,
@@ -88,7 +88,16 @@ impl AppState {
             .map(|l| l.features.iter().map(|f| bbox(&f.geometry)).collect())
             .collect();
         AppState {
-            cache: generalised::LayerCache::new(ix.dataset.layers.len()),
+            whole_layers: ix
+                .dataset
+                .layers
+                .iter()
+                .map(|_| {
+                    (0..=generalised::MAX_ZOOM)
+                        .map(|_| std::sync::OnceLock::new())
+                        .collect()
+                })
+                .collect(),
             gis_files: gis_files::GisFileCache::new(ix.dataset.layers.len()),
             tiles: tiles::TileCache::default(),
             attribute_csv: ix

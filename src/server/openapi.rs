@@ -15,8 +15,8 @@ use super::ogc::{
 };
 use super::params::BBOX_PATTERN;
 use super::tiles::MAX_TILE_ZOOM;
-use crate::catalogue::InputKind;
 use crate::crs::Crs;
+use crate::dataset::InputKind;
 use crate::export::GisFormat;
 use crate::query::locate::MAX_TOLERANCE_M;
 use crate::query::search::MAX_RESULTS;

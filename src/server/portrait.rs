@@ -75,7 +75,7 @@ pub async fn portrait_get(
     let body = tokio::task::spawn_blocking(move || {
         let data = &state.ix.dataset;
         let mut p = portrait::portrait(data, &layer, &id).map_err(not_found)?;
-        p.neighbours = portrait::neighbours(data, l, f, state.cache.neighbours(&state.ix, l));
+        p.neighbours = portrait::neighbours(data, l, f, state.ix.neighbours(l));
         let mut body = serde_json::to_value(&p).map_err(|e| ApiError::internal(e.to_string()))?;
         body["links"] = links(&p.layer.id, &p.id);
         body["vintage"] = state.vintage().into();

@@ -13,7 +13,7 @@ use super::api::{JsonResult, with_vintage};
 use super::error::ApiError;
 use super::generalised::MAX_ZOOM;
 use super::params::Params;
-use crate::catalogue::InputKind;
+use crate::dataset::InputKind;
 use crate::query::QueryError;
 use crate::query::simulate::{Draft, EpciGraph, simulate};
 
@@ -109,8 +109,8 @@ fn answer(state: &AppState, draft: Draft) -> JsonResult {
         .ok_or_else(|| ApiError::not_found("this dataset has no EPCI layer"))?;
     let graph = EpciGraph {
         layer,
-        topology: state.cache.topology(&state.ix, layer),
-        neighbours: state.cache.neighbours(&state.ix, layer),
+        topology: state.ix.topology(layer),
+        neighbours: state.ix.neighbours(layer),
     };
     let simulation = simulate(dataset, &graph, &draft).map_err(|e| match e {
         QueryError::UnknownFeature { .. } => ApiError::bad_parameter("replaces", e.to_string()),

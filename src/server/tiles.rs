@@ -94,7 +94,7 @@ fn render(state: &AppState, layer: usize, z: u8, x: u32, y: u32) -> Result<Vec<u
         metres[3] + pad_m,
     ]);
 
-    let generalised = state.cache.at_zoom(&state.ix, layer, z);
+    let generalised = state.ix.generalised(layer, z);
     let l = &state.ix.dataset.layers[layer];
     let mut tags = TagsBuilder::new();
     let mut features = Vec::new();

@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use crate::dataset::{FormerCommune, Relation, Seat};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -29,40 +30,6 @@ pub struct CommuneRecord {
     pub seat: Option<Seat>,
     /// Names and codes people may still use for (part of) this commune, sorted.
     pub former: Vec<FormerCommune>,
-}
-
-/// A commune that merged into a current one and is still known by its name or code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct FormerCommune {
-    pub relation: Relation,
-    /// `None` for a former commune the COG lists by code only (`anciensCodes`).
-    pub name: Option<String>,
-    /// Its INSEE code, which may be the current commune's own.
-    pub code: String,
-}
-
-/// How a former commune stands to the current one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Relation {
-    /// Commune déléguée of a commune nouvelle.
-    Deleguee,
-    /// Commune associée (a merger under the 1971 Marcellin law).
-    Associee,
-    /// Merged with no status of its own, known only by its former code.
-    Ancienne,
-}
-
-/// The administrative seats a commune can be, most important first: the towns people orient by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Seat {
-    /// Chef-lieu de région.
-    RegionalPrefecture,
-    /// Préfecture (chef-lieu de département).
-    Prefecture,
-    /// Sous-préfecture (chef-lieu d'arrondissement).
-    SousPrefecture,
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use territoires::catalogue::{DEFAULT_INDICATORS, IndicatorsFile, default_path};
+use territoires::catalogue::{DEFAULT_INDICATORS, default_path};
 use territoires::query::indicators::{Indicator, indicators};
 
 fn measured(id: &str) -> Indicator {
@@ -98,7 +98,9 @@ fn territories_count_and_shares_match_coverage() {
 #[test]
 fn references_are_cited_as_written_and_missing_data_is_never_a_figure() {
     let data = &common::indexed().dataset;
-    let file = IndicatorsFile::load(&default_path(DEFAULT_INDICATORS), &common::catalogue()).unwrap();
+    let file =
+        territoires::catalogue::load_indicators(&default_path(DEFAULT_INDICATORS), &common::catalogue())
+            .unwrap();
     assert_eq!(data.indicators, file, "the dataset carries the file as written");
     let answer = indicators(data);
     assert_eq!(answer.reference.year, file.reference.year);

@@ -6,18 +6,22 @@
 //! the grid, tolerance searches, and the cross-check of commune-built layers against their dissolved
 //! polygons.
 
+pub mod generalised;
 pub mod grid;
 pub mod polygon;
 
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use geo::Coord;
 use rayon::prelude::*;
 use rstar::AABB;
 
+use territoires_geo::topology::{Neighbours, Topology};
+
 use crate::dataset::{Dataset, LayerKind};
 use crate::error::Result;
+use generalised::{Generalised, LayerCache};
 use grid::RingArena;
 use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
 
@@ -33,6 +37,8 @@ pub struct Indexed {
     /// read through each feature's member list.
     communes_layer: Option<usize>,
     feature_commune: Vec<u32>,
+    /// Topologies, neighbours and per-zoom geometry, made on first use.
+    generalised: LayerCache,
 }
 
 #[derive(Default)]
@@ -77,6 +83,7 @@ impl Indexed {
             })
             .unwrap_or_default();
         Indexed {
+            generalised: LayerCache::new(dataset.layers.len()),
             dataset,
             layers,
             set_offsets,
@@ -113,6 +120,21 @@ impl Indexed {
     pub fn commune_set_features(&self, c: u32) -> &[(u32, u32)] {
         let c = c as usize;
         &self.set_features[self.set_offsets[c] as usize..self.set_offsets[c + 1] as usize]
+    }
+
+    /// The layer's shared-border topology, built on first use.
+    pub fn topology(&self, layer: usize) -> &Topology {
+        self.generalised.topology(&self.dataset.layers, layer)
+    }
+
+    /// Who borders whom in the layer, from its topology's shared arcs.
+    pub fn neighbours(&self, layer: usize) -> &Neighbours {
+        self.generalised.neighbours(&self.dataset.layers, layer)
+    }
+
+    /// The layer generalised for `zoom` (clamped to [`generalised::MAX_ZOOM`]).
+    pub fn generalised(&self, layer: usize, zoom: u8) -> Arc<Generalised> {
+        self.generalised.at_zoom(&self.dataset.layers, layer, zoom)
     }
 
     /// Exact point-in-polygon structures of a layer's features, prepared on first use.

@@ -13,9 +13,9 @@
 use geo::kernels::{Kernel, RobustKernel};
 use geo::{Coord, MultiPolygon, Orientation};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::polygon::{PolygonIndex, Position, box_tree};
+pub use crate::dataset::PointGrid;
 
 /// Cell value with this bit set: the rest indexes the boundary cells.
 const BOUNDARY: u32 = 1 << 31;
@@ -84,23 +84,6 @@ impl RingArena {
             })
             .collect()
     }
-}
-
-/// Grid over a fixed extent; points outside it are answered by the caller's fallback.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PointGrid {
-    origin: [f64; 2],
-    cell: [f64; 2],
-    size: [u32; 2],
-    /// 0: no feature; `f + 1` (< `BOUNDARY`): feature `f` covers the cell; `BOUNDARY | o`: a boundary
-    /// cell whose record starts at `boundary[o]`.
-    cells: Vec<u32>,
-    /// Boundary cell records, each contiguous so that a query reads one place:
-    /// `spot << SPOT_SHIFT | entries`, then per entry `feature | REFERENCE_INSIDE`, `runs`, then per
-    /// run `first vertex`, `vertices` (a run of connected edges in the arena).
-    boundary: Vec<u32>,
-    /// Per block of cells: the value all its cells share, or `MIXED`.
-    blocks: Vec<u32>,
 }
 
 /// What a grid knows about the cell of a point.

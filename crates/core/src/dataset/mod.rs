@@ -1,0 +1,208 @@
+//! The prepared dataset: everything the CLI, the server, the tests and the benches start from.
+//!
+//! It is written once by the data build (`territoires-build`) and loaded read-only; [`crate::file`]
+//! says how it is stored.
+
+use std::collections::BTreeMap;
+
+use geo::MultiPolygon;
+use serde::{Deserialize, Serialize};
+
+mod grid;
+mod value;
+mod vocabulary;
+
+pub use crate::file::{DEFAULT_DIR, FILE_NAME, LoadedFile, sha256_hex};
+pub use grid::PointGrid;
+pub use value::{Membership, Value};
+pub use vocabulary::{
+    Base, Carrier, Citation, FormerCommune, IndicatorEntry, IndicatorsFile, InputKind, LayerKind, Measure,
+    MeasureKind, ReferenceFigure, Relation, Seat, Source,
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Dataset {
+    pub provenance: Provenance,
+    /// The base data's vintage and the denominators' source, from the catalogue.
+    pub base: Base,
+    /// The national association's figures and how ours are measured, from the catalogue.
+    pub indicators: IndicatorsFile,
+    /// Every current commune of COG 2026, sorted by INSEE code; indices into it are "commune ids".
+    pub communes: Vec<Commune>,
+    pub departements: Vec<Division>,
+    pub regions: Vec<Division>,
+    pub layers: Vec<Layer>,
+    /// Build warnings (unknown member codes, communes without geometry, …), kept for the record.
+    pub warnings: Vec<String>,
+    /// The file this dataset was loaded from; not encoded.
+    #[serde(skip)]
+    pub file: Option<LoadedFile>,
+}
+
+/// Where the data came from: each input's name, version and checksum.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Provenance {
+    pub builder: String,
+    pub inputs: Vec<InputFile>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputFile {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Commune {
+    pub code: String,
+    pub name: String,
+    pub postcodes: Vec<String>,
+    /// Legal population in force on 1 January 2026.
+    pub population: u64,
+    pub departement: String,
+    pub region: String,
+    pub metropolitan: bool,
+    pub epci: Option<String>,
+    /// Geodesic area on the WGS84 ellipsoid; 0 for a commune with no geometry.
+    pub area_km2: f64,
+    /// Index of this commune's feature in the `communes` layer, if it has a geometry.
+    pub feature: Option<u32>,
+    /// Seat of a région, département or arrondissement: the towns people orient by.
+    pub seat: Option<Seat>,
+    /// Communes déléguées, associées and former codes merged into this one: names people still search.
+    pub former: Vec<FormerCommune>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Division {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Layer {
+    pub id: String,
+    pub title: String,
+    /// One feature, as a heading says it.
+    pub singular: String,
+    /// What to say where a point has no feature of this layer.
+    pub none: String,
+    pub description: String,
+    pub source: Source,
+    pub kind: LayerKind,
+    /// What the layer was built from.
+    pub input: InputKind,
+    /// Found by name and code in search.
+    pub searchable: bool,
+    /// The classes the map colours features by, as present in the data.
+    pub legend: Option<Legend>,
+    /// Property columns naming the structure that carries each feature.
+    pub carrier: Option<Carrier>,
+    /// French wording of property values, for display (see the catalogue's `[layer.display]`).
+    pub display: BTreeMap<String, String>,
+    pub features: Vec<Feature>,
+    /// Commune id → features of this layer.
+    pub membership: Membership,
+    /// Pre-classified cells for point location, for layers located by geometry.
+    pub grid: Option<PointGrid>,
+}
+
+/// A property the map colours by, with the values the features really have.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Legend {
+    pub property: String,
+    /// Most frequent first.
+    pub classes: Vec<LegendClass>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LegendClass {
+    pub value: String,
+    pub label: String,
+    pub features: usize,
+    /// The perimeter is a guess: drawn dashed, and said so.
+    pub dashed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Feature {
+    pub id: String,
+    pub name: String,
+    pub properties: Vec<(String, Value)>,
+    /// Member commune ids, sorted.
+    pub communes: Vec<u32>,
+    pub population: u64,
+    pub area_km2: f64,
+    pub geometry: MultiPolygon<f64>,
+    /// Where the feature's name is written on a map: the pole of inaccessibility of its largest
+    /// polygon, always inside it (a centroid may fall outside).
+    pub label: Option<[f64; 2]>,
+}
+
+impl Feature {
+    pub fn property(&self, key: &str) -> Option<&Value> {
+        self.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Every property as a JSON object, in file order.
+    pub fn properties_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.properties
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect()
+    }
+
+    /// A property as text (a list joined by `;`), empty when absent.
+    pub fn text(&self, key: &str) -> String {
+        self.property(key).map(Value::to_string).unwrap_or_default()
+    }
+}
+
+impl Dataset {
+    pub fn layer(&self, id: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.id == id)
+    }
+
+    /// Position of the first layer built from `input` (the EPCI layer, say).
+    pub fn layer_from(&self, input: InputKind) -> Option<usize> {
+        self.layers.iter().position(|l| l.input == input)
+    }
+
+    /// Position of the layer of territoires de projet (the catalogue's `territories_layer`).
+    pub fn territories_layer(&self) -> Option<usize> {
+        self.layers
+            .iter()
+            .position(|l| l.id == self.base.territories_layer)
+    }
+
+    pub fn commune_by_code(&self, code: &str) -> Option<(u32, &Commune)> {
+        self.communes
+            .binary_search_by(|c| c.code.as_str().cmp(code))
+            .ok()
+            .map(|i| (i as u32, &self.communes[i]))
+    }
+
+    pub fn region_name(&self, code: &str) -> Option<&str> {
+        self.regions
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.name.as_str())
+    }
+
+    pub fn departement_name(&self, code: &str) -> Option<&str> {
+        self.departements
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.name.as_str())
+    }
+
+    /// Counts of warnings by layer id prefix, for the summary table.
+    pub fn warnings_by_layer(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for w in &self.warnings {
+            let layer = w.split(':').next().unwrap_or("").to_string();
+            *counts.entry(layer).or_insert(0) += 1;
+        }
+        counts
+    }
+}

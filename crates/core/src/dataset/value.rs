@@ -1,0 +1,94 @@
+//! Feature attributes and commune membership, as stored.
+
+use serde::{Deserialize, Serialize};
+
+use super::Feature;
+
+/// An attribute value. A closed enum rather than `serde_json::Value`, because postcard cannot
+/// decode self-describing values.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Value {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
+            Value::Text(s) => s.clone().into(),
+            Value::List(items) => items.clone().into(),
+        }
+    }
+
+    pub fn from_json(value: &serde_json::Value) -> Self {
+        match value {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map(Value::Int)
+                .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+            serde_json::Value::String(s) => Value::Text(s.clone()),
+            other => Value::Text(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => Ok(()),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Text(s) => f.write_str(s),
+            Value::List(items) => f.write_str(&items.join(";")),
+        }
+    }
+}
+
+/// Commune id → feature ids, in compressed sparse rows: one offset per commune.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Membership {
+    offsets: Vec<u32>,
+    features: Vec<u32>,
+}
+
+impl Membership {
+    /// Inverts features' member lists. Feature ids come out sorted for each commune.
+    pub fn from_features(commune_count: usize, features: &[Feature]) -> Self {
+        let mut per_commune: Vec<Vec<u32>> = vec![Vec::new(); commune_count];
+        for (f, feature) in features.iter().enumerate() {
+            for &c in &feature.communes {
+                per_commune[c as usize].push(f as u32);
+            }
+        }
+        let mut offsets = Vec::with_capacity(commune_count + 1);
+        let mut ids = Vec::new();
+        offsets.push(0);
+        for list in per_commune {
+            ids.extend(list);
+            offsets.push(ids.len() as u32);
+        }
+        Membership {
+            offsets,
+            features: ids,
+        }
+    }
+
+    pub fn features_of(&self, commune: u32) -> &[u32] {
+        let c = commune as usize;
+        match (self.offsets.get(c), self.offsets.get(c + 1)) {
+            (Some(&a), Some(&b)) => &self.features[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
