@@ -13,7 +13,6 @@ pub mod build;
 pub mod catalogue;
 pub mod export;
 pub mod import;
-pub mod query;
 pub mod server;
 pub mod sources;
 
@@ -21,5 +20,6 @@ pub mod sources;
 pub use territoires_core::{dataset, error, fs, index, time};
 pub use territoires_geo as geometry;
 pub use territoires_geo::{crs, sample, topology};
+pub use territoires_query as query;
 
 pub use territoires_core::{Dataset, Error, Indexed, Result};

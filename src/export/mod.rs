@@ -13,7 +13,7 @@ use geo::MultiPolygon;
 use geozero::{GeomProcessor, GeozeroGeometry};
 
 use crate::dataset::Layer;
-use crate::query::bounding_box::BoundingBox;
+use territoires_geo::BoundingBox;
 
 /// EPSG code of WGS 84 longitude/latitude, the only reference system of the dataset.
 pub const WGS84: i32 = 4326;

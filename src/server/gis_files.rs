@@ -17,7 +17,7 @@ use super::generalised::{Encoded, MAX_ZOOM};
 use super::layers::{encoded_response, layer_position, zoom_parameter};
 use super::params::Params;
 use crate::export::{GisFormat, LayerExport};
-use crate::query::bounding_box::BoundingBox;
+use territoires_geo::BoundingBox;
 
 /// Files kept per layer, per resolution (full, then each zoom up to [`MAX_ZOOM`]), per format.
 pub struct GisFileCache {

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::error::ApiError;
-use crate::query::BoundingBox;
+use territoires_geo::BoundingBox;
 
 /// A longitude in decimal degrees, −180…180, as written in a `bbox`.
 const LONGITUDE: &str = r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)";

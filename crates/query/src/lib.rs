@@ -1,4 +1,4 @@
-//! The questions the product answers, as plain functions over an [`crate::Indexed`] dataset.
+//! The questions the product answers, as plain functions over an [`territoires_core::Indexed`] dataset.
 //! No HTTP here: the CLI, the server, the tests and the benches all call these.
 
 pub mod coverage;
@@ -13,8 +13,6 @@ pub mod territory;
 pub use coverage::{Breakdown, Coverage, Overlap, Scope, coverage, overlap};
 pub use indicators::{Indicators, indicators};
 pub use locate::{Hit, LocateOptions, Location, locate};
-pub use territoires_geo::BoundingBox;
-pub use territoires_geo::bbox as bounding_box;
 
 /// A question that cannot be answered as asked. The HTTP layer maps these to 400.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

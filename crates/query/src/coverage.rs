@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::QueryError;
-use crate::dataset::{Commune, Dataset, Layer, LayerKind, Source};
+use territoires_core::dataset::{Commune, Dataset, Layer, LayerKind, Source};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Scope {
@@ -291,7 +291,7 @@ pub fn overlap(data: &Dataset, a: &str, b: &str, scope: &Scope) -> Result<Overla
             }
         }
     }
-    let side = |l: &crate::dataset::Layer, own: &Shared| OverlapSide {
+    let side = |l: &territoires_core::dataset::Layer, own: &Shared| OverlapSide {
         layer: l.id.clone(),
         title: l.title.clone(),
         communes_covered: own.communes,

@@ -13,10 +13,10 @@ use serde_json::{Map, Value as Json};
 use super::QueryError;
 use super::coverage::{method, percent};
 use super::territory::find_feature;
-use crate::dataset::InputKind;
-use crate::dataset::{Dataset, Feature, Layer, LayerKind, Source};
-use crate::topology::Neighbours;
+use territoires_core::dataset::InputKind;
+use territoires_core::dataset::{Dataset, Feature, Layer, LayerKind, Source};
 use territoires_geo::bounds as bbox;
+use territoires_geo::topology::Neighbours;
 
 /// Per-feature properties that say where a perimeter comes from, shown beside it when present.
 pub const PROVENANCE_PROPERTIES: [&str; 5] = ["kind", "status", "vintage", "source", "snapshot"];
@@ -158,7 +158,7 @@ pub struct LayerRelation {
     pub covered_population_pct: f64,
     /// The carrier columns, for layers whose features are carried by a structure (the CRTE).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub carrier: Option<crate::dataset::Carrier>,
+    pub carrier: Option<territoires_core::dataset::Carrier>,
     /// Largest shared area first.
     pub features: Vec<Related>,
 }
@@ -268,7 +268,7 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
 fn division_shares<'a>(
     data: &'a Dataset,
     communes: &[u32],
-    key: impl Fn(&'a crate::dataset::Commune) -> &'a String,
+    key: impl Fn(&'a territoires_core::dataset::Commune) -> &'a String,
     name: impl Fn(&str) -> Option<&'a str>,
 ) -> Vec<DivisionShare> {
     #[derive(Default)]
@@ -321,7 +321,7 @@ pub fn members(data: &Dataset, feature: &Feature) -> Members {
         .map(|l| l.features.iter().map(|f| (f.id.as_str(), f)).collect())
         .unwrap_or_default();
     let declared: Vec<String> = match feature.property("members") {
-        Some(crate::dataset::Value::List(items)) => items.clone(),
+        Some(territoires_core::dataset::Value::List(items)) => items.clone(),
         _ => Vec::new(),
     };
 
@@ -482,7 +482,7 @@ fn relation(
 }
 
 /// Features of the same layer sharing a stretch of border with feature `feature` of layer `layer`, from
-/// that layer's topology (see [`crate::topology`]), most populous first.
+/// that layer's topology (see [`territoires_geo::topology`]), most populous first.
 pub fn neighbours(data: &Dataset, layer: usize, feature: u32, graph: &Neighbours) -> Vec<Neighbour> {
     let features = &data.layers[layer].features;
     let mut out: Vec<Neighbour> = graph

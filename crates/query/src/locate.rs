@@ -10,8 +10,8 @@
 use geo::Coord;
 
 use super::QueryError;
-use crate::dataset::LayerKind;
-use crate::index::Indexed;
+use territoires_core::dataset::LayerKind;
+use territoires_core::index::Indexed;
 
 /// Largest tolerance accepted: beyond it "nearest" stops meaning "here".
 pub const MAX_TOLERANCE_M: f64 = 50_000.0;
@@ -39,7 +39,7 @@ pub struct Hit {
 pub struct Location {
     pub lon: f64,
     pub lat: f64,
-    /// The commune id (see [`crate::dataset::Dataset::communes`]) at the point, if any.
+    /// The commune id (see [`territoires_core::dataset::Dataset::communes`]) at the point, if any.
     pub commune: Option<u32>,
     /// Hits in layer order, then feature order.
     pub hits: Vec<Hit>,

@@ -24,7 +24,7 @@ use self::keys::SortedKeys;
 use self::text::Words;
 pub use self::text::fold;
 use self::typos::Trie;
-use crate::dataset::{Dataset, FormerCommune, LayerKind, Relation};
+use territoires_core::dataset::{Dataset, FormerCommune, LayerKind, Relation};
 
 /// Most results a search returns.
 pub const MAX_RESULTS: usize = 20;

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json, json};
 
 use super::QueryError;
-use crate::dataset::{Dataset, LayerKind};
+use territoires_core::dataset::{Dataset, LayerKind};
 use territoires_geo::bounds as bbox;
 
 /// Features of `other` sharing communes with feature `feature` of `layer`, with how many they share,
@@ -53,7 +53,7 @@ pub struct Territory {
     pub communes: Vec<Json>,
     /// Per other layer, the features sharing communes with this one and how many they share.
     pub overlays: BTreeMap<String, Vec<Json>>,
-    pub source: crate::dataset::Source,
+    pub source: territoires_core::dataset::Source,
 }
 
 pub fn find_feature(data: &Dataset, layer_id: &str, id: &str) -> Result<(usize, u32), QueryError> {

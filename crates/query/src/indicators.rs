@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::coverage::{Scope, coverage};
-use crate::dataset::{Citation, IndicatorEntry, Measure, MeasureKind, ReferenceFigure};
-use crate::dataset::{Dataset, Layer, Source, Value};
+use territoires_core::dataset::{Citation, IndicatorEntry, Measure, MeasureKind, ReferenceFigure};
+use territoires_core::dataset::{Dataset, Layer, Source, Value};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Indicators {

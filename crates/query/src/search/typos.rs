@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn the_walk_agrees_with_the_naive_distance_on_random_keys() {
         // A small alphabet, so that keys share long prefixes and queries come close to many.
-        let mut rng = crate::sample::SplitMix64::new(7);
+        let mut rng = territoires_geo::sample::SplitMix64::new(7);
         let mut word = |longest: u64| -> String {
             let len = rng.next_u64() % (longest + 1);
             (0..len)

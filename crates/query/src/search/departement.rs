@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::text::Words;
-use crate::dataset::Division;
+use territoires_core::dataset::Division;
 
 /// The longest département name in words ("Terres australes et antarctiques françaises").
 const MOST_WORDS: usize = 6;
@@ -33,7 +33,7 @@ impl Departements {
     }
 
     /// When the last words of `typed` name a département and words remain before them: that
-    /// département's position in [`crate::dataset::Dataset::departements`], and the words before.
+    /// département's position in [`territoires_core::dataset::Dataset::departements`], and the words before.
     pub fn split(&self, typed: &Words) -> Option<(u16, Words)> {
         let n = typed.words.len();
         (1..n.min(MOST_WORDS + 1)).rev().find_map(|k| {
@@ -50,7 +50,7 @@ impl Departements {
 #[cfg(test)]
 mod tests {
     use super::{Departements, Words};
-    use crate::dataset::Division;
+    use territoires_core::dataset::Division;
 
     fn departements() -> Departements {
         let d = |code: &str, name: &str| Division {

@@ -4,12 +4,12 @@
 //! keeps to its budget. Régions are named at low zoom, départements from zoom 7; towns follow their
 //! rank (chefs-lieux de région, préfectures from zoom 6, sous-préfectures from 7), then communes by
 //! population as the zoom grows, then every commune once its outline is drawn. Features of the layers
-//! the page shows are named at their label point (see [`crate::geometry::LabelPoint`]).
+//! the page shows are named at their label point (see [`territoires_geo::LabelPoint`]).
 
 use serde::Serialize;
 
-use crate::dataset::InputKind;
-use crate::dataset::{Dataset, Seat};
+use territoires_core::dataset::InputKind;
+use territoires_core::dataset::{Dataset, Seat};
 
 /// Most towns, and most features of shown layers, one answer carries: several times what a screen
 /// shows without collisions, so that the page can skip the ones that collide.
@@ -27,7 +27,7 @@ pub const COMMUNE_OUTLINES_ZOOM: u8 = 8;
 pub struct LabelQuery {
     pub zoom: u8,
     /// The view; the whole map when absent.
-    pub bbox: Option<super::BoundingBox>,
+    pub bbox: Option<territoires_geo::BoundingBox>,
     /// Layer positions whose features are named too.
     pub layers: Vec<usize>,
 }

@@ -4,7 +4,7 @@
 //!
 //! A draft is just another set of communes: the figures and coverage are the same set arithmetic as
 //! [`super::coverage`], and the shape, the neighbours and the enclaves come from the EPCI layer's
-//! shared arcs ([`crate::topology`]), never from a polygon union.
+//! shared arcs ([`territoires_geo::topology`]), never from a polygon union.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,9 +14,9 @@ use serde_json::{Value as Json, json};
 
 use super::QueryError;
 use super::coverage::{Scope, ScopeInfo, describe_scope, percent};
-use crate::dataset::InputKind;
-use crate::dataset::{Dataset, Layer};
-use crate::topology::{Neighbours, Topology, quantise, tolerance_for_zoom};
+use territoires_core::dataset::InputKind;
+use territoires_core::dataset::{Dataset, Layer};
+use territoires_geo::topology::{Neighbours, Topology, quantise, tolerance_for_zoom};
 
 /// Most EPCIs a draft may hold: more than any territoire de projet has.
 pub const MAX_EPCI: usize = 200;
@@ -358,7 +358,7 @@ fn coverage_change(
                 .any(|&f| Some(f) != replaced)
     };
     let mut scopes = vec![Scope::Metropole];
-    let touched = |key: fn(&crate::dataset::Commune) -> &String| -> BTreeSet<String> {
+    let touched = |key: fn(&territoires_core::dataset::Commune) -> &String| -> BTreeSet<String> {
         data.communes
             .iter()
             .zip(in_draft)
