@@ -9,14 +9,12 @@
 //! the GIS files QGIS and GDAL open (FlatGeobuf, GeoPackage).
 
 pub mod batch;
-pub mod build;
-pub mod catalogue;
 pub mod export;
-pub mod import;
 pub mod server;
-pub mod sources;
 
 // Moved to their own crates; re-exported until every caller imports the crate itself.
+pub use territoires_build as build;
+pub use territoires_build::{catalogue, import, sources};
 pub use territoires_core::{dataset, error, fs, index, time};
 pub use territoires_geo as geometry;
 pub use territoires_geo::{crs, sample, topology};

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use territoires_core::error::{Error, Result};
 
 /// Columns this reader needs; the export's other columns (`dept`, `mode_financ`, …) are ignored.
 pub const REQUIRED_COLUMNS: [&str; 6] = [

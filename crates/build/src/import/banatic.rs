@@ -20,16 +20,15 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
 use crate::sources::banatic_export::{self, ExportStructure, MemberType};
 use crate::sources::decoupage::{self, AdminRecords};
 use crate::sources::pinned::DECOUPAGE_ADMINISTRATIF;
 use crate::sources::siren_list;
+use territoires_core::error::{Error, Result};
 
 /// Header of `pays-petr.csv`, in order.
 pub const HEADER: [&str; 7] = ["id", "name", "kind", "status", "vintage", "source", "members"];
@@ -511,26 +510,7 @@ pub fn write_csv(path: &Path, rows: &[TerritoryRow]) -> Result<()> {
         .into_inner()
         .map_err(|e| Error::file(path, format!("cannot write CSV: {e}")))?;
 
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::file(path, "not a file path"))?
-        .to_string_lossy();
-    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temp).map_err(|e| Error::io(&temp, e))?;
-        file.write_all(&bytes).map_err(|e| Error::io(&temp, e))?;
-        file.sync_all().map_err(|e| Error::io(&temp, e))?;
-        std::fs::rename(&temp, path).map_err(|e| Error::io(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
+    territoires_core::fs::write_atomically(path, &bytes)
 }
 
 /// Files and options of one run of the command.

@@ -8,13 +8,13 @@ use geo::{Coord, InteriorPoint, MultiPolygon};
 use rayon::prelude::*;
 
 use super::dissolve::dissolve;
-use crate::dataset::{Feature, Layer, LayerKind, Legend, LegendClass, Membership, Value};
-use crate::geometry::{CleanPolygons, GeodesicKm2, LabelPoint};
-use crate::index::grid::{PointGrid, RingArena};
-use crate::index::polygon::{PolygonIndex, Position};
 use crate::sources::decoupage::{AdminRecords, EpciRecord};
 use crate::sources::membership_csv::TerritoryRecord;
 use crate::sources::polygons_file::PolygonRecord;
+use territoires_core::dataset::{Feature, Layer, LayerKind, Legend, LegendClass, Membership, Value};
+use territoires_core::index::grid::{PointGrid, RingArena};
+use territoires_core::index::polygon::{PolygonIndex, Position};
+use territoires_geo::{CleanPolygons, GeodesicKm2, LabelPoint};
 
 /// A territory as a set of communes, before dissolving.
 pub struct CommuneSet {

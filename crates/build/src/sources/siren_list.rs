@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use territoires_core::error::{Error, Result};
 
 pub fn read(path: &Path) -> Result<BTreeSet<String>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;

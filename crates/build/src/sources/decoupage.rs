@@ -11,8 +11,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::dataset::{FormerCommune, Relation, Seat};
-use crate::error::{Error, Result};
+use territoires_core::dataset::{FormerCommune, Relation, Seat};
+use territoires_core::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct CommuneRecord {

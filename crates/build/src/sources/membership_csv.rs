@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::catalogue::MembershipColumns;
-use crate::dataset::Value;
-use crate::error::{Error, Result};
+use territoires_core::dataset::Value;
+use territoires_core::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct TerritoryRecord {

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::communes::AtomsReport;
-use crate::dataset::Dataset;
-use crate::geometry::vertex_count;
+use territoires_core::dataset::Dataset;
+use territoires_geo::vertex_count;
 
 /// A hole left inside the national outline.
 #[derive(Debug, Clone, Serialize)]

