@@ -8,14 +8,13 @@
 //! a whole file of points as a stream, for the HTTP batch and the CLI alike. [`export`] writes a layer as
 //! the GIS files QGIS and GDAL open (FlatGeobuf, GeoPackage).
 
-pub mod batch;
-pub mod export;
 pub mod server;
 
 // Moved to their own crates; re-exported until every caller imports the crate itself.
 pub use territoires_build as build;
 pub use territoires_build::{catalogue, import, sources};
 pub use territoires_core::{dataset, error, fs, index, time};
+pub use territoires_formats::batch;
 pub use territoires_geo as geometry;
 pub use territoires_geo::{crs, sample, topology};
 pub use territoires_query as query;

@@ -10,8 +10,8 @@ use clap::{Parser, Subcommand};
 use territoires::Indexed;
 use territoires::build::{self, BuildOptions};
 use territoires::dataset::{DEFAULT_DIR, LayerKind};
-use territoires::query::locate::LocationWriter;
 use territoires::query::{self, Breakdown, LocateOptions, Scope};
+use territoires_formats::LocationWriter;
 
 #[derive(Parser)]
 #[command(
@@ -279,10 +279,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 layers: Some(wanted.clone()),
             };
             if let Some(input) = input {
-                let file = territoires::batch::file::FileBatch {
+                let file = territoires_formats::batch::file::FileBatch {
                     input,
                     output,
-                    options: territoires::batch::InputOptions {
+                    options: territoires_formats::batch::InputOptions {
                         crs,
                         lat_col,
                         lon_col,
@@ -622,7 +622,7 @@ fn search(
 /// `territoires export`: the file the server's `/api/layers/ID.fgb|.gpkg?zoom=` answers, and how
 /// long each step took.
 fn export(ix: &Indexed, id: &str, out: &std::path::Path, zoom: Option<u8>) -> anyhow::Result<()> {
-    use territoires::export::{GisFormat, LayerExport};
+    use territoires_formats::{GisFormat, LayerExport};
     let format = out
         .extension()
         .and_then(|e| e.to_str())
@@ -648,13 +648,7 @@ fn export(ix: &Indexed, id: &str, out: &std::path::Path, zoom: Option<u8>) -> an
     let started = Instant::now();
     let bytes = format.encode(&export)?;
     let encoding = started.elapsed();
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(|| dir.display().to_string())?;
-    std::io::Write::write_all(&mut file, &bytes)?;
-    file.persist(out).with_context(|| out.display().to_string())?;
+    territoires::fs::write_atomically(out, &bytes)?;
     eprintln!(
         "{}: {} features, {} bytes; generalised in {:.3} s, encoded in {:.3} s",
         out.display(),

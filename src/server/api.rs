@@ -227,7 +227,7 @@ pub async fn territory_get(
     if with_geometry {
         let (l, f) = territory::find_feature(&state.ix.dataset, &layer, &id)?;
         let geometry = &state.ix.dataset.layers[l].features[f as usize].geometry;
-        body["geometry"] = super::geojson::geometry_json(geometry, None);
+        body["geometry"] = territoires_formats::geojson::geometry_json(geometry, None);
     }
     body["vintage"] = state.vintage().into();
     Ok(Json(body))

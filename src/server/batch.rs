@@ -1,7 +1,7 @@
 //! `POST /api/locate`: many points at once, as CSV (`,` `;` or tab separated, UTF-8, Windows-1252
 //! or UTF-16, its point's columns found by name or given as `lat_col` and `lon_col`) or as a GeoJSON
 //! FeatureCollection of points, in WGS84 or the system `crs` names. The answer keeps every input row, in order, with the territory
-//! columns added. The work is [`crate::batch`]'s; this handler admits the batch and bridges HTTP to it.
+//! columns added. The work is [`territoires_formats::batch`]'s; this handler admits the batch and bridges HTTP to it.
 //!
 //! Both ways stream: a blocking thread reads the body as it arrives ([`BodyReader`]) and hands the
 //! answer over in chunks through a small channel, so neither side is held whole and a slow client
@@ -37,8 +37,10 @@ use super::body_reader::{BodyReader, TooLarge};
 use super::error::ApiError;
 use super::limits::{BatchGate, BatchTicket};
 use super::params::Params;
-use crate::batch::{BatchError, BatchInput, InputError, InputFormat, InputOptions, OutputFormat};
 use crate::query::locate::LocateOptions;
+use territoires_formats::batch::{
+    BatchError, BatchInput, InputError, InputFormat, InputOptions, OutputFormat,
+};
 
 /// Answer chunks (of about 64 KiB) that may wait for a slow client before the batch pauses.
 const CHUNKS_IN_FLIGHT: usize = 4;

@@ -16,7 +16,7 @@ use super::error::ApiError;
 use super::generalised::{Encoded, MAX_ZOOM};
 use super::layers::{encoded_response, layer_position, zoom_parameter};
 use super::params::Params;
-use crate::export::{GisFormat, LayerExport};
+use territoires_formats::{GisFormat, LayerExport};
 use territoires_geo::BoundingBox;
 
 /// Files kept per layer, per resolution (full, then each zoom up to [`MAX_ZOOM`]), per format.

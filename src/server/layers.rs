@@ -15,11 +15,11 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::error::ApiError;
 use super::generalised::{Encoded, Generalised, MAX_ZOOM};
-use super::geojson::write_feature;
 use super::gis_files::gis_file;
 use super::params::Params;
 use crate::dataset::LayerKind;
-use crate::export::GisFormat;
+use territoires_formats::GisFormat;
+use territoires_formats::geojson::write_feature;
 
 /// Zoom when none is given.
 const DEFAULT_ZOOM: u8 = 6;
@@ -126,7 +126,7 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
         header.extend(["population".to_string(), "area_km2".to_string()]);
     }
     let mut out = Vec::new();
-    crate::batch::push_csv_record(&mut out, &header);
+    territoires_formats::batch::push_csv_record(&mut out, &header);
     for f in &l.features {
         let mut row = vec![f.id.clone(), f.name.clone()];
         row.extend(keys.iter().map(|k| {
@@ -140,7 +140,7 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
             row.push(f.population.to_string());
             row.push(format!("{:.3}", f.area_km2));
         }
-        crate::batch::push_csv_record(&mut out, &row);
+        territoires_formats::batch::push_csv_record(&mut out, &row);
     }
     out
 }

@@ -9,7 +9,7 @@ pub mod batch;
 pub mod body_reader;
 pub mod error;
 pub mod generalised;
-pub mod geojson;
+
 pub mod gis_files;
 pub mod layers;
 pub mod limits;
@@ -53,7 +53,7 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
-    pub location_writer: crate::query::locate::LocationWriter,
+    pub location_writer: territoires_formats::LocationWriter,
     /// Per layer and zoom: the whole layer's GeoJSON, encoded on first request.
     pub whole_layers: Vec<Vec<std::sync::OnceLock<generalised::Encoded>>>,
     pub tiles: tiles::TileCache,
@@ -107,7 +107,7 @@ impl AppState {
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
             tiles_url: None,
-            location_writer: crate::query::locate::LocationWriter::new(&ix),
+            location_writer: territoires_formats::LocationWriter::new(&ix),
             search: SearchIndex::new(&ix.dataset),
             metrics: Arc::default(),
             feature_boxes,

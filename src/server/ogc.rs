@@ -15,9 +15,9 @@ use serde_json::{Value as Json_, json};
 
 use super::AppState;
 use super::error::ApiError;
-use super::geojson;
 use super::params::Params;
-use crate::export::LayerExport;
+use territoires_formats::LayerExport;
+use territoires_formats::geojson;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
@@ -326,7 +326,7 @@ pub async fn items(
         let mut export = LayerExport::full_resolution(layer, String::new());
         export.rows.retain(|(f, _)| page.binary_search(f).is_ok());
         let mut body = Vec::new();
-        crate::export::fgb::write_flatgeobuf(&export, &mut body)
+        territoires_formats::fgb::write_flatgeobuf(&export, &mut body)
             .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
         let mut response = super::bytes_response(FLATGEOBUF, body);
         // The paging a GeoJSON page gives in `links`, as an HTTP Link header (RFC 8288).

@@ -17,10 +17,10 @@ use super::params::BBOX_PATTERN;
 use super::tiles::MAX_TILE_ZOOM;
 use crate::crs::Crs;
 use crate::dataset::InputKind;
-use crate::export::GisFormat;
 use crate::query::locate::MAX_TOLERANCE_M;
 use crate::query::search::MAX_RESULTS;
 use crate::query::simulate::MAX_EPCI;
+use territoires_formats::GisFormat;
 
 const ERROR: &str = "#/components/schemas/Error";
 /// The zoom the tiles' examples are cut at: a département fills a few tiles.

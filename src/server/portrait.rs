@@ -157,9 +157,9 @@ pub async fn members_file(
         if extension == "csv" {
             let mut out = Vec::new();
             let header: Vec<String> = CSV_COLUMNS.iter().map(|c| c.to_string()).collect();
-            crate::batch::push_csv_record(&mut out, &header);
+            territoires_formats::batch::push_csv_record(&mut out, &header);
             for m in &members.communes {
-                crate::batch::push_csv_record(&mut out, &csv_row(m));
+                territoires_formats::batch::push_csv_record(&mut out, &csv_row(m));
             }
             return out;
         }
@@ -203,9 +203,11 @@ pub async fn members_file(
                 .zip(communes_layer)
                 .and_then(|(g, cl)| cl.features.get(g as usize));
             match geometry {
-                Some(g) => {
-                    super::geojson::write_geometry(&mut out, &g.geometry, Some(MEMBERS_GEOJSON_DECIMALS))
-                }
+                Some(g) => territoires_formats::geojson::write_geometry(
+                    &mut out,
+                    &g.geometry,
+                    Some(MEMBERS_GEOJSON_DECIMALS),
+                ),
                 None => out.push_str("null"),
             }
             out.push('}');

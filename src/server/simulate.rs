@@ -117,7 +117,7 @@ fn answer(state: &AppState, draft: Draft) -> JsonResult {
         other => ApiError::from_query(other, Some("epci")),
     })?;
     let Json(mut body) = with_vintage(state, &simulation)?;
-    body["geometry"] = super::geojson::geometry_json(
+    body["geometry"] = territoires_formats::geojson::geometry_json(
         &simulation.geometry,
         Some(super::layers::decimals_for_zoom(draft.zoom)),
     );

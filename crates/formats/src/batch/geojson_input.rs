@@ -15,7 +15,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value as Json};
 
 use super::{InputError, Passthrough, Row, RowAt, WalkError};
-use crate::crs::Crs;
+use territoires_geo::crs::Crs;
 
 /// Pass-through columns of a feature in CSV output.
 pub(super) const COLUMNS: [&str; 3] = ["id", "lon", "lat"];

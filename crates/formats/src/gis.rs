@@ -2,17 +2,13 @@
 //!
 //! Plain library code, so that the HTTP server and the command line write the same bytes. A
 //! [`LayerExport`] says which features go in the file and with which geometry (the source one, or a
-//! map generalisation); [`columns`] turns their attributes into typed columns; [`fgb`] and [`gpkg`]
+//! map generalisation); [`crate::columns`] turns their attributes into typed columns; [`crate::fgb`] and [`crate::gpkg`]
 //! write the files.
-
-pub mod columns;
-pub mod fgb;
-pub mod gpkg;
 
 use geo::MultiPolygon;
 use geozero::{GeomProcessor, GeozeroGeometry};
 
-use crate::dataset::Layer;
+use territoires_core::dataset::Layer;
 use territoires_geo::BoundingBox;
 
 /// EPSG code of WGS 84 longitude/latitude, the only reference system of the dataset.
@@ -54,10 +50,10 @@ impl GisFormat {
         match self {
             GisFormat::FlatGeobuf => {
                 let mut out = Vec::new();
-                fgb::write_flatgeobuf(export, &mut out)?;
+                crate::fgb::write_flatgeobuf(export, &mut out)?;
                 Ok(out)
             }
-            GisFormat::GeoPackage => gpkg::geopackage_bytes(export),
+            GisFormat::GeoPackage => crate::gpkg::geopackage_bytes(export),
         }
     }
 }

@@ -10,8 +10,8 @@ use std::io::{self, Write};
 use serde_json::{Map, Value as Json};
 
 use super::{Passthrough, Row};
-use crate::index::Indexed;
-use crate::query::locate::Location;
+use territoires_core::index::Indexed;
+use territoires_query::locate::Location;
 
 /// Output bytes gathered before they are handed to the destination.
 const FLUSH_BYTES: usize = 64 * 1024;
@@ -382,7 +382,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
 }
 
 /// A feature's id and name cells as a CSV row holds them, each after a delimiter.
-fn territory_cells(feature: &crate::dataset::Feature, delimiter: u8) -> Box<[u8]> {
+fn territory_cells(feature: &territoires_core::dataset::Feature, delimiter: u8) -> Box<[u8]> {
     let mut cells = Vec::with_capacity(feature.id.len() + feature.name.len() + 2);
     for text in [&feature.id, &feature.name] {
         cells.push(delimiter);

@@ -10,7 +10,7 @@ use std::io::{BufRead, Cursor, Read};
 use geo::Coord;
 
 use super::{InputError, InputOptions, Passthrough, Row, RowAt, WalkError};
-use crate::crs::Crs;
+use territoires_geo::crs::Crs;
 
 /// Names that say latitude / longitude in geographic degrees, and northing / easting.
 const LAT_NAMES: [&str; 2] = ["lat", "latitude"];

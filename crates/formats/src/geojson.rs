@@ -6,7 +6,7 @@ use std::fmt::Write;
 use geo::{LineString, MultiPolygon};
 use serde_json::{Map, Value as Json, json};
 
-use crate::dataset::{Feature, Layer, LayerKind};
+use territoires_core::dataset::{Feature, Layer, LayerKind};
 
 /// Appends a GeoJSON geometry (a `MultiPolygon`, or `null` when empty). With `decimals`, coordinates
 /// are rounded to that many decimal places.

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::dataset::{Feature, Layer, LayerKind, Value};
+use territoires_core::dataset::{Feature, Layer, LayerKind, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
@@ -160,8 +160,8 @@ impl Column {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::InputKind;
-    use crate::dataset::{Feature, Layer, LayerKind, Membership, Source as DataSource, Value};
+    use territoires_core::dataset::InputKind;
+    use territoires_core::dataset::{Feature, Layer, LayerKind, Membership, Source as DataSource, Value};
 
     fn feature(id: &str, properties: Vec<(&str, Value)>) -> Feature {
         Feature {

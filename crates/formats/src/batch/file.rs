@@ -7,14 +7,15 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::{BatchError, BatchInput, InputFormat, InputOptions, OutputFormat, Summary};
-use crate::error::Error;
-use crate::index::Indexed;
-use crate::query::LocateOptions;
+use territoires_core::error::Error;
+use territoires_core::fs::AtomicFile;
+use territoires_core::index::Indexed;
+use territoires_query::LocateOptions;
 
 pub struct FileBatch {
     pub input: PathBuf,
@@ -111,17 +112,12 @@ impl FileBatch {
         let located = match &self.output {
             None => input.locate(ix, options, format, io::stdout()),
             Some(path) => {
-                let partial = partial_path(path);
-                let file = File::create(&partial).map_err(|e| Error::io(&partial, e))?;
-                let located = input.locate(ix, options, format, BufWriter::with_capacity(256 * 1024, file));
-                let renamed = match &located {
-                    Ok(_) => std::fs::rename(&partial, path).map_err(|e| Error::io(path, e)),
-                    Err(_) => Ok(()),
-                };
-                if located.is_err() || renamed.is_err() {
-                    let _ = std::fs::remove_file(&partial);
+                let mut file = AtomicFile::create(path)?;
+                let located = input.locate(ix, options, format, &mut file);
+                // Only a whole answer replaces the file; a failed one leaves no partial file behind.
+                if located.is_ok() {
+                    file.commit()?;
                 }
-                renamed?;
                 located
             }
         };
@@ -143,11 +139,4 @@ impl FileBatch {
             seconds: started.elapsed().as_secs_f64(),
         })
     }
-}
-
-/// A name beside `path` for the output being written.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".{}.partial", std::process::id()));
-    path.with_file_name(name)
 }

@@ -34,9 +34,9 @@ use serde_json::{Map, Value as Json};
 
 pub use output::{OutputFormat, RowWriter, push_csv_field, push_csv_record};
 
-use crate::crs::Crs;
-use crate::index::Indexed;
-use crate::query::locate::{LocateOptions, Location, locate_into};
+use territoires_core::index::Indexed;
+use territoires_geo::crs::Crs;
+use territoires_query::locate::{LocateOptions, Location, locate_into};
 
 /// Bytes read from the input at a time.
 const READ_BUFFER: usize = 64 * 1024;
