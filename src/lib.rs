@@ -8,8 +8,6 @@
 //! a whole file of points as a stream, for the HTTP batch and the CLI alike. [`export`] writes a layer as
 //! the GIS files QGIS and GDAL open (FlatGeobuf, GeoPackage).
 
-pub mod server;
-
 // Moved to their own crates; re-exported until every caller imports the crate itself.
 pub use territoires_build as build;
 pub use territoires_build::{catalogue, import, sources};
@@ -18,5 +16,6 @@ pub use territoires_formats::batch;
 pub use territoires_geo as geometry;
 pub use territoires_geo::{crs, sample, topology};
 pub use territoires_query as query;
+pub use territoires_server as server;
 
 pub use territoires_core::{Dataset, Error, Indexed, Result};

@@ -77,7 +77,7 @@ fn last_change(state: &AppState) -> String {
         .file
         .as_ref()
         .and_then(|f| f.written.clone())
-        .unwrap_or_else(crate::time::now)
+        .unwrap_or_else(territoires_core::time::now)
 }
 
 /// Writes the file for `layer` at `zoom` (`None`: full resolution), restricted to `bbox` if given.

@@ -2,7 +2,7 @@
 //! attributes; `.fgb` and `.gpkg` GIS files (see [`super::gis_files`]).
 //!
 //! Neighbours stay glued at every zoom because every feature is rebuilt from the same simplified arcs
-//! (see [`crate::topology`]). Whole-layer answers carry a strong ETag and are served from bytes kept
+//! (see [`territoires_geo::topology`]). Whole-layer answers carry a strong ETag and are served from bytes kept
 //! gzip- and brotli-encoded; `If-None-Match` gets a 304.
 
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use super::error::ApiError;
 use super::generalised::{Encoded, Generalised, MAX_ZOOM};
 use super::gis_files::gis_file;
 use super::params::Params;
-use crate::dataset::LayerKind;
+use territoires_core::dataset::LayerKind;
 use territoires_formats::GisFormat;
 use territoires_formats::geojson::write_feature;
 

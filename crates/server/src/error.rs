@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::query::QueryError;
+use territoires_query::QueryError;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {

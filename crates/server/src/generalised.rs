@@ -5,7 +5,7 @@ use std::io::Write;
 
 use bytes::Bytes;
 
-use crate::dataset::sha256_hex;
+use territoires_core::dataset::sha256_hex;
 pub use territoires_core::index::generalised::{Generalised, MAX_ZOOM};
 
 /// A response body with its strong ETag, and, for bodies kept to be served again, its gzip and

@@ -39,11 +39,11 @@ use tower_http::cors::CorsLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::Indexed;
-use crate::query::search::SearchIndex;
 use error::ApiError;
 pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
+use territoires_core::Indexed;
 use territoires_geo::bounds as bbox;
+use territoires_query::search::SearchIndex;
 
 /// Everything a request may read: built once at start, never written.
 pub struct AppState {

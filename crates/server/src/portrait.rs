@@ -1,6 +1,6 @@
 //! The territory portrait: `GET /api/portrait/{layer}/{id}` (JSON), the member communes as CSV and
 //! GeoJSON downloads, and the page `GET /territoire/{layer}/{id}` (`web/territoire.html`, whose script
-//! reads the path). Thin handlers over [`crate::query::portrait`].
+//! reads the path). Thin handlers over [`territoires_query::portrait`].
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -15,9 +15,9 @@ use super::AppState;
 use super::api::JsonResult;
 use super::error::ApiError;
 use super::params::Params;
-use crate::query::QueryError;
-use crate::query::portrait::{self, MemberCommune};
-use crate::query::territory::find_feature;
+use territoires_query::QueryError;
+use territoires_query::portrait::{self, MemberCommune};
+use territoires_query::territory::find_feature;
 
 /// The page's file in the web directory.
 pub const PAGE_FILE: &str = "territoire.html";

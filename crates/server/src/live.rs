@@ -12,9 +12,9 @@ use axum::Router;
 
 use super::AppState;
 use super::metrics::Metrics;
-use crate::Indexed;
-use crate::dataset::InputKind;
-use crate::query::locate::self_check;
+use territoires_core::Indexed;
+use territoires_core::dataset::InputKind;
+use territoires_query::locate::self_check;
 
 /// Builds the router for one dataset's state: the same routes and layers for every reload.
 pub type MakeRouter = Box<dyn Fn(Arc<AppState>) -> Router + Send + Sync>;

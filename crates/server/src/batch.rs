@@ -37,10 +37,10 @@ use super::body_reader::{BodyReader, TooLarge};
 use super::error::ApiError;
 use super::limits::{BatchGate, BatchTicket};
 use super::params::Params;
-use crate::query::locate::LocateOptions;
 use territoires_formats::batch::{
     BatchError, BatchInput, InputError, InputFormat, InputOptions, OutputFormat,
 };
+use territoires_query::locate::LocateOptions;
 
 /// Answer chunks (of about 64 KiB) that may wait for a slow client before the batch pauses.
 const CHUNKS_IN_FLIGHT: usize = 4;
@@ -261,7 +261,7 @@ fn output_format(headers: &HeaderMap) -> Result<Option<OutputFormat>, ApiError> 
 }
 
 fn validate_tolerance(t: f64) -> Result<(), ApiError> {
-    let max = crate::query::locate::MAX_TOLERANCE_M;
+    let max = territoires_query::locate::MAX_TOLERANCE_M;
     if (0.0..=max).contains(&t) {
         Ok(())
     } else {

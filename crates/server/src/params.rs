@@ -140,12 +140,12 @@ impl Params {
         }))
     }
 
-    /// `crs=EPSG:CODE` (or its OGC URI), exactly as [`crate::crs::Crs::api_names`] spells it.
-    pub fn crs(&mut self) -> Result<Option<crate::crs::Crs>, ApiError> {
+    /// `crs=EPSG:CODE` (or its OGC URI), exactly as [`territoires_geo::crs::Crs::api_names`] spells it.
+    pub fn crs(&mut self) -> Result<Option<territoires_geo::crs::Crs>, ApiError> {
         self.text("crs")?
             .map(|v| {
-                crate::crs::Crs::from_api_name(&v).map_err(|e| ApiError {
-                    supported: crate::crs::supported(),
+                territoires_geo::crs::Crs::from_api_name(&v).map_err(|e| ApiError {
+                    supported: territoires_geo::crs::supported(),
                     ..ApiError::bad_parameter("crs", e.to_string())
                 })
             })

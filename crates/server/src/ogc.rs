@@ -361,7 +361,7 @@ pub async fn items(
     let tail = json!({
         "numberMatched": matched.len(),
         "numberReturned": page.len(),
-        "timeStamp": crate::time::now(),
+        "timeStamp": territoires_core::time::now(),
         "links": links,
     });
     let tail = tail.to_string();

@@ -15,12 +15,12 @@ use super::ogc::{
 };
 use super::params::BBOX_PATTERN;
 use super::tiles::MAX_TILE_ZOOM;
-use crate::crs::Crs;
-use crate::dataset::InputKind;
-use crate::query::locate::MAX_TOLERANCE_M;
-use crate::query::search::MAX_RESULTS;
-use crate::query::simulate::MAX_EPCI;
+use territoires_core::dataset::InputKind;
 use territoires_formats::GisFormat;
+use territoires_geo::crs::Crs;
+use territoires_query::locate::MAX_TOLERANCE_M;
+use territoires_query::search::MAX_RESULTS;
+use territoires_query::simulate::MAX_EPCI;
 
 const ERROR: &str = "#/components/schemas/Error";
 /// The zoom the tiles' examples are cut at: a département fills a few tiles.
@@ -57,7 +57,7 @@ struct Facts<'a> {
     layer_ids: Vec<&'a str>,
     searchable_ids: Vec<&'a str>,
     /// Per layer with features: the layer and its first feature, whose id serves as the example.
-    firsts: Vec<(&'a str, &'a crate::dataset::Feature, usize)>,
+    firsts: Vec<(&'a str, &'a territoires_core::dataset::Feature, usize)>,
 }
 
 impl<'a> Facts<'a> {
@@ -80,7 +80,7 @@ impl<'a> Facts<'a> {
     }
 
     /// Examples named after each layer, so that Schemathesis pairs a layer with its own feature.
-    fn per_layer(&self, value: impl Fn(&str, &crate::dataset::Feature, usize) -> Json) -> Json {
+    fn per_layer(&self, value: impl Fn(&str, &territoires_core::dataset::Feature, usize) -> Json) -> Json {
         let examples: Map<String, Json> = self
             .firsts
             .iter()

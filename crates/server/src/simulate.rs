@@ -1,5 +1,5 @@
 //! `/api/simulate`: a draft territory from EPCIs (GET `?epci=…`, or POST a JSON list). Parses the
-//! draft, runs [`crate::query::simulate`] and adds the shape as GeoJSON.
+//! draft, runs [`territoires_query::simulate`] and adds the shape as GeoJSON.
 
 use std::sync::Arc;
 
@@ -13,9 +13,9 @@ use super::api::{JsonResult, with_vintage};
 use super::error::ApiError;
 use super::generalised::MAX_ZOOM;
 use super::params::Params;
-use crate::dataset::InputKind;
-use crate::query::QueryError;
-use crate::query::simulate::{Draft, EpciGraph, simulate};
+use territoires_core::dataset::InputKind;
+use territoires_query::QueryError;
+use territoires_query::simulate::{Draft, EpciGraph, simulate};
 
 /// Zoom of the draft's shape when none is asked: a département fills the screen.
 const DEFAULT_ZOOM: u8 = 8;

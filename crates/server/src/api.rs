@@ -10,10 +10,10 @@ use serde_json::{Value as Json_, json};
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use crate::dataset::LayerKind;
-use crate::query::locate::LocateOptions;
-use crate::query::search::MAX_RESULTS;
-use crate::query::{Breakdown, Scope, coverage, locate, territory};
+use territoires_core::dataset::LayerKind;
+use territoires_query::locate::LocateOptions;
+use territoires_query::search::MAX_RESULTS;
+use territoires_query::{Breakdown, Scope, coverage, locate, territory};
 
 pub type JsonResult = Result<Json<Json_>, ApiError>;
 
@@ -123,7 +123,7 @@ pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): Raw
     p.finish()?;
     let c = coverage(&state.ix.dataset, &layer, &scope, by).map_err(|e| {
         let parameter = match e {
-            crate::query::QueryError::UnknownLayer(_) => "layer",
+            territoires_query::QueryError::UnknownLayer(_) => "layer",
             _ => "scope",
         };
         ApiError::from_query(e, Some(parameter))
@@ -142,7 +142,7 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
             return Err(ApiError::bad_parameter(name, format!("unknown layer `{id}`")));
         }
     }
-    let o = crate::query::overlap(&state.ix.dataset, &a, &b, &scope)
+    let o = territoires_query::overlap(&state.ix.dataset, &a, &b, &scope)
         .map_err(|e| ApiError::from_query(e, Some("scope")))?;
     with_vintage(&state, &o)
 }
@@ -166,12 +166,12 @@ pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     // Only the layers named are labelled: none by default.
     let layers = layer_list(&state, Some(p.list("layers")?.unwrap_or_default()))?;
     p.finish()?;
-    let query = crate::query::labels::LabelQuery {
+    let query = territoires_query::labels::LabelQuery {
         zoom: zoom as u8,
         bbox,
         layers,
     };
-    let labels = crate::query::labels::labels(&state.ix.dataset, &query);
+    let labels = territoires_query::labels::labels(&state.ix.dataset, &query);
     Ok(Json(
         json!({ "zoom": zoom, "labels": labels, "vintage": state.vintage() }),
     ))
@@ -180,7 +180,7 @@ pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
 /// « Les Pays en chiffres »: the association's figures beside ours.
 pub async fn indicators_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    with_vintage(&state, &crate::query::indicators(&state.ix.dataset))
+    with_vintage(&state, &territoires_query::indicators(&state.ix.dataset))
 }
 
 pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
@@ -220,7 +220,7 @@ pub async fn territory_get(
     let with_geometry = p.flag("geometry")?;
     p.finish()?;
     let t = territory::territory(&state.ix.dataset, &layer, &id).map_err(|e| match e {
-        crate::query::QueryError::UnknownLayer(_) => ApiError::not_found(e.to_string()),
+        territoires_query::QueryError::UnknownLayer(_) => ApiError::not_found(e.to_string()),
         other => other.into(),
     })?;
     let mut body = serde_json::to_value(&t).map_err(|e| ApiError::internal(e.to_string()))?;
