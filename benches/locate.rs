@@ -7,9 +7,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::Coord;
-use territoires::Indexed;
-use territoires::query::locate::{LocateOptions, Location, locate_into};
-use territoires::sample::{METROPOLE_BOX, uniform_points};
+use territoires_core::Indexed;
+use territoires_geo::sample::{METROPOLE_BOX, uniform_points};
+use territoires_query::locate::{LocateOptions, Location, locate_into};
 
 const POINTS: usize = 1_000_000;
 const SEED: u64 = 42;

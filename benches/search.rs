@@ -12,9 +12,9 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use territoires::dataset::{Commune, Dataset};
-use territoires::query::search::{MAX_RESULTS, SearchIndex};
-use territoires::sample::SplitMix64;
+use territoires_core::dataset::{Commune, Dataset};
+use territoires_geo::sample::SplitMix64;
+use territoires_query::search::{MAX_RESULTS, SearchIndex};
 
 const QUERIES: usize = 1_000;
 const SEED: u64 = 42;

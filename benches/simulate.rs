@@ -6,10 +6,10 @@ mod common;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use territoires::Indexed;
-use territoires::dataset::InputKind;
-use territoires::query::simulate::{Draft, EpciGraph, simulate};
-use territoires::topology::{DEFAULT_SNAP_DEG, Neighbours, Topology};
+use territoires_core::Indexed;
+use territoires_core::dataset::InputKind;
+use territoires_geo::topology::{DEFAULT_SNAP_DEG, Neighbours, Topology};
+use territoires_query::simulate::{Draft, EpciGraph, simulate};
 
 fn simulate_benches(c: &mut Criterion) {
     let ix = Indexed::load(&common::data_dir()).expect("run `make data` first");

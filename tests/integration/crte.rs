@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use geo::InteriorPoint;
 use serde_json::Value;
-use territoires::query::locate::{LocateOptions, locate};
+use territoires_query::locate::{LocateOptions, locate};
 
 type Row = BTreeMap<String, String>;
 

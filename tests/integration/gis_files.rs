@@ -10,7 +10,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
-use territoires::dataset::LayerKind;
+use territoires_core::dataset::LayerKind;
 
 fn url(path: &str) -> String {
     format!("{}{path}", common::servers().0)

@@ -6,8 +6,8 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use territoires::catalogue::{DEFAULT_INDICATORS, default_path};
-use territoires::query::indicators::{Indicator, indicators};
+use territoires_build::catalogue::{DEFAULT_INDICATORS, default_path};
+use territoires_query::indicators::{Indicator, indicators};
 
 fn measured(id: &str) -> Indicator {
     indicators(&common::indexed().dataset)
@@ -77,7 +77,7 @@ fn scot_syndicats_that_are_territories_of_the_layer() {
 #[test]
 fn territories_count_and_shares_match_coverage() {
     let data = &common::indexed().dataset;
-    let c = territoires::query::coverage(data, "pays", &Default::default(), None).unwrap();
+    let c = territoires_query::coverage(data, "pays", &Default::default(), None).unwrap();
     let count = measured("territoires");
     let reference = count.reference.as_ref().unwrap().count.unwrap() as f64;
     assert_eq!(figures(&count), (c.figures.features as f64, reference));
@@ -98,9 +98,11 @@ fn territories_count_and_shares_match_coverage() {
 #[test]
 fn references_are_cited_as_written_and_missing_data_is_never_a_figure() {
     let data = &common::indexed().dataset;
-    let file =
-        territoires::catalogue::load_indicators(&default_path(DEFAULT_INDICATORS), &common::catalogue())
-            .unwrap();
+    let file = territoires_build::catalogue::load_indicators(
+        &default_path(DEFAULT_INDICATORS),
+        &common::catalogue(),
+    )
+    .unwrap();
     assert_eq!(data.indicators, file, "the dataset carries the file as written");
     let answer = indicators(data);
     assert_eq!(answer.reference.year, file.reference.year);

@@ -5,7 +5,7 @@ use crate::common;
 
 use geo::{Contains, Point};
 use serde_json::Value;
-use territoires::dataset::Seat;
+use territoires_core::dataset::Seat;
 
 #[test]
 fn every_label_point_lies_inside_its_feature() {

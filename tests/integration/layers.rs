@@ -7,7 +7,7 @@ use geo::{MultiPolygon, unary_union};
 use geozero::mvt::{Message, Tile};
 use reqwest::StatusCode;
 use serde_json::Value;
-use territoires::geometry::{CleanPolygons, GeodesicKm2};
+use territoires_geo::{CleanPolygons, GeodesicKm2};
 
 fn url(path: &str) -> String {
     format!("{}{path}", common::servers().0)

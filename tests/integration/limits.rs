@@ -12,13 +12,13 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::Value;
-use territoires::server::{AppState, Limits, router};
+use territoires_server::{AppState, Limits, router};
 use tokio::sync::mpsc;
 
 /// A server with `limits` on an ephemeral port, on its own runtime, with its own state (so its
 /// metrics count its requests alone). Peer addresses are provided, as `serve` does.
 fn server(limits: Limits) -> String {
-    let ix = territoires::Indexed::load(&common::data_dir()).expect("run `make data` first");
+    let ix = territoires_core::Indexed::load(&common::data_dir()).expect("run `make data` first");
     let state = Arc::new(AppState::new(ix));
     let (tx, rx) = std::sync::mpsc::channel::<SocketAddr>();
     std::thread::spawn(move || {
@@ -119,7 +119,7 @@ async fn await_metric(base: &str, name: &str, value: u64) {
 
 /// A CSV of `n` points, `ref,lat,lon`, uniform over metropolitan France.
 fn points_csv(n: usize, seed: u64) -> (Vec<(f64, f64)>, String) {
-    let points = territoires::sample::uniform_points(n, seed, territoires::sample::METROPOLE_BOX);
+    let points = territoires_geo::sample::uniform_points(n, seed, territoires_geo::sample::METROPOLE_BOX);
     let mut body = String::from("ref,lat,lon\n");
     for (i, (lon, lat)) in points.iter().enumerate() {
         body.push_str(&format!("{i},{lat},{lon}\n"));
@@ -196,11 +196,11 @@ async fn streamed_csv_rows_match_the_whole_body_and_the_library() {
     let column = |name: &str| header.iter().position(|h| h == name).unwrap();
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), points.len() + 1);
-    let options = territoires::query::LocateOptions::default();
+    let options = territoires_query::LocateOptions::default();
     for (i, record) in records.iter().take(points.len()).enumerate() {
         assert_eq!(&record[0], i.to_string().as_str());
         let (lon, lat) = points[i];
-        let location = territoires::query::locate(ix, lon, lat, &options).unwrap();
+        let location = territoires_query::locate(ix, lon, lat, &options).unwrap();
         for layer in ["communes", "pays"] {
             let l = common::layer(ix, layer);
             let expected: Vec<&str> = location
@@ -224,7 +224,7 @@ async fn streamed_csv_rows_match_the_whole_body_and_the_library() {
 async fn streamed_geojson_features_match_the_whole_body_and_the_library() {
     let ix = common::indexed();
     let base = small_limit_server();
-    let points = territoires::sample::uniform_points(1_000, 12, territoires::sample::METROPOLE_BOX);
+    let points = territoires_geo::sample::uniform_points(1_000, 12, territoires_geo::sample::METROPOLE_BOX);
     let mut features: Vec<Value> = points
         .iter()
         .enumerate()
@@ -266,12 +266,12 @@ async fn streamed_geojson_features_match_the_whole_body_and_the_library() {
     let out = answer["features"].as_array().unwrap();
     assert_eq!(out.len(), features.len());
     let communes = common::layer(ix, "communes");
-    let options = territoires::query::LocateOptions::default();
+    let options = territoires_query::LocateOptions::default();
     for (i, (lon, lat)) in points.iter().enumerate() {
         assert_eq!(out[i]["id"], format!("f{i}"));
         assert_eq!(out[i]["properties"]["n"], i);
         assert_eq!(out[i]["properties"]["text"], "a, \"b\"");
-        let location = territoires::query::locate(ix, *lon, *lat, &options).unwrap();
+        let location = territoires_query::locate(ix, *lon, *lat, &options).unwrap();
         let expected = location
             .hits_in(communes)
             .next()

@@ -261,7 +261,7 @@ async fn the_point_branches_are_what_the_server_takes() {
         .as_array()
         .expect("the point's branches")
         .clone();
-    assert_eq!(branches.len(), territoires::crs::supported().len() + 1);
+    assert_eq!(branches.len(), territoires_geo::crs::supported().len() + 1);
     let layers = "&layers=communes";
     for branch in &branches {
         let properties = &branch["properties"];

@@ -2,8 +2,8 @@
 
 use crate::common;
 
-use territoires::query::QueryError;
-use territoires::query::locate::{LocateOptions, Location, locate};
+use territoires_query::QueryError;
+use territoires_query::locate::{LocateOptions, Location, locate};
 
 fn at(lat: f64, lon: f64) -> Location {
     locate(common::indexed(), lon, lat, &LocateOptions::default()).expect("valid point")

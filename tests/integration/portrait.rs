@@ -36,7 +36,7 @@ async fn refused(path: &str, status: u16, parameter: &str) {
     assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
 }
 
-fn feature<'a>(layer: &str, id: &str) -> &'a territoires::dataset::Feature {
+fn feature<'a>(layer: &str, id: &str) -> &'a territoires_core::dataset::Feature {
     let data = &common::indexed().dataset;
     data.layer(layer)
         .and_then(|l| l.features.iter().find(|f| f.id == id))

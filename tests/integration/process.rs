@@ -46,7 +46,7 @@ fn await_counter(runtime: &tokio::runtime::Runtime, server: &ServeProcess, name:
 fn replace_dataset(dir: &Path, bytes: &[u8]) {
     let tmp = dir.join("incoming.tmp");
     std::fs::write(&tmp, bytes).unwrap();
-    std::fs::rename(&tmp, dir.join(territoires::dataset::FILE_NAME)).unwrap();
+    std::fs::rename(&tmp, dir.join(territoires_core::dataset::FILE_NAME)).unwrap();
 }
 
 #[test]
@@ -68,13 +68,13 @@ fn sighup_swaps_in_a_good_dataset_and_keeps_serving_through_a_damaged_one() {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("reload");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let original = std::fs::read(common::data_dir().join(territoires::dataset::FILE_NAME)).unwrap();
+    let original = std::fs::read(common::data_dir().join(territoires_core::dataset::FILE_NAME)).unwrap();
     replace_dataset(&dir, &original);
     let server = ServeProcess::start(&["--data", dir.to_str().unwrap()]);
     let rt = runtime();
 
     let health = get_json(&rt, &server.url("/healthz"));
-    let first_sha = territoires::dataset::sha256_hex(&original);
+    let first_sha = territoires_core::dataset::sha256_hex(&original);
     assert_eq!(health["dataset"]["sha256"], first_sha.as_str());
     assert!(
         health["dataset"]["written"]
@@ -139,7 +139,7 @@ fn sighup_swaps_in_a_good_dataset_and_keeps_serving_through_a_damaged_one() {
     server.signal("HUP");
     await_counter(&rt, &server, "territoires_reloads_total", 1);
     let health = get_json(&rt, &server.url("/healthz"));
-    let new_sha = territoires::dataset::sha256_hex(&new_bytes);
+    let new_sha = territoires_core::dataset::sha256_hex(&new_bytes);
     assert_ne!(new_sha, first_sha);
     assert_eq!(health["dataset"]["sha256"], new_sha.as_str());
     assert_eq!(get_json(&rt, &vervins)["layers"], before["layers"]);

@@ -7,8 +7,8 @@ use crate::common;
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use territoires::dataset::{Commune, Dataset, Relation};
-use territoires::query::search::{MAX_RESULTS, SearchIndex, SearchResult};
+use territoires_core::dataset::{Commune, Dataset, Relation};
+use territoires_query::search::{MAX_RESULTS, SearchIndex, SearchResult};
 
 fn data() -> &'static Dataset {
     &common::indexed().dataset

@@ -117,7 +117,7 @@ async fn coverage_matches_the_library() {
     assert_eq!(status, 200);
     let data = &common::indexed().dataset;
     let expected =
-        territoires::query::coverage(data, "pays", &territoires::query::Scope::Metropole, None).unwrap();
+        territoires_query::coverage(data, "pays", &territoires_query::Scope::Metropole, None).unwrap();
     assert_eq!(body["covered_population"], expected.figures.covered_population);
     assert_eq!(body["population"], 66_165_815);
     assert_eq!(body["breakdown"].as_array().unwrap().len(), 13);
@@ -301,7 +301,7 @@ async fn the_catalog_lists_every_layer() {
 #[tokio::test]
 async fn batch_csv_of_100000_points_matches_the_library() {
     let ix = common::indexed();
-    let points = territoires::sample::uniform_points(100_000, 99, territoires::sample::METROPOLE_BOX);
+    let points = territoires_geo::sample::uniform_points(100_000, 99, territoires_geo::sample::METROPOLE_BOX);
     let mut body = String::from("ref,lat,lon\n");
     for (i, (lon, lat)) in points.iter().enumerate() {
         body.push_str(&format!("{i},{lat},{lon}\n"));
@@ -327,13 +327,13 @@ async fn batch_csv_of_100000_points_matches_the_library() {
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header[..3], ["ref", "lat", "lon"]);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let options = territoires::query::LocateOptions::default();
+    let options = territoires_query::LocateOptions::default();
     let mut rows = 0;
     for (i, record) in reader.records().enumerate() {
         let record = record.unwrap();
         assert_eq!(&record[0], i.to_string().as_str());
         let (lon, lat) = points[i];
-        let location = territoires::query::locate(ix, lon, lat, &options).unwrap();
+        let location = territoires_query::locate(ix, lon, lat, &options).unwrap();
         for layer in ["communes", "pays", "contrats-ruralite-2016-2017"] {
             let l = common::layer(ix, layer);
             let expected: Vec<&str> = location

@@ -6,7 +6,7 @@ use crate::common;
 use geo::{BoundingRect, Intersects};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use territoires::geometry::GeodesicKm2;
+use territoires_geo::GeodesicKm2;
 
 const MOULINS: &str = "200071140";
 const SAINT_POURCAIN: &str = "200071389";

@@ -290,6 +290,87 @@ impl Crs {
     }
 }
 
+/// A point as a person gives it: WGS84 `lat` and `lon` by name, or `x` and `y` in a system. The one
+/// rule for the command line and the API, so that both refuse the same points in the same words.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PointInput {
+    Wgs84 { lat: f64, lon: f64 },
+    Projected { x: f64, y: f64, crs: Crs },
+}
+
+/// Why a point's parts do not make one point.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PointError {
+    #[error("`lat` and `lon` are WGS84 degrees: give `x` and `y` for a point in {0}")]
+    LatLonWithProjectedCrs(Crs),
+    #[error("give either `lat` and `lon`, or `x` and `y` (`{other}` stands for `{name}`), not both")]
+    BothForms { name: &'static str, other: &'static str },
+    #[error("`{0}` is required")]
+    Missing(&'static str),
+    #[error("`{0}` is required with `x` or `y`")]
+    MissingCoordinate(&'static str),
+    #[error(transparent)]
+    OutOfRange(#[from] crate::lonlat::OutOfRange),
+    /// Outside the system's bounds, or not numbers: the words say which.
+    #[error("{0}")]
+    NotInSystem(String),
+}
+
+impl PointError {
+    /// The parameter (or flag, without its dashes) the person should look at.
+    pub fn parameter(&self) -> &'static str {
+        match self {
+            PointError::LatLonWithProjectedCrs(_) => "crs",
+            PointError::BothForms { name, .. } => name,
+            PointError::Missing(name) | PointError::MissingCoordinate(name) => name,
+            PointError::OutOfRange(e) => e.name,
+            PointError::NotInSystem(_) => "x",
+        }
+    }
+}
+
+impl PointInput {
+    /// Which of the two forms the given parts make; `crs` defaults to WGS84 for `x`/`y`.
+    pub fn from_parts(
+        lat: Option<f64>,
+        lon: Option<f64>,
+        x: Option<f64>,
+        y: Option<f64>,
+        crs: Option<Crs>,
+    ) -> Result<PointInput, PointError> {
+        if x.is_none() && y.is_none() {
+            if let Some(crs) = crs.filter(|c| !c.is_wgs84()) {
+                return Err(PointError::LatLonWithProjectedCrs(crs));
+            }
+            let lat = lat.ok_or(PointError::Missing("lat"))?;
+            let lon = lon.ok_or(PointError::Missing("lon"))?;
+            return Ok(PointInput::Wgs84 { lat, lon });
+        }
+        for (given, name, other) in [(lat, "lat", "y"), (lon, "lon", "x")] {
+            if given.is_some() {
+                return Err(PointError::BothForms { name, other });
+            }
+        }
+        match (x, y) {
+            (Some(x), Some(y)) => Ok(PointInput::Projected {
+                x,
+                y,
+                crs: crs.unwrap_or_default(),
+            }),
+            (None, _) => Err(PointError::MissingCoordinate("x")),
+            (_, None) => Err(PointError::MissingCoordinate("y")),
+        }
+    }
+
+    /// The point in WGS84, checked to lie on the globe (and, projected, within its system's bounds).
+    pub fn to_wgs84(self) -> Result<Coord<f64>, PointError> {
+        match self {
+            PointInput::Wgs84 { lat, lon } => Ok(lon_lat(lon, lat)?),
+            PointInput::Projected { x, y, crs } => crs.to_wgs84(x, y).map_err(PointError::NotInSystem),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +459,27 @@ mod tests {
                 .to_wgs84(1_700_000.0, 1_200_000.0)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_point_is_given_one_way_or_the_other() {
+        let lambert = Crs::parse("EPSG:2154").unwrap();
+        let wgs84 = PointInput::from_parts(Some(45.0), Some(4.0), None, None, None).unwrap();
+        assert_eq!(wgs84, PointInput::Wgs84 { lat: 45.0, lon: 4.0 });
+        let projected = PointInput::from_parts(None, None, Some(652_000.0), Some(6_862_000.0), Some(lambert));
+        assert!(matches!(projected, Ok(PointInput::Projected { .. })));
+        let mixed = PointInput::from_parts(Some(45.0), None, Some(4.0), Some(45.0), None).unwrap_err();
+        assert_eq!(mixed.parameter(), "lat");
+        let lat_in_lambert =
+            PointInput::from_parts(Some(45.0), Some(4.0), None, None, Some(lambert)).unwrap_err();
+        assert_eq!(lat_in_lambert.parameter(), "crs");
+        let half = PointInput::from_parts(None, None, None, Some(45.0), None).unwrap_err();
+        assert_eq!(half, PointError::MissingCoordinate("x"));
+    }
+
+    #[test]
+    fn a_point_off_the_globe_names_its_coordinate() {
+        let err = PointInput::Wgs84 { lat: 95.0, lon: 4.0 }.to_wgs84().unwrap_err();
+        assert_eq!(err.parameter(), "lat");
     }
 }

@@ -6,6 +6,7 @@ pub mod indicators;
 pub mod labels;
 pub mod locate;
 pub mod portrait;
+pub mod request;
 pub mod search;
 pub mod simulate;
 pub mod territory;
@@ -28,6 +29,8 @@ pub enum QueryError {
     BadTolerance { value: f64, max: f64 },
     #[error("unknown layer `{0}`; see `territoires layers`")]
     UnknownLayer(String),
+    #[error("layer `{0}` is not searchable")]
+    NotSearchable(String),
     #[error("unknown scope `{0}`; use `metropole`, `region:CODE` or `departement:CODE`")]
     BadScope(String),
     #[error("no {kind} with code `{code}`")]

@@ -7,10 +7,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use serde_json::{Value as Json_, json};
 
+use territoires_geo::crs::PointInput;
+use territoires_query::request::LayerSelection;
+
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use territoires_core::dataset::LayerKind;
 use territoires_query::locate::LocateOptions;
 use territoires_query::search::MAX_RESULTS;
 use territoires_query::{Breakdown, Scope, coverage, locate, territory};
@@ -20,20 +22,9 @@ pub type JsonResult = Result<Json<Json_>, ApiError>;
 /// Layer positions from a `layers=a,b` parameter, each once, in the order given; all layers when
 /// absent.
 pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<usize>, ApiError> {
-    let Some(names) = names else {
-        return Ok((0..state.ix.dataset.layers.len()).collect());
-    };
-    let mut positions = Vec::with_capacity(names.len());
-    for n in &names {
-        let position = state
-            .ix
-            .layer_position(n)
-            .ok_or_else(|| ApiError::bad_parameter("layers", format!("unknown layer `{n}`")))?;
-        if !positions.contains(&position) {
-            positions.push(position);
-        }
-    }
-    Ok(positions)
+    LayerSelection::from_names(&state.ix, names.as_deref())
+        .map(LayerSelection::into_positions)
+        .map_err(|e| ApiError::from_query(e, Some("layers")))
 }
 
 /// `scope=metropole|region:CODE|departement:CODE`, metropolitan France by default.
@@ -77,38 +68,11 @@ pub async fn locate_get(
 /// names (WGS84 lon/lat by default). Gives WGS84 lon, lat.
 fn point_params(p: &mut Params) -> Result<(f64, f64), ApiError> {
     let crs = p.crs()?;
+    let (lat, lon) = (p.number("lat")?, p.number("lon")?);
     let (x, y) = (p.number("x")?, p.number("y")?);
-    if x.is_none() && y.is_none() {
-        if let Some(crs) = crs.filter(|c| !c.is_wgs84()) {
-            return Err(ApiError::bad_parameter(
-                "crs",
-                format!("`lat` and `lon` are WGS84 degrees: give `x` and `y` for a point in {crs}"),
-            ));
-        }
-        let lat = p.required_number("lat")?;
-        return Ok((p.required_number("lon")?, lat));
-    }
-    for (name, other) in [("lat", "y"), ("lon", "x")] {
-        if p.text(name)?.is_some() {
-            return Err(ApiError::bad_parameter(
-                name,
-                format!(
-                    "give either `lat` and `lon`, or `x` and `y` (`{other}` stands for `{name}`), not both"
-                ),
-            ));
-        }
-    }
-    let (Some(x), Some(y)) = (x, y) else {
-        let missing = if x.is_none() { "x" } else { "y" };
-        return Err(ApiError::bad_parameter(
-            missing,
-            format!("`{missing}` is required with `x` or `y`"),
-        ));
-    };
-    let crs = crs.unwrap_or_default();
-    let point = crs
-        .to_wgs84(x, y)
-        .map_err(|message| ApiError::bad_parameter("x", message))?;
+    let point = PointInput::from_parts(lat, lon, x, y, crs)
+        .and_then(PointInput::to_wgs84)
+        .map_err(|e| ApiError::bad_parameter(e.parameter(), e.to_string()))?;
     Ok((point.x, point.y))
 }
 
@@ -193,15 +157,13 @@ pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     let limit = p.whole("limit", 1)?.unwrap_or(MAX_RESULTS).min(MAX_RESULTS);
     let layers = match p.list("layers")? {
         None => None,
-        Some(names) => Some(layer_list(&state, Some(names))?),
+        Some(names) => Some(
+            LayerSelection::from_names(&state.ix, Some(&names))
+                .and_then(|s| s.searchable(&state.ix))
+                .map_err(|e| ApiError::from_query(e, Some("layers")))?
+                .into_positions(),
+        ),
     };
-    let data = &state.ix.dataset;
-    if let Some(l) = layers.iter().flatten().find(|&&l| !data.layers[l].searchable) {
-        return Err(ApiError::bad_parameter(
-            "layers",
-            format!("layer `{}` is not searchable", data.layers[*l].id),
-        ));
-    }
     p.finish()?;
     let results = state
         .search
@@ -252,11 +214,7 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
                 "legend": l.legend,
                 "carrier": l.carrier,
                 "display": l.display,
-                "kind": match l.kind {
-                    LayerKind::Communes => "communes",
-                    LayerKind::CommuneSets => "commune-sets",
-                    LayerKind::Polygons => "polygons",
-                },
+                "kind": l.kind,
                 "features": l.features.len(),
                 "bbox": state.layer_bbox(i),
                 "source": l.source.name,

@@ -7,7 +7,7 @@ pub mod process;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use territoires::Indexed;
+use territoires_core::Indexed;
 
 /// `TERRITOIRES_DATA`, or `geodata/build` in the project.
 pub fn data_dir() -> PathBuf {
@@ -30,9 +30,7 @@ pub fn layer(ix: &Indexed, id: &str) -> usize {
 pub fn geodata_dir() -> PathBuf {
     std::env::var_os("TERRITOIRES_GEODATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires::build::DEFAULT_GEODATA)
-        })
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires_build::DEFAULT_GEODATA))
 }
 
 /// Base URLs of two real servers on ephemeral ports, sharing one state: the normal one, and one with a
@@ -40,7 +38,7 @@ pub fn geodata_dir() -> PathBuf {
 pub fn servers() -> &'static (String, String) {
     use std::net::SocketAddr;
     use std::sync::Arc;
-    use territoires::server::{AppState, DEFAULT_MAX_BODY_BYTES, Limits, router};
+    use territoires_server::{AppState, DEFAULT_MAX_BODY_BYTES, Limits, router};
 
     static SERVERS: OnceLock<(String, String)> = OnceLock::new();
     SERVERS.get_or_init(|| {
@@ -107,8 +105,8 @@ pub fn expected_feature_count(rel: &str) -> usize {
 pub fn cog_json(name: &str) -> Vec<serde_json::Value> {
     use std::io::Read;
     let tarball = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(territoires::build::DEFAULT_CACHE)
-        .join(territoires::sources::pinned::DECOUPAGE_ADMINISTRATIF.file_name);
+        .join(territoires_build::DEFAULT_CACHE)
+        .join(territoires_build::sources::pinned::DECOUPAGE_ADMINISTRATIF.file_name);
     let file = std::fs::File::open(&tarball).expect("the COG package in the cache (make data)");
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
     for entry in archive.entries().unwrap() {
@@ -123,8 +121,8 @@ pub fn cog_json(name: &str) -> Vec<serde_json::Value> {
 }
 
 /// The project's layer catalogue.
-pub fn catalogue() -> territoires::catalogue::Catalogue {
-    use territoires::catalogue::{Catalogue, DEFAULT_LAYERS, default_path};
+pub fn catalogue() -> territoires_build::catalogue::Catalogue {
+    use territoires_build::catalogue::{Catalogue, DEFAULT_LAYERS, default_path};
     Catalogue::load(&default_path(DEFAULT_LAYERS)).expect("geodata/layers.toml")
 }
 
@@ -140,11 +138,11 @@ pub fn layer_file(id: &str) -> String {
 /// A real server with the project's `web/` directory, on an ephemeral port, started once.
 pub fn web_server() -> &'static str {
     use std::sync::Arc;
-    use territoires::server::{AppState, Limits, router_with_web};
+    use territoires_server::{AppState, Limits, router_with_web};
 
     static SERVER: OnceLock<String> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let ix = territoires::Indexed::load(&data_dir()).expect("run `make data` first");
+        let ix = territoires_core::Indexed::load(&data_dir()).expect("run `make data` first");
         let state = Arc::new(AppState::new(ix));
         let web = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("web");
         let (tx, rx) = std::sync::mpsc::channel();

@@ -15,6 +15,7 @@ pub struct Source {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
 pub enum LayerKind {
     /// The atoms: one feature per commune with a geometry.
     Communes,

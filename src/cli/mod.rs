@@ -1,0 +1,127 @@
+//! The command line: one module a command, each with its `Args` (clap derive) and its `run`.
+//!
+//! A command builds a typed request from `territoires_query`, calls one query and renders text or
+//! JSON. It validates nothing itself: `PointInput`, `LayerSelection` and the query types refuse bad
+//! input, with the same words as the API.
+
+mod build;
+mod coverage;
+mod export;
+mod import_banatic;
+mod indicators;
+mod layers;
+mod locate;
+mod search;
+mod serve;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use territoires_core::dataset::DEFAULT_DIR;
+use territoires_core::{Dataset, Indexed};
+
+#[derive(Parser)]
+#[command(
+    name = "territoires",
+    version,
+    about = "France's territoires de projet (Pays, PETR) and their overlays"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the prepared dataset from the registry packages and the geodata directory.
+    Build(build::Args),
+    /// Which territories contain a point, or each point of a file?
+    ///
+    /// One point: `--lat --lon` (WGS84), or `--x --y --crs`. A file: `--input points.csv`, a CSV
+    /// (`,` `;` or tab, UTF-8 or Windows-1252, its point's columns found by name) or a GeoJSON
+    /// FeatureCollection of points, written back with territory columns added.
+    Locate(locate::Args),
+    /// What share of an area's surface and population does a layer cover?
+    Coverage(coverage::Args),
+    /// « Les Pays en chiffres »: the national association's figures beside ours.
+    Indicators(indicators::Args),
+    /// Serve the HTTP API (and, from `web/`, the map).
+    Serve(serve::Args),
+    /// Find a place by what people type, as the map's search box does: a commune's name (or a former
+    /// commune's), postcode or INSEE code, an EPCI, Pays, SCoT or CRTE by name or id.
+    Search(search::Args),
+    /// List the layers of the dataset with their sources.
+    Layers(layers::Args),
+    /// Write a layer as a GIS file: FlatGeobuf (`.fgb`) or GeoPackage (`.gpkg`), as the server does.
+    Export(export::Args),
+    /// Write a pays-petr.csv from BANATIC's national export of syndicat perimeters.
+    ImportBanatic(import_banatic::Args),
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Locate(args) => locate::run(args),
+        Command::Coverage(args) => coverage::run(args),
+        Command::Indicators(args) => indicators::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Search(args) => search::run(args),
+        Command::Layers(args) => layers::run(args),
+        Command::Export(args) => export::run(args),
+        Command::ImportBanatic(args) => import_banatic::run(args),
+    }
+}
+
+/// Whether the error is a reader that stopped reading (`| head`): no failure of ours.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `--data DIR`: the prepared dataset a command reads.
+#[derive(clap::Args)]
+struct DataArgs {
+    /// Directory of the prepared dataset (`territoires build --out`).
+    #[arg(long, default_value = DEFAULT_DIR)]
+    data: PathBuf,
+}
+
+impl DataArgs {
+    /// The dataset with its indexes; `TERRITOIRES_TIMING` prints how long loading took.
+    fn load(&self) -> anyhow::Result<Indexed> {
+        let started = Instant::now();
+        let ix = Indexed::load(&self.data)?;
+        if std::env::var_os("TERRITOIRES_TIMING").is_some() {
+            eprintln!(
+                "loaded {} in {:.3} s",
+                self.data.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Ok(ix)
+    }
+
+    /// The dataset alone, for commands that locate nothing.
+    fn load_dataset(&self) -> anyhow::Result<Dataset> {
+        Ok(Dataset::load(&self.data)?)
+    }
+}
+
+/// `--json`: the answer as the API gives it, rather than as text.
+#[derive(clap::Args)]
+struct OutputArgs {
+    /// Print the answer as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Pretty JSON on standard output.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

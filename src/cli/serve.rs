@@ -1,0 +1,79 @@
+//! `territoires serve`: the HTTP API, OGC API – Features, tiles and the map.
+
+use std::net::SocketAddr;
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use territoires_server::limits::{DEFAULT_BATCH_WAIT, DEFAULT_MAX_BATCHES};
+use territoires_server::listen::Timeouts;
+use territoires_server::{Limits, ServeOptions};
+
+use super::DataArgs;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Largest batch body accepted, in MB.
+    #[arg(long, default_value_t = 256)]
+    max_body_mb: usize,
+    /// Batches (POST /api/locate) computed at once; the next ones wait, then get 503.
+    #[arg(long, default_value_t = DEFAULT_MAX_BATCHES)]
+    max_batches: NonZeroUsize,
+    /// How long a batch over --max-batches waits for a turn before its 503, in milliseconds.
+    #[arg(long, default_value_t = DEFAULT_BATCH_WAIT.as_millis() as u64)]
+    batch_wait_ms: u64,
+    /// Requests a second per client IP address (as many may come at once); 429 beyond. Off by
+    /// default. /healthz and /metrics are never limited.
+    #[arg(long)]
+    rate_limit: Option<NonZeroU32>,
+    /// Directory of the web page, served at `/`.
+    #[arg(long, default_value = "web")]
+    web: PathBuf,
+    /// Raster basemap URL template for deployments with internet, e.g.
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`. Without it the map draws only its own layers.
+    #[arg(long)]
+    tiles_url: Option<String>,
+    /// Seconds a client may stay silent: to send a request's headers, between two chunks of a
+    /// request body, and on an idle keep-alive connection.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_s: u64,
+    /// Seconds a request may take, from its headers to the last byte of its answer.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout_s: u64,
+    /// Seconds a batch lookup (POST /api/locate) may take: upload, lookups and streamed answer.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
+    batch_timeout_s: u64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let options = ServeOptions {
+        addr: args.addr,
+        data: args.data.data,
+        limits: Limits {
+            max_body_bytes: args.max_body_mb.saturating_mul(1024 * 1024),
+            max_batches: args.max_batches,
+            batch_wait: Duration::from_millis(args.batch_wait_ms),
+            rate_limit: args.rate_limit,
+        },
+        web: args.web.is_dir().then_some(args.web),
+        tiles_url: args.tiles_url,
+        timeouts: Timeouts {
+            idle: Duration::from_secs(args.idle_timeout_s),
+            request: Duration::from_secs(args.request_timeout_s),
+            batch: Duration::from_secs(args.batch_timeout_s),
+            ..Default::default()
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(territoires_server::serve(options))
+}
