@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use territoires_formats::{GisFormat, LayerExport};
+use territoires_geo::Zoom;
 use territoires_query::QueryError;
 
 use super::DataArgs;
@@ -18,8 +19,8 @@ pub struct Args {
     #[arg(long)]
     out: PathBuf,
     /// Generalise the geometry as the map does at this zoom (0–22); full resolution without it.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=22))]
-    zoom: Option<u8>,
+    #[arg(long)]
+    zoom: Option<Zoom>,
     #[command(flatten)]
     data: DataArgs,
 }
@@ -43,7 +44,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .and_then(|f| f.written.clone())
         .unwrap_or_else(territoires_core::time::now);
     let started = Instant::now();
-    let generalised = args.zoom.map(|z| ix.generalised(position, z));
+    let generalised = args.zoom.map(|z| ix.generalised(position, z.generalisation()));
     let generalising = started.elapsed();
     let export = match &generalised {
         None => LayerExport::full_resolution(layer, written),

@@ -23,9 +23,12 @@ mod measure;
 pub mod sample;
 /// Shared arcs, Visvalingam ranks, neighbours and per-zoom generalisation.
 pub mod topology;
+/// Web-map zoom levels, and the generalisation that answers each.
+pub mod zoom;
 
 pub use bbox::{BoundingBox, bounds};
 pub use clean::{CleanPolygons, CleanReport, vertex_count};
 pub use label::LabelPoint;
 pub use lonlat::{OutOfRange, lon_lat};
 pub use measure::{GeodesicKm2, HolePolicy, KeptHole, ring_km2};
+pub use zoom::Zoom;

@@ -61,7 +61,7 @@ pub async fn locate_get(
     state
         .location_writer
         .write(&location, &layers, &[("vintage", &vintage)], &mut body);
-    Ok(super::bytes_response("application/json", body))
+    Ok(super::respond::bytes_response("application/json", body))
 }
 
 /// The point of a lookup: `lat` and `lon` in WGS84 degrees, or `x` and `y` in the system `crs`
@@ -111,33 +111,24 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
     with_vintage(&state, &o)
 }
 
-/// The highest zoom labels are asked for: a street-level view.
-pub const MAX_LABEL_ZOOM: u8 = super::generalised::MAX_ZOOM + 8;
-
 /// Place names for a map view, best first: the page places them without collisions.
 pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     let mut p = Params::parse(raw.as_deref());
     let zoom = p
-        .whole("zoom", 0)?
+        .zoom()?
         .ok_or_else(|| ApiError::bad_parameter("zoom", "`zoom` is required"))?;
-    if zoom > usize::from(MAX_LABEL_ZOOM) {
-        return Err(ApiError::bad_parameter(
-            "zoom",
-            format!("`zoom` must be at most {MAX_LABEL_ZOOM}, got {zoom}"),
-        ));
-    }
     let bbox = p.bbox("bbox")?;
     // Only the layers named are labelled: none by default.
     let layers = layer_list(&state, Some(p.list("layers")?.unwrap_or_default()))?;
     p.finish()?;
     let query = territoires_query::labels::LabelQuery {
-        zoom: zoom as u8,
+        zoom: zoom.get(),
         bbox,
         layers,
     };
     let labels = territoires_query::labels::labels(&state.ix.dataset, &query);
     Ok(Json(
-        json!({ "zoom": zoom, "labels": labels, "vintage": state.vintage() }),
+        json!({ "zoom": zoom.get(), "labels": labels, "vintage": state.vintage() }),
     ))
 }
 

@@ -7,17 +7,16 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 
 use super::AppState;
 use super::error::ApiError;
-use super::generalised::{Encoded, MAX_ZOOM};
-use super::layers::{encoded_response, layer_position, zoom_parameter};
 use super::params::Params;
+use super::respond::{Encoded, encoded_response, file_response};
+use territoires_core::index::generalised::MAX_ZOOM;
 use territoires_formats::{GisFormat, LayerExport};
-use territoires_geo::BoundingBox;
+use territoires_geo::{BoundingBox, Zoom};
 
 /// Files kept per layer, per resolution (full, then each zoom up to [`MAX_ZOOM`]), per format.
 pub struct GisFileCache {
@@ -110,9 +109,9 @@ pub async fn gis_file(
     headers: HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let layer = layer_position(&state, id)?;
+    let layer = state.layer(id)?;
     let mut p = Params::parse(raw.as_deref());
-    let zoom = zoom_parameter(&mut p)?;
+    let zoom = p.zoom()?.map(Zoom::generalisation);
     let bbox = p.bbox("bbox")?;
     p.finish()?;
     let filename = match zoom {
@@ -125,18 +124,7 @@ pub async fn gis_file(
                 let encoded = state.gis_files.get_or_write(layer, zoom, format, || {
                     write_file(&state, layer, zoom, None, format)
                 })?;
-                match byte_range(&headers, encoded) {
-                    Some(range) => range_response(encoded, range, format.content_type()),
-                    None => {
-                        let mut response = encoded_response(&headers, encoded, format.content_type());
-                        if response.headers().get(header::CONTENT_ENCODING).is_none() {
-                            response
-                                .headers_mut()
-                                .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-                        }
-                        response
-                    }
-                }
+                file_response(&headers, encoded, format.content_type())
             }
             Some(b) => {
                 let body = write_file(&state, layer, zoom, Some(b), format)?;
@@ -152,85 +140,4 @@ pub async fn gis_file(
             .insert(header::CONTENT_DISPOSITION, disposition);
     }
     Ok(response)
-}
-
-/// The one byte range a request asks of a kept file, if it asks one (RFC 9110, clause 14): GDAL's
-/// `/vsicurl/` and FlatGeobuf's HTTP readers fetch the header, the index, then only the features of
-/// their bbox. Several ranges, a stale `If-Range` or a revalidation (`If-None-Match`) get the whole
-/// answer instead, as the RFC allows. `Err(length)` when the range starts past the end.
-fn byte_range(headers: &HeaderMap, encoded: &Encoded) -> Option<Result<(usize, usize), usize>> {
-    let range = headers.get(header::RANGE)?.to_str().ok()?;
-    if headers.contains_key(header::IF_NONE_MATCH)
-        || headers
-            .get(header::IF_RANGE)
-            .is_some_and(|v| v.to_str().ok() != Some(encoded.etag.as_str()))
-    {
-        return None;
-    }
-    let spec = range.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') {
-        return None;
-    }
-    let (first, last) = spec.trim().split_once('-')?;
-    let len = encoded.identity.len();
-    let end = len.checked_sub(1);
-    let (first, last) = match (first.trim(), last.trim()) {
-        // `bytes=-N`: the last N bytes.
-        ("", suffix) => {
-            let n: usize = suffix.parse().ok()?;
-            match end {
-                Some(end) if n > 0 => (len - n.min(len), end),
-                _ => return Some(Err(len)),
-            }
-        }
-        (first, "") => (first.parse().ok()?, end.unwrap_or(0)),
-        (first, last) => (
-            first.parse().ok()?,
-            last.parse::<usize>().ok()?.min(end.unwrap_or(0)),
-        ),
-    };
-    if first >= len {
-        return Some(Err(len));
-    }
-    (first <= last).then_some(Ok((first, last)))
-}
-
-/// A 206 with the bytes `first..=last` of the file, or a JSON 416 for a range past its end.
-fn range_response(
-    encoded: &Encoded,
-    range: Result<(usize, usize), usize>,
-    content_type: &'static str,
-) -> Response {
-    let len = encoded.identity.len();
-    let (first, last) = match range {
-        Ok(range) => range,
-        Err(len) => {
-            let mut response = ApiError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "range_not_satisfiable",
-                format!("the range starts past the end of the file, which has {len} bytes"),
-            )
-            .into_response();
-            if let Ok(range) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                response.headers_mut().insert(header::CONTENT_RANGE, range);
-            }
-            return response;
-        }
-    };
-    let mut response = Response::new(Body::from(encoded.identity.slice(first..=last)));
-    *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    if let Ok(range) = HeaderValue::from_str(&format!("bytes {first}-{last}/{len}")) {
-        h.insert(header::CONTENT_RANGE, range);
-    }
-    if let Ok(etag) = HeaderValue::from_str(&encoded.etag) {
-        h.insert(header::ETAG, etag);
-    }
-    response
 }

@@ -7,24 +7,23 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
 
 use super::AppState;
 use super::error::ApiError;
-use super::generalised::{Encoded, Generalised, MAX_ZOOM};
 use super::gis_files::gis_file;
 use super::params::Params;
+use super::respond::{Encoded, encoded_response};
 use territoires_core::dataset::LayerKind;
+use territoires_core::index::generalised::{Generalised, MAX_ZOOM};
 use territoires_formats::GisFormat;
 use territoires_formats::geojson::write_feature;
+use territoires_geo::Zoom;
 
 /// Zoom when none is given.
 const DEFAULT_ZOOM: u8 = 6;
-/// The highest zoom a client may ask for; from [`MAX_ZOOM`] on, the answer is the same.
-pub const MAX_REQUEST_ZOOM: u8 = 22;
 
 /// Decimal places that keep a coordinate within about 1/8 pixel at `zoom`.
 pub fn decimals_for_zoom(zoom: u8) -> u32 {
@@ -60,48 +59,6 @@ fn write_collection(
     });
     out.push_str(&format!("\"metadata\":{meta}}}"));
     out.into_bytes()
-}
-
-/// Picks the best encoding the client accepts; answers 304 to a matching `If-None-Match`.
-pub fn encoded_response(headers: &HeaderMap, encoded: &Encoded, content_type: &'static str) -> Response {
-    let not_modified = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == encoded.etag || t.trim() == "*"));
-    let accept = headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let accepts = |name: &str| {
-        accept
-            .split(',')
-            .any(|e| e.split(';').next().is_some_and(|e| e.trim() == name))
-    };
-    let mut response = match &encoded.compressed {
-        _ if not_modified => StatusCode::NOT_MODIFIED.into_response(),
-        Some((_, brotli)) if accepts("br") => with_encoding(Body::from(brotli.clone()), "br"),
-        Some((gzip, _)) if accepts("gzip") => with_encoding(Body::from(gzip.clone()), "gzip"),
-        _ => Response::new(Body::from(encoded.identity.clone())),
-    };
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Ok(etag) = HeaderValue::from_str(&encoded.etag) {
-        h.insert(header::ETAG, etag);
-    }
-    response
-}
-
-fn with_encoding(body: Body, encoding: &'static str) -> Response {
-    let mut response = Response::new(body);
-    response
-        .headers_mut()
-        .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-    response
 }
 
 /// A layer's attributes as CSV (no geometry): id, name, every attribute, and for layers built from
@@ -145,26 +102,6 @@ fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
     out
 }
 
-/// The position of the layer `id`, or a 404 naming it.
-pub fn layer_position(state: &AppState, id: &str) -> Result<usize, ApiError> {
-    state
-        .ix
-        .layer_position(id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))
-}
-
-/// The `zoom` parameter, a web map zoom level up to [`MAX_REQUEST_ZOOM`].
-pub fn zoom_parameter(p: &mut Params) -> Result<Option<u8>, ApiError> {
-    match p.whole("zoom", 0)? {
-        None => Ok(None),
-        Some(z) if z <= usize::from(MAX_REQUEST_ZOOM) => Ok(Some(z as u8)),
-        Some(z) => Err(ApiError::bad_parameter(
-            "zoom",
-            format!("`zoom` must be at most {MAX_REQUEST_ZOOM}, got {z}"),
-        )),
-    }
-}
-
 /// `/api/layers/{file}`: the layer's GeoJSON, CSV, FlatGeobuf or GeoPackage by the file's extension.
 pub async fn layer_file(
     State(state): State<Arc<AppState>>,
@@ -192,7 +129,7 @@ fn layer_csv(
     headers: &HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let layer = layer_position(state, id)?;
+    let layer = state.layer(id)?;
     Params::parse(raw.as_deref()).finish()?;
     let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(state, layer)));
     let mut response = encoded_response(headers, encoded, "text/csv; charset=utf-8");
@@ -210,10 +147,10 @@ async fn layer_geojson(
     headers: HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
-    let layer = layer_position(&state, id)?;
+    let layer = state.layer(id)?;
     let mut p = Params::parse(raw.as_deref());
     // Zooms past MAX_ZOOM share its geometry, and so its cached answer: the answer names that zoom.
-    let zoom = zoom_parameter(&mut p)?.unwrap_or(DEFAULT_ZOOM).min(MAX_ZOOM);
+    let zoom = p.zoom()?.map_or(DEFAULT_ZOOM, Zoom::generalisation);
     let bbox = p.bbox("bbox")?;
     p.finish()?;
     let response = tokio::task::spawn_blocking(move || {

@@ -8,7 +8,6 @@ pub mod api;
 pub mod batch;
 pub mod body_reader;
 pub mod error;
-pub mod generalised;
 
 pub mod gis_files;
 pub mod layers;
@@ -20,6 +19,7 @@ pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod portrait;
+pub mod respond;
 pub mod simulate;
 pub mod tiles;
 
@@ -27,7 +27,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -55,10 +54,10 @@ pub struct AppState {
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
     pub location_writer: territoires_formats::LocationWriter,
     /// Per layer and zoom: the whole layer's GeoJSON, encoded on first request.
-    pub whole_layers: Vec<Vec<std::sync::OnceLock<generalised::Encoded>>>,
+    pub whole_layers: Vec<Vec<std::sync::OnceLock<respond::Encoded>>>,
     pub tiles: tiles::TileCache,
     /// Per layer: its attributes as CSV, built on first request.
-    pub attribute_csv: Vec<std::sync::OnceLock<generalised::Encoded>>,
+    pub attribute_csv: Vec<std::sync::OnceLock<respond::Encoded>>,
     /// FlatGeobuf and GeoPackage files of whole layers, written on first request.
     pub gis_files: gis_files::GisFileCache,
     /// Raster basemap URL template for the page, for deployments with internet access.
@@ -69,6 +68,13 @@ impl AppState {
     /// The base data's vintage, stated on every answer.
     pub fn vintage(&self) -> &str {
         &self.ix.dataset.base.vintage
+    }
+
+    /// The position of the layer a path names, or a 404 naming it.
+    pub fn layer(&self, id: &str) -> Result<usize, ApiError> {
+        self.ix
+            .layer_position(id)
+            .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))
     }
 
     /// The bounding box of a whole layer.
@@ -93,7 +99,7 @@ impl AppState {
                 .layers
                 .iter()
                 .map(|_| {
-                    (0..=generalised::MAX_ZOOM)
+                    (0..=territoires_core::index::generalised::MAX_ZOOM)
                         .map(|_| std::sync::OnceLock::new())
                         .collect()
                 })
@@ -179,7 +185,7 @@ pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::
         .route("/ogc", get(ogc::landing))
         .route("/ogc/", get(ogc::landing))
         .route("/ogc/conformance", get(ogc::conformance))
-        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/api", get(openapi::ogc_api))
         .route("/ogc/collections", get(ogc::collections))
         .route("/ogc/collections/{id}", get(ogc::collection))
         .route("/ogc/collections/{id}/items", get(ogc::items))
@@ -431,13 +437,4 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-/// A body and content type, for handlers that build their bytes themselves.
-pub fn bytes_response(content_type: &'static str, body: impl Into<Body>) -> Response {
-    let mut response = Response::new(body.into());
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
 }

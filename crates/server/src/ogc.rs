@@ -39,7 +39,7 @@ pub const CONFORMANCE: [&str; 4] = [
 ];
 
 /// `http://host` of the request.
-fn base(headers: &HeaderMap) -> String {
+pub(crate) fn base(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -48,7 +48,7 @@ fn base(headers: &HeaderMap) -> String {
 }
 
 /// For documents whose only parameter is `f`: whether to answer in HTML.
-fn html_only(raw: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError> {
+pub(crate) fn html_only(raw: Option<&str>, headers: &HeaderMap) -> Result<bool, ApiError> {
     let mut p = Params::parse(raw);
     let html = wants_html(&mut p, headers, DOCUMENT_FORMATS)?;
     p.finish()?;
@@ -135,7 +135,7 @@ fn html_page(title: &str, doc: &Json_) -> Response {
     .into_response()
 }
 
-fn respond(html: bool, title: &str, doc: Json_, content_type: &'static str) -> Response {
+pub(crate) fn respond(html: bool, title: &str, doc: Json_, content_type: &'static str) -> Response {
     if html {
         html_page(title, &doc)
     } else {
@@ -169,16 +169,6 @@ pub async fn conformance(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<
         json!({ "conformsTo": CONFORMANCE }),
         "application/json",
     ))
-}
-
-pub async fn api(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let html = html_only(raw.as_deref(), &headers)?;
-    let doc = super::openapi::document(&state, &base(&headers));
-    Ok(respond(html, "API", doc, OPENAPI_TYPE))
 }
 
 fn collection_json(state: &AppState, b: &str, l: usize) -> Json_ {
@@ -328,7 +318,7 @@ pub async fn items(
         let mut body = Vec::new();
         territoires_formats::fgb::write_flatgeobuf(&export, &mut body)
             .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
-        let mut response = super::bytes_response(FLATGEOBUF, body);
+        let mut response = super::respond::bytes_response(FLATGEOBUF, body);
         // The paging a GeoJSON page gives in `links`, as an HTTP Link header (RFC 8288).
         if offset + page.len() < matched.len()
             && let Ok(next) = header::HeaderValue::from_str(&format!(

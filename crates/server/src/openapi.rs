@@ -5,11 +5,15 @@
 //! server itself matches, and examples that reach real features. Client generators, QGIS and the
 //! Schemathesis run of `make test` take it at its word.
 
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use serde_json::{Map, Value as Json, json};
 
 use super::AppState;
-use super::api::MAX_LABEL_ZOOM;
-use super::layers::MAX_REQUEST_ZOOM;
+use super::error::ApiError;
 use super::ogc::{
     DEFAULT_LIMIT, DOCUMENT_FORMATS, FEATURE_FORMATS, FLATGEOBUF, ITEMS_FORMATS, MAX_LIMIT, OPENAPI_TYPE,
 };
@@ -18,6 +22,7 @@ use super::tiles::MAX_TILE_ZOOM;
 use territoires_core::dataset::InputKind;
 use territoires_formats::GisFormat;
 use territoires_geo::crs::Crs;
+use territoires_geo::zoom::{MAX_GENERALISED_ZOOM, MAX_ZOOM};
 use territoires_query::locate::MAX_TOLERANCE_M;
 use territoires_query::search::MAX_RESULTS;
 use territoires_query::simulate::MAX_EPCI;
@@ -25,8 +30,6 @@ use territoires_query::simulate::MAX_EPCI;
 const ERROR: &str = "#/components/schemas/Error";
 /// The zoom the tiles' examples are cut at: a département fills a few tiles.
 const EXAMPLE_TILE_ZOOM: u8 = 8;
-/// The most zoom `/api/simulate` generalises its shape for.
-const MAX_SIMULATE_ZOOM: u8 = super::generalised::MAX_ZOOM;
 
 /// `text` as a regex literal, in the syntax ECMA-262, Python and Rust share.
 fn regex_literal(text: &str) -> String {
@@ -290,10 +293,10 @@ fn gis_file_operation(format: GisFormat, id: &str, what: &str, layer: Json, bbox
             query(
                 "zoom",
                 &format!(
-                    "web-map zoom 0–{MAX_REQUEST_ZOOM} the geometry is generalised for; without it, full resolution (from 12 on, zoom 12's)"
+                    "web-map zoom 0–{MAX_ZOOM} the geometry is generalised for; without it, full resolution (from 12 on, zoom 12's)"
                 ),
                 false,
-                json!({"type": "integer", "minimum": 0, "maximum": MAX_REQUEST_ZOOM}),
+                json!({"type": "integer", "minimum": 0, "maximum": MAX_ZOOM}),
             ),
             bbox,
         ],
@@ -444,7 +447,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
             "zoom",
             description,
             false,
-            json!({"type": "integer", "minimum": 0, "maximum": MAX_SIMULATE_ZOOM}),
+            json!({"type": "integer", "minimum": 0, "maximum": MAX_ZOOM}),
         )
     };
     let simulate_responses = json!({
@@ -554,7 +557,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
                     "properties": {
                         "epci": epci_list,
                         "replaces": {"allOf": [schema_ref("TerritoryId")], "nullable": true},
-                        "zoom": {"type": "integer", "minimum": 0, "maximum": MAX_SIMULATE_ZOOM},
+                        "zoom": {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
                     },
                 },
             ]}}), first_epci.map(|e| json!({"epci": [e], "zoom": 8})))}},
@@ -624,7 +627,7 @@ pub fn document(state: &AppState, base: &str) -> Json {
         "/api/simulate": simulate,
         "/api/labels": {"get": operation("labels", "api", "place names for a map view, best first: régions or départements, towns by seat and population, the named layers' features at their label point", vec![
             with_examples(
-                query("zoom", "web-map zoom of the view", true, json!({"type": "integer", "minimum": 0, "maximum": MAX_LABEL_ZOOM})),
+                query("zoom", "web-map zoom of the view", true, json!({"type": "integer", "minimum": 0, "maximum": MAX_ZOOM})),
                 json!({"around": {"value": EXAMPLE_TILE_ZOOM}}),
             ),
             bbox.clone(),
@@ -699,8 +702,8 @@ pub fn document(state: &AppState, base: &str) -> Json {
             "a layer as generalised GeoJSON: neighbours share every simplified border; coordinates quantised to the zoom",
             vec![
                 layer_path("layer id"),
-                query("zoom", &format!("web-map zoom 0–{MAX_REQUEST_ZOOM} the geometry is generalised for (default 6; from 12 on, the answer is zoom 12's)"), false,
-                    json!({"type": "integer", "minimum": 0, "maximum": MAX_REQUEST_ZOOM})),
+                query("zoom", &format!("web-map zoom 0–{MAX_ZOOM} the geometry is generalised for (default 6; from 12 on, the answer is zoom 12's)"), false,
+                    json!({"type": "integer", "minimum": 0, "maximum": MAX_ZOOM})),
                 bbox.clone(),
             ],
             etagged(json!({
@@ -988,7 +991,7 @@ fn schemas(facts: &Facts) -> Json {
                 // Null when no member is an EPCI: the draft then has no shape.
                 json!({"type": "object", "nullable": true, "required": ["type"], "properties": {"type": {"type": "string", "enum": ["MultiPolygon"]}}}),
             ),
-            ("zoom", json!({"type": "integer", "minimum": 0, "maximum": MAX_SIMULATE_ZOOM})),
+            ("zoom", json!({"type": "integer", "minimum": 0, "maximum": MAX_GENERALISED_ZOOM})),
             vintage(),
         ]),
         "Catalogue": object(&[
@@ -1013,7 +1016,7 @@ fn schemas(facts: &Facts) -> Json {
             ("layers", integer()), ("communes", integer()),
         ]),
         "LayerCollection": collection(&[("metadata", object(&[
-            ("layer", schema_ref("LayerId")), ("zoom", json!({"type": "integer", "minimum": 0, "maximum": super::generalised::MAX_ZOOM})),
+            ("layer", schema_ref("LayerId")), ("zoom", json!({"type": "integer", "minimum": 0, "maximum": MAX_GENERALISED_ZOOM})),
             ("source", string()), ("vintage", string()), ("licence", string()),
         ]))]),
         "MembersCollection": collection(&[("name", string()), ("metadata", object(&[("territory", object(&[("layer", schema_ref("LayerId")), ("id", string()), ("name", string())])), vintage()]))]),
@@ -1042,4 +1045,15 @@ fn data_licences(state: &AppState) -> String {
         .map(|l| l.source.licence.as_str())
         .collect();
     licences.into_iter().collect::<Vec<_>>().join(", ")
+}
+
+/// `GET /ogc/api`: the same document, as OGC API – Features serves its API definition (JSON, or HTML).
+pub async fn ogc_api(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let html = super::ogc::html_only(raw.as_deref(), &headers)?;
+    let doc = document(&state, &super::ogc::base(&headers));
+    Ok(super::ogc::respond(html, "API", doc, OPENAPI_TYPE))
 }

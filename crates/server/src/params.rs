@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::error::ApiError;
-use territoires_geo::BoundingBox;
+use territoires_geo::{BoundingBox, Zoom};
 
 /// A longitude in decimal degrees, −180…180, as written in a `bbox`.
 const LONGITUDE: &str = r"-?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)";
@@ -105,6 +105,13 @@ impl Params {
                 format!("`{name}` must be a whole number ≥ {min}, got `{text}`"),
             )),
         }
+    }
+
+    /// `zoom`, a web-map zoom level (see [`Zoom`]).
+    pub fn zoom(&mut self) -> Result<Option<Zoom>, ApiError> {
+        self.whole("zoom", 0)?
+            .map(|z| Zoom::new(z as u64).map_err(|e| ApiError::bad_parameter("zoom", e.to_string())))
+            .transpose()
     }
 
     /// `minlon,minlat,maxlon,maxlat` in CRS84 degrees; a minlon greater than maxlon crosses the

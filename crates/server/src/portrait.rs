@@ -217,7 +217,7 @@ pub async fn members_file(
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut response = super::bytes_response(content_type, body);
+    let mut response = super::respond::bytes_response(content_type, body);
     let name = format!("{}.{extension}", base_name(&layer, &id));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, v);

@@ -11,9 +11,10 @@ use serde_json::Value as Json_;
 use super::AppState;
 use super::api::{JsonResult, with_vintage};
 use super::error::ApiError;
-use super::generalised::MAX_ZOOM;
 use super::params::Params;
 use territoires_core::dataset::InputKind;
+use territoires_geo::Zoom;
+use territoires_geo::zoom::MAX_ZOOM;
 use territoires_query::QueryError;
 use territoires_query::simulate::{Draft, EpciGraph, simulate};
 
@@ -72,8 +73,8 @@ pub async fn simulate_post(
                 None => query_zoom,
                 Some(z) => z
                     .as_u64()
-                    .filter(|&z| z <= u64::from(MAX_ZOOM))
-                    .map(|z| z as u8)
+                    .and_then(|z| Zoom::new(z).ok())
+                    .map(Zoom::generalisation)
                     .ok_or_else(|| bad(format!("`zoom` must be a whole number from 0 to {MAX_ZOOM}")))?,
             };
             Draft {
@@ -92,14 +93,7 @@ pub async fn simulate_post(
 }
 
 fn zoom(p: &mut Params) -> Result<u8, ApiError> {
-    match p.whole("zoom", 0)? {
-        None => Ok(DEFAULT_ZOOM),
-        Some(z) if z <= MAX_ZOOM as usize => Ok(z as u8),
-        Some(z) => Err(ApiError::bad_parameter(
-            "zoom",
-            format!("`zoom` must be from 0 to {MAX_ZOOM}, got {z}"),
-        )),
-    }
+    Ok(p.zoom()?.map_or(DEFAULT_ZOOM, Zoom::generalisation))
 }
 
 fn answer(state: &AppState, draft: Draft) -> JsonResult {

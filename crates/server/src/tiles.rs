@@ -15,9 +15,8 @@ use geozero::mvt::{Message, MvtWriter, TagsBuilder, TileValue, tile};
 
 use super::AppState;
 use super::error::ApiError;
-use super::generalised::Encoded;
-use super::layers::encoded_response;
 use super::params::Params;
+use super::respond::{Encoded, encoded_response};
 
 const EXTENT: u32 = 4096;
 /// Buffer around a tile, as a fraction of its width.
@@ -143,7 +142,7 @@ fn render(state: &AppState, layer: usize, z: u8, x: u32, y: u32) -> Result<Vec<u
 }
 
 /// The highest zoom served.
-pub const MAX_TILE_ZOOM: u32 = 22;
+pub const MAX_TILE_ZOOM: u32 = territoires_geo::zoom::MAX_ZOOM as u32;
 
 /// A tile coordinate of the path: digits, else a 400 naming it. Values too large to hold saturate,
 /// and are then refused as beyond the grid.

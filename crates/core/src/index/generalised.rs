@@ -13,8 +13,7 @@ use territoires_geo::topology::{DEFAULT_SNAP_DEG, Neighbours, Topology, quantise
 
 use crate::dataset::Layer;
 
-/// Zooms beyond this one use its geometry: it is already finer than the source data's simplification.
-pub const MAX_ZOOM: u8 = 12;
+pub use territoires_geo::zoom::MAX_GENERALISED_ZOOM as MAX_ZOOM;
 
 /// One layer at one zoom.
 pub struct Generalised {
@@ -54,6 +53,7 @@ impl LayerCache {
     }
 
     pub(crate) fn at_zoom(&self, layers: &[Layer], layer: usize, zoom: u8) -> Arc<Generalised> {
+        // Finer zooms share the finest generalisation.
         let zoom = zoom.min(MAX_ZOOM);
         self.zooms[layer][zoom as usize]
             .get_or_init(|| {
