@@ -21,6 +21,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
+use territoires_query::ErrorCode;
 
 use axum::Extension;
 use axum::body::{Body, Bytes};
@@ -161,13 +162,15 @@ fn run(
 /// An input refused whole, as the HTTP error.
 fn refusal(cause: InputError) -> ApiError {
     match cause {
-        InputError::Structure(message) => ApiError::new(StatusCode::BAD_REQUEST, "bad_body", message),
-        InputError::Read(e) if TooLarge::caused(&e) => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", e.to_string())
-        }
+        InputError::Structure(message) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::BadBody, message),
+        InputError::Read(e) if TooLarge::caused(&e) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            e.to_string(),
+        ),
         InputError::Read(e) => ApiError::new(
             StatusCode::BAD_REQUEST,
-            "bad_body",
+            ErrorCode::BadBody,
             format!("the body could not be read: {e}"),
         ),
     }
@@ -229,7 +232,7 @@ fn input_format(headers: &HeaderMap) -> Result<Option<InputFormat>, ApiError> {
         "" | "application/octet-stream" | "application/x-www-form-urlencoded" => Ok(None),
         other => Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!("cannot read `{other}`: send text/csv or application/geo+json"),
         )),
     }
@@ -255,7 +258,7 @@ fn output_format(headers: &HeaderMap) -> Result<Option<OutputFormat>, ApiError> 
     }
     Err(ApiError::new(
         StatusCode::NOT_ACCEPTABLE,
-        "not_acceptable",
+        ErrorCode::NotAcceptable,
         format!("cannot answer as `{accept}`: accept text/csv, application/geo+json or application/json"),
     ))
 }

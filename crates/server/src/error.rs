@@ -5,13 +5,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use territoires_query::QueryError;
+use territoires_query::{ErrorCode, ErrorDetails, QueryError};
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     /// A stable, machine-readable code.
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// The query parameter at fault, if one is.
     pub parameter: Option<String>,
@@ -19,10 +19,12 @@ pub struct ApiError {
     pub retry_after_s: Option<u64>,
     /// The values the parameter accepts, when they are few (`crs`).
     pub supported: Vec<String>,
+    /// What the error is about (layer, id, SIRENs), for the page to say it in French.
+    pub details: Option<Box<ErrorDetails>>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -30,6 +32,7 @@ impl ApiError {
             parameter: None,
             retry_after_s: None,
             supported: Vec::new(),
+            details: None,
         }
     }
 
@@ -43,22 +46,23 @@ impl ApiError {
     pub fn bad_parameter(parameter: &str, message: impl Into<String>) -> Self {
         ApiError {
             parameter: Some(parameter.to_string()),
-            ..Self::new(StatusCode::BAD_REQUEST, "bad_parameter", message)
+            ..Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadParameter, message)
         }
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, message)
     }
 
     /// A query error, blamed on `parameter` when the caller knows which one carried it.
     pub fn from_query(error: QueryError, parameter: Option<&str>) -> Self {
-        let status = match error {
-            QueryError::UnknownFeature { .. } => StatusCode::NOT_FOUND,
+        let code = error.code();
+        let status = match code {
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
             _ => StatusCode::BAD_REQUEST,
         };
         let parameter = match &error {
@@ -67,18 +71,9 @@ impl ApiError {
             _ => parameter.map(str::to_string),
         };
         ApiError {
-            status,
-            code: match &error {
-                _ if status == StatusCode::NOT_FOUND => "not_found",
-                QueryError::UnknownMembers(_) => "unknown_members",
-                QueryError::DuplicateMembers(_) => "duplicate_members",
-                QueryError::BadDraft(_) => "bad_draft",
-                _ => "bad_parameter",
-            },
-            message: error.to_string(),
             parameter,
-            retry_after_s: None,
-            supported: Vec::new(),
+            details: error.details().map(Box::new),
+            ..ApiError::new(status, code, error.to_string())
         }
     }
 
@@ -93,6 +88,9 @@ impl ApiError {
         }
         if !self.supported.is_empty() {
             error["supported"] = self.supported.clone().into();
+        }
+        if let Some(details) = &self.details {
+            error["details"] = serde_json::to_value(details).unwrap_or_default();
         }
         json!({ "error": error })
     }

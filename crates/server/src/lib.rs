@@ -26,6 +26,7 @@ pub mod tiles;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use territoires_query::ErrorCode;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -356,15 +357,15 @@ async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Nex
     }
     let (code, message) = match status {
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             format!("{method} is not allowed on {path}; use GET or HEAD"),
         ),
         StatusCode::PAYLOAD_TOO_LARGE => (
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             "the body is larger than the server's limit (--max-body-mb)".to_string(),
         ),
         _ => (
-            "http_error",
+            ErrorCode::HttpError,
             status.canonical_reason().unwrap_or("error").to_string(),
         ),
     };

@@ -5,6 +5,7 @@
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;
 use std::time::Duration;
+use territoires_query::ErrorCode;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -128,7 +129,7 @@ impl BatchGate {
         match declared {
             Some(length) if length > self.max_body_bytes as u64 => Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!(
                     "the body is {length} bytes, over the server's limit of {} bytes (--max-body-mb)",
                     self.max_body_bytes
@@ -155,7 +156,7 @@ impl BatchGate {
                 let retry_after_s = self.wait.as_secs_f64().ceil().max(1.0) as u64;
                 Err(ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
+                    ErrorCode::Busy,
                     format!(
                         "{} batches are already running, the server's limit (--max-batches); retry in {retry_after_s} s",
                         self.max_batches
@@ -204,7 +205,7 @@ fn refusal(error: GovernorError, per_second: NonZeroU32, metrics: &Metrics) -> R
             let retry_after_s = wait_time + 1;
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!(
                     "more than {per_second} requests a second from your address, the server's limit (--rate-limit); retry in {retry_after_s} s"
                 ),
@@ -216,8 +217,11 @@ fn refusal(error: GovernorError, per_second: NonZeroU32, metrics: &Metrics) -> R
         GovernorError::UnableToExtractKey => {
             ApiError::internal("the rate limit cannot tell the client's address").into_response()
         }
-        GovernorError::Other { code, msg, .. } => {
-            ApiError::new(code, "rate_limited", msg.unwrap_or_else(|| "refused".into())).into_response()
-        }
+        GovernorError::Other { code, msg, .. } => ApiError::new(
+            code,
+            ErrorCode::RateLimited,
+            msg.unwrap_or_else(|| "refused".into()),
+        )
+        .into_response(),
     }
 }

@@ -23,6 +23,7 @@ use territoires_core::dataset::InputKind;
 use territoires_formats::GisFormat;
 use territoires_geo::crs::Crs;
 use territoires_geo::zoom::{MAX_GENERALISED_ZOOM, MAX_ZOOM};
+use territoires_query::ErrorCode;
 use territoires_query::locate::MAX_TOLERANCE_M;
 use territoires_query::search::MAX_RESULTS;
 use territoires_query::simulate::MAX_EPCI;
@@ -895,10 +896,16 @@ fn schemas(facts: &Facts) -> Json {
     json!({
         "Error": {
             "type": "object", "required": ["error"],
-            "properties": {"error": object(&[
+            "properties": {"error": with_optional(object(&[
                 ("status", json!({"type": "integer", "minimum": 400, "maximum": 599})),
-                ("code", string()),
+                ("code", json!({"type": "string", "enum": ErrorCode::ALL.map(ErrorCode::as_str)})),
                 ("message", string()),
+            ]), &[
+                ("parameter", string()),
+                ("supported", array(string())),
+                ("details", json!({"type": "object", "description": "what the error is about, for a program to say it in its own words", "properties": {
+                    "layer": string(), "id": string(), "sirens": array(string()),
+                }})),
             ])},
         },
         "LayerId": {"type": "string", "description": "a layer of the dataset", "enum": facts.layer_ids},

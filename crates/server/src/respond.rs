@@ -3,6 +3,7 @@
 //! follows one reading of RFC 9110 (clauses 8.8.3, 12.5.3, 13.1.2 and 14).
 
 use std::io::Write;
+use territoires_query::ErrorCode;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -215,7 +216,7 @@ fn range_response(
         Err(len) => {
             let mut response = ApiError::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
-                "range_not_satisfiable",
+                ErrorCode::RangeNotSatisfiable,
                 format!("the range starts past the end of the file, which has {len} bytes"),
             )
             .into_response();
