@@ -1,6 +1,7 @@
 //! The questions the product answers, as plain functions over an [`territoires_core::Indexed`] dataset.
 //! No HTTP here: the CLI, the server, the tests and the benches all call these.
 
+pub mod answer;
 pub mod coverage;
 mod error;
 pub mod indicators;

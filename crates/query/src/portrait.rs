@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
-use serde_json::{Map, Value as Json};
 
 use super::QueryError;
 use super::coverage::{method, percent};
@@ -27,7 +26,7 @@ pub struct Portrait {
     pub id: String,
     pub name: String,
     /// Every attribute of the feature, as the layer's file gives them.
-    pub properties: Map<String, Json>,
+    pub properties: crate::answer::Properties,
     /// The attributes among [`PROVENANCE_PROPERTIES`] that the feature has.
     pub provenance: BTreeMap<String, String>,
     pub figures: Figures,
@@ -244,7 +243,7 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
         layer: LayerRef::of(layer),
         id: feature.id.clone(),
         name: feature.name.clone(),
-        properties: feature.properties_json(),
+        properties: crate::answer::Properties::of(feature),
         provenance: provenance(feature),
         figures,
         bbox: bbox(&feature.geometry),

@@ -10,12 +10,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use geo::MultiPolygon;
 use serde::Serialize;
-use serde_json::{Value as Json, json};
 
 use super::QueryError;
 use super::coverage::{Scope, ScopeInfo, describe_scope, percent};
 use territoires_core::dataset::InputKind;
-use territoires_core::dataset::{Dataset, Layer};
+use territoires_core::dataset::{Dataset, Feature, Layer};
 use territoires_geo::topology::{Neighbours, Topology, quantise, tolerance_for_zoom};
 
 /// Most EPCIs a draft may hold: more than any territoire de projet has.
@@ -34,11 +33,11 @@ pub struct Draft {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Simulation {
-    pub epci: Vec<Json>,
+    pub epci: Vec<DraftMember>,
     pub figures: DraftFigures,
     pub checks: Checks,
     /// Per other membership layer (SCoT syndicats, CRTE, …), the features the draft meets.
-    pub meets: Vec<Json>,
+    pub meets: Vec<Meets>,
     pub coverage: CoverageChange,
     /// The draft's shape, generalised for the zoom asked.
     #[serde(skip)]
@@ -53,16 +52,129 @@ pub struct DraftFigures {
     pub epci: usize,
 }
 
+/// A member EPCI with its figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftMember {
+    pub siren: String,
+    pub name: String,
+    pub population: u64,
+    pub communes: usize,
+    pub area_km2: f64,
+}
+
+/// An EPCI named by its SIREN.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EpciRef {
+    pub siren: String,
+    pub name: String,
+}
+
+impl EpciRef {
+    fn of(feature: &Feature) -> Self {
+        EpciRef {
+            siren: feature.id.clone(),
+            name: feature.name.clone(),
+        }
+    }
+}
+
+/// The four legal checks of a PETR (CGCT article L5741-1).
 #[derive(Debug, Clone, Serialize)]
 pub struct Checks {
     /// Every member is an EPCI à fiscalité propre.
-    pub members_are_epci: Json,
+    pub members_are_epci: MembersAreEpci,
     /// « d'un seul tenant »: one piece, EPCIs joined by shared borders.
-    pub contiguous: Json,
+    pub contiguous: Contiguous,
     /// « sans enclave »: no EPCI wholly surrounded by the draft without being in it.
-    pub no_enclave: Json,
+    pub no_enclave: NoEnclave,
     /// An EPCI belongs to at most one PETR.
-    pub epci_in_other_petr: Json,
+    pub epci_in_other_petr: EpciInOtherPetr,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MembersAreEpci {
+    pub ok: bool,
+    /// Members that are another structure (a PETR, a syndicat) rather than an EPCI.
+    pub not_epci: Vec<NotEpci>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotEpci {
+    pub siren: String,
+    pub layer: String,
+    pub layer_title: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contiguous {
+    pub ok: bool,
+    /// The draft's pieces, each a group of EPCIs joined by shared borders.
+    pub parts: Vec<Vec<EpciRef>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoEnclave {
+    pub ok: bool,
+    pub enclaves: Vec<Enclave>,
+}
+
+/// EPCIs the draft surrounds without holding them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Enclave {
+    pub epci: Vec<EpciRef>,
+    pub population: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EpciInOtherPetr {
+    pub ok: bool,
+    pub members: Vec<MemberElsewhere>,
+}
+
+/// A member EPCI already in another territory of the territories layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberElsewhere {
+    pub siren: String,
+    pub name: String,
+    pub territory: TerritoryRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TerritoryRef {
+    pub layer: String,
+    pub id: String,
+    pub name: String,
+    /// Its legal form (`PETR`, `Pays`…), empty when the data gives none.
+    pub kind: String,
+}
+
+/// The features of another membership layer that the draft meets.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meets {
+    pub layer: String,
+    pub title: String,
+    pub features: Vec<MetFeature>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetFeature {
+    pub id: String,
+    pub name: String,
+    pub shared_communes: usize,
+    pub share_of_draft_area_pct: f64,
+    /// The feature's communes are exactly the draft's.
+    pub coincides: bool,
+    /// The structure that carries the feature, for layers that name one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<CarrierRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CarrierRef {
+    pub siren: String,
+    pub name: String,
+    pub kind: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,9 +239,12 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
         if let Some(&f) = by_siren.get(siren.as_str()) {
             members.push(f);
         } else if let Some((layer, feature)) = other_structure(data, siren) {
-            not_epci.push(
-                json!({"siren": siren, "layer": layer.id, "layer_title": layer.title, "name": feature}),
-            );
+            not_epci.push(NotEpci {
+                siren: siren.clone(),
+                layer: layer.id.clone(),
+                layer_title: layer.title.clone(),
+                name: feature.to_string(),
+            });
         } else {
             unknown.push(siren.clone());
         }
@@ -164,20 +279,20 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
         communes: communes.len(),
         epci: members.len(),
     };
-    let epci_json = |f: usize| {
-        let e = &epci_layer.features[f];
-        json!({"siren": e.id, "name": e.name})
-    };
+    let epci_ref = |f: u32| EpciRef::of(&epci_layer.features[f as usize]);
 
     let parts = graph
         .neighbours
         .components(|f| is_member.get(f).copied().unwrap_or(false));
-    let contiguous = json!({
-        "ok": parts.len() <= 1,
-        "parts": parts.iter().map(|p| p.iter().map(|&f| epci_json(f as usize)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-    });
+    let contiguous = Contiguous {
+        ok: parts.len() <= 1,
+        parts: parts
+            .iter()
+            .map(|p| p.iter().map(|&f| epci_ref(f)).collect())
+            .collect(),
+    };
 
-    let enclaves: Vec<Json> = graph
+    let enclaves: Vec<Enclave> = graph
         .neighbours
         .components(|f| !is_member.get(f).copied().unwrap_or(true))
         .into_iter()
@@ -197,13 +312,16 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
                 .iter()
                 .map(|&f| epci_layer.features[f as usize].population)
                 .sum();
-            json!({
-                "epci": group.iter().map(|&f| epci_json(f as usize)).collect::<Vec<_>>(),
-                "population": population,
-            })
+            Enclave {
+                epci: group.iter().map(|&f| epci_ref(f)).collect(),
+                population,
+            }
         })
         .collect();
-    let no_enclave = json!({"ok": enclaves.is_empty(), "enclaves": enclaves});
+    let no_enclave = NoEnclave {
+        ok: enclaves.is_empty(),
+        enclaves,
+    };
 
     let mut elsewhere = Vec::new();
     if let Some(t) = territories {
@@ -220,19 +338,30 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
             }
             for h in holders {
                 let territory = &t.features[h as usize];
-                elsewhere.push(json!({
-                    "siren": epci_layer.features[f].id,
-                    "name": epci_layer.features[f].name,
-                    "territory": {"layer": t.id, "id": territory.id, "name": territory.name, "kind": territory.text("kind")},
-                }));
+                elsewhere.push(MemberElsewhere {
+                    siren: epci_layer.features[f].id.clone(),
+                    name: epci_layer.features[f].name.clone(),
+                    territory: TerritoryRef {
+                        layer: t.id.clone(),
+                        id: territory.id.clone(),
+                        name: territory.name.clone(),
+                        kind: territory.text("kind"),
+                    },
+                });
             }
         }
     }
     let checks = Checks {
-        members_are_epci: json!({"ok": not_epci.is_empty(), "not_epci": not_epci}),
+        members_are_epci: MembersAreEpci {
+            ok: not_epci.is_empty(),
+            not_epci,
+        },
         contiguous,
         no_enclave,
-        epci_in_other_petr: json!({"ok": elsewhere.is_empty(), "members": elsewhere}),
+        epci_in_other_petr: EpciInOtherPetr {
+            ok: elsewhere.is_empty(),
+            members: elsewhere,
+        },
     };
 
     let meets = data
@@ -258,7 +387,13 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
             .iter()
             .map(|&f| {
                 let e = &epci_layer.features[f];
-                json!({"siren": e.id, "name": e.name, "population": e.population, "communes": e.communes.len(), "area_km2": e.area_km2})
+                DraftMember {
+                    siren: e.id.clone(),
+                    name: e.name.clone(),
+                    population: e.population,
+                    communes: e.communes.len(),
+                    area_km2: e.area_km2,
+                }
             })
             .collect(),
         figures,
@@ -307,7 +442,7 @@ fn other_structure<'a>(data: &'a Dataset, siren: &str) -> Option<(&'a Layer, &'a
 
 /// The features of `layer` sharing communes with the draft, with the share of the draft's area in
 /// each and whether the perimeters coincide.
-fn meets(data: &Dataset, layer: &Layer, communes: &[u32], draft_area: f64) -> Json {
+fn meets(data: &Dataset, layer: &Layer, communes: &[u32], draft_area: f64) -> Meets {
     let mut shared: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
     for &c in communes {
         for &f in layer.membership.features_of(c) {
@@ -316,28 +451,29 @@ fn meets(data: &Dataset, layer: &Layer, communes: &[u32], draft_area: f64) -> Js
             entry.1 += data.communes[c as usize].area_km2;
         }
     }
-    let features: Vec<Json> = shared
+    let features = shared
         .into_iter()
         .map(|(f, (count, area))| {
             let feature = &layer.features[f as usize];
-            let mut item = json!({
-                "id": feature.id,
-                "name": feature.name,
-                "shared_communes": count,
-                "share_of_draft_area_pct": percent(area, draft_area),
-                "coincides": feature.communes.as_slice() == communes,
-            });
-            if let Some(carrier) = &layer.carrier {
-                item["carrier"] = json!({
-                    "siren": feature.text(&carrier.siren),
-                    "name": feature.text(&carrier.name),
-                    "kind": feature.text(&carrier.kind),
-                });
+            MetFeature {
+                id: feature.id.clone(),
+                name: feature.name.clone(),
+                shared_communes: count,
+                share_of_draft_area_pct: percent(area, draft_area),
+                coincides: feature.communes.as_slice() == communes,
+                carrier: layer.carrier.as_ref().map(|carrier| CarrierRef {
+                    siren: feature.text(&carrier.siren),
+                    name: feature.text(&carrier.name),
+                    kind: feature.text(&carrier.kind),
+                }),
             }
-            item
         })
         .collect();
-    json!({"layer": layer.id, "title": layer.title, "features": features})
+    Meets {
+        layer: layer.id.clone(),
+        title: layer.title.clone(),
+        features,
+    }
 }
 
 /// Coverage of the territories layer before and after the draft, nationally and in every région

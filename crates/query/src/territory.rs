@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Map, Value as Json, json};
 
 use super::QueryError;
+use crate::answer::{CommuneRef, FeatureRef, Properties, SharedFeature};
 use territoires_core::dataset::{Dataset, LayerKind};
 use territoires_geo::bounds as bbox;
 
@@ -27,16 +27,13 @@ pub fn related(data: &Dataset, layer: usize, feature: u32, other: usize) -> Vec<
 
 /// `{id, name}` of the territoires de projet (the catalogue's `territories_layer`) holding a
 /// feature's communes.
-pub fn pays_of(data: &Dataset, layer: usize, feature: u32) -> Vec<Json> {
+pub fn pays_of(data: &Dataset, layer: usize, feature: u32) -> Vec<FeatureRef> {
     let Some(pays) = data.territories_layer() else {
         return Vec::new();
     };
     related(data, layer, feature, pays)
         .into_iter()
-        .map(|(f, _)| {
-            let p = &data.layers[pays].features[f as usize];
-            json!({"id": p.id, "name": p.name})
-        })
+        .map(|(f, _)| FeatureRef::of(&data.layers[pays].features[f as usize]))
         .collect()
 }
 
@@ -45,14 +42,14 @@ pub struct Territory {
     pub layer: String,
     pub id: String,
     pub name: String,
-    pub properties: Map<String, Json>,
+    pub properties: Properties,
     pub population: u64,
     pub area_km2: f64,
     pub bbox: Option<[f64; 4]>,
     /// Member communes (code and name).
-    pub communes: Vec<Json>,
+    pub communes: Vec<CommuneRef>,
     /// Per other layer, the features sharing communes with this one and how many they share.
-    pub overlays: BTreeMap<String, Vec<Json>>,
+    pub overlays: BTreeMap<String, Vec<SharedFeature>>,
     pub source: territoires_core::dataset::Source,
 }
 
@@ -87,7 +84,11 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
                 .into_iter()
                 .map(|(g, shared)| {
                     let g = &other.features[g as usize];
-                    json!({"id": g.id, "name": g.name, "shared_communes": shared})
+                    SharedFeature {
+                        id: g.id.clone(),
+                        name: g.name.clone(),
+                        shared_communes: shared,
+                    }
                 })
                 .collect();
             (other.id.clone(), list)
@@ -97,7 +98,7 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
         layer: layer.id.clone(),
         id: feature.id.clone(),
         name: feature.name.clone(),
-        properties: feature.properties_json(),
+        properties: Properties::of(feature),
         population: feature.population,
         area_km2: feature.area_km2,
         bbox: bbox(&feature.geometry),
@@ -106,7 +107,11 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
             .iter()
             .map(|&c| {
                 let c = &data.communes[c as usize];
-                json!({"code": c.code, "name": c.name, "population": c.population})
+                CommuneRef {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    population: c.population,
+                }
             })
             .collect(),
         overlays,

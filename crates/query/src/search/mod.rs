@@ -143,7 +143,7 @@ pub struct SearchResult {
     /// `[min_lon, min_lat, max_lon, max_lat]`.
     pub bbox: Option<[f64; 4]>,
     /// The territoires de projet holding it (`{id, name}`).
-    pub pays: Vec<serde_json::Value>,
+    pub pays: Vec<crate::answer::FeatureRef>,
     /// The former commune whose name or code was matched, when the result is the commune it is now part of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matched: Option<Matched>,
