@@ -173,7 +173,7 @@ pub async fn territory_get(
     let with_geometry = p.flag("geometry")?;
     p.finish()?;
     let t = territory::territory(&state.ix.dataset, &layer, &id).map_err(|e| match e {
-        territoires_query::QueryError::UnknownLayer(_) => ApiError::not_found(e.to_string()),
+        territoires_query::QueryError::UnknownLayer(_) => ApiError::not_found_from(e),
         other => other.into(),
     })?;
     let mut body = serde_json::to_value(&t).map_err(|e| ApiError::internal(e.to_string()))?;

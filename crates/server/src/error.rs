@@ -54,6 +54,26 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
+    /// A 404 for a layer a path names, with the layer in its details.
+    pub fn unknown_layer(id: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            details: Some(Box::new(ErrorDetails {
+                layer: Some(id.to_string()),
+                ..ErrorDetails::default()
+            })),
+            ..Self::not_found(message)
+        }
+    }
+
+    /// A query error about a path segment (an unknown layer in `/api/territories/{layer}/…`): a 404
+    /// with the error's details.
+    pub fn not_found_from(error: QueryError) -> Self {
+        ApiError {
+            details: error.details().map(Box::new),
+            ..Self::not_found(error.to_string())
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, message)
     }

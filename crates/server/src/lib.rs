@@ -75,7 +75,7 @@ impl AppState {
     pub fn layer(&self, id: &str) -> Result<usize, ApiError> {
         self.ix
             .layer_position(id)
-            .ok_or_else(|| ApiError::not_found(format!("no layer `{id}`")))
+            .ok_or_else(|| ApiError::unknown_layer(id, format!("no layer `{id}`")))
     }
 
     /// The bounding box of a whole layer.

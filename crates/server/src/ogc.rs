@@ -212,7 +212,7 @@ fn collection_position(state: &AppState, id: &str) -> Result<usize, ApiError> {
     state
         .ix
         .layer_position(id)
-        .ok_or_else(|| ApiError::not_found(format!("no collection `{id}`")))
+        .ok_or_else(|| ApiError::unknown_layer(id, format!("no collection `{id}`")))
 }
 
 pub async fn collection(

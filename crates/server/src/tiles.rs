@@ -166,7 +166,7 @@ pub async fn tile(
     let layer = state
         .ix
         .layer_position(&layer_id)
-        .ok_or_else(|| ApiError::not_found(format!("no layer `{layer_id}`")))?;
+        .ok_or_else(|| ApiError::unknown_layer(&layer_id, format!("no layer `{layer_id}`")))?;
     let y = y_file.strip_suffix(".mvt").ok_or_else(|| {
         ApiError::not_found(format!("no tile `{y_file}`: tiles are /tiles/LAYER/Z/X/Y.mvt"))
     })?;

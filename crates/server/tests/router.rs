@@ -1,0 +1,174 @@
+//! The router called in process on the tiny fixture dataset (axum's `examples/testing`): no data
+//! build, no socket. Snapshots pin shapes only; figures are redacted or computed from the fixture.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::Value as Json;
+use territoires_core::Indexed;
+use territoires_fixtures::{commune_centre, epci_siren, tiny_dataset};
+use territoires_server::{AppState, Limits, router};
+use tower::ServiceExt;
+
+fn app() -> Router {
+    router(
+        Arc::new(AppState::new(Indexed::new(tiny_dataset()))),
+        &Limits::default(),
+    )
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Json {
+        serde_json::from_slice(&self.body).expect("a JSON body")
+    }
+}
+
+async fn send(request: Request<Body>) -> Answer {
+    let response = app().oneshot(request).await.expect("answered");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("a body")
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(uri: &str) -> Answer {
+    send(Request::get(uri).body(Body::empty()).expect("request")).await
+}
+
+#[tokio::test]
+async fn locate_answers_the_commune_epci_and_pays_of_a_point() {
+    let (lon, lat) = commune_centre(1, 2);
+    let answer = get(&format!("/api/locate?lat={lat}&lon={lon}")).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let body = answer.json();
+    let ids = |layer: &str| -> Vec<String> {
+        body["layers"]
+            .as_array()
+            .expect("layers")
+            .iter()
+            .find(|l| l["layer"] == layer)
+            .map(|l| {
+                l["features"]
+                    .as_array()
+                    .expect("features")
+                    .iter()
+                    .map(|f| f["id"].as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(ids("epci"), [epci_siren(1)]);
+    assert_eq!(ids("pays"), ["200000100"]);
+    assert_eq!(body["vintage"], "COG test");
+}
+
+#[tokio::test]
+async fn the_catalogue_lists_the_fixture_layers_in_order() {
+    let answer = get("/api/layers").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let body = answer.json();
+    let ids: Vec<&str> = body["layers"]
+        .as_array()
+        .expect("layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    let expected: Vec<String> = tiny_dataset().layers.iter().map(|l| l.id.clone()).collect();
+    assert_eq!(ids, expected);
+    insta::assert_json_snapshot!("catalogue_entry", body["layers"][4], {
+        ".features" => "[count]",
+        ".bbox" => "[bbox]",
+    });
+}
+
+#[tokio::test]
+async fn errors_carry_a_code_a_parameter_and_details() {
+    let cases = [
+        ("/api/territories/pays/nope", StatusCode::NOT_FOUND),
+        ("/api/territories/nope/1", StatusCode::NOT_FOUND),
+        ("/api/layers/nope.geojson", StatusCode::NOT_FOUND),
+        ("/api/locate?lat=91&lon=2", StatusCode::BAD_REQUEST),
+        ("/api/locate?lat=45&lon=2&x=1", StatusCode::BAD_REQUEST),
+        ("/api/locate?lat=45&lon=2&colour=red", StatusCode::BAD_REQUEST),
+        ("/api/search?q=commune&layers=regions", StatusCode::BAD_REQUEST),
+        ("/api/layers/pays.geojson?zoom=23", StatusCode::BAD_REQUEST),
+        ("/api/simulate?epci=999999999", StatusCode::BAD_REQUEST),
+    ];
+    let mut bodies = Vec::new();
+    for (uri, status) in cases {
+        let answer = get(uri).await;
+        assert_eq!(answer.status, status, "{uri}");
+        bodies.push((uri, answer.json()));
+    }
+    insta::assert_json_snapshot!("error_bodies", bodies);
+}
+
+#[tokio::test]
+async fn kept_layers_revalidate_weakly_and_honour_a_refused_encoding() {
+    let first = get("/api/layers/pays.geojson").await;
+    assert_eq!(first.status, StatusCode::OK);
+    let etag = first
+        .headers
+        .get(header::ETAG)
+        .expect("an ETag")
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    for tag in [etag.clone(), format!("W/{etag}")] {
+        let request = Request::get("/api/layers/pays.geojson")
+            .header(header::IF_NONE_MATCH, &tag)
+            .body(Body::empty())
+            .expect("request");
+        assert_eq!(send(request).await.status, StatusCode::NOT_MODIFIED, "{tag}");
+    }
+    let refused = Request::get("/api/layers/pays.geojson")
+        .header(header::ACCEPT_ENCODING, "gzip;q=0")
+        .body(Body::empty())
+        .expect("request");
+    let answer = send(refused).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(answer.body, first.body);
+}
+
+#[tokio::test]
+async fn the_openapi_document_keeps_its_shape() {
+    let answer = get("/api/openapi.json").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let doc = answer.json();
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.0")),
+        "QGIS and OGC oas30 need 3.0"
+    );
+    let skeleton: Vec<(String, Vec<String>)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .map(|(path, item)| {
+            let methods = item
+                .as_object()
+                .expect("a path item")
+                .keys()
+                .filter(|k| *k != "parameters")
+                .cloned()
+                .collect();
+            (path.clone(), methods)
+        })
+        .collect();
+    insta::assert_json_snapshot!("openapi_skeleton", skeleton);
+}
