@@ -1,6 +1,9 @@
 //! `locate` over every layer on 1,000,000 seeded points uniform in lon −5.2…9.6, lat 41.3…51.1.
 //! The shapely peer (`bench/locate_shapely.py`) draws the same points; `bench/locate.sh` runs both.
 
+// A bench reports by printing, and a broken set-up is a panic.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
 mod common;
 
 use std::hint::black_box;

@@ -1,6 +1,9 @@
 //! `simulate` on drafts of 1, 20 and 100 neighbouring EPCIs, as the server answers them (the EPCI
 //! layer's topology and neighbours built once, as the server does at start).
 
+// A bench reports by printing, and a broken set-up is a panic.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
 mod common;
 
 use std::hint::black_box;

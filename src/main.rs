@@ -1,5 +1,8 @@
 //! The `territoires` command line: build the dataset, then ask it questions.
 
+// The one crate whose job is to write to standard output.
+#![allow(clippy::print_stdout)]
+
 mod cli;
 
 use std::process::ExitCode;

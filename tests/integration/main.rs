@@ -2,6 +2,9 @@
 //! server, debug tables and all: about 10 s apiece), and the dataset, its indexes and the test
 //! server made once for all of them. Each module is one area, as the files were.
 
+// A test's helpers panic to report a failure, like the tests themselves; tests print what they measured.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
 mod common;
 
 mod batch_input;
