@@ -18,6 +18,7 @@ RUN apt-get update -q \
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src src
+COPY crates crates
 COPY benches benches
 RUN cargo build --release --locked --bin territoires
 COPY package.json package-lock.json ./
