@@ -91,3 +91,82 @@ pub fn write_feature(
     write_geometry(out, geometry, decimals);
     out.push('}');
 }
+
+/// A GeoJSON FeatureCollection written as text, one feature after another: the one writer for whole
+/// layers, OGC pages and member lists, which render thousands of features without a JSON tree.
+pub struct Collection {
+    out: String,
+    features: usize,
+}
+
+impl Collection {
+    /// Opens a collection; `leading` members (`name`, `metadata`…, values already JSON) come before
+    /// `features`, as GDAL reads `name` first.
+    pub fn new(leading: &[(&str, &str)]) -> Self {
+        let mut out = String::from(r#"{"type":"FeatureCollection""#);
+        for (key, json) in leading {
+            out.push_str(&format!(",\"{key}\":{json}"));
+        }
+        out.push_str(r#","features":["#);
+        Collection { out, features: 0 }
+    }
+
+    /// The buffer to write the next feature into, its separator already written.
+    pub fn next_feature(&mut self) -> &mut String {
+        if self.features > 0 {
+            self.out.push(',');
+        }
+        self.features += 1;
+        &mut self.out
+    }
+
+    /// Appends one feature of `layer` with the given geometry (see [`write_feature`]).
+    pub fn push(
+        &mut self,
+        layer: &Layer,
+        feature: &Feature,
+        geometry: &MultiPolygon<f64>,
+        decimals: Option<u32>,
+    ) {
+        write_feature(self.next_feature(), layer, feature, geometry, decimals);
+    }
+
+    /// Closes the features, then the collection after its `trailing` members (values already JSON).
+    pub fn finish(mut self, trailing: &[(&str, &str)]) -> String {
+        self.out.push(']');
+        for (key, json) in trailing {
+            self.out.push_str(&format!(",\"{key}\":{json}"));
+        }
+        self.out.push('}');
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collection_is_valid_json_with_its_members_in_place() {
+        let mut collection = Collection::new(&[("name", "\"pays-1\"")]);
+        collection
+            .next_feature()
+            .push_str(r#"{"type":"Feature","properties":{},"geometry":null}"#);
+        collection
+            .next_feature()
+            .push_str(r#"{"type":"Feature","properties":{},"geometry":null}"#);
+        let text = collection.finish(&[("numberReturned", "2")]);
+        let json: Json = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(json["type"], "FeatureCollection");
+        assert_eq!(json["name"], "pays-1");
+        assert_eq!(json["features"].as_array().map(Vec::len), Some(2));
+        assert_eq!(json["numberReturned"], 2);
+        assert!(text.find("\"name\"") < text.find("\"features\""));
+    }
+
+    #[test]
+    fn an_empty_collection_is_valid_json() {
+        let json: Json = serde_json::from_str(&Collection::new(&[]).finish(&[])).expect("valid JSON");
+        assert_eq!(json["features"], serde_json::json!([]));
+    }
+}

@@ -19,7 +19,7 @@ use super::respond::{Encoded, encoded_response};
 use territoires_core::dataset::LayerKind;
 use territoires_core::index::generalised::{Generalised, MAX_ZOOM};
 use territoires_formats::GisFormat;
-use territoires_formats::geojson::write_feature;
+use territoires_formats::geojson::Collection;
 use territoires_geo::Zoom;
 
 /// Zoom when none is given.
@@ -40,25 +40,17 @@ fn write_collection(
 ) -> Vec<u8> {
     let l = &state.ix.dataset.layers[layer];
     let decimals = Some(decimals_for_zoom(zoom));
-    let mut out = String::from(r#"{"type":"FeatureCollection","features":["#);
-    let mut first = true;
+    let mut collection = Collection::new(&[]);
     for (f, geometry) in generalised.features.iter().enumerate() {
-        if geometry.0.is_empty() || !keep(f) {
-            continue;
+        if !geometry.0.is_empty() && keep(f) {
+            collection.push(l, &l.features[f], geometry, decimals);
         }
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        write_feature(&mut out, l, &l.features[f], geometry, decimals);
     }
-    out.push_str("],");
     let meta = serde_json::json!({
         "layer": l.id, "zoom": zoom,
         "source": l.source.name, "vintage": l.source.vintage, "licence": l.source.licence,
     });
-    out.push_str(&format!("\"metadata\":{meta}}}"));
-    out.into_bytes()
+    collection.finish(&[("metadata", &meta.to_string())]).into_bytes()
 }
 
 /// A layer's attributes as CSV (no geometry): id, name, every attribute, and for layers built from

@@ -15,6 +15,7 @@ use super::AppState;
 use super::api::JsonResult;
 use super::error::ApiError;
 use super::params::Params;
+use territoires_formats::geojson::Collection;
 use territoires_query::QueryError;
 use territoires_query::portrait::{self, MemberCommune};
 use territoires_query::territory::find_feature;
@@ -170,13 +171,10 @@ pub async fn members_file(
             "denominators_source": data.base.denominators,
             "vintage": state.vintage(),
         });
-        let mut out = String::from(r#"{"type":"FeatureCollection","name":"#);
-        out.push_str(&Json::from(base_name(&layer.id, &feature.id)).to_string());
-        let _ = write!(out, r#","metadata":{meta},"features":["#);
-        for (i, m) in members.communes.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
+        let name = Json::from(base_name(&layer.id, &feature.id)).to_string();
+        let mut collection = Collection::new(&[("name", &name), ("metadata", &meta.to_string())]);
+        for m in &members.communes {
+            let out = collection.next_feature();
             let properties: serde_json::Map<String, Json> = CSV_COLUMNS
                 .iter()
                 .zip([
@@ -204,7 +202,7 @@ pub async fn members_file(
                 .and_then(|(g, cl)| cl.features.get(g as usize));
             match geometry {
                 Some(g) => territoires_formats::geojson::write_geometry(
-                    &mut out,
+                    out,
                     &g.geometry,
                     Some(MEMBERS_GEOJSON_DECIMALS),
                 ),
@@ -212,8 +210,7 @@ pub async fn members_file(
             }
             out.push('}');
         }
-        out.push_str("]}");
-        out.into_bytes()
+        collection.finish(&[]).into_bytes()
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?;
