@@ -1,14 +1,8 @@
 //! `territoires indicators`: « Les Pays en chiffres », the association's figures beside ours.
 
-use super::{DataArgs, OutputArgs, print_json};
+use super::print_json;
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    output: OutputArgs,
-    #[command(flatten)]
-    data: DataArgs,
-}
+pub use super::ReadArgs as Args;
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let dataset = args.data.load_dataset()?;

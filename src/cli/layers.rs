@@ -1,14 +1,8 @@
 //! `territoires layers`: the dataset's layers with their sources.
 
-use super::{DataArgs, OutputArgs, print_json};
+use super::print_json;
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    output: OutputArgs,
-    #[command(flatten)]
-    data: DataArgs,
-}
+pub use super::ReadArgs as Args;
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let dataset = args.data.load_dataset()?;

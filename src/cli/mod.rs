@@ -85,7 +85,7 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// `--data DIR`: the prepared dataset a command reads.
 #[derive(clap::Args)]
-struct DataArgs {
+pub struct DataArgs {
     /// Directory of the prepared dataset (`territoires build --out`).
     #[arg(long, default_value = DEFAULT_DIR)]
     data: PathBuf,
@@ -114,10 +114,19 @@ impl DataArgs {
 
 /// `--json`: the answer as the API gives it, rather than as text.
 #[derive(clap::Args)]
-struct OutputArgs {
+pub struct OutputArgs {
     /// Print the answer as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// What a command that only reads the dataset takes: `--json` and `--data`.
+#[derive(clap::Args)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 /// Pretty JSON on standard output.

@@ -62,14 +62,7 @@ pub fn columns(layer: &Layer) -> Vec<Column> {
             source: Source::Name,
         },
     ];
-    let mut keys: Vec<&str> = Vec::new();
-    for f in &layer.features {
-        for (k, _) in &f.properties {
-            if !keys.contains(&k.as_str()) {
-                keys.push(k);
-            }
-        }
-    }
+    let keys = property_keys(layer);
     let with_figures = layer.kind != LayerKind::Polygons;
     let figure_names: &[&str] = if with_figures {
         &["population", "area_km2"]
@@ -155,6 +148,49 @@ impl Column {
             },
         }
     }
+}
+
+/// Every property key the layer's features have, in the order they first appear.
+pub fn property_keys(layer: &Layer) -> Vec<&str> {
+    let mut keys: Vec<&str> = Vec::new();
+    for f in &layer.features {
+        for (k, _) in &f.properties {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+    }
+    keys
+}
+
+/// A layer's attribute table as CSV (no geometry): id, name, every property (lists `;`-joined), and
+/// for layers built from communes their population and area.
+pub fn attributes_csv(layer: &Layer) -> Vec<u8> {
+    let keys = property_keys(layer);
+    let with_figures = layer.kind != LayerKind::Polygons;
+    let mut header: Vec<String> = ["id", "name"]
+        .iter()
+        .chain(&keys)
+        .map(|k| k.to_string())
+        .collect();
+    if with_figures {
+        header.extend(["population".to_string(), "area_km2".to_string()]);
+    }
+    let mut out = Vec::new();
+    crate::batch::push_csv_record(&mut out, &header);
+    for f in &layer.features {
+        let mut row = vec![f.id.clone(), f.name.clone()];
+        row.extend(
+            keys.iter()
+                .map(|k| f.property(k).map(ToString::to_string).unwrap_or_default()),
+        );
+        if with_figures {
+            row.push(f.population.to_string());
+            row.push(format!("{:.3}", f.area_km2));
+        }
+        crate::batch::push_csv_record(&mut out, &row);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use super::error::ApiError;
 use super::gis_files::gis_file;
 use super::params::Params;
 use super::respond::{Encoded, encoded_response};
-use territoires_core::dataset::LayerKind;
 use territoires_core::index::generalised::{Generalised, MAX_ZOOM};
 use territoires_formats::GisFormat;
 use territoires_formats::geojson::Collection;
@@ -53,47 +52,6 @@ fn write_collection(
     collection.finish(&[("metadata", &meta.to_string())]).into_bytes()
 }
 
-/// A layer's attributes as CSV (no geometry): id, name, every attribute, and for layers built from
-/// communes their population and area. List attributes are `;`-joined.
-fn attributes_csv(state: &AppState, layer: usize) -> Vec<u8> {
-    let l = &state.ix.dataset.layers[layer];
-    let mut keys: Vec<&str> = Vec::new();
-    for f in &l.features {
-        for (k, _) in &f.properties {
-            if !keys.contains(&k.as_str()) {
-                keys.push(k);
-            }
-        }
-    }
-    let with_figures = l.kind != LayerKind::Polygons;
-    let mut header: Vec<String> = ["id", "name"]
-        .iter()
-        .chain(&keys)
-        .map(|k| k.to_string())
-        .collect();
-    if with_figures {
-        header.extend(["population".to_string(), "area_km2".to_string()]);
-    }
-    let mut out = Vec::new();
-    territoires_formats::batch::push_csv_record(&mut out, &header);
-    for f in &l.features {
-        let mut row = vec![f.id.clone(), f.name.clone()];
-        row.extend(keys.iter().map(|k| {
-            f.properties
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.to_string())
-                .unwrap_or_default()
-        }));
-        if with_figures {
-            row.push(f.population.to_string());
-            row.push(format!("{:.3}", f.area_km2));
-        }
-        territoires_formats::batch::push_csv_record(&mut out, &row);
-    }
-    out
-}
-
 /// `/api/layers/{file}`: the layer's GeoJSON, CSV, FlatGeobuf or GeoPackage by the file's extension.
 pub async fn layer_file(
     State(state): State<Arc<AppState>>,
@@ -123,7 +81,11 @@ fn layer_csv(
 ) -> Result<Response, ApiError> {
     let layer = state.layer(id)?;
     Params::parse(raw.as_deref()).finish()?;
-    let encoded = state.attribute_csv[layer].get_or_init(|| Encoded::new(attributes_csv(state, layer)));
+    let encoded = state.attribute_csv[layer].get_or_init(|| {
+        Encoded::new(territoires_formats::columns::attributes_csv(
+            &state.ix.dataset.layers[layer],
+        ))
+    });
     let mut response = encoded_response(headers, encoded, "text/csv; charset=utf-8");
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.csv\"")) {
         response
