@@ -28,3 +28,4 @@ mod process;
 mod search;
 mod server;
 mod simulate;
+mod workspace;
