@@ -4,6 +4,14 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use territoires_core::dataset::{Feature, Value};
 
+/// An answer with the base data's vintage beside its own members: what every API answer states.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer<'a, T> {
+    #[serde(flatten)]
+    pub body: T,
+    pub vintage: &'a str,
+}
+
 /// A feature named by its id and name.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FeatureRef {

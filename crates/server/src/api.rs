@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json_, json};
 
 use territoires_geo::crs::PointInput;
+use territoires_query::answer::Answer;
 use territoires_query::request::LayerSelection;
 
 use super::AppState;
@@ -17,7 +18,16 @@ use territoires_query::locate::LocateOptions;
 use territoires_query::search::MAX_RESULTS;
 use territoires_query::{Breakdown, Scope, coverage, locate, territory};
 
-pub type JsonResult = Result<Json<Json_>, ApiError>;
+pub type JsonResult = Result<Response, ApiError>;
+
+/// An answer with its shape as GeoJSON beside its members, when it was asked for.
+#[derive(serde::Serialize)]
+pub struct WithGeometry<T> {
+    #[serde(flatten)]
+    pub body: T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub geometry: Option<Json_>,
+}
 
 /// Layer positions from a `layers=a,b` parameter, each once, in the order given; all layers when
 /// absent.
@@ -35,11 +45,13 @@ fn scope_param(p: &mut Params) -> Result<Scope, ApiError> {
     }
 }
 
-/// An answer as JSON, with the base data's vintage beside it.
-pub fn with_vintage(state: &AppState, answer: &impl serde::Serialize) -> JsonResult {
-    let mut body = serde_json::to_value(answer).map_err(|e| ApiError::internal(e.to_string()))?;
-    body["vintage"] = state.vintage().into();
-    Ok(Json(body))
+/// An answer as JSON, with the base data's vintage beside its members.
+pub fn with_vintage(state: &AppState, body: impl serde::Serialize) -> JsonResult {
+    Ok(Json(Answer {
+        body,
+        vintage: state.vintage(),
+    })
+    .into_response())
 }
 
 pub async fn locate_get(
@@ -92,7 +104,7 @@ pub async fn coverage_get(State(state): State<Arc<AppState>>, RawQuery(raw): Raw
         };
         ApiError::from_query(e, Some(parameter))
     })?;
-    with_vintage(&state, &c)
+    with_vintage(&state, c)
 }
 
 pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
@@ -108,7 +120,7 @@ pub async fn overlap_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQ
     }
     let o = territoires_query::overlap(&state.ix.dataset, &a, &b, &scope)
         .map_err(|e| ApiError::from_query(e, Some("scope")))?;
-    with_vintage(&state, &o)
+    with_vintage(&state, o)
 }
 
 /// Place names for a map view, best first: the page places them without collisions.
@@ -127,15 +139,13 @@ pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
         layers,
     };
     let labels = territoires_query::labels::labels(&state.ix.dataset, &query);
-    Ok(Json(
-        json!({ "zoom": zoom.get(), "labels": labels, "vintage": state.vintage() }),
-    ))
+    with_vintage(&state, json!({ "zoom": zoom.get(), "labels": labels }))
 }
 
 /// « Les Pays en chiffres »: the association's figures beside ours.
 pub async fn indicators_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    with_vintage(&state, &territoires_query::indicators(&state.ix.dataset))
+    with_vintage(&state, territoires_query::indicators(&state.ix.dataset))
 }
 
 pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
@@ -159,9 +169,7 @@ pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     let results = state
         .search
         .search(&state.ix.dataset, &q, limit, layers.as_deref());
-    Ok(Json(
-        json!({ "query": q, "results": results, "vintage": state.vintage() }),
-    ))
+    with_vintage(&state, json!({ "query": q, "results": results }))
 }
 
 pub async fn territory_get(
@@ -176,14 +184,14 @@ pub async fn territory_get(
         territoires_query::QueryError::UnknownLayer(_) => ApiError::not_found_from(e),
         other => other.into(),
     })?;
-    let mut body = serde_json::to_value(&t).map_err(|e| ApiError::internal(e.to_string()))?;
-    if with_geometry {
+    let geometry = if with_geometry {
         let (l, f) = territory::find_feature(&state.ix.dataset, &layer, &id)?;
         let geometry = &state.ix.dataset.layers[l].features[f as usize].geometry;
-        body["geometry"] = territoires_formats::geojson::geometry_json(geometry, None);
-    }
-    body["vintage"] = state.vintage().into();
-    Ok(Json(body))
+        Some(territoires_formats::geojson::geometry_json(geometry, None))
+    } else {
+        None
+    };
+    with_vintage(&state, WithGeometry { body: t, geometry })
 }
 
 /// The catalog: one entry per layer.
@@ -225,17 +233,13 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
 
 pub async fn layers_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    Ok(Json(
-        json!({ "layers": catalog(&state), "vintage": state.vintage() }),
-    ))
+    with_vintage(&state, json!({ "layers": catalog(&state) }))
 }
 
 /// What the web page needs to know about this deployment.
 pub async fn config_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    Ok(Json(
-        json!({ "tiles_url": state.tiles_url, "vintage": state.vintage() }),
-    ))
+    with_vintage(&state, json!({ "tiles_url": state.tiles_url }))
 }
 
 /// Liveness and identity: which dataset this replica serves (its file's SHA-256 and when the build

@@ -53,15 +53,24 @@ fn not_found(e: QueryError) -> ApiError {
 }
 
 /// Where a portrait and its downloads live, and the map showing the feature.
-pub fn links(layer: &str, id: &str) -> Json {
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Links {
+    pub portrait: String,
+    pub map: String,
+    pub territory: String,
+    pub members_csv: String,
+    pub members_geojson: String,
+}
+
+pub fn links(layer: &str, id: &str) -> Links {
     let (l, i) = (segment(layer), segment(id));
-    json!({
-        "portrait": format!("/territoire/{l}/{i}"),
-        "map": format!("/#sel={l}/{i}"),
-        "territory": format!("/api/territories/{l}/{i}"),
-        "members_csv": format!("/api/territories/{l}/{i}/members.csv"),
-        "members_geojson": format!("/api/territories/{l}/{i}/members.geojson"),
-    })
+    Links {
+        portrait: format!("/territoire/{l}/{i}"),
+        map: format!("/#sel={l}/{i}"),
+        territory: format!("/api/territories/{l}/{i}"),
+        members_csv: format!("/api/territories/{l}/{i}/members.csv"),
+        members_geojson: format!("/api/territories/{l}/{i}/members.geojson"),
+    }
 }
 
 /// `GET /api/portrait/{layer}/{id}`.
@@ -73,18 +82,23 @@ pub async fn portrait_get(
     Params::parse(raw.as_deref()).finish()?;
     let (l, f) = feature(&state, &layer, &id)?;
     // The layer's topology may still be building at start-up: wait for it off the async threads.
-    let body = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let data = &state.ix.dataset;
         let mut p = portrait::portrait(data, &layer, &id).map_err(not_found)?;
         p.neighbours = portrait::neighbours(data, l, f, state.ix.neighbours(l));
-        let mut body = serde_json::to_value(&p).map_err(|e| ApiError::internal(e.to_string()))?;
-        body["links"] = links(&p.layer.id, &p.id);
-        body["vintage"] = state.vintage().into();
-        Ok::<_, ApiError>(body)
+        let links = links(&p.layer.id, &p.id);
+        super::api::with_vintage(&state, WithLinks { body: p, links })
     })
     .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
-    Ok(axum::Json(body))
+    .map_err(|e| ApiError::internal(e.to_string()))?
+}
+
+/// A portrait with where it and its downloads live.
+#[derive(serde::Serialize)]
+struct WithLinks<T> {
+    #[serde(flatten)]
+    body: T,
+    links: Links,
 }
 
 /// `LAYER-ID-communes`, in safe characters: the downloads' file and layer name.

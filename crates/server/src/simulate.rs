@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use serde_json::Value as Json_;
@@ -110,11 +109,25 @@ fn answer(state: &AppState, draft: Draft) -> JsonResult {
         QueryError::UnknownFeature { .. } => ApiError::bad_parameter("replaces", e.to_string()),
         other => ApiError::from_query(other, Some("epci")),
     })?;
-    let Json(mut body) = with_vintage(state, &simulation)?;
-    body["geometry"] = territoires_formats::geojson::geometry_json(
+    let geometry = territoires_formats::geojson::geometry_json(
         &simulation.geometry,
         Some(super::layers::decimals_for_zoom(draft.zoom)),
     );
-    body["zoom"] = draft.zoom.into();
-    Ok(Json(body))
+    with_vintage(
+        state,
+        Shaped {
+            body: &simulation,
+            geometry,
+            zoom: draft.zoom,
+        },
+    )
+}
+
+/// The simulation with its shape as GeoJSON and the zoom it was generalised for.
+#[derive(serde::Serialize)]
+struct Shaped<'a> {
+    #[serde(flatten)]
+    body: &'a territoires_query::simulate::Simulation,
+    geometry: Json_,
+    zoom: u8,
 }
