@@ -210,49 +210,8 @@ pub struct EpciGraph<'a> {
 pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simulation, QueryError> {
     let epci_layer = &data.layers[graph.layer];
     let territories = data.territories_layer().map(|l| &data.layers[l]);
-    let replaced = match (&draft.replaces, territories) {
-        (None, _) => None,
-        (Some(id), Some(t)) => Some(feature_index(t, id).ok_or_else(|| QueryError::UnknownFeature {
-            layer: t.id.clone(),
-            id: id.clone(),
-        })?),
-        (Some(id), None) => {
-            return Err(QueryError::UnknownFeature {
-                layer: data.base.territories_layer.clone(),
-                id: id.clone(),
-            });
-        }
-    };
-
-    // Members: EPCIs, other known structures (refused by the first check), or errors.
-    let by_siren: HashMap<&str, usize> = epci_layer
-        .features
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.id.as_str(), i))
-        .collect();
-    check_list(&draft.epci)?;
-    let mut members = Vec::new();
-    let mut not_epci = Vec::new();
-    let mut unknown = Vec::new();
-    for siren in &draft.epci {
-        if let Some(&f) = by_siren.get(siren.as_str()) {
-            members.push(f);
-        } else if let Some((layer, feature)) = other_structure(data, siren) {
-            not_epci.push(NotEpci {
-                siren: siren.clone(),
-                layer: layer.id.clone(),
-                layer_title: layer.title.clone(),
-                name: feature.to_string(),
-            });
-        } else {
-            unknown.push(siren.clone());
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(QueryError::UnknownMembers(unknown));
-    }
-    members.sort_unstable();
+    let replaced = replaced_territory(data, territories, draft.replaces.as_deref())?;
+    let (members, not_epci) = draft_members(data, epci_layer, &draft.epci)?;
     let is_member = {
         let mut flags = vec![false; epci_layer.features.len()];
         for &f in &members {
@@ -261,12 +220,7 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
         flags
     };
 
-    let mut in_draft = vec![false; data.communes.len()];
-    for &f in &members {
-        for &c in &epci_layer.features[f].communes {
-            in_draft[c as usize] = true;
-        }
-    }
+    let in_draft = communes_in_draft(data, epci_layer, &members);
     let communes: Vec<u32> = (0..data.communes.len() as u32)
         .filter(|&c| in_draft[c as usize])
         .collect();
@@ -279,99 +233,17 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
         communes: communes.len(),
         epci: members.len(),
     };
-    let epci_ref = |f: u32| EpciRef::of(&epci_layer.features[f as usize]);
 
-    let parts = graph
-        .neighbours
-        .components(|f| is_member.get(f).copied().unwrap_or(false));
-    let contiguous = Contiguous {
-        ok: parts.len() <= 1,
-        parts: parts
-            .iter()
-            .map(|p| p.iter().map(|&f| epci_ref(f)).collect())
-            .collect(),
-    };
-
-    let enclaves: Vec<Enclave> = graph
-        .neighbours
-        .components(|f| !is_member.get(f).copied().unwrap_or(true))
-        .into_iter()
-        .filter(|group| {
-            let open = group.iter().any(|&f| graph.neighbours.is_open(f as usize));
-            let touches_draft = group.iter().any(|&f| {
-                graph
-                    .neighbours
-                    .of(f as usize)
-                    .iter()
-                    .any(|&g| is_member[g as usize])
-            });
-            !open && touches_draft
-        })
-        .map(|group| {
-            let population: u64 = group
-                .iter()
-                .map(|&f| epci_layer.features[f as usize].population)
-                .sum();
-            Enclave {
-                epci: group.iter().map(|&f| epci_ref(f)).collect(),
-                population,
-            }
-        })
-        .collect();
-    let no_enclave = NoEnclave {
-        ok: enclaves.is_empty(),
-        enclaves,
-    };
-
-    let mut elsewhere = Vec::new();
-    if let Some(t) = territories {
-        for &f in &members {
-            let mut holders = BTreeSet::new();
-            for &c in &epci_layer.features[f].communes {
-                holders.extend(
-                    t.membership
-                        .features_of(c)
-                        .iter()
-                        .copied()
-                        .filter(|&h| Some(h) != replaced),
-                );
-            }
-            for h in holders {
-                let territory = &t.features[h as usize];
-                elsewhere.push(MemberElsewhere {
-                    siren: epci_layer.features[f].id.clone(),
-                    name: epci_layer.features[f].name.clone(),
-                    territory: TerritoryRef {
-                        layer: t.id.clone(),
-                        id: territory.id.clone(),
-                        name: territory.name.clone(),
-                        kind: territory.text("kind"),
-                    },
-                });
-            }
-        }
-    }
     let checks = Checks {
         members_are_epci: MembersAreEpci {
             ok: not_epci.is_empty(),
             not_epci,
         },
-        contiguous,
-        no_enclave,
-        epci_in_other_petr: EpciInOtherPetr {
-            ok: elsewhere.is_empty(),
-            members: elsewhere,
-        },
+        contiguous: contiguous(epci_layer, graph, &is_member),
+        no_enclave: no_enclave(epci_layer, graph, &is_member),
+        epci_in_other_petr: epci_in_other_petr(epci_layer, territories, &members, replaced),
     };
-
-    let meets = data
-        .layers
-        .iter()
-        .enumerate()
-        .filter(|(l, layer)| layer.input == InputKind::MembershipCsv && Some(*l) != data.territories_layer())
-        .map(|(_, layer)| meets(data, layer, &communes, figures.area_km2))
-        .collect();
-
+    let meets = meets_other_layers(data, &communes, figures.area_km2);
     let coverage = match territories {
         Some(t) => coverage_change(data, t, &in_draft, replaced)?,
         None => CoverageChange {
@@ -402,6 +274,184 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
         coverage,
         geometry: quantise(&merged, draft.zoom),
     })
+}
+
+/// The territory of the territories layer the draft replaces, if it names one: an unknown id is an
+/// error, as is any id when the dataset has no territories layer.
+fn replaced_territory(
+    data: &Dataset,
+    territories: Option<&Layer>,
+    replaces: Option<&str>,
+) -> Result<Option<u32>, QueryError> {
+    match (replaces, territories) {
+        (None, _) => Ok(None),
+        (Some(id), Some(t)) => Ok(Some(feature_index(t, id).ok_or_else(|| {
+            QueryError::UnknownFeature {
+                layer: t.id.clone(),
+                id: id.to_string(),
+            }
+        })?)),
+        (Some(id), None) => Err(QueryError::UnknownFeature {
+            layer: data.base.territories_layer.clone(),
+            id: id.to_string(),
+        }),
+    }
+}
+
+/// The draft's members as sorted EPCI feature indices, and the SIRENs that name another known
+/// structure (refused by the first check rather than here). A SIREN known nowhere is an error.
+fn draft_members(
+    data: &Dataset,
+    epci_layer: &Layer,
+    sirens: &[String],
+) -> Result<(Vec<usize>, Vec<NotEpci>), QueryError> {
+    let by_siren: HashMap<&str, usize> = epci_layer
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.id.as_str(), i))
+        .collect();
+    check_list(sirens)?;
+    let mut members = Vec::new();
+    let mut not_epci = Vec::new();
+    let mut unknown = Vec::new();
+    for siren in sirens {
+        if let Some(&f) = by_siren.get(siren.as_str()) {
+            members.push(f);
+        } else if let Some((layer, feature)) = other_structure(data, siren) {
+            not_epci.push(NotEpci {
+                siren: siren.clone(),
+                layer: layer.id.clone(),
+                layer_title: layer.title.clone(),
+                name: feature.to_string(),
+            });
+        } else {
+            unknown.push(siren.clone());
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(QueryError::UnknownMembers(unknown));
+    }
+    members.sort_unstable();
+    Ok((members, not_epci))
+}
+
+/// Per commune of the dataset, whether one of the member EPCIs holds it.
+fn communes_in_draft(data: &Dataset, epci_layer: &Layer, members: &[usize]) -> Vec<bool> {
+    let mut in_draft = vec![false; data.communes.len()];
+    for &f in members {
+        for &c in &epci_layer.features[f].communes {
+            in_draft[c as usize] = true;
+        }
+    }
+    in_draft
+}
+
+/// « d'un seul tenant »: the draft's pieces, through the EPCIs' shared borders.
+fn contiguous(epci_layer: &Layer, graph: &EpciGraph, is_member: &[bool]) -> Contiguous {
+    let parts = graph
+        .neighbours
+        .components(|f| is_member.get(f).copied().unwrap_or(false));
+    Contiguous {
+        ok: parts.len() <= 1,
+        parts: parts
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .map(|&f| EpciRef::of(&epci_layer.features[f as usize]))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// « sans enclave »: groups of outside EPCIs that touch the draft and never reach open ground (the
+/// sea, the border).
+fn no_enclave(epci_layer: &Layer, graph: &EpciGraph, is_member: &[bool]) -> NoEnclave {
+    let enclaves: Vec<Enclave> = graph
+        .neighbours
+        .components(|f| !is_member.get(f).copied().unwrap_or(true))
+        .into_iter()
+        .filter(|group| {
+            let open = group.iter().any(|&f| graph.neighbours.is_open(f as usize));
+            let touches_draft = group.iter().any(|&f| {
+                graph
+                    .neighbours
+                    .of(f as usize)
+                    .iter()
+                    .any(|&g| is_member[g as usize])
+            });
+            !open && touches_draft
+        })
+        .map(|group| {
+            let population: u64 = group
+                .iter()
+                .map(|&f| epci_layer.features[f as usize].population)
+                .sum();
+            Enclave {
+                epci: group
+                    .iter()
+                    .map(|&f| EpciRef::of(&epci_layer.features[f as usize]))
+                    .collect(),
+                population,
+            }
+        })
+        .collect();
+    NoEnclave {
+        ok: enclaves.is_empty(),
+        enclaves,
+    }
+}
+
+/// Members already in a territory of the territories layer other than the one the draft replaces.
+fn epci_in_other_petr(
+    epci_layer: &Layer,
+    territories: Option<&Layer>,
+    members: &[usize],
+    replaced: Option<u32>,
+) -> EpciInOtherPetr {
+    let mut elsewhere = Vec::new();
+    if let Some(t) = territories {
+        for &f in members {
+            let mut holders = BTreeSet::new();
+            for &c in &epci_layer.features[f].communes {
+                holders.extend(
+                    t.membership
+                        .features_of(c)
+                        .iter()
+                        .copied()
+                        .filter(|&h| Some(h) != replaced),
+                );
+            }
+            for h in holders {
+                let territory = &t.features[h as usize];
+                elsewhere.push(MemberElsewhere {
+                    siren: epci_layer.features[f].id.clone(),
+                    name: epci_layer.features[f].name.clone(),
+                    territory: TerritoryRef {
+                        layer: t.id.clone(),
+                        id: territory.id.clone(),
+                        name: territory.name.clone(),
+                        kind: territory.text("kind"),
+                    },
+                });
+            }
+        }
+    }
+    EpciInOtherPetr {
+        ok: elsewhere.is_empty(),
+        members: elsewhere,
+    }
+}
+
+/// What the draft meets in every membership layer but the territories layer, in layer order.
+fn meets_other_layers(data: &Dataset, communes: &[u32], draft_area: f64) -> Vec<Meets> {
+    data.layers
+        .iter()
+        .enumerate()
+        .filter(|(l, layer)| layer.input == InputKind::MembershipCsv && Some(*l) != data.territories_layer())
+        .map(|(_, layer)| meets(data, layer, communes, draft_area))
+        .collect()
 }
 
 /// Refuses an empty, oversized or repetitive list before any work.
