@@ -52,6 +52,21 @@ pub struct DraftFigures {
     pub epci: usize,
 }
 
+impl DraftFigures {
+    /// The totals of the draft's `communes` (dataset indices), made of `epci` EPCIs.
+    fn of(data: &Dataset, communes: &[u32], epci: usize) -> Self {
+        DraftFigures {
+            population: communes
+                .iter()
+                .map(|&c| data.communes[c as usize].population)
+                .sum(),
+            area_km2: communes.iter().map(|&c| data.communes[c as usize].area_km2).sum(),
+            communes: communes.len(),
+            epci,
+        }
+    }
+}
+
 /// A member EPCI with its figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct DraftMember {
@@ -60,6 +75,18 @@ pub struct DraftMember {
     pub population: u64,
     pub communes: usize,
     pub area_km2: f64,
+}
+
+impl DraftMember {
+    fn of(epci: &Feature) -> Self {
+        DraftMember {
+            siren: epci.id.clone(),
+            name: epci.name.clone(),
+            population: epci.population,
+            communes: epci.communes.len(),
+            area_km2: epci.area_km2,
+        }
+    }
 }
 
 /// An EPCI named by its SIREN.
@@ -224,15 +251,7 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
     let communes: Vec<u32> = (0..data.communes.len() as u32)
         .filter(|&c| in_draft[c as usize])
         .collect();
-    let figures = DraftFigures {
-        population: communes
-            .iter()
-            .map(|&c| data.communes[c as usize].population)
-            .sum(),
-        area_km2: communes.iter().map(|&c| data.communes[c as usize].area_km2).sum(),
-        communes: communes.len(),
-        epci: members.len(),
-    };
+    let figures = DraftFigures::of(data, &communes, members.len());
 
     let checks = Checks {
         members_are_epci: MembersAreEpci {
@@ -257,16 +276,7 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
     Ok(Simulation {
         epci: members
             .iter()
-            .map(|&f| {
-                let e = &epci_layer.features[f];
-                DraftMember {
-                    siren: e.id.clone(),
-                    name: e.name.clone(),
-                    population: e.population,
-                    communes: e.communes.len(),
-                    area_km2: e.area_km2,
-                }
-            })
+            .map(|&f| DraftMember::of(&epci_layer.features[f]))
             .collect(),
         figures,
         checks,
