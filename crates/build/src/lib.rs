@@ -72,50 +72,42 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
     let step = progress.step("reading inputs");
     let inputs = read_inputs(options, &tarball, &wheel)?;
     step.done();
-    let Inputs {
-        catalogue,
-        indicators,
-        admin,
-        shapes,
-        recoded,
-        pieces,
-        files,
-    } = inputs;
+    let admin = &inputs.admin;
 
     let step = progress.step("cleaning commune geometries and merging fixes");
-    let atoms = communes::assemble(&admin.communes, shapes, &recoded, &pieces);
+    let atoms = communes::assemble(&admin.communes, inputs.shapes, &inputs.recoded, &inputs.pieces);
     let mut warnings = atoms.report.warnings.clone();
     let areas_km2: Vec<f64> = atoms
         .geometries
         .par_iter()
         .map(|g| g.as_ref().map_or(0.0, GeodesicKm2::geodesic_km2))
         .collect();
-    let missing = warn_missing_geometries(&admin, &atoms.geometries, &mut warnings);
-    let grid_extent = metropolitan_extent(&admin, &atoms.geometries)
+    let missing = warn_missing_geometries(admin, &atoms.geometries, &mut warnings);
+    let grid_extent = metropolitan_extent(admin, &atoms.geometries)
         .ok_or_else(|| Error::file(&wheel, "no metropolitan commune has a geometry"))?;
     step.done();
 
     let set = AtomSet {
-        admin: &admin,
+        admin,
         geometries: &atoms.geometries,
         areas_km2: &areas_km2,
         grid_extent,
     };
 
     let step = progress.step("outlining metropolitan France");
-    let (holes, national_slivers) = national_outline(&admin, &atoms.geometries);
+    let (holes, national_slivers) = national_outline(admin, &atoms.geometries);
     step.done();
 
-    let built = build_layers(options, &catalogue, &set, &progress, &mut warnings)?;
+    let built = build_layers(options, &inputs.catalogue, &set, &progress, &mut warnings)?;
 
     let dataset = Dataset {
         provenance: Provenance {
             builder: format!("territoires {}", env!("CARGO_PKG_VERSION")),
-            inputs: files,
+            inputs: inputs.files,
         },
-        base: catalogue.base.clone(),
-        indicators,
-        communes: dataset_communes(&admin, &areas_km2, &built.feature_of),
+        base: inputs.catalogue.base.clone(),
+        indicators: inputs.indicators,
+        communes: dataset_communes(admin, &areas_km2, &built.feature_of),
         departements: divisions(&admin.departements),
         regions: divisions(&admin.regions),
         layers: built.layers,
