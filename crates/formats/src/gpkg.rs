@@ -10,7 +10,7 @@ use geozero::wkb::{WkbDialect, WkbWriter};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params};
 
-use super::columns::{Cell, ColumnType, columns};
+use super::columns::{Cell, Column, ColumnType, columns};
 use super::{ExportError, LayerExport, MultiPolygonSource, WGS84, envelope};
 
 /// `PRAGMA application_id`: "GPKG" in ASCII.
@@ -133,11 +133,39 @@ pub fn geopackage_bytes(export: &LayerExport) -> Result<Vec<u8>, ExportError> {
     Ok(std::fs::read(file.path())?)
 }
 
+/// The spatial reference systems every GeoPackage defines (clause 1.1.2): `(srs_name, srs_id,
+/// organization, organization_coordsys_id, definition, description)`, in the order they are written.
+const SPATIAL_REF_SYS: [(&str, i32, &str, i32, &str, &str); 3] = [
+    (
+        "Undefined cartesian SRS",
+        -1,
+        "NONE",
+        -1,
+        "undefined",
+        "undefined cartesian coordinate reference system",
+    ),
+    (
+        "Undefined geographic SRS",
+        0,
+        "NONE",
+        0,
+        "undefined",
+        "undefined geographic coordinate reference system",
+    ),
+    (
+        "WGS 84 geodetic",
+        WGS84,
+        "EPSG",
+        WGS84,
+        WGS84_WKT,
+        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+    ),
+];
+
 /// Writes `export` as a GeoPackage at `path`, which must not exist or be empty.
 pub fn write_geopackage(export: &LayerExport, path: &Path) -> Result<(), ExportError> {
-    let layer = export.layer;
-    let table = layer.id.as_str();
-    let columns = columns(layer);
+    let table = export.layer.id.as_str();
+    let columns = columns(export.layer);
     let mut db = Connection::open(path)?;
     // A file written once and read back whole: no journal, no syncs.
     db.query_row("PRAGMA journal_mode = OFF", [], |_| Ok(()))?;
@@ -145,42 +173,33 @@ pub fn write_geopackage(export: &LayerExport, path: &Path) -> Result<(), ExportE
         "PRAGMA synchronous = OFF; PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {USER_VERSION};"
     ))?;
     let tx = db.transaction()?;
-    tx.execute_batch(METADATA_TABLES)?;
-    tx.execute(
-        "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            "Undefined cartesian SRS",
-            -1,
-            "NONE",
-            -1,
-            "undefined",
-            "undefined cartesian coordinate reference system"
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            "Undefined geographic SRS",
-            0,
-            "NONE",
-            0,
-            "undefined",
-            "undefined geographic coordinate reference system"
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            "WGS 84 geodetic",
-            WGS84,
-            "EPSG",
-            WGS84,
-            WGS84_WKT,
-            "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"
-        ],
-    )?;
+    write_metadata(&tx, export)?;
+    create_feature_table(&tx, table, &columns)?;
+    let rtree = quoted(&format!("rtree_{table}_{GEOMETRY_COLUMN}"));
+    tx.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)"
+    ))?;
+    insert_features(&tx, export, &columns, &rtree)?;
+    register_spatial_index(&tx, table)?;
+    tx.commit()?;
+    db.close().map_err(|(_, e)| e)?;
+    Ok(())
+}
+
+/// The metadata tables and their rows: the spatial reference systems, the layer's contents entry
+/// (with its envelope) and its geometry column.
+fn write_metadata(db: &Connection, export: &LayerExport) -> Result<(), ExportError> {
+    let layer = export.layer;
+    let table = layer.id.as_str();
+    db.execute_batch(METADATA_TABLES)?;
+    for (name, id, organization, organization_id, definition, description) in SPATIAL_REF_SYS {
+        db.execute(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![name, id, organization, organization_id, definition, description],
+        )?;
+    }
     let [min_x, min_y, max_x, max_y] = export.envelope().map_or([None; 4], |e| e.map(Some));
-    tx.execute(
+    db.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, \
          min_x, min_y, max_x, max_y, srs_id) VALUES (?1, 'features', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
@@ -195,16 +214,20 @@ pub fn write_geopackage(export: &LayerExport, path: &Path) -> Result<(), ExportE
             WGS84
         ],
     )?;
-    tx.execute(
+    db.execute(
         "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, 'MULTIPOLYGON', ?3, 0, 0)",
         params![table, GEOMETRY_COLUMN, WGS84],
     )?;
+    Ok(())
+}
 
+/// The feature table: `fid`, the geometry, then one column per property column.
+fn create_feature_table(db: &Connection, table: &str, columns: &[Column]) -> Result<(), ExportError> {
     let mut definition = format!(
         "CREATE TABLE {} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {GEOMETRY_COLUMN} MULTIPOLYGON",
         quoted(table)
     );
-    for column in &columns {
+    for column in columns {
         let kind = match column.kind {
             ColumnType::Integer => "INTEGER",
             ColumnType::Real => "REAL",
@@ -215,55 +238,64 @@ pub fn write_geopackage(export: &LayerExport, path: &Path) -> Result<(), ExportE
         definition.push_str(&format!(", {} {kind}{not_null}", quoted(&column.name)));
     }
     definition.push(')');
-    tx.execute_batch(&definition)?;
+    db.execute_batch(&definition)?;
+    Ok(())
+}
 
-    let rtree = quoted(&format!("rtree_{table}_{GEOMETRY_COLUMN}"));
-    tx.execute_batch(&format!(
-        "CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy)"
+/// One row per exported feature, and its envelope in the R-tree `rtree` (already quoted) unless its
+/// geometry is empty.
+fn insert_features(
+    db: &Connection,
+    export: &LayerExport,
+    columns: &[Column],
+    rtree: &str,
+) -> Result<(), ExportError> {
+    let table = export.layer.id.as_str();
+    let placeholders = vec!["?"; columns.len() + 1].join(", ");
+    let names: Vec<String> = columns.iter().map(|c| quoted(&c.name)).collect();
+    let mut insert = db.prepare(&format!(
+        "INSERT INTO {} ({GEOMETRY_COLUMN}, {}) VALUES ({placeholders})",
+        quoted(table),
+        names.join(", ")
     ))?;
-    {
-        let placeholders = vec!["?"; columns.len() + 1].join(", ");
-        let names: Vec<String> = columns.iter().map(|c| quoted(&c.name)).collect();
-        let mut insert = tx.prepare(&format!(
-            "INSERT INTO {} ({GEOMETRY_COLUMN}, {}) VALUES ({placeholders})",
-            quoted(table),
-            names.join(", ")
-        ))?;
-        let mut index = tx.prepare(&format!("INSERT INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
-        let mut values: Vec<SqlValue> = Vec::with_capacity(columns.len() + 1);
-        for &(f, geometry) in &export.rows {
-            let feature = &layer.features[f];
-            values.clear();
-            values.push(match geopackage_geometry(geometry)? {
-                Some(blob) => SqlValue::Blob(blob),
-                None => SqlValue::Null,
-            });
-            values.extend(columns.iter().map(|c| match c.cell(feature) {
-                Cell::Null => SqlValue::Null,
-                Cell::Integer(v) => SqlValue::Integer(v),
-                Cell::Real(v) => SqlValue::Real(v),
-                Cell::Boolean(v) => SqlValue::Integer(i64::from(v)),
-                Cell::Text(v) => SqlValue::Text(v.into_owned()),
-            }));
-            insert.execute(rusqlite::params_from_iter(values.drain(..)))?;
-            if let Some([x0, y0, x1, y1]) = envelope(geometry) {
-                index.execute(params![tx.last_insert_rowid(), x0, x1, y0, y1])?;
-            }
+    let mut index = db.prepare(&format!("INSERT INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
+    let mut values: Vec<SqlValue> = Vec::with_capacity(columns.len() + 1);
+    for &(f, geometry) in &export.rows {
+        let feature = &export.layer.features[f];
+        values.clear();
+        values.push(match geopackage_geometry(geometry)? {
+            Some(blob) => SqlValue::Blob(blob),
+            None => SqlValue::Null,
+        });
+        values.extend(columns.iter().map(|c| match c.cell(feature) {
+            Cell::Null => SqlValue::Null,
+            Cell::Integer(v) => SqlValue::Integer(v),
+            Cell::Real(v) => SqlValue::Real(v),
+            Cell::Boolean(v) => SqlValue::Integer(i64::from(v)),
+            Cell::Text(v) => SqlValue::Text(v.into_owned()),
+        }));
+        insert.execute(rusqlite::params_from_iter(values.drain(..)))?;
+        if let Some([x0, y0, x1, y1]) = envelope(geometry) {
+            index.execute(params![db.last_insert_rowid(), x0, x1, y0, y1])?;
         }
     }
-    tx.execute(
+    Ok(())
+}
+
+/// Registers the R-tree extension for the geometry column and the triggers that keep the index in
+/// step with the table.
+fn register_spatial_index(db: &Connection, table: &str) -> Result<(), ExportError> {
+    db.execute(
         "INSERT INTO gpkg_extensions VALUES (?1, ?2, 'gpkg_rtree_index', \
          'http://www.geopackage.org/spec/#extension_rtree', 'write-only')",
         params![table, GEOMETRY_COLUMN],
     )?;
-    tx.execute_batch(
+    db.execute_batch(
         &RTREE_TRIGGERS
             .replace("<t>", &table.replace('"', "\"\""))
             .replace("<c>", GEOMETRY_COLUMN)
             .replace("<i>", "fid"),
     )?;
-    tx.commit()?;
-    db.close().map_err(|(_, e)| e)?;
     Ok(())
 }
 

@@ -52,6 +52,21 @@ pub struct DraftFigures {
     pub epci: usize,
 }
 
+impl DraftFigures {
+    /// The totals of the draft's `communes` (dataset indices), made of `epci` EPCIs.
+    fn of(data: &Dataset, communes: &[u32], epci: usize) -> Self {
+        DraftFigures {
+            population: communes
+                .iter()
+                .map(|&c| data.communes[c as usize].population)
+                .sum(),
+            area_km2: communes.iter().map(|&c| data.communes[c as usize].area_km2).sum(),
+            communes: communes.len(),
+            epci,
+        }
+    }
+}
+
 /// A member EPCI with its figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct DraftMember {
@@ -60,6 +75,18 @@ pub struct DraftMember {
     pub population: u64,
     pub communes: usize,
     pub area_km2: f64,
+}
+
+impl DraftMember {
+    fn of(epci: &Feature) -> Self {
+        DraftMember {
+            siren: epci.id.clone(),
+            name: epci.name.clone(),
+            population: epci.population,
+            communes: epci.communes.len(),
+            area_km2: epci.area_km2,
+        }
+    }
 }
 
 /// An EPCI named by its SIREN.
@@ -210,32 +237,95 @@ pub struct EpciGraph<'a> {
 pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simulation, QueryError> {
     let epci_layer = &data.layers[graph.layer];
     let territories = data.territories_layer().map(|l| &data.layers[l]);
-    let replaced = match (&draft.replaces, territories) {
-        (None, _) => None,
-        (Some(id), Some(t)) => Some(feature_index(t, id).ok_or_else(|| QueryError::UnknownFeature {
-            layer: t.id.clone(),
-            id: id.clone(),
-        })?),
-        (Some(id), None) => {
-            return Err(QueryError::UnknownFeature {
-                layer: data.base.territories_layer.clone(),
-                id: id.clone(),
-            });
+    let replaced = replaced_territory(data, territories, draft.replaces.as_deref())?;
+    let (members, not_epci) = draft_members(data, epci_layer, &draft.epci)?;
+    let is_member = {
+        let mut flags = vec![false; epci_layer.features.len()];
+        for &f in &members {
+            flags[f] = true;
         }
+        flags
     };
 
-    // Members: EPCIs, other known structures (refused by the first check), or errors.
+    let in_draft = communes_in_draft(data, epci_layer, &members);
+    let communes: Vec<u32> = (0..data.communes.len() as u32)
+        .filter(|&c| in_draft[c as usize])
+        .collect();
+    let figures = DraftFigures::of(data, &communes, members.len());
+
+    let checks = Checks {
+        members_are_epci: MembersAreEpci {
+            ok: not_epci.is_empty(),
+            not_epci,
+        },
+        contiguous: contiguous(epci_layer, graph, &is_member),
+        no_enclave: no_enclave(epci_layer, graph, &is_member),
+        epci_in_other_petr: epci_in_other_petr(epci_layer, territories, &members, replaced),
+    };
+    let meets = meets_other_layers(data, &communes, figures.area_km2);
+    let coverage = match territories {
+        Some(t) => coverage_change(data, t, &in_draft, replaced)?,
+        None => CoverageChange {
+            layer: data.base.territories_layer.clone(),
+            title: String::new(),
+            scopes: Vec::new(),
+        },
+    };
+
+    let merged = graph.topology.merge(&members, tolerance_for_zoom(draft.zoom));
+    Ok(Simulation {
+        epci: members
+            .iter()
+            .map(|&f| DraftMember::of(&epci_layer.features[f]))
+            .collect(),
+        figures,
+        checks,
+        meets,
+        coverage,
+        geometry: quantise(&merged, draft.zoom),
+    })
+}
+
+/// The territory of the territories layer the draft replaces, if it names one: an unknown id is an
+/// error, as is any id when the dataset has no territories layer.
+fn replaced_territory(
+    data: &Dataset,
+    territories: Option<&Layer>,
+    replaces: Option<&str>,
+) -> Result<Option<u32>, QueryError> {
+    match (replaces, territories) {
+        (None, _) => Ok(None),
+        (Some(id), Some(t)) => Ok(Some(feature_index(t, id).ok_or_else(|| {
+            QueryError::UnknownFeature {
+                layer: t.id.clone(),
+                id: id.to_string(),
+            }
+        })?)),
+        (Some(id), None) => Err(QueryError::UnknownFeature {
+            layer: data.base.territories_layer.clone(),
+            id: id.to_string(),
+        }),
+    }
+}
+
+/// The draft's members as sorted EPCI feature indices, and the SIRENs that name another known
+/// structure (refused by the first check rather than here). A SIREN known nowhere is an error.
+fn draft_members(
+    data: &Dataset,
+    epci_layer: &Layer,
+    sirens: &[String],
+) -> Result<(Vec<usize>, Vec<NotEpci>), QueryError> {
     let by_siren: HashMap<&str, usize> = epci_layer
         .features
         .iter()
         .enumerate()
         .map(|(i, f)| (f.id.as_str(), i))
         .collect();
-    check_list(&draft.epci)?;
+    check_list(sirens)?;
     let mut members = Vec::new();
     let mut not_epci = Vec::new();
     let mut unknown = Vec::new();
-    for siren in &draft.epci {
+    for siren in sirens {
         if let Some(&f) = by_siren.get(siren.as_str()) {
             members.push(f);
         } else if let Some((layer, feature)) = other_structure(data, siren) {
@@ -253,45 +343,41 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
         return Err(QueryError::UnknownMembers(unknown));
     }
     members.sort_unstable();
-    let is_member = {
-        let mut flags = vec![false; epci_layer.features.len()];
-        for &f in &members {
-            flags[f] = true;
-        }
-        flags
-    };
+    Ok((members, not_epci))
+}
 
+/// Per commune of the dataset, whether one of the member EPCIs holds it.
+fn communes_in_draft(data: &Dataset, epci_layer: &Layer, members: &[usize]) -> Vec<bool> {
     let mut in_draft = vec![false; data.communes.len()];
-    for &f in &members {
+    for &f in members {
         for &c in &epci_layer.features[f].communes {
             in_draft[c as usize] = true;
         }
     }
-    let communes: Vec<u32> = (0..data.communes.len() as u32)
-        .filter(|&c| in_draft[c as usize])
-        .collect();
-    let figures = DraftFigures {
-        population: communes
-            .iter()
-            .map(|&c| data.communes[c as usize].population)
-            .sum(),
-        area_km2: communes.iter().map(|&c| data.communes[c as usize].area_km2).sum(),
-        communes: communes.len(),
-        epci: members.len(),
-    };
-    let epci_ref = |f: u32| EpciRef::of(&epci_layer.features[f as usize]);
+    in_draft
+}
 
+/// « d'un seul tenant »: the draft's pieces, through the EPCIs' shared borders.
+fn contiguous(epci_layer: &Layer, graph: &EpciGraph, is_member: &[bool]) -> Contiguous {
     let parts = graph
         .neighbours
         .components(|f| is_member.get(f).copied().unwrap_or(false));
-    let contiguous = Contiguous {
+    Contiguous {
         ok: parts.len() <= 1,
         parts: parts
             .iter()
-            .map(|p| p.iter().map(|&f| epci_ref(f)).collect())
+            .map(|p| {
+                p.iter()
+                    .map(|&f| EpciRef::of(&epci_layer.features[f as usize]))
+                    .collect()
+            })
             .collect(),
-    };
+    }
+}
 
+/// « sans enclave »: groups of outside EPCIs that touch the draft and never reach open ground (the
+/// sea, the border).
+fn no_enclave(epci_layer: &Layer, graph: &EpciGraph, is_member: &[bool]) -> NoEnclave {
     let enclaves: Vec<Enclave> = graph
         .neighbours
         .components(|f| !is_member.get(f).copied().unwrap_or(true))
@@ -313,19 +399,30 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
                 .map(|&f| epci_layer.features[f as usize].population)
                 .sum();
             Enclave {
-                epci: group.iter().map(|&f| epci_ref(f)).collect(),
+                epci: group
+                    .iter()
+                    .map(|&f| EpciRef::of(&epci_layer.features[f as usize]))
+                    .collect(),
                 population,
             }
         })
         .collect();
-    let no_enclave = NoEnclave {
+    NoEnclave {
         ok: enclaves.is_empty(),
         enclaves,
-    };
+    }
+}
 
+/// Members already in a territory of the territories layer other than the one the draft replaces.
+fn epci_in_other_petr(
+    epci_layer: &Layer,
+    territories: Option<&Layer>,
+    members: &[usize],
+    replaced: Option<u32>,
+) -> EpciInOtherPetr {
     let mut elsewhere = Vec::new();
     if let Some(t) = territories {
-        for &f in &members {
+        for &f in members {
             let mut holders = BTreeSet::new();
             for &c in &epci_layer.features[f].communes {
                 holders.extend(
@@ -351,57 +448,20 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
             }
         }
     }
-    let checks = Checks {
-        members_are_epci: MembersAreEpci {
-            ok: not_epci.is_empty(),
-            not_epci,
-        },
-        contiguous,
-        no_enclave,
-        epci_in_other_petr: EpciInOtherPetr {
-            ok: elsewhere.is_empty(),
-            members: elsewhere,
-        },
-    };
+    EpciInOtherPetr {
+        ok: elsewhere.is_empty(),
+        members: elsewhere,
+    }
+}
 
-    let meets = data
-        .layers
+/// What the draft meets in every membership layer but the territories layer, in layer order.
+fn meets_other_layers(data: &Dataset, communes: &[u32], draft_area: f64) -> Vec<Meets> {
+    data.layers
         .iter()
         .enumerate()
         .filter(|(l, layer)| layer.input == InputKind::MembershipCsv && Some(*l) != data.territories_layer())
-        .map(|(_, layer)| meets(data, layer, &communes, figures.area_km2))
-        .collect();
-
-    let coverage = match territories {
-        Some(t) => coverage_change(data, t, &in_draft, replaced)?,
-        None => CoverageChange {
-            layer: data.base.territories_layer.clone(),
-            title: String::new(),
-            scopes: Vec::new(),
-        },
-    };
-
-    let merged = graph.topology.merge(&members, tolerance_for_zoom(draft.zoom));
-    Ok(Simulation {
-        epci: members
-            .iter()
-            .map(|&f| {
-                let e = &epci_layer.features[f];
-                DraftMember {
-                    siren: e.id.clone(),
-                    name: e.name.clone(),
-                    population: e.population,
-                    communes: e.communes.len(),
-                    area_km2: e.area_km2,
-                }
-            })
-            .collect(),
-        figures,
-        checks,
-        meets,
-        coverage,
-        geometry: quantise(&merged, draft.zoom),
-    })
+        .map(|(_, layer)| meets(data, layer, communes, draft_area))
+        .collect()
 }
 
 /// Refuses an empty, oversized or repetitive list before any work.

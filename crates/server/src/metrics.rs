@@ -89,8 +89,19 @@ impl Metrics {
     }
 
     pub fn render(&self) -> String {
-        let routes: Vec<((String, String), RouteStats)> = self
-            .routes
+        let routes = self.route_rows();
+        let mut out = String::new();
+        write_requests(&mut out, &routes);
+        write_errors(&mut out, &routes);
+        write_durations(&mut out, &routes);
+        self.write_counters(&mut out);
+        out
+    }
+
+    /// A copy of the figures per (route, method), in route then method order, so that rendering
+    /// does not hold the lock.
+    fn route_rows(&self) -> Vec<RouteRow> {
+        self.routes
             .lock()
             .map(|r| {
                 r.iter()
@@ -101,60 +112,11 @@ impl Metrics {
                     })
                     .collect()
             })
-            .unwrap_or_default();
-        let mut out = String::new();
-        out.push_str("# HELP territoires_requests_total HTTP requests by route, method and status.\n");
-        out.push_str("# TYPE territoires_requests_total counter\n");
-        for ((route, method), s) in &routes {
-            for (status, n) in &s.by_status {
-                let _ = writeln!(
-                    out,
-                    "territoires_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
-                );
-            }
-        }
-        out.push_str(
-            "# HELP territoires_request_errors_total HTTP responses with a 4xx or 5xx status, by route.\n",
-        );
-        out.push_str("# TYPE territoires_request_errors_total counter\n");
-        for ((route, method), s) in &routes {
-            let errors: u64 = s
-                .by_status
-                .iter()
-                .filter(|(st, _)| **st >= 400)
-                .map(|(_, n)| n)
-                .sum();
-            let _ = writeln!(
-                out,
-                "territoires_request_errors_total{{route=\"{route}\",method=\"{method}\"}} {errors}"
-            );
-        }
-        out.push_str("# HELP territoires_request_duration_seconds Time to the response head, by route.\n");
-        out.push_str("# TYPE territoires_request_duration_seconds histogram\n");
-        for ((route, method), s) in &routes {
-            let labels = format!("route=\"{route}\",method=\"{method}\"");
-            for (bound, n) in BUCKETS.iter().zip(s.buckets) {
-                let _ = writeln!(
-                    out,
-                    "territoires_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "territoires_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                s.count
-            );
-            let _ = writeln!(
-                out,
-                "territoires_request_duration_seconds_sum{{{labels}}} {}",
-                s.seconds
-            );
-            let _ = writeln!(
-                out,
-                "territoires_request_duration_seconds_count{{{labels}}} {}",
-                s.count
-            );
-        }
+            .unwrap_or_default()
+    }
+
+    /// The reload, connection, batch and rate-limit counters and gauge.
+    fn write_counters(&self, out: &mut String) {
         for (name, kind, help, value) in [
             (
                 "territoires_reloads_total",
@@ -197,6 +159,69 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE {name} {kind}");
             let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
         }
-        out
+    }
+}
+
+/// One route and method with its figures.
+type RouteRow = ((String, String), RouteStats);
+
+fn write_requests(out: &mut String, routes: &[RouteRow]) {
+    out.push_str("# HELP territoires_requests_total HTTP requests by route, method and status.\n");
+    out.push_str("# TYPE territoires_requests_total counter\n");
+    for ((route, method), s) in routes {
+        for (status, n) in &s.by_status {
+            let _ = writeln!(
+                out,
+                "territoires_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+            );
+        }
+    }
+}
+
+fn write_errors(out: &mut String, routes: &[RouteRow]) {
+    out.push_str(
+        "# HELP territoires_request_errors_total HTTP responses with a 4xx or 5xx status, by route.\n",
+    );
+    out.push_str("# TYPE territoires_request_errors_total counter\n");
+    for ((route, method), s) in routes {
+        let errors: u64 = s
+            .by_status
+            .iter()
+            .filter(|(st, _)| **st >= 400)
+            .map(|(_, n)| n)
+            .sum();
+        let _ = writeln!(
+            out,
+            "territoires_request_errors_total{{route=\"{route}\",method=\"{method}\"}} {errors}"
+        );
+    }
+}
+
+fn write_durations(out: &mut String, routes: &[RouteRow]) {
+    out.push_str("# HELP territoires_request_duration_seconds Time to the response head, by route.\n");
+    out.push_str("# TYPE territoires_request_duration_seconds histogram\n");
+    for ((route, method), s) in routes {
+        let labels = format!("route=\"{route}\",method=\"{method}\"");
+        for (bound, n) in BUCKETS.iter().zip(s.buckets) {
+            let _ = writeln!(
+                out,
+                "territoires_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "territoires_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+            s.count
+        );
+        let _ = writeln!(
+            out,
+            "territoires_request_duration_seconds_sum{{{labels}}} {}",
+            s.seconds
+        );
+        let _ = writeln!(
+            out,
+            "territoires_request_duration_seconds_count{{{labels}}} {}",
+            s.count
+        );
     }
 }

@@ -16,8 +16,10 @@ use serde_json::{Value as Json_, json};
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
+use territoires_core::dataset::Layer;
 use territoires_formats::LayerExport;
 use territoires_formats::geojson;
+use territoires_geo::BoundingBox;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
@@ -246,99 +248,158 @@ pub async fn items(
     p.finish()?;
 
     let layer = &state.ix.dataset.layers[l];
-    let boxes = &state.feature_boxes[l];
+    let matched = features_in(layer, &state.feature_boxes[l], bbox.as_ref());
+    // An offset or a limit may be any size: the page is what lies between them.
+    let end = offset.saturating_add(limit);
+    let page = &matched[offset.min(matched.len())..end.min(matched.len())];
+    let more = offset + page.len() < matched.len();
+    let urls = PageUrls::new(&base(&headers), &id, bbox.as_ref(), limit);
+
+    if format == ItemsFormat::FlatGeobuf {
+        let next = more.then(|| urls.url(offset + limit, Some("fgb")));
+        return flatgeobuf_page(layer, &id, page, offset, next);
+    }
+    let links = page_links(&urls, offset, limit, more);
+    let body = geojson_page(layer, page, matched.len(), links);
+    if format == ItemsFormat::Html {
+        let doc: Json_ = serde_json::from_str(&body).unwrap_or(Json_::Null);
+        return Ok(html_page(&layer.title, &doc));
+    }
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
+}
+
+/// Features of `layer` that meet `bbox` (all of them without one), in layer order: the cheap box
+/// test first, then the geometry.
+fn features_in(layer: &Layer, boxes: &[Option<[f64; 4]>], bbox: Option<&BoundingBox>) -> Vec<usize> {
     let rects: Vec<Rect<f64>> = bbox
         .iter()
         .flat_map(|b| b.parts())
         .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}))
         .collect();
-    let matched: Vec<usize> = (0..layer.features.len())
-        .filter(|&f| match (&bbox, boxes[f]) {
+    (0..layer.features.len())
+        .filter(|&f| match (bbox, boxes[f]) {
             (None, _) => true,
             (Some(_), None) => false,
             (Some(wanted), Some(b)) => {
                 wanted.meets(b) && rects.iter().any(|r| layer.features[f].geometry.intersects(r))
             }
         })
-        .collect();
-    // An offset or a limit may be any size: the page is what lies between them.
-    let end = offset.saturating_add(limit);
-    let page = &matched[offset.min(matched.len())..end.min(matched.len())];
+        .collect()
+}
 
-    let b = base(&headers);
-    let mut query = Vec::new();
-    if let Some(r) = &bbox {
-        query.push(format!("bbox={},{},{},{}", r.west, r.south, r.east, r.north));
+/// The URLs of one items query's pages: the same bounding box and limit, any offset and format.
+struct PageUrls {
+    /// `…/ogc/collections/{id}`.
+    collection: String,
+    query: Vec<String>,
+}
+
+impl PageUrls {
+    fn new(base: &str, id: &str, bbox: Option<&BoundingBox>, limit: usize) -> Self {
+        let mut query = Vec::new();
+        if let Some(r) = bbox {
+            query.push(format!("bbox={},{},{},{}", r.west, r.south, r.east, r.north));
+        }
+        query.push(format!("limit={limit}"));
+        PageUrls {
+            collection: format!("{base}/ogc/collections/{id}"),
+            query,
+        }
     }
-    query.push(format!("limit={limit}"));
-    let url = |offset: usize, f: Option<&str>| {
-        let mut q = query.clone();
+
+    fn url(&self, offset: usize, f: Option<&str>) -> String {
+        let mut q = self.query.clone();
         q.push(format!("offset={offset}"));
         if let Some(f) = f {
             q.push(format!("f={f}"));
         }
-        format!("{b}/ogc/collections/{id}/items?{}", q.join("&"))
-    };
+        format!("{}/items?{}", self.collection, q.join("&"))
+    }
+}
+
+/// A GeoJSON page's `links`: itself in each format, its collection, and the next and previous
+/// pages where there are some.
+fn page_links(urls: &PageUrls, offset: usize, limit: usize, more: bool) -> Vec<Json_> {
     let mut links = vec![
-        link(url(offset, None), "self", "application/geo+json", "this page"),
         link(
-            url(offset, Some("html")),
+            urls.url(offset, None),
+            "self",
+            "application/geo+json",
+            "this page",
+        ),
+        link(
+            urls.url(offset, Some("html")),
             "alternate",
             "text/html",
             "this page as HTML",
         ),
         link(
-            url(offset, Some("fgb")),
+            urls.url(offset, Some("fgb")),
             "alternate",
             FLATGEOBUF,
             "this page as FlatGeobuf",
         ),
         link(
-            format!("{b}/ogc/collections/{id}"),
+            urls.collection.clone(),
             "collection",
             "application/json",
             "the collection",
         ),
     ];
-    if offset + page.len() < matched.len() {
-        links.push(link(url(end, None), "next", "application/geo+json", "next page"));
+    if more {
+        links.push(link(
+            urls.url(offset.saturating_add(limit), None),
+            "next",
+            "application/geo+json",
+            "next page",
+        ));
     }
     if offset > 0 {
         links.push(link(
-            url(offset.saturating_sub(limit), None),
+            urls.url(offset.saturating_sub(limit), None),
             "prev",
             "application/geo+json",
             "previous page",
         ));
     }
+    links
+}
 
-    if format == ItemsFormat::FlatGeobuf {
-        let mut export = LayerExport::full_resolution(layer, String::new());
-        export.rows.retain(|(f, _)| page.binary_search(f).is_ok());
-        let mut body = Vec::new();
-        territoires_formats::fgb::write_flatgeobuf(&export, &mut body)
-            .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
-        let mut response = super::respond::bytes_response(FLATGEOBUF, body);
-        // The paging a GeoJSON page gives in `links`, as an HTTP Link header (RFC 8288).
-        if offset + page.len() < matched.len()
-            && let Ok(next) = header::HeaderValue::from_str(&format!(
-                "<{}>; rel=\"next\"; type=\"{FLATGEOBUF}\"",
-                url(offset + limit, Some("fgb"))
-            ))
-        {
-            response.headers_mut().insert(header::LINK, next);
-        }
-        if let Ok(disposition) = header::HeaderValue::from_str(&format!(
-            "attachment; filename=\"{id}-{offset}-{}.fgb\"",
-            offset + page.len()
-        )) {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, disposition);
-        }
-        return Ok(response);
+/// A page of items as FlatGeobuf, with the next page (if any) in a `Link` header and a file name.
+fn flatgeobuf_page(
+    layer: &Layer,
+    id: &str,
+    page: &[usize],
+    offset: usize,
+    next: Option<String>,
+) -> Result<Response, ApiError> {
+    let mut export = LayerExport::full_resolution(layer, String::new());
+    export.rows.retain(|(f, _)| page.binary_search(f).is_ok());
+    let mut body = Vec::new();
+    territoires_formats::fgb::write_flatgeobuf(&export, &mut body)
+        .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
+    let mut response = super::respond::bytes_response(FLATGEOBUF, body);
+    // The paging a GeoJSON page gives in `links`, as an HTTP Link header (RFC 8288).
+    if let Some(next) = next
+        && let Ok(next) =
+            header::HeaderValue::from_str(&format!("<{next}>; rel=\"next\"; type=\"{FLATGEOBUF}\""))
+    {
+        response.headers_mut().insert(header::LINK, next);
     }
+    if let Ok(disposition) = header::HeaderValue::from_str(&format!(
+        "attachment; filename=\"{id}-{offset}-{}.fgb\"",
+        offset + page.len()
+    )) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
 
+/// A page of items as a GeoJSON FeatureCollection, written feature by feature, then the paging
+/// members.
+fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Json_>) -> String {
     let mut body = String::from(r#"{"type":"FeatureCollection","features":["#);
     for (i, &f) in page.iter().enumerate() {
         if i > 0 {
@@ -349,18 +410,14 @@ pub async fn items(
     }
     body.push_str("],");
     let tail = json!({
-        "numberMatched": matched.len(),
+        "numberMatched": matched,
         "numberReturned": page.len(),
         "timeStamp": territoires_core::time::now(),
         "links": links,
     });
     let tail = tail.to_string();
     body.push_str(&tail[1..]);
-    if format == ItemsFormat::Html {
-        let doc: Json_ = serde_json::from_str(&body).unwrap_or(Json_::Null);
-        return Ok(html_page(&layer.title, &doc));
-    }
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
+    body
 }
 
 pub async fn item(

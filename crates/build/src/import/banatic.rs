@@ -287,99 +287,18 @@ pub fn import_banatic(
         structures_read: structures.len(),
         ..ImportReport::default()
     };
-    let present: BTreeSet<&str> = structures.iter().map(|s| s.siren.as_str()).collect();
-    report.listed_not_found = also
-        .iter()
-        .filter(|s| !present.contains(s.as_str()))
-        .cloned()
-        .collect();
-
-    let mut selected: Vec<&ExportStructure> = structures
-        .iter()
-        .filter(|s| is_petr(s) || also.contains(&s.siren))
-        .collect();
-    selected.sort_by(|a, b| (!is_petr(a), &a.siren).cmp(&(!is_petr(b), &b.siren)));
-    selected.dedup_by(|a, b| a.siren == b.siren);
-    report.structures_selected = selected.len();
-
+    let selected = select_structures(structures, also, &mut report);
     let candidates: Vec<Vec<Candidate>> = selected
         .iter()
         .map(|s| filter_members(s, reference, &mut report.dropped_members))
         .collect();
 
-    // Who holds what, as indices into `selected`.
-    let mut member_holder: HashMap<&str, usize> = HashMap::new();
-    let mut commune_holder: HashMap<&str, usize> = HashMap::new();
+    let mut holders = Holders::default();
     let mut rows = Vec::new();
-    // Every member some structure could not have, with the structure that held it.
-    let mut lost_to: Vec<(&Candidate, usize)> = Vec::new();
     for (i, s) in selected.iter().enumerate() {
-        let own = &candidates[i];
-        let drop = |reason| DroppedStructure {
-            siren: s.siren.clone(),
-            name: s.name.clone(),
-            nature: s.nature.clone(),
-            reason,
-        };
-        if own.is_empty() {
-            report.dropped_structures.push(drop(StructureDrop::NoMember));
+        let Some(members) = claim_members(i, &selected, &candidates[i], &mut holders, &mut report) else {
             continue;
-        }
-        let holder = |c: &Candidate| {
-            member_holder
-                .get(c.code.as_str())
-                .or_else(|| c.communes.iter().find_map(|x| commune_holder.get(x.as_str())))
-                .copied()
         };
-        let (mut lost, mut free): (Vec<(&Candidate, usize)>, Vec<&Candidate>) = (Vec::new(), Vec::new());
-        for c in own {
-            match holder(c) {
-                Some(w) => lost.push((c, w)),
-                None => free.push(c),
-            }
-        }
-        let winners = || -> Vec<String> {
-            let set: BTreeSet<usize> = lost.iter().map(|&(_, w)| w).collect();
-            set.into_iter().map(|w| selected[w].siren.clone()).collect()
-        };
-        if !is_petr(s) && lost.len() * 2 > own.len() {
-            report.dropped_structures.push(drop(StructureDrop::LostMajority {
-                lost: lost.len(),
-                members: own.len(),
-                winners: winners(),
-            }));
-            lost_to.extend(&lost);
-            continue;
-        }
-        if free.is_empty() {
-            report
-                .dropped_structures
-                .push(drop(StructureDrop::AllTaken { winners: winners() }));
-            lost_to.extend(&lost);
-            continue;
-        }
-        for &(c, w) in &lost {
-            report.dropped_members.push(DroppedMember {
-                structure: s.siren.clone(),
-                structure_name: s.name.clone(),
-                member: c.code.clone(),
-                member_name: c.name.to_string(),
-                member_type: c.member_type.to_string(),
-                reason: MemberDrop::LostTo {
-                    winner: selected[w].siren.clone(),
-                },
-            });
-            lost_to.push((c, w));
-        }
-        let mut members = Vec::new();
-        for c in free {
-            member_holder.insert(&c.code, i);
-            for x in &c.communes {
-                commune_holder.insert(x, i);
-            }
-            members.push(c.code.clone());
-        }
-        members.sort();
         report.members_written += members.len();
         if is_petr(s) {
             report.petr_written += 1;
@@ -398,8 +317,151 @@ pub fn import_banatic(
     }
     report.written = rows.len();
 
-    // Conflicts: every member listed by two or more selected structures, or lost to one that holds
-    // it through another member.
+    let conflicts = conflicts(&selected, &candidates, &holders);
+    report.conflicts.extend(conflicts);
+    report
+        .dropped_members
+        .sort_by(|a, b| (&a.structure, &a.member).cmp(&(&b.structure, &b.member)));
+    (rows, report)
+}
+
+/// Step 1: the PETRs and the listed structures, in priority order (PETRs first, then by SIREN),
+/// each once. Notes the listed SIRENs the export lacks.
+fn select_structures<'s>(
+    structures: &'s [ExportStructure],
+    also: &BTreeSet<String>,
+    report: &mut ImportReport,
+) -> Vec<&'s ExportStructure> {
+    let present: BTreeSet<&str> = structures.iter().map(|s| s.siren.as_str()).collect();
+    report.listed_not_found = also
+        .iter()
+        .filter(|s| !present.contains(s.as_str()))
+        .cloned()
+        .collect();
+
+    let mut selected: Vec<&ExportStructure> = structures
+        .iter()
+        .filter(|s| is_petr(s) || also.contains(&s.siren))
+        .collect();
+    selected.sort_by(|a, b| (!is_petr(a), &a.siren).cmp(&(!is_petr(b), &b.siren)));
+    selected.dedup_by(|a, b| a.siren == b.siren);
+    report.structures_selected = selected.len();
+    selected
+}
+
+/// Who holds what so far, as indices into the selected structures.
+#[derive(Default)]
+struct Holders<'a> {
+    member: HashMap<&'a str, usize>,
+    commune: HashMap<&'a str, usize>,
+    /// Every member some structure could not have, with the structure that held it.
+    lost_to: Vec<(&'a Candidate<'a>, usize)>,
+}
+
+impl<'a> Holders<'a> {
+    /// The structure holding `c` itself or one of its communes.
+    fn of(&self, c: &Candidate) -> Option<usize> {
+        self.member
+            .get(c.code.as_str())
+            .or_else(|| c.communes.iter().find_map(|x| self.commune.get(x.as_str())))
+            .copied()
+    }
+
+    /// Gives `c` and its communes to structure `i`.
+    fn give(&mut self, c: &'a Candidate<'a>, i: usize) {
+        self.member.insert(&c.code, i);
+        for x in &c.communes {
+            self.commune.insert(x, i);
+        }
+    }
+
+    /// Who holds `code` in the end: its holder, or whoever took it from a claimant when it is held
+    /// through another member (a commune inside a held EPCI). Only kept structures ever hold
+    /// anything.
+    fn final_holder(&self, code: &str) -> Option<usize> {
+        self.member
+            .get(code)
+            .copied()
+            .or_else(|| self.lost_to.iter().find(|(c, _)| c.code == code).map(|&(_, w)| w))
+    }
+}
+
+/// Step 3 for the `i`th selected structure, whose filtered members are `own`: the members it keeps,
+/// sorted, or `None` when it is dropped (reported, with the members it lost).
+fn claim_members<'a>(
+    i: usize,
+    selected: &[&ExportStructure],
+    own: &'a [Candidate<'a>],
+    holders: &mut Holders<'a>,
+    report: &mut ImportReport,
+) -> Option<Vec<String>> {
+    let s = selected[i];
+    let drop = |reason| DroppedStructure {
+        siren: s.siren.clone(),
+        name: s.name.clone(),
+        nature: s.nature.clone(),
+        reason,
+    };
+    if own.is_empty() {
+        report.dropped_structures.push(drop(StructureDrop::NoMember));
+        return None;
+    }
+    let (mut lost, mut free): (Vec<(&Candidate, usize)>, Vec<&Candidate>) = (Vec::new(), Vec::new());
+    for c in own {
+        match holders.of(c) {
+            Some(w) => lost.push((c, w)),
+            None => free.push(c),
+        }
+    }
+    let winners = || -> Vec<String> {
+        let set: BTreeSet<usize> = lost.iter().map(|&(_, w)| w).collect();
+        set.into_iter().map(|w| selected[w].siren.clone()).collect()
+    };
+    if !is_petr(s) && lost.len() * 2 > own.len() {
+        report.dropped_structures.push(drop(StructureDrop::LostMajority {
+            lost: lost.len(),
+            members: own.len(),
+            winners: winners(),
+        }));
+        holders.lost_to.extend(&lost);
+        return None;
+    }
+    if free.is_empty() {
+        report
+            .dropped_structures
+            .push(drop(StructureDrop::AllTaken { winners: winners() }));
+        holders.lost_to.extend(&lost);
+        return None;
+    }
+    for &(c, w) in &lost {
+        report.dropped_members.push(DroppedMember {
+            structure: s.siren.clone(),
+            structure_name: s.name.clone(),
+            member: c.code.clone(),
+            member_name: c.name.to_string(),
+            member_type: c.member_type.to_string(),
+            reason: MemberDrop::LostTo {
+                winner: selected[w].siren.clone(),
+            },
+        });
+        holders.lost_to.push((c, w));
+    }
+    let mut members = Vec::new();
+    for c in free {
+        holders.give(c, i);
+        members.push(c.code.clone());
+    }
+    members.sort();
+    Some(members)
+}
+
+/// Every member listed by two or more selected structures, or lost to one that holds it through
+/// another member, in code order.
+fn conflicts(
+    selected: &[&ExportStructure],
+    candidates: &[Vec<Candidate>],
+    holders: &Holders,
+) -> Vec<Conflict> {
     let mut claims: BTreeMap<&str, (&str, BTreeSet<usize>)> = BTreeMap::new();
     for (i, own) in candidates.iter().enumerate() {
         for c in own {
@@ -410,33 +472,21 @@ pub fn import_banatic(
                 .insert(i);
         }
     }
-    for &(c, w) in &lost_to {
+    for &(c, w) in &holders.lost_to {
         if let Some(entry) = claims.get_mut(c.code.as_str()) {
             entry.1.insert(w);
         }
     }
-    let final_holder = |code: &str| {
-        member_holder.get(code).copied().or_else(|| {
-            // Held through another member (a commune inside a held EPCI): whoever took it from a
-            // claimant. Only kept structures ever hold anything.
-            lost_to.iter().find(|(c, _)| c.code == code).map(|&(_, w)| w)
-        })
-    };
-    for (code, (name, claimants)) in claims {
-        if claimants.len() < 2 {
-            continue;
-        }
-        report.conflicts.push(Conflict {
+    claims
+        .into_iter()
+        .filter(|(_, (_, claimants))| claimants.len() >= 2)
+        .map(|(code, (name, claimants))| Conflict {
             member: code.to_string(),
             member_name: name.to_string(),
             claimants: claimants.iter().map(|&i| selected[i].siren.clone()).collect(),
-            winner: final_holder(code).map(|w| selected[w].siren.clone()),
-        });
-    }
-    report
-        .dropped_members
-        .sort_by(|a, b| (&a.structure, &a.member).cmp(&(&b.structure, &b.member)));
-    (rows, report)
+            winner: holders.final_holder(code).map(|w| selected[w].siren.clone()),
+        })
+        .collect()
 }
 
 /// Step 2 of the rule: the members that can be drawn, each with the communes it brings.

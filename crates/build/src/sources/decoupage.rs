@@ -118,6 +118,30 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
     let inner = |name: &str| tarball.join(format!("package/data/{name}"));
 
     let raw: Vec<RawCommune> = parse_json(member("communes.json")?, &inner("communes.json"))?;
+    let mut communes = current_communes(raw, &inner("communes.json"))?;
+
+    let raw: Vec<RawEpci> = parse_json(member("epci.json")?, &inner("epci.json"))?;
+    let epci = epci_records(raw);
+
+    let raw_divisions = |name: &str| -> Result<Vec<RawDivision>> { parse_json(member(name)?, &inner(name)) };
+    let (departements, regions, arrondissements) = (
+        raw_divisions("departements.json")?,
+        raw_divisions("regions.json")?,
+        raw_divisions("arrondissements.json")?,
+    );
+    mark_seats(&mut communes, &departements, &regions, &arrondissements);
+
+    Ok(AdminRecords {
+        communes,
+        epci,
+        departements: division_records(departements),
+        regions: division_records(regions),
+    })
+}
+
+/// The current communes of `communes.json` (at `path`), sorted by code, each with its communes
+/// déléguées and associées and its former codes. A code that appears twice is an error.
+fn current_communes(raw: Vec<RawCommune>, path: &Path) -> Result<Vec<CommuneRecord>> {
     let mut communes = Vec::new();
     let mut attached = Vec::new();
     for (i, c) in raw.into_iter().enumerate() {
@@ -127,65 +151,83 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
             "commune-associee" => Some(Relation::Associee),
             _ => continue,
         };
-        if let Some(relation) = relation {
-            let current = c.current.ok_or_else(|| {
-                Error::record(
-                    inner("communes.json"),
-                    format!("record {} (commune {} {})", i + 1, c.code, c.nom),
-                    "no chefLieu",
-                )
-            })?;
-            attached.push((
-                current,
-                FormerCommune {
-                    relation,
-                    name: Some(c.nom),
-                    code: c.code,
-                },
-            ));
-            continue;
+        match relation {
+            Some(relation) => attached.push(attached_commune(i, c, relation, path)?),
+            None => communes.push(current_commune(i, c, path)?),
         }
-        let record = || format!("record {} (commune {} {})", i + 1, c.code, c.nom);
-        let missing = |field: &str| Error::record(inner("communes.json"), record(), format!("no {field}"));
-        let metropolitan = c.zone.as_deref() == Some("metro");
-        // The uninhabited overseas districts (TAAF, Clipperton) have no legal population.
-        let population = match (c.population, metropolitan) {
-            (Some(p), _) => p,
-            (None, false) => 0,
-            (None, true) => return Err(missing("population")),
-        };
-        communes.push(CommuneRecord {
-            population,
-            departement: c.departement.clone().ok_or_else(|| missing("departement"))?,
-            region: c.region.clone().ok_or_else(|| missing("region"))?,
-            metropolitan,
-            postcodes: c.postcodes,
-            seat: None,
-            former: c
-                .former_codes
-                .into_iter()
-                .map(|code| FormerCommune {
-                    relation: Relation::Ancienne,
-                    name: None,
-                    code,
-                })
-                .collect(),
-            siren: c.siren,
-            code: c.code,
-            name: c.nom,
-        });
     }
     communes.sort_by(|a, b| a.code.cmp(&b.code));
     if let Some(pair) = communes.windows(2).find(|w| w[0].code == w[1].code) {
         return Err(Error::record(
-            inner("communes.json"),
+            path,
             format!("commune {}", pair[0].code),
             "appears twice as a current commune",
         ));
     }
-    attach_former(&mut communes, attached, &inner("communes.json"))?;
+    attach_former(&mut communes, attached, path)?;
+    Ok(communes)
+}
 
-    let raw: Vec<RawEpci> = parse_json(member("epci.json")?, &inner("epci.json"))?;
+/// Record `i` (from 0), a commune déléguée or associée: the code of its current commune, and itself
+/// as a former commune of it.
+fn attached_commune(
+    i: usize,
+    c: RawCommune,
+    relation: Relation,
+    path: &Path,
+) -> Result<(String, FormerCommune)> {
+    let current = c.current.ok_or_else(|| {
+        Error::record(
+            path,
+            format!("record {} (commune {} {})", i + 1, c.code, c.nom),
+            "no chefLieu",
+        )
+    })?;
+    Ok((
+        current,
+        FormerCommune {
+            relation,
+            name: Some(c.nom),
+            code: c.code,
+        },
+    ))
+}
+
+/// Record `i` (from 0), a current commune, with its former codes but no seat yet.
+fn current_commune(i: usize, c: RawCommune, path: &Path) -> Result<CommuneRecord> {
+    let record = || format!("record {} (commune {} {})", i + 1, c.code, c.nom);
+    let missing = |field: &str| Error::record(path, record(), format!("no {field}"));
+    let metropolitan = c.zone.as_deref() == Some("metro");
+    // The uninhabited overseas districts (TAAF, Clipperton) have no legal population.
+    let population = match (c.population, metropolitan) {
+        (Some(p), _) => p,
+        (None, false) => 0,
+        (None, true) => return Err(missing("population")),
+    };
+    Ok(CommuneRecord {
+        population,
+        departement: c.departement.clone().ok_or_else(|| missing("departement"))?,
+        region: c.region.clone().ok_or_else(|| missing("region"))?,
+        metropolitan,
+        postcodes: c.postcodes,
+        seat: None,
+        former: c
+            .former_codes
+            .into_iter()
+            .map(|code| FormerCommune {
+                relation: Relation::Ancienne,
+                name: None,
+                code,
+            })
+            .collect(),
+        siren: c.siren,
+        code: c.code,
+        name: c.nom,
+    })
+}
+
+/// The EPCI of `epci.json`, sorted by SIREN.
+fn epci_records(raw: Vec<RawEpci>) -> Vec<EpciRecord> {
     let mut epci: Vec<EpciRecord> = raw
         .into_iter()
         .map(|e| EpciRecord {
@@ -196,18 +238,21 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
         })
         .collect();
     epci.sort_by(|a, b| a.siren.cmp(&b.siren));
+    epci
+}
 
-    let raw_divisions = |name: &str| -> Result<Vec<RawDivision>> { parse_json(member(name)?, &inner(name)) };
-    let (departements, regions, arrondissements) = (
-        raw_divisions("departements.json")?,
-        raw_divisions("regions.json")?,
-        raw_divisions("arrondissements.json")?,
-    );
-    // The most important seat wins: a préfecture is also the chef-lieu of its arrondissement.
+/// Marks the communes (sorted by code) that are the seat of a division. The most important seat
+/// wins: a préfecture is also the chef-lieu of its arrondissement.
+fn mark_seats(
+    communes: &mut [CommuneRecord],
+    departements: &[RawDivision],
+    regions: &[RawDivision],
+    arrondissements: &[RawDivision],
+) {
     for (list, seat) in [
-        (&arrondissements, Seat::SousPrefecture),
-        (&departements, Seat::Prefecture),
-        (&regions, Seat::RegionalPrefecture),
+        (arrondissements, Seat::SousPrefecture),
+        (departements, Seat::Prefecture),
+        (regions, Seat::RegionalPrefecture),
     ] {
         for code in list.iter().filter_map(|d| d.seat.as_deref()) {
             if let Ok(i) = communes.binary_search_by(|c| c.code.as_str().cmp(code)) {
@@ -215,24 +260,19 @@ pub fn read(tarball: &Path) -> Result<AdminRecords> {
             }
         }
     }
-    let divisions = |raw: Vec<RawDivision>| -> Vec<DivisionRecord> {
-        let mut list: Vec<DivisionRecord> = raw
-            .into_iter()
-            .map(|d| DivisionRecord {
-                code: d.code,
-                name: d.nom,
-            })
-            .collect();
-        list.sort_by(|a, b| a.code.cmp(&b.code));
-        list
-    };
+}
 
-    Ok(AdminRecords {
-        communes,
-        epci,
-        departements: divisions(departements),
-        regions: divisions(regions),
-    })
+/// Départements or régions, sorted by code.
+fn division_records(raw: Vec<RawDivision>) -> Vec<DivisionRecord> {
+    let mut list: Vec<DivisionRecord> = raw
+        .into_iter()
+        .map(|d| DivisionRecord {
+            code: d.code,
+            name: d.nom,
+        })
+        .collect();
+    list.sort_by(|a, b| a.code.cmp(&b.code));
+    list
 }
 
 /// Gives each commune déléguée or associée to its current commune. A former code that a named entry

@@ -14,7 +14,7 @@ use geo::kernels::{Kernel, RobustKernel};
 use geo::{Coord, MultiPolygon, Orientation};
 use rayon::prelude::*;
 
-use super::polygon::{PolygonIndex, Position, box_tree};
+use super::polygon::{BoxTree, PolygonIndex, Position, box_tree};
 pub use crate::dataset::PointGrid;
 
 /// Cell value with this bit set: the rest indexes the boundary cells.
@@ -98,6 +98,55 @@ pub enum Cell {
     Boundary(u32),
 }
 
+/// `(cell, feature, edge)`: an edge of a feature that may touch a cell.
+type Touch = (u32, u32, u32);
+/// A boundary cell's entry: `feature | REFERENCE_INSIDE` if the reference spot is inside, and the
+/// feature's edges in the cell.
+type Entry = (u32, Vec<u32>);
+/// A boundary cell before encoding: its number, its reference spot and its entries.
+type BoundaryCell = (u32, u32, Vec<Entry>);
+
+/// Which features hold a point: an R-tree of their boxes, then their exact tests.
+struct Containment<'a> {
+    indexes: &'a [PolygonIndex],
+    boxes: BoxTree,
+}
+
+impl<'a> Containment<'a> {
+    fn new(indexes: &'a [PolygonIndex]) -> Self {
+        Containment {
+            indexes,
+            boxes: box_tree(indexes),
+        }
+    }
+
+    /// Features whose box holds `p`, ascending.
+    fn near(&self, p: Coord<f64>) -> Vec<u32> {
+        let mut found: Vec<u32> = self
+            .boxes
+            .locate_all_at_point(&[p.x, p.y])
+            .map(|e| e.data)
+            .collect();
+        found.sort_unstable();
+        found
+    }
+
+    /// Features with `p` inside them (not on their border), ascending.
+    fn inside(&self, p: Coord<f64>) -> impl Iterator<Item = u32> + '_ {
+        self.near(p)
+            .into_iter()
+            .filter(move |&f| self.indexes[f as usize].position(p) == Position::Inside)
+    }
+}
+
+/// Cells no border crosses, grouped in regions that lie wholly inside the same features.
+struct Regions {
+    /// Per cell, its region, or `u32::MAX` for a cell a border crosses.
+    of: Vec<u32>,
+    /// Per region, the features covering it, ascending.
+    features: Vec<Vec<u32>>,
+}
+
 impl PointGrid {
     /// Builds a grid over `extent` (`[min_x, min_y, max_x, max_y]`) with about `target_cells`
     /// roughly square cells. `indexes[i]` is the exact test of `features[i]`.
@@ -107,6 +156,21 @@ impl PointGrid {
         extent: [f64; 4],
         target_cells: usize,
     ) -> Self {
+        let mut grid = PointGrid::empty(extent, target_cells);
+        let arena = RingArena::new(features);
+        let edge_ranges = RingArena::edges_by_feature(features);
+        let touching = grid.touching_edges(&arena, &edge_ranges);
+        let containment = Containment::new(indexes);
+        let regions = grid.flood_regions(&touching, &containment);
+        let boundary_cells = grid.classify_boundary_cells(&touching, &containment);
+        grid.encode(&regions, boundary_cells);
+        grid.blocks = grid.summarise_blocks();
+        grid
+    }
+
+    /// A grid with no cells classified yet: its cells are about square on the ground (narrower in
+    /// degrees of latitude by the cosine of the middle latitude).
+    fn empty(extent: [f64; 4], target_cells: usize) -> Self {
         let (w, h) = (extent[2] - extent[0], extent[3] - extent[1]);
         let cos = ((extent[1] + extent[3]) / 2.0).to_radians().cos().max(0.1);
         let cell_h = (w * h * cos / target_cells.max(1) as f64).sqrt();
@@ -115,48 +179,47 @@ impl PointGrid {
             ((w / cell_w).ceil() as u32).max(1),
             ((h / cell_h).ceil() as u32).max(1),
         ];
-        let mut grid = PointGrid {
+        PointGrid {
             origin: [extent[0], extent[1]],
             cell: [cell_w, cell_h],
             size,
             cells: Vec::new(),
             boundary: Vec::new(),
             blocks: Vec::new(),
-        };
-        let arena = RingArena::new(features);
-        let edge_ranges = RingArena::edges_by_feature(features);
+        }
+    }
 
-        // 1. (cell, feature, edge) for every edge and every cell it may touch.
-        let mut touching: Vec<(u32, u32, u32)> = edge_ranges
+    fn cell_count(&self) -> usize {
+        self.size[0] as usize * self.size[1] as usize
+    }
+
+    /// Phase 1: `(cell, feature, edge)` for every edge and every cell it may touch, sorted.
+    fn touching_edges(&self, arena: &RingArena, edge_ranges: &[std::ops::Range<u32>]) -> Vec<Touch> {
+        let mut touching: Vec<Touch> = edge_ranges
             .par_iter()
             .enumerate()
             .flat_map_iter(|(f, range)| {
                 let mut triples = Vec::new();
                 for e in range.clone().filter(|&e| arena.starts_edge[e as usize]) {
                     let (a, b) = (arena.coords[e as usize], arena.coords[e as usize + 1]);
-                    grid.cells_crossed(a, b, |cell| triples.push((cell, f as u32, e)));
+                    self.cells_crossed(a, b, |cell| triples.push((cell, f as u32, e)));
                 }
                 triples
             })
             .collect();
         touching.par_sort_unstable();
+        touching
+    }
 
-        let cell_count = size[0] as usize * size[1] as usize;
+    /// Phase 2: cells no border crosses form regions that lie wholly inside the same features:
+    /// classify one cell per region, by flood fill.
+    fn flood_regions(&self, touching: &[Touch], containment: &Containment) -> Regions {
+        let size = self.size;
+        let cell_count = self.cell_count();
         let mut crossed = vec![false; cell_count];
-        for &(cell, _, _) in &touching {
+        for &(cell, _, _) in touching {
             crossed[cell as usize] = true;
         }
-
-        // Features containing a point, through an R-tree of their boxes.
-        let boxes = box_tree(indexes);
-        let near = |p: Coord<f64>| -> Vec<u32> {
-            let mut found: Vec<u32> = boxes.locate_all_at_point(&[p.x, p.y]).map(|e| e.data).collect();
-            found.sort_unstable();
-            found
-        };
-
-        // 2. Cells no border crosses form regions that lie wholly inside the same features: classify
-        //    one cell per region, by flood fill.
         let mut region_of = vec![u32::MAX; cell_count];
         let mut region_features: Vec<Vec<u32>> = Vec::new();
         let mut stack = Vec::new();
@@ -165,13 +228,8 @@ impl PointGrid {
                 continue;
             }
             let region = region_features.len() as u32;
-            let centre = grid.spot(start, [0.5, 0.5]);
-            region_features.push(
-                near(centre)
-                    .into_iter()
-                    .filter(|&f| indexes[f as usize].position(centre) == Position::Inside)
-                    .collect(),
-            );
+            let centre = self.spot(start, [0.5, 0.5]);
+            region_features.push(containment.inside(centre).collect());
             region_of[start] = region;
             stack.push(start);
             while let Some(c) = stack.pop() {
@@ -190,19 +248,24 @@ impl PointGrid {
                 }
             }
         }
+        Regions {
+            of: region_of,
+            features: region_features,
+        }
+    }
 
-        // 3. Boundary cells: per feature near the reference point or crossing the cell, its edges in
-        //    the cell and whether the reference point is inside it.
-        let mut runs: Vec<&[(u32, u32, u32)]> = Vec::new();
+    /// Phase 3: boundary cells: per feature near the reference point or crossing the cell, its edges
+    /// in the cell and whether the reference point is inside it.
+    fn classify_boundary_cells(&self, touching: &[Touch], containment: &Containment) -> Vec<BoundaryCell> {
+        let indexes = containment.indexes;
+        let mut runs: Vec<&[Touch]> = Vec::new();
         let mut i = 0;
         while i < touching.len() {
             let j = i + touching[i..].partition_point(|t| t.0 == touching[i].0);
             runs.push(&touching[i..j]);
             i = j;
         }
-        type Entry = (u32, Vec<u32>);
-        let boundary_cells: Vec<(u32, u32, Vec<Entry>)> = runs
-            .into_par_iter()
+        runs.into_par_iter()
             .map(|run| {
                 let cell = run[0].0;
                 let crossing: Vec<u32> = {
@@ -214,16 +277,15 @@ impl PointGrid {
                 let (spot, reference) = REFERENCE_SPOTS
                     .iter()
                     .enumerate()
-                    .map(|(s, frac)| (s as u32, grid.spot(cell as usize, *frac)))
+                    .map(|(s, frac)| (s as u32, self.spot(cell as usize, *frac)))
                     .find(|(_, p)| {
                         crossing
                             .iter()
                             .all(|&f| indexes[f as usize].position(*p) != Position::OnBoundary)
                     })
-                    .unwrap_or((0, grid.spot(cell as usize, REFERENCE_SPOTS[0])));
-                let mut features: Vec<u32> = near(reference)
-                    .into_iter()
-                    .filter(|&f| indexes[f as usize].position(reference) == Position::Inside)
+                    .unwrap_or((0, self.spot(cell as usize, REFERENCE_SPOTS[0])));
+                let mut features: Vec<u32> = containment
+                    .inside(reference)
                     .chain(crossing.iter().copied())
                     .collect();
                 features.sort_unstable();
@@ -238,24 +300,28 @@ impl PointGrid {
                     .collect();
                 (cell, spot, entries)
             })
-            .collect();
+            .collect()
+    }
 
-        // 4. Encode.
-        grid.cells = region_of
+    /// Phase 4: writes `cells` and `boundary`. A region covered by several features becomes boundary
+    /// cells without edges; the boundary records go in cell order.
+    fn encode(&mut self, regions: &Regions, boundary_cells: Vec<BoundaryCell>) {
+        self.cells = regions
+            .of
             .iter()
             .map(|&r| match r {
                 u32::MAX => 0,
-                r => match region_features[r as usize].as_slice() {
+                r => match regions.features[r as usize].as_slice() {
                     [] => 0,
                     [f] => f + 1,
                     _ => u32::MAX, // several covering features: a boundary cell without edges
                 },
             })
             .collect();
-        let mut encoded: Vec<(u32, u32, Vec<Entry>)> = (0..cell_count as u32)
-            .filter(|&c| grid.cells[c as usize] == u32::MAX)
+        let mut encoded: Vec<BoundaryCell> = (0..self.cell_count() as u32)
+            .filter(|&c| self.cells[c as usize] == u32::MAX)
             .map(|c| {
-                let entries = region_features[region_of[c as usize] as usize]
+                let entries = regions.features[regions.of[c as usize] as usize]
                     .iter()
                     .map(|&f| (f | REFERENCE_INSIDE, Vec::new()))
                     .collect();
@@ -265,31 +331,13 @@ impl PointGrid {
         encoded.extend(boundary_cells);
         encoded.sort_unstable_by_key(|(c, _, _)| *c);
         for (cell, spot, entries) in encoded {
-            grid.cells[cell as usize] = BOUNDARY | grid.boundary.len() as u32;
-            grid.boundary.push((spot << SPOT_SHIFT) | entries.len() as u32);
+            self.cells[cell as usize] = BOUNDARY | self.boundary.len() as u32;
+            self.boundary.push((spot << SPOT_SHIFT) | entries.len() as u32);
             for (feature, edges) in entries {
-                grid.boundary.push(feature);
-                let runs_at = grid.boundary.len();
-                grid.boundary.push(0);
-                let mut runs = 0;
-                let mut i = 0;
-                while i < edges.len() {
-                    // Edges with consecutive indices are connected (a ring's last vertex starts no
-                    // edge), so they form one run of vertices.
-                    let mut j = i + 1;
-                    while j < edges.len() && edges[j] == edges[j - 1] + 1 {
-                        j += 1;
-                    }
-                    grid.boundary.push(edges[i]);
-                    grid.boundary.push((j - i + 1) as u32);
-                    runs += 1;
-                    i = j;
-                }
-                grid.boundary[runs_at] = runs;
+                self.boundary.push(feature);
+                push_edge_runs(&mut self.boundary, &edges);
             }
         }
-        grid.blocks = grid.summarise_blocks();
-        grid
     }
 
     fn summarise_blocks(&self) -> Vec<u32> {
@@ -473,6 +521,27 @@ fn crossing(r: Coord<f64>, p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Cross
     } else {
         Crossing::Misses
     }
+}
+
+/// Appends the run count, then `first vertex`, `vertices` per run of `edges` (ascending). Edges with
+/// consecutive indices are connected (a ring's last vertex starts no edge), so they form one run of
+/// vertices.
+fn push_edge_runs(boundary: &mut Vec<u32>, edges: &[u32]) {
+    let runs_at = boundary.len();
+    boundary.push(0);
+    let mut runs = 0;
+    let mut i = 0;
+    while i < edges.len() {
+        let mut j = i + 1;
+        while j < edges.len() && edges[j] == edges[j - 1] + 1 {
+            j += 1;
+        }
+        boundary.push(edges[i]);
+        boundary.push((j - i + 1) as u32);
+        runs += 1;
+        i = j;
+    }
+    boundary[runs_at] = runs;
 }
 
 #[cfg(test)]
