@@ -400,24 +400,18 @@ fn flatgeobuf_page(
 /// A page of items as a GeoJSON FeatureCollection, written feature by feature, then the paging
 /// members.
 fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Json_>) -> String {
-    let mut body = String::from(r#"{"type":"FeatureCollection","features":["#);
-    for (i, &f) in page.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
+    let mut collection = geojson::Collection::new(&[]);
+    for &f in page {
         let feature = &layer.features[f];
-        geojson::write_feature(&mut body, layer, feature, &feature.geometry, None);
+        collection.push(layer, feature, &feature.geometry, None);
     }
-    body.push_str("],");
-    let tail = json!({
-        "numberMatched": matched,
-        "numberReturned": page.len(),
-        "timeStamp": territoires_core::time::now(),
-        "links": links,
-    });
-    let tail = tail.to_string();
-    body.push_str(&tail[1..]);
-    body
+    let stamp = Json_::from(territoires_core::time::now()).to_string();
+    collection.finish(&[
+        ("numberMatched", &matched.to_string()),
+        ("numberReturned", &page.len().to_string()),
+        ("timeStamp", &stamp),
+        ("links", &Json_::from(links).to_string()),
+    ])
 }
 
 pub async fn item(
