@@ -14,7 +14,7 @@ use super::coverage::{method, percent};
 use super::territory::find_feature;
 use territoires_core::dataset::InputKind;
 use territoires_core::dataset::{Dataset, Feature, Layer, LayerKind, Source};
-use territoires_geo::bounds as bbox;
+use territoires_geo::bounds;
 use territoires_geo::topology::Neighbours;
 
 /// Per-feature properties that say where a perimeter comes from, shown beside it when present.
@@ -246,7 +246,7 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
         properties: crate::answer::Properties::of(feature),
         provenance: provenance(feature),
         figures,
-        bbox: bbox(&feature.geometry),
+        bbox: bounds(&feature.geometry),
         departements: division_shares(
             data,
             communes,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::QueryError;
 use crate::answer::{CommuneRef, FeatureRef, Properties, SharedFeature};
 use territoires_core::dataset::{Dataset, LayerKind};
-use territoires_geo::bounds as bbox;
+use territoires_geo::bounds;
 
 /// Features of `other` sharing communes with feature `feature` of `layer`, with how many they share,
 /// in feature order.
@@ -101,7 +101,7 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
         properties: Properties::of(feature),
         population: feature.population,
         area_km2: feature.area_km2,
-        bbox: bbox(&feature.geometry),
+        bbox: bounds(&feature.geometry),
         communes: feature
             .communes
             .iter()

@@ -42,7 +42,7 @@ use tracing::Level;
 use error::ApiError;
 pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
 use territoires_core::Indexed;
-use territoires_geo::bounds as bbox;
+use territoires_geo::bounds;
 use territoires_query::search::SearchIndex;
 
 /// Everything a request may read: built once at start, never written.
@@ -92,7 +92,7 @@ impl AppState {
             .dataset
             .layers
             .iter()
-            .map(|l| l.features.iter().map(|f| bbox(&f.geometry)).collect())
+            .map(|l| l.features.iter().map(|f| bounds(&f.geometry)).collect())
             .collect();
         AppState {
             whole_layers: ix
