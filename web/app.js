@@ -1,3 +1,4 @@
+// @ts-check
 // territoires — the map page. Plain ES modules, no build step; Leaflet is loaded before this module.
 
 import { api, frenchMessage, isAbort } from './js/api.js';
@@ -9,13 +10,15 @@ import { setupCoverage } from './js/coverage.js';
 import { setupIndicators } from './js/indicators.js';
 import { setupData } from './js/data.js';
 import { setupSimulator } from './js/simulate.js';
+import { byId, closestTo } from './js/lib/dom.js';
 
 /* global L */
 
+/** @type {L.LatLngBoundsLiteral} */
 const METRO = [[41.3, -5.2], [51.1, 9.6]];
 const TABS = ['territoire', 'couches', 'couverture', 'chiffres', 'donnees', 'simuler'];
 
-const $ = (id) => document.getElementById(id);
+const $ = byId;
 const card = $('card');
 
 const state = {
@@ -28,13 +31,17 @@ const state = {
 // URL hash: #carte=Z/LAT/LON&couches=a,b&sel=layer/id | &point=lat,lon &onglet=tab
 //           &sim=SIREN,SIREN…&simbase=ID (the simulator's draft)
 
+/** @typedef {{type: 'territory', layer: string, id: string} | {type: 'point', lat: number, lon: number}} Selection */
+
 function parseHash() {
+  /** @type {Record<string, string>} */
   const out = {};
   const text = location.hash.replace(/^#/, '');
   for (const part of text.split('&')) {
     const i = part.indexOf('=');
     if (i > 0) out[decodeURIComponent(part.slice(0, i))] = decodeURIComponent(part.slice(i + 1));
   }
+  /** @type {{view?: {zoom: number, lat: number, lon: number}, layers?: string[], selection?: Selection, tab?: string, sim?: {members: string[], base: string | null}}} */
   const result = {};
   const m = (out.carte || '').match(/^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/);
   if (m) result.view = { zoom: Number(m[1]), lat: Number(m[2]), lon: Number(m[3]) };
@@ -80,7 +87,7 @@ function writeHash() {
 
 let toastTimer = null;
 function showError(message) {
-  let toast = $('toast');
+  let toast = document.getElementById('toast');
   if (!toast) {
     toast = document.createElement('div');
     toast.id = 'toast';
@@ -179,7 +186,10 @@ function bboxBounds(b) {
   return L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
 }
 
-/** Room for the legend when it is open in the bottom-left corner. */
+/**
+ * Room for the legend when it is open in the bottom-left corner.
+ * @returns {{paddingTopLeft: L.PointTuple, paddingBottomRight: L.PointTuple}}
+ */
 function fitPadding() {
   const legend = document.getElementById('legend');
   const corner = legend?.closest('.leaflet-bottom.leaflet-left');
@@ -226,7 +236,8 @@ export async function selectTerritory(layer, id, { fit = true, focusCard = false
     if (seq !== selectionSeq) return;
     card.innerHTML = territoryCard(t, ctx).html;
     announce(`Fiche ouverte : ${t.name}, ${layerSingular(t.layer)}`);
-    if (focusCard) card.querySelector('.card-title')?.focus();
+    const title = card.querySelector('.card-title');
+    if (focusCard && title instanceof HTMLElement) title.focus();
     let zoom = map.getZoom();
     if (fit && t.bbox) {
       const bounds = bboxBounds(t.bbox);
@@ -327,8 +338,8 @@ function setupToggles() {
       <span id="toggle-${esc(d.id)}-desc" class="toggle-desc">${esc(toggleDescription(d))}</span>
     </div>`).join('');
   box.addEventListener('change', (e) => {
-    const input = e.target.closest('input[type="checkbox"]');
-    if (!input) return;
+    const input = closestTo(e, 'input[type="checkbox"]');
+    if (!(input instanceof HTMLInputElement)) return;
     manager.toggle(input.value, input.checked);
     announce(`Couche « ${layerTitle(input.value)} » ${input.checked ? 'affichée' : 'masquée'}`);
     writeHash();
@@ -337,10 +348,10 @@ function setupToggles() {
 
 function syncToggles() {
   for (const d of manager.defs) {
-    const input = $(`toggle-${d.id}`);
-    if (input) input.checked = manager.get(d.id).on;
+    const input = document.getElementById(`toggle-${d.id}`);
+    if (input instanceof HTMLInputElement) input.checked = manager.get(d.id).on;
     if (d.minZoom) {
-      const desc = $(`toggle-${d.id}-desc`);
+      const desc = document.getElementById(`toggle-${d.id}-desc`);
       if (desc) desc.textContent = toggleDescription(d);
     }
   }
@@ -440,13 +451,13 @@ async function main() {
   });
 
   card.addEventListener('click', (e) => {
-    const open = e.target.closest('[data-open]');
+    const open = closestTo(e, '[data-open]');
     if (open) {
       const [layer, ...rest] = open.dataset.open.split(':');
       selectTerritory(layer, rest.join(':'), { fit: true, focusCard: true });
       return;
     }
-    const zoom = e.target.closest('[data-zoom]');
+    const zoom = closestTo(e, '[data-zoom]');
     if (zoom && state.selection?.type === 'territory') {
       api.territory(state.selection.layer, state.selection.id).then((t) => {
         if (t.bbox) map.fitBounds(bboxBounds(t.bbox), { ...fitPadding(), maxZoom: 12 });

@@ -1,14 +1,16 @@
+// @ts-check
 // territoires — « Trouver mon Pays », the widget other sites put in an <iframe> (/embed[?pays=ID]).
 // A commune search, the answer, and a small map without tiles. Leaflet is loaded before this module.
 
-import { ApiError, frenchMessage, getJSON } from './js/api.js';
+import { api, ApiError, frenchMessage } from './js/api.js';
 import { esc, int, layerInfo, setCatalog } from './js/fmt.js';
 import { setupSearch } from './js/search.js';
+import { byId } from './js/lib/dom.js';
 
 /* global L */
 
 const PAYS = 'pays';
-const $ = (id) => document.getElementById(id);
+const $ = byId;
 
 const STYLE = {
   regions: { color: '#9a9ab0', weight: 1, fill: true, fillColor: '#fff', fillOpacity: 1, interactive: false },
@@ -29,7 +31,11 @@ const busy = async (promise) => {
   }
 };
 
-const territory = (layer, id) => getJSON(`/api/territories/${layer}/${encodeURIComponent(id)}?geometry=true`);
+/**
+ * @param {string} layer
+ * @param {string} id
+ */
+const territory = (layer, id) => api.territory(layer, id, { geometry: true });
 
 /** "du PETR …", "de l’Association …", else "de « … »": French article before a territory's name. */
 function deName(name) {
@@ -55,7 +61,7 @@ const map = L.map('map', {
 L.control.zoom({ zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
 const drawn = { focus: null, other: null, commune: null };
 
-busy(getJSON('/api/layers/regions.geojson?zoom=5'))
+busy(api.layer('regions', 5))
   .then((fc) => L.geoJSON(fc, { style: STYLE.regions }).addTo(map).bringToBack())
   .catch(() => { /* the map still shows the territories */ });
 
@@ -152,7 +158,7 @@ async function answer(result) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const catalog = getJSON('/api/layers').then((c) => {
+  const catalog = api.catalog().then((c) => {
     setCatalog(c);
     const src = layerInfo(PAYS);
     if (src) $('vintage').textContent = `Pays et PETR : ${src.vintage} · ${src.licence}`;
@@ -163,7 +169,7 @@ async function main() {
     keep: (r) => r.layer === 'communes',
     onChoose: (r) => { answer(r); },
   });
-  if (wanted) $('home').href = `/#sel=${PAYS}/${encodeURIComponent(wanted)}`;
+  if (wanted) $('home', HTMLAnchorElement).href = `/#sel=${PAYS}/${encodeURIComponent(wanted)}`;
   await Promise.all([catalog, loadHighlighted()]);
   document.querySelector('main').removeAttribute('aria-busy');
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // territoires — the portrait of one territory, /territoire/{layer}/{id}: map, key figures, share of its
 // départements and régions, members, what every other layer holds of it, neighbours and sources.
 // Plain ES modules; Leaflet is loaded before this module. Everything comes from /api/portrait and the
@@ -11,10 +12,12 @@ import {
 import { CARRIER_KIND } from './js/cards.js';
 import { sortableTable } from './js/sorttable.js';
 import { svgMap } from './js/printmap.js';
+import { byId } from './js/lib/dom.js';
+import { featureCollection } from './js/lib/geojson.js';
 
 /* global L */
 
-const $ = (id) => document.getElementById(id);
+const $ = byId;
 const root = $('portrait');
 
 /** Communes are drawn on the map up to this many; beyond, the EPCI alone. */
@@ -287,9 +290,10 @@ function sourcesSection(d) {
 
 function membersTables(d) {
   const m = d.members;
-  const epciBox = $('members-epci');
-  const communesBox = $('members-communes');
-  if (!epciBox) return;
+  // A commune's portrait has no members section.
+  const epciBox = document.getElementById('members-epci');
+  const communesBox = document.getElementById('members-communes');
+  if (!epciBox || !communesBox) return;
   const declared = Array.isArray(d.properties.members);
   const isSelf = m.epci.length === 1 && m.epci[0].id === d.id;
   if (m.epci.length && !isSelf) {
@@ -396,7 +400,7 @@ async function drawMap(d) {
   ];
   for (const g of groups) {
     if (!g.features.length) continue;
-    L.geoJSON({ type: 'FeatureCollection', features: g.features }, {
+    L.geoJSON(featureCollection(g.features), {
       style: leafletStyle(g.style), interactive: g.cls === 'neighbours',
       onEachFeature: g.cls === 'neighbours'
         ? (feature, layer) => {
@@ -431,7 +435,7 @@ async function main() {
     return;
   }
   document.title = `${d.name} — ${d.layer.singular} — portrait — Territoires`;
-  $('back-to-map').href = mapUrl(d.layer.id, d.id);
+  $('back-to-map', HTMLAnchorElement).href = mapUrl(d.layer.id, d.id);
   root.dataset.layer = d.layer.id;
   root.dataset.id = d.id;
   root.innerHTML = html`

@@ -1,7 +1,166 @@
-// Thin client for the territoires API: same origin only, JSON errors turned into exceptions.
+// @ts-check
+// Thin client for the territoires API: same origin only, JSON errors turned into exceptions. The
+// typedefs below are the answers the page reads (fields it does not read are left out).
+
+/**
+ * @typedef {[number, number, number, number]} Bbox [minlon, minlat, maxlon, maxlat]
+ * @typedef {{name: string, vintage: string, licence: string}} Source
+ * @typedef {Record<string, any>} Properties a feature's attributes, as the catalogue names them
+ */
+
+/**
+ * @typedef {{value: string, label: string, features: number, dashed: boolean}} LegendClass
+ * @typedef {{property: string, classes: LegendClass[]}} Legend
+ * @typedef {{siren: string, name: string, kind: string}} CarrierFields the properties naming a carrier
+ * @typedef {object} LayerEntry one layer of /api/layers
+ * @property {string} id
+ * @property {string} title
+ * @property {string} singular
+ * @property {string} none what a point without a feature of the layer says
+ * @property {string} description
+ * @property {boolean} searchable
+ * @property {'communes' | 'commune-sets' | 'polygons'} kind
+ * @property {Legend | null} legend
+ * @property {CarrierFields | null} carrier
+ * @property {Record<string, string> | null} display French wording of property values
+ * @property {number} features
+ * @property {Bbox | null} bbox
+ * @property {string} source
+ * @property {string} vintage
+ * @property {string} licence
+ * @typedef {{layers: LayerEntry[], vintage: string}} Catalog
+ * @typedef {{tiles_url: string | null, vintage?: string}} Config
+ */
+
+/**
+ * @typedef {Properties & {id: string, name: string, approximate?: boolean, population?: number, area_km2?: number}} LocatedFeature
+ * @typedef {{layer: string, title: string, source: Source, features: LocatedFeature[]}} LocatedLayer
+ * @typedef {{lat: number, lon: number, layers: LocatedLayer[], vintage: string}} Location
+ */
+
+/**
+ * @typedef {{id: string, name: string, shared_communes?: number, unknown?: boolean}} OverlayItem
+ * @typedef {object} Territory /api/territories/{layer}/{id}
+ * @property {string} layer
+ * @property {string} id
+ * @property {string} name
+ * @property {Properties} properties
+ * @property {number} population
+ * @property {number} area_km2
+ * @property {Bbox | null} bbox
+ * @property {{code: string, name: string, population: number}[]} communes
+ * @property {Record<string, OverlayItem[]>} overlays the features of the other layers it overlaps
+ * @property {Source} source
+ * @property {string} vintage
+ * @property {GeoJSON.Geometry} [geometry] with `?geometry=true`
+ */
+
+/**
+ * @typedef {{id: string, title: string, singular: string}} LayerRef
+ * @typedef {{code: string, name: string, communes: number, division_communes: number, population: number,
+ *   population_pct: number, area_km2: number, area_pct: number}} DivisionShare
+ * @typedef {{id: string, name: string, communes: number, population: number, area_km2: number,
+ *   total_communes: number, whole: boolean, declared: boolean}} MemberEpci
+ * @typedef {{code: string, name: string, epci: string | null, epci_name: string | null, population: number,
+ *   area_km2: number}} MemberCommune
+ * @typedef {{id: string, name: string, relation: string, territory_area_pct: number, feature_area_pct: number,
+ *   carried_by_territory?: boolean, carrier?: Record<string, string>, provenance?: Record<string, string>}} Related
+ * @typedef {{layer: LayerRef, none: string, source: Source, covered_communes: number, covered_area_pct: number,
+ *   covered_population_pct: number, carrier?: CarrierFields, features: Related[]}} LayerRelation
+ * @typedef {object} Portrait /api/portrait/{layer}/{id}
+ * @property {LayerRef} layer
+ * @property {string} id
+ * @property {string} name
+ * @property {Properties} properties
+ * @property {Record<string, string>} provenance
+ * @property {{population: number, area_km2: number, density_per_km2: number | null, communes: number,
+ *   communes_without_geometry: number, epci: number}} figures
+ * @property {Bbox | null} bbox
+ * @property {DivisionShare[]} departements
+ * @property {DivisionShare[]} regions
+ * @property {{epci: MemberEpci[], communes: MemberCommune[], unknown: string[]}} members
+ * @property {LayerRelation[]} layers
+ * @property {{id: string, name: string, population: number}[]} neighbours
+ * @property {{portrait: string, territory: string, members_csv: string, members_geojson: string}} links
+ * @property {Source} source
+ * @property {Source} denominators_source
+ * @property {string} vintage
+ */
+
+/**
+ * @typedef {{kind: string, code?: string | null, name: string}} Scope
+ * @typedef {object} CoverageFigures
+ * @property {number} features
+ * @property {number} communes
+ * @property {number} communes_covered
+ * @property {number} area_km2
+ * @property {number} covered_area_km2
+ * @property {number} covered_area_pct
+ * @property {number} population
+ * @property {number} covered_population
+ * @property {number} covered_population_pct
+ * @typedef {CoverageFigures & {code: string, name: string}} BreakdownRow
+ * @typedef {CoverageFigures & {layer: string, scope: Scope, method: string, source: Source,
+ *   denominators_source: Source, breakdown?: BreakdownRow[], vintage: string}} Coverage
+ * @typedef {{layer: string, title: string, covered_area_km2: number, covered_population: number,
+ *   area_also_in_other_pct: number, population_also_in_other_pct: number, source: Source}} OverlapSide
+ * @typedef {{a: OverlapSide, b: OverlapSide, both: {communes: number, area_km2: number, population: number},
+ *   scope: Scope, denominators_source: Source, vintage: string}} Overlap
+ */
+
+/**
+ * @typedef {{layer: string, id: string, name: string, population?: number, note?: string,
+ *   pays?: {id: string, name: string}[], bbox?: Bbox | null}} SearchResult
+ * @typedef {{query: string, results: SearchResult[], vintage: string}} SearchResults
+ * @typedef {{text: string, lat: number, lon: number, kind: string, layer: string, id: string, seat?: string,
+ *   population?: number}} Label
+ * @typedef {{zoom: number, labels: Label[], vintage: string}} Labels
+ */
+
+/**
+ * @typedef {{siren: string, name: string}} EpciRef
+ * @typedef {EpciRef & {population: number, communes: number, area_km2: number}} DraftEpci
+ * @typedef {object} Checks the four conditions of a PETR (CGCT art. L5741-1), by code
+ * @property {{ok: boolean, not_epci: (EpciRef & {layer: string, layer_title: string})[]}} members_are_epci
+ * @property {{ok: boolean, parts: EpciRef[][]}} contiguous
+ * @property {{ok: boolean, enclaves: {epci: EpciRef[], population: number}[]}} no_enclave
+ * @property {{ok: boolean, members: (EpciRef & {territory: {layer: string, id: string, name: string,
+ *   kind: string | null}})[]}} epci_in_other_petr
+ * @typedef {{id: string, name: string, shared_communes: number, share_of_draft_area_pct: number,
+ *   coincides: boolean, carrier?: {siren: string, name: string, kind: string}}} MetFeature
+ * @typedef {{layer: string, title: string, features: MetFeature[]}} Meets
+ * @typedef {{covered_area_pct: number, covered_population: number, covered_population_pct: number}} Share
+ * @typedef {{layer: string, title: string, scopes: {scope: Scope, before: Share, after: Share}[]}} CoverageChange
+ * @typedef {object} Simulation POST /api/simulate
+ * @property {DraftEpci[]} epci
+ * @property {{epci: number, communes: number, population: number, area_km2: number}} figures
+ * @property {Checks} checks
+ * @property {Meets[]} meets
+ * @property {CoverageChange} coverage
+ * @property {GeoJSON.MultiPolygon | null} geometry
+ * @property {number} zoom
+ * @property {string} vintage
+ * @typedef {{epci: string[], replaces?: string | null, zoom?: number}} DraftRequest
+ */
+
+/**
+ * @typedef {GeoJSON.Feature<GeoJSON.Polygon | GeoJSON.MultiPolygon, Properties>} LayerFeature
+ * @typedef {GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, Properties> & {
+ *   metadata?: {layer: string, zoom: number}}} LayerCollection /api/layers/{id}.geojson
+ */
+
+/**
+ * @typedef {{signal?: AbortSignal, memoise?: boolean}} FetchOptions
+ */
 
 export class ApiError extends Error {
-  /** `message` is the server's (English) text; `code` and `parameter` are stable and say it in French. */
+  /**
+   * `message` is the server's (English) text; `code` and `parameter` are stable and say it in French.
+   * @param {number} status
+   * @param {string} message
+   * @param {string} [code]
+   * @param {string} [parameter]
+   */
   constructor(status, message, code = '', parameter = '') {
     super(message);
     this.status = status;
@@ -10,11 +169,15 @@ export class ApiError extends Error {
   }
 }
 
-/** What went wrong, in French, for the page: from the error's stable code, never its English text. */
+/**
+ * What went wrong, in French, for the page: from the error's stable code, never its English text.
+ * @param {unknown} e
+ */
 export function frenchMessage(e) {
   if (e instanceof TypeError) return 'le serveur ne répond pas (connexion interrompue ?)';
-  const param = e?.parameter ? ` (paramètre « ${e.parameter} »)` : '';
-  switch (e?.code) {
+  if (!(e instanceof ApiError)) return 'erreur inconnue';
+  const param = e.parameter ? ` (paramètre « ${e.parameter} »)` : '';
+  switch (e.code) {
     case 'bad_parameter': return `la demande a été refusée : valeur non valable${param}`;
     case 'not_found': return 'introuvable sur ce serveur';
     case 'bad_body': return 'le fichier envoyé n’a pas pu être lu : il faut un CSV avec des colonnes « lat » et « lon » (ou « latitude » et « longitude »), ou une collection GeoJSON de points';
@@ -27,13 +190,19 @@ export function frenchMessage(e) {
     case 'unknown_members': return `SIREN inconnu parmi les EPCI${param}`;
     case 'duplicate_members': return `EPCI présent deux fois${param}`;
     case 'bad_draft': return 'le projet doit compter de 1 à 200 EPCI';
-    default: return e?.status ? `le serveur a répondu par une erreur ${e.status}` : 'erreur inconnue';
+    default: return e.status ? `le serveur a répondu par une erreur ${e.status}` : 'erreur inconnue';
   }
 }
 
+/** @type {Map<string, Promise<any>>} */
 const memo = new Map();
 
-async function parse(response) {
+/**
+ * The JSON body of a response, or an ApiError from the server's `{error: {code, message, parameter}}`.
+ * @param {Response} response
+ * @returns {Promise<any>}
+ */
+export async function parse(response) {
   if (response.ok) return response.json();
   let message = `${response.status} ${response.statusText}`;
   let code = '';
@@ -50,6 +219,9 @@ async function parse(response) {
 /**
  * GET a JSON document. With `memoise` (default), the promise is kept so that a second caller shares
  * the first request. A `signal` aborts the request (and forgets it).
+ * @param {string} url
+ * @param {FetchOptions} [options]
+ * @returns {Promise<any>}
  */
 export function getJSON(url, { signal, memoise = true } = {}) {
   if (memoise && memo.has(url)) return memo.get(url);
@@ -61,37 +233,122 @@ export function getJSON(url, { signal, memoise = true } = {}) {
   return promise;
 }
 
-export const isAbort = (e) => e?.name === 'AbortError';
+/** @param {unknown} e */
+export const isAbort = (e) => e instanceof Error && e.name === 'AbortError';
 
+/** @param {Record<string, string>} params */
 const q = (params) => new URLSearchParams(params).toString();
 
 export const api = {
+  /** @returns {Promise<Config>} */
   config: () => getJSON('/api/config'),
+  /** @returns {Promise<Catalog>} */
   catalog: () => getJSON('/api/layers'),
+  /** @returns {Promise<any>} the indicators' rows (indicators.js reads them) */
   indicators: () => getJSON('/api/indicators'),
+  /**
+   * @param {number} lat
+   * @param {number} lon
+   * @param {FetchOptions} [opts]
+   * @returns {Promise<Location>}
+   */
   locate: (lat, lon, opts) => getJSON(`/api/locate?${q({ lat: lat.toFixed(6), lon: lon.toFixed(6) })}`, opts),
-  search: (text, { limit = 10, ...opts } = {}) => getJSON(`/api/search?${q({ q: text, limit })}`, { ...opts, memoise: false }),
+  /**
+   * @param {string} text
+   * @param {{limit?: number, signal?: AbortSignal}} [opts]
+   * @returns {Promise<SearchResults>}
+   */
+  search: (text, { limit = 10, ...opts } = {}) => getJSON(`/api/search?${q({ q: text, limit: String(limit) })}`, { ...opts, memoise: false }),
+  /**
+   * @param {string} layer
+   * @param {string} id
+   * @param {FetchOptions} [opts]
+   * @returns {Promise<Portrait>}
+   */
   portrait: (layer, id, opts) => getJSON(`/api/portrait/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),
-  territory: (layer, id, opts) => getJSON(`/api/territories/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`, opts),
+  /**
+   * @param {string} layer
+   * @param {string} id
+   * @param {FetchOptions & {geometry?: boolean}} [opts]
+   * @returns {Promise<Territory>}
+   */
+  territory: (layer, id, { geometry = false, ...opts } = {}) => getJSON(
+    `/api/territories/${encodeURIComponent(layer)}/${encodeURIComponent(id)}${geometry ? '?geometry=true' : ''}`,
+    opts,
+  ),
+  /**
+   * @param {string} layer
+   * @param {string | null} [scope]
+   * @param {string | null} [by]
+   * @returns {Promise<Coverage>}
+   */
   coverage: (layer, scope, by) => {
+    /** @type {Record<string, string>} */
     const params = { layer };
     if (scope) params.scope = scope;
     if (by) params.by = by;
     return getJSON(`/api/coverage?${q(params)}`);
   },
+  /**
+   * @param {string} a
+   * @param {string} b
+   * @param {string} [scope]
+   * @returns {Promise<Overlap>}
+   */
   overlap: (a, b, scope) => getJSON(`/api/overlap?${q(scope ? { a, b, scope } : { a, b })}`),
-  /** A generalised layer; `bbox` as [minlon, minlat, maxlon, maxlat]. Not memoised: the browser caches. */
+  /**
+   * A generalised layer; `bbox` as [minlon, minlat, maxlon, maxlat]. Not memoised: the browser caches.
+   * @param {string} layer
+   * @param {number} zoom
+   * @param {number[] | null} [bbox]
+   */
   layerUrl: (layer, zoom, bbox) => {
+    /** @type {Record<string, string>} */
     const params = { zoom: String(zoom) };
     if (bbox) params.bbox = bbox.map((v) => v.toFixed(3)).join(',');
     return `/api/layers/${encodeURIComponent(layer)}.geojson?${q(params)}`;
   },
-  /** A draft territory from EPCIs (POST /api/simulate): `{epci: [SIREN…], replaces, zoom}`. */
+  /**
+   * A draft territory from EPCIs (POST /api/simulate).
+   * @param {DraftRequest} draft
+   * @param {{signal?: AbortSignal}} [opts]
+   * @returns {Promise<Simulation>}
+   */
   simulate: ({ epci, replaces = null, zoom = 8 }, { signal } = {}) => fetch('/api/simulate', {
     method: 'POST',
     signal,
     headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
     body: JSON.stringify(replaces ? { epci, replaces, zoom } : { epci, zoom }),
   }).then(parse),
+  /**
+   * @param {string} layer
+   * @param {number} zoom
+   * @param {number[] | null} [bbox]
+   * @param {FetchOptions} [opts]
+   * @returns {Promise<LayerCollection>}
+   */
   layer: (layer, zoom, bbox, opts) => getJSON(api.layerUrl(layer, zoom, bbox), { ...opts, memoise: false }),
+  /**
+   * A layer's attribute table (CSV text).
+   * @param {string} layer
+   * @returns {Promise<string>}
+   */
+  layerCsv: (layer) => fetch(`/api/layers/${encodeURIComponent(layer)}.csv`, { headers: { Accept: 'text/csv' } })
+    .then((r) => (r.ok ? r.text() : parse(r))),
+  /**
+   * Batch lookup (POST /api/locate): a CSV of points in, the same rows with their territories out.
+   * @param {string} csv
+   * @returns {Promise<Blob>}
+   */
+  batch: (csv) => fetch('/api/locate', {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' },
+    body: csv,
+  }).then((r) => (r.ok ? r.blob() : parse(r))),
+  /**
+   * @param {string} params the query string (zoom, bbox, layers)
+   * @param {FetchOptions} [opts]
+   * @returns {Promise<Labels>}
+   */
+  labels: (params, opts) => getJSON(`/api/labels?${params}`, { ...opts, memoise: false }),
 };

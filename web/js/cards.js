@@ -1,3 +1,4 @@
+// @ts-check
 // The side panel's cards: what lies at a clicked point, and one territory. The layers, their names
 // and "none" texts, the Pays' status classes and the CRTE's carrier come from the catalogue (fmt.js).
 
@@ -140,6 +141,12 @@ function paysBlock(f, detail, layerSource, ctx) {
   </div>`;
 }
 
+/**
+ * @param {import('./api.js').LocatedFeature[]} features
+ * @param {string} layer
+ * @param {string} empty
+ * @param {(f: import('./api.js').LocatedFeature) => import('./fmt.js').Html | string} [extra]
+ */
 function names(features, layer, empty, extra = () => '') {
   if (!features?.length) return html`<span class="none">${empty}</span>`;
   return html`${features.map((f, i) => html`${i ? raw('<br>') : ''}${openButton(layer, f.id, f.name)}${extra(f)}${f.approximate ? ' (approximatif)' : ''}`)}`;

@@ -1,7 +1,9 @@
+// @ts-check
 // The coverage panel (/api/coverage), its bar chart drawn in SVG by hand, and the comparison of two
 // layers (/api/overlap).
 
 import { api, frenchMessage } from './api.js';
+import { byId } from './lib/dom.js';
 import { ADMIN_LAYERS, esc, html, int, km2, hab, pct, layerIds, layerTitle, METHOD, raw } from './fmt.js';
 
 /** The layers offered for coverage and comparison: every layer of the catalogue but the administrative ones, the Pays first. */
@@ -97,9 +99,9 @@ function table(rows, byLabel) {
 }
 
 export function setupCoverage({ onError }) {
-  const layerSelect = document.getElementById('cov-layer');
-  const scopeSelect = document.getElementById('cov-scope');
-  const out = document.getElementById('cov-result');
+  const layerSelect = byId('cov-layer', HTMLSelectElement);
+  const scopeSelect = byId('cov-scope', HTMLSelectElement);
+  const out = byId('cov-result');
   let started = false;
   let seq = 0;
 
@@ -148,10 +150,10 @@ export function setupCoverage({ onError }) {
   scopeSelect.addEventListener('change', show);
 
   // ---- comparison
-  const details = document.getElementById('compare');
-  const aSelect = document.getElementById('cmp-a');
-  const bSelect = document.getElementById('cmp-b');
-  const cmpOut = document.getElementById('cmp-result');
+  const details = byId('compare', HTMLDetailsElement);
+  const aSelect = byId('cmp-a', HTMLSelectElement);
+  const bSelect = byId('cmp-b', HTMLSelectElement);
+  const cmpOut = byId('cmp-result');
   const options = offered.map((id) => `<option value="${esc(id)}">${esc(layerTitle(id))}</option>`).join('');
   aSelect.innerHTML = options;
   bSelect.innerHTML = options;
@@ -200,8 +202,8 @@ export function setupCoverage({ onError }) {
   }
 
   details.addEventListener('toggle', () => { if (details.open) compare(); });
-  document.getElementById('cmp-form').addEventListener('submit', (e) => { e.preventDefault(); compare(); });
-  document.getElementById('cov-form').addEventListener('submit', (e) => { e.preventDefault(); show(); });
+  byId('cmp-form').addEventListener('submit', (e) => { e.preventDefault(); compare(); });
+  byId('cov-form').addEventListener('submit', (e) => { e.preventDefault(); show(); });
 
   return {
     async start() {

@@ -1,3 +1,4 @@
+// @ts-check
 // Formatting and small DOM helpers shared by the modules. French conventions throughout.
 
 const nf0 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
@@ -18,17 +19,37 @@ const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;
 /** Escapes text for HTML. */
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
 
-/** Tagged template that escapes interpolated values unless they are `raw()`-wrapped. */
+/**
+ * @param {unknown} v
+ * @returns {v is Html}
+ */
+const isHtml = (v) => typeof v === 'object' && v !== null && '__raw' in v;
+
+/**
+ * Markup that `html` inserts as it is (anything else it escapes).
+ * @typedef {{__raw: true, html: string, toString(): string}} Html
+ */
+
+/**
+ * Tagged template that escapes interpolated values unless they are `raw()`-wrapped.
+ * @param {TemplateStringsArray} strings
+ * @param {...unknown} values
+ * @returns {Html}
+ */
 export function html(strings, ...values) {
   let out = strings[0];
   values.forEach((v, i) => {
-    if (v && v.__raw) out += v.html;
-    else if (Array.isArray(v)) out += v.map((x) => (x && x.__raw ? x.html : esc(x))).join('');
+    if (isHtml(v)) out += v.html;
+    else if (Array.isArray(v)) out += v.map((x) => (isHtml(x) ? x.html : esc(x))).join('');
     else out += esc(v);
     out += strings[i + 1];
   });
   return { __raw: true, html: out, toString() { return out; } };
 }
+/**
+ * @param {unknown} s markup to insert unescaped
+ * @returns {Html}
+ */
 export const raw = (s) => ({ __raw: true, html: String(s), toString() { return String(s); } });
 
 // ---------------------------------------------------------------------------------------------

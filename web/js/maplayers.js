@@ -1,9 +1,11 @@
+// @ts-check
 // The map's own layers: generalised GeoJSON from /api/layers/{id}.geojson, fetched for the current
 // zoom band only when shown, drawn on canvas, each in its own pane so that the stacking is fixed.
 
 import { api, frenchMessage, getJSON, isAbort } from './api.js';
 import { esc, featureClass, layerSingular, layerTitle, legendClasses, OTHER_CLASS } from './fmt.js';
 import { PlaceLabels } from './labels.js';
+import { featureCollection, geoJsonLayer } from './lib/geojson.js';
 
 /** Zoom from which the communes are drawn (the API refuses all of France's communes at once). */
 export const COMMUNES_MIN_ZOOM = 10;
@@ -12,10 +14,24 @@ const WHOLE_LAYER_MAX_ZOOM = 8;
 const MAX_ZOOM_PARAM = 14;
 
 /**
+ * @typedef {{label: string, cls?: string, fill?: string, stroke: string, opacity?: number, dash?: boolean,
+ *   line?: boolean, thin?: boolean}} LegendEntry one swatch of the legend
+ * @typedef {object} LayerStyle
+ * @property {string} id
+ * @property {number} [z]
+ * @property {boolean} [defaultOn]
+ * @property {number} [minZoom]
+ * @property {L.PathOptions} [base]
+ * @property {() => L.PathOptions} [style]
+ * @property {() => LegendEntry[]} [legend]
+ */
+
+/**
  * Styling by layer id, top of the legend first; `z` is the pane's z-index. The catalogue
  * (/api/layers) decides which layers exist: a layer it lists that this table does not know is drawn
  * with DEFAULT_STYLE, and one with legend classes (the Pays' `status`) is coloured by class.
  */
+/** @type {LayerStyle[]} */
 export const LAYER_STYLES = [
   {
     id: 'pays', z: 445, defaultOn: true,
@@ -75,6 +91,7 @@ export function buildLayerDefs(catalog, { tiles = false } = {}) {
   const unknown = ids.filter((id) => !known.has(id));
   const ordered = LAYER_STYLES.flatMap((s) => (s.id === '*' ? unknown : ids.includes(s.id) ? [s.id] : []));
   return ordered.map((id) => {
+    /** @type {LayerStyle} */
     const table = known.get(id) || { id, z: Math.max(421, 434 - unknown.indexOf(id)) };
     const def = { id, z: table.z, minZoom: table.minZoom, defaultOn: !!table.defaultOn };
     const classes = legendClasses(id);
@@ -202,7 +219,7 @@ class ThematicLayer {
     el.style.zIndex = def.z;
     if (def.pane) el.style.pointerEvents = 'none';
     this.renderer = L.canvas({ pane, padding: 0.3 });
-    this.group = L.geoJSON(null, { style: def.style, renderer: this.renderer, interactive: false, pane });
+    this.group = geoJsonLayer(null, { style: def.style, renderer: this.renderer, interactive: false, pane });
     this.on = false;
     this.loadedKey = null;
     this.loadedBox = null;
@@ -319,7 +336,7 @@ export class LayerManager {
     this.hlRenderer = L.canvas({ pane: 'pane-highlight', padding: 0.3 });
     this.highlightGroup = L.layerGroup().addTo(map);
 
-    this.legend = L.control({ position: window.matchMedia('(max-width: 760px)').matches ? 'topright' : 'bottomleft' });
+    this.legend = new L.Control({ position: window.matchMedia('(max-width: 760px)').matches ? 'topright' : 'bottomleft' });
     this.legend.onAdd = () => {
       const div = L.DomUtil.create('div', 'legend');
       div.id = 'legend';
@@ -422,7 +439,8 @@ export class LayerManager {
     div.innerHTML = items.length
       ? `<details${this.legendOpen ? ' open' : ''}><summary>Légende</summary><ul class="legend-list">${items.join('')}</ul></details>`
       : '<p class="legend-empty">Aucune couche affichée</p>';
-    div.querySelector('details')?.addEventListener('toggle', (e) => { this.legendOpen = e.target.open; });
+    const details = div.querySelector('details');
+    details?.addEventListener('toggle', () => { this.legendOpen = details.open; });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -454,19 +472,19 @@ export class LayerManager {
       ...this.priorityLabels('member', members),
     ]);
     if (members.length) {
-      L.geoJSON({ type: 'FeatureCollection', features: members }, {
+      geoJsonLayer(featureCollection(members), {
         renderer: this.hlRenderer, interactive: false,
         style: { color: '#000091', weight: 2.2, fill: true, fillColor: '#000091', fillOpacity: 0.06, dashArray: '6 4' },
       }).addTo(this.highlightGroup);
     }
     if (main.length) {
-      L.geoJSON({ type: 'FeatureCollection', features: main }, {
+      geoJsonLayer(featureCollection(main), {
         renderer: this.hlRenderer, interactive: false,
         style: { color: '#ce0500', weight: 3.2, fill: true, fillColor: '#ce0500', fillOpacity: 0.08 },
       }).addTo(this.highlightGroup);
     }
     if (focus.length) {
-      L.geoJSON({ type: 'FeatureCollection', features: focus }, {
+      geoJsonLayer(featureCollection(focus), {
         renderer: this.hlRenderer, interactive: false,
         style: { color: '#ce0500', weight: 2, fill: true, fillColor: '#ce0500', fillOpacity: 0.14 },
       }).addTo(this.highlightGroup);

@@ -1,3 +1,4 @@
+// @ts-check
 // A static SVG copy of a small map, for print: the same GeoJSON features the Leaflet map draws, in Web
 // Mercator, framed on a bounding box. Vector lines in the PDF, and independent of the screen's size.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // The search box: an ARIA 1.2 combobox with a listbox popup, fed by /api/search.
 
 import { api, frenchMessage, isAbort } from './api.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // The « Simuler un périmètre » panel: a draft Pays / PETR built from EPCIs (clicked on the map,
 // searched, or taken from an existing Pays), its figures, shape and coverage change, and the legal
 // checks of a PETR (CGCT art. L5741-1), all from /api/simulate. The draft lives in the URL hash.
@@ -7,6 +8,8 @@ import { announce, hab, html, int, km2, pct, raw, saveBlob } from './fmt.js';
 import { memberEpcis } from './cards.js';
 import { idsAndNames } from './data.js';
 import { setupSearch } from './search.js';
+import { byId, closestTo } from './lib/dom.js';
+import { feature, featureCollection, geoJsonLayer } from './lib/geojson.js';
 
 /* global L */
 
@@ -120,15 +123,16 @@ function shareChange(before, after) {
 }
 
 export function setupSimulator({ map, manager, onError, onChange }) {
-  const $ = (id) => document.getElementById(id);
+  const $ = byId;
   const pane = $('pane-simuler');
   const membersBox = $('sim-members');
   const countBox = $('sim-count');
   const summary = $('sim-summary');
   const result = $('sim-result');
   const errorBox = $('sim-error');
-  const baseSelect = $('sim-base');
+  const baseSelect = $('sim-base', HTMLSelectElement);
   const baseNote = $('sim-base-note');
+  const searchInput = $('sim-q', HTMLInputElement);
 
   /** The draft: member SIRENs in the order added, and the Pays it replaces. */
   const draft = { members: [], base: null /* {id, name} */ };
@@ -140,6 +144,8 @@ export function setupSimulator({ map, manager, onError, onChange }) {
   let forcedEpci = false;
   let timer = null;
   let controller = null;
+  /** The draft the request in flight is for. */
+  let controllerDraft = '';
   let inflight = 0;
   let pendingFit = false;
   let lastSummary = '';
@@ -164,7 +170,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
       manager.setExtraLegend(null);
       return;
     }
-    L.geoJSON({ type: 'Feature', geometry: answer.geometry, properties: {} }, {
+    geoJsonLayer(feature(answer.geometry), {
       renderer, interactive: false, pane: 'pane-sim',
       style: { color: '#000091', weight: 3, fill: true, fillColor: '#000091', fillOpacity: 0.22 },
     }).addTo(group);
@@ -174,7 +180,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
     if (enclaveIds.size && epciLayer?.features?.length) {
       const features = epciLayer.features.filter((f) => enclaveIds.has(String(f.properties.id)));
       if (features.length) {
-        L.geoJSON({ type: 'FeatureCollection', features }, {
+        geoJsonLayer(featureCollection(features), {
           renderer, interactive: false, pane: 'pane-sim',
           style: { color: '#b34000', weight: 2.5, dashArray: '6 4', fill: true, fillColor: '#e4794a', fillOpacity: 0.35 },
         }).addTo(group);
@@ -221,7 +227,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
     }
     if (keyOf(zoomParam()) === answerKey) return;
     // A request for another draft is stale now.
-    if (controller && controller.key !== draftKey()) {
+    if (controller && controllerDraft !== draftKey()) {
       controller.abort();
       controller = null;
     }
@@ -234,7 +240,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
     const mine = new AbortController();
     controller = mine;
     const requested = draftKey();
-    mine.key = requested;
+    controllerDraft = requested;
     const zoom = zoomParam();
     const key = keyOf(zoom);
     inflight += 1;
@@ -292,7 +298,8 @@ export function setupSimulator({ map, manager, onError, onChange }) {
 
   function renderMembers() {
     // The list is rewritten: keep the keyboard focus on the same member's button.
-    const focused = membersBox.contains(document.activeElement) ? document.activeElement.dataset.remove : null;
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement && membersBox.contains(active) ? active.dataset.remove : null;
     countBox.textContent = `(${int(draft.members.length)})`;
     $('sim-clear').hidden = !draft.members.length && !draft.base;
     if (!draft.members.length) {
@@ -311,7 +318,8 @@ export function setupSimulator({ map, manager, onError, onChange }) {
           <button type="button" class="btn btn-small btn-secondary" data-remove="${siren}" aria-label="Retirer ${name} du projet">Retirer</button></li>`.html;
       }).join('');
     }
-    if (focused) membersBox.querySelector(`[data-remove="${CSS.escape(focused)}"]`)?.focus();
+    const again = focused ? membersBox.querySelector(`[data-remove="${CSS.escape(focused)}"]`) : null;
+    if (again instanceof HTMLElement) again.focus();
     if (draft.base) {
       baseNote.innerHTML = html`<p class="notice notice-info" data-sim-base="${draft.base.id}">Le projet remplace
         <strong>${draft.base.name || draft.base.id}</strong> : ses EPCI ne comptent pas comme membres d’un autre Pays ou PETR,
@@ -515,8 +523,8 @@ export function setupSimulator({ map, manager, onError, onChange }) {
   const fileStem = () => (draft.base ? `projet-${draft.base.id}` : `projet-${draft.members.length}-epci`);
 
   result.addEventListener('click', async (e) => {
-    const button = e.target.closest('#sim-dl-geojson, #sim-dl-csv');
-    if (!button || !answer) return;
+    const button = closestTo(e, '#sim-dl-geojson, #sim-dl-csv');
+    if (!(button instanceof HTMLButtonElement) || !answer) return;
     if (!answerKey.startsWith(`${draftKey()}|`)) {
       errorBox.innerHTML = '<p class="notice notice-warn" data-sim-error>Calcul en cours : réessayez dans un instant.</p>';
       return;
@@ -542,7 +550,7 @@ export function setupSimulator({ map, manager, onError, onChange }) {
   // ---- controls
 
   setupSearch({
-    input: $('sim-q'),
+    input: searchInput,
     list: $('sim-q-list'),
     prefix: 'sim-q',
     limit: 20,
@@ -550,29 +558,29 @@ export function setupSimulator({ map, manager, onError, onChange }) {
     noneText: (q) => `Aucun EPCI pour « ${q} »`,
     onChoose: (r) => {
       add({ siren: r.id, name: r.name, population: r.population }, { fit: true });
-      $('sim-q').value = '';
+      searchInput.value = '';
     },
   });
 
   membersBox.addEventListener('click', (e) => {
-    const button = e.target.closest('[data-remove]');
+    const button = closestTo(e, '[data-remove]');
     if (!button) return;
     const siren = button.dataset.remove;
     const i = draft.members.indexOf(siren);
     remove(siren);
     // Keep the keyboard where it was: the next member's button, else the previous one, else the search.
-    const buttons = membersBox.querySelectorAll('[data-remove]');
-    (buttons[Math.min(i, buttons.length - 1)] || $('sim-q')).focus();
+    const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (membersBox.querySelectorAll('button[data-remove]'));
+    (buttons[Math.min(i, buttons.length - 1)] || searchInput).focus();
   });
 
-  $('sim-clear').addEventListener('click', () => { clear(); $('sim-q').focus(); });
+  $('sim-clear').addEventListener('click', () => { clear(); searchInput.focus(); });
   baseNote.addEventListener('click', (e) => {
-    if (e.target.id !== 'sim-unbase') return;
+    if (!closestTo(e, '#sim-unbase')) return;
     draft.base = null;
     baseSelect.value = '';
     announce('Le projet ne remplace plus de territoire');
     changed();
-    $('sim-q').focus();
+    searchInput.focus();
   });
   $('sim-base-form').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -1,3 +1,4 @@
+// @ts-check
 // Tables sorted by their column headers: each header holds a button (Tab to it, Enter or Space to
 // sort; again to reverse), and `aria-sort` tells assistive technologies the current order.
 
