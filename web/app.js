@@ -9,7 +9,7 @@ import { pointCard, populationVintage, territoryCard } from './js/cards.js';
 import { setupCoverage } from './js/coverage.js';
 import { setupIndicators } from './js/indicators.js';
 import { setupData } from './js/data.js';
-import { setupSimulator } from './js/simulate.js';
+import { setupSimulator } from './js/simulator/panel.js';
 import { byId, closestTo } from './js/lib/dom.js';
 
 /* global L */
@@ -76,7 +76,7 @@ function writeHash() {
   if (s?.type === 'territory') parts.push(`sel=${s.layer}/${encodeURIComponent(s.id)}`);
   if (s?.type === 'point') parts.push(`point=${s.lat.toFixed(5)},${s.lon.toFixed(5)}`);
   if (state.tab !== 'territoire') parts.push(`onglet=${state.tab}`);
-  if (simulator) parts.push(...simulator.hashParts());
+  if (simulator) parts.push(...Object.entries(simulator.hashParts()).map(([k, v]) => `${k}=${encodeURIComponent(v).replaceAll('%2C', ',')}`));
   const hash = `#${parts.join('&')}`;
   if (hash !== location.hash) history.replaceState(null, '', hash);
   lastHash = location.hash;
@@ -423,7 +423,9 @@ async function main() {
   coverage = setupCoverage({ onError: showError });
   indicators = setupIndicators({ onError: showError });
 
-  simulator = setupSimulator({ map, manager, onError: showError, onChange: writeHash });
+  simulator = setupSimulator({
+    map, manager, epciLayer: 'epci', territoriesLayer: 'pays', carryingLayer: 'scot', onChange: writeHash,
+  });
   if (initial.sim.members.length || initial.sim.base) simulator.restore(initial.sim, { fit: !initial.view });
 
   setupSearch({

@@ -15,6 +15,20 @@ export const hab = (n) => (n == null ? '—' : `${int(n)}\u00a0hab.`);
 /** Coordinates, five decimals. */
 export const coord = (n) => n.toFixed(5).replace('.', ',');
 
+/**
+ * "A, B et C".
+ * @param {string[]} items
+ */
+export const listFr = (items) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} et ${items[items.length - 1]}`);
+
+/**
+ * "1 commune", "12 communes".
+ * @param {number} n
+ * @param {string} one
+ * @param {string} many
+ */
+export const plural = (n, one, many) => `${int(n)} ${n > 1 ? many : one}`;
+
 const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Escapes text for HTML. */
 export const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ESC[c]);
