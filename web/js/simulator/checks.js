@@ -2,7 +2,7 @@
 // The four legal conditions of a PETR (CGCT art. L5741-1), rendered from the simulation's checks by
 // their code: what each means, whether the draft meets it, and what fails when it does not.
 
-import { hab, html, int, listFr, raw } from '../fmt.js';
+import { hab, html, int, listFr, raw } from '../lib/fmt.js';
 
 /** @typedef {import('../api.js').Checks} Checks */
 /** @typedef {keyof Checks} CheckCode */
@@ -41,7 +41,7 @@ export const ICON_KO = '<svg class="chk-icon" width="18" height="18" viewBox="0 
 
 /**
  * What fails, for a condition the draft does not meet.
- * @type {{[K in CheckCode]: (c: Checks[K]) => import('../fmt.js').Html}}
+ * @type {{[K in CheckCode]: (c: Checks[K]) => import('../lib/fmt.js').Html}}
  */
 const FAILURE = {
   members_are_epci: (c) => html`<ul>${c.not_epci.map((m) => html`<li>${m.name} <span class="muted">(SIREN ${m.siren})</span> : ${m.layer_title || m.layer}, pas un EPCI à fiscalité propre</li>`)}</ul>`,

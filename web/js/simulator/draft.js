@@ -2,7 +2,7 @@
 // The simulator's draft: member SIRENs in the order added, the Pays / PETR it replaces, and what is
 // known of each SIREN (from the search, a click or an answer). No DOM, no request.
 
-import { memberEpcis } from '../cards.js';
+import { memberEpcis } from '../panels/card-parts.js';
 
 /** @typedef {import('../api.js').Territory} Territory */
 /** @typedef {{siren: string, name?: string, population?: number, communes?: number}} KnownEpci */
@@ -95,14 +95,8 @@ export class Draft {
     return true;
   }
 
-  /** `{sim, simbase}` for the permalink (absent when empty). */
-  hashParts() {
-    /** @type {Record<string, string>} */
-    const parts = {};
-    if (this.members.length) parts.sim = this.members.join(',');
-    if (this.base) parts.simbase = this.base.id;
-    return parts;
-  }
+  /** The draft in the permalink. */
+  hashParts() { return { members: [...this.members], base: this.base?.id || null }; }
 
   /**
    * The body of POST /api/simulate.

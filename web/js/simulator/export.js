@@ -3,7 +3,7 @@
 // server's finest; a coarser answer (the map's zoom) is asked again at that zoom.
 
 import { api } from '../api.js';
-import { saveBlob } from '../fmt.js';
+import { saveBlob } from '../lib/fmt.js';
 
 /** @typedef {import('../api.js').Simulation} Simulation */
 /** @typedef {import('./draft.js').Draft} Draft */

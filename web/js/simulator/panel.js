@@ -5,9 +5,9 @@
 // This module holds the DOM events; the draft, the request, the markup and the files are its siblings'.
 
 import { api, ApiError, frenchMessage } from '../api.js';
-import { announce, html, int, plural } from '../fmt.js';
-import { idsAndNames } from '../data.js';
-import { setupSearch } from '../search.js';
+import { announce, html, int, plural } from '../lib/fmt.js';
+import { idsAndNames } from '../panels/data.js';
+import { setupSearch } from '../panels/search.js';
 import { byId, closestTo } from '../lib/dom.js';
 import { Draft, MAX_MEMBERS } from './draft.js';
 import { DOWNLOAD_ZOOM, saveCsv, saveGeojson } from './export.js';
@@ -161,7 +161,7 @@ class SimulatorPanel {
 
   /**
    * The summary is a polite live region: it is only rewritten when its text changes.
-   * @param {import('../fmt.js').Html} content
+   * @param {import('../lib/fmt.js').Html} content
    */
   setSummary(content) {
     if (content.html === this.lastSummary) return;
@@ -430,7 +430,7 @@ export function setupSimulator(options) {
     get forcedEpci() { return panel.forcedEpci; },
     /** @param {number} lat @param {number} lon */
     toggleAt: (lat, lon) => panel.toggleAt(lat, lon),
-    /** `{sim, simbase}` for the permalink. */
+    /** The draft for the permalink. */
     hashParts: () => panel.draft.hashParts(),
     /** @param {{members?: string[], base?: string | null}} from @param {{fit?: boolean}} [options] */
     restore: (from, options) => panel.restore(from, options),

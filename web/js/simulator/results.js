@@ -2,7 +2,7 @@
 // The simulator's results as markup: the figures, the coverage before and after, what the draft meets,
 // the download buttons, the member list and the note on the territory it replaces.
 
-import { hab, html, int, km2, pct, plural, raw } from '../fmt.js';
+import { hab, html, int, km2, pct, plural, raw } from '../lib/fmt.js';
 import { checksLine, checksSection, ICON_KO, ICON_OK } from './checks.js';
 
 /** @typedef {import('../api.js').Simulation} Simulation */

@@ -2,10 +2,10 @@
 // territoires — « Trouver mon Pays », the widget other sites put in an <iframe> (/embed[?pays=ID]).
 // A commune search, the answer, and a small map without tiles. Leaflet is loaded before this module.
 
-import { api, ApiError, frenchMessage } from './js/api.js';
-import { esc, int, layerInfo, setCatalog } from './js/fmt.js';
-import { setupSearch } from './js/search.js';
-import { byId } from './js/lib/dom.js';
+import { api, ApiError, frenchMessage } from '../api.js';
+import { esc, int, layerInfo, setCatalog } from '../lib/fmt.js';
+import { setupSearch } from '../panels/search.js';
+import { byId } from '../lib/dom.js';
 
 /* global L */
 

@@ -4,16 +4,17 @@
 // Plain ES modules; Leaflet is loaded before this module. Everything comes from /api/portrait and the
 // generalised layers; the catalogue (/api/layers) gives the layers' names and legend classes.
 
-import { api, frenchMessage } from './js/api.js';
+import { api, frenchMessage } from '../api.js';
 import {
-  ADMIN_LAYERS, announce, carrierOf, featureClass, hab, html, int, km2, mapUrl, METHOD, pct, portraitUrl, raw,
+  ADMIN_LAYERS, announce, carrierOf, featureClass, hab, html, int, km2, METHOD, pct, portraitUrl, raw,
   setCatalog, shown, sourceLine,
-} from './js/fmt.js';
-import { CARRIER_KIND } from './js/cards.js';
-import { sortableTable } from './js/sorttable.js';
-import { svgMap } from './js/printmap.js';
-import { byId } from './js/lib/dom.js';
-import { featureCollection } from './js/lib/geojson.js';
+} from '../lib/fmt.js';
+import { CARRIER_KIND } from '../panels/card-parts.js';
+import { sortableTable } from '../lib/sorttable.js';
+import { svgMap } from '../map/print.js';
+import { byId } from '../lib/dom.js';
+import { featureCollection } from '../lib/geojson.js';
+import { mapUrl } from '../permalink.js';
 
 /* global L */
 

@@ -2,9 +2,9 @@
 // The "Données" panel: per-layer downloads, the OGC API and OpenAPI links, the embeddable widget's
 // <iframe> snippet, and the batch lookup.
 
-import { api, frenchMessage } from './api.js';
-import { byId } from './lib/dom.js';
-import { esc, html, int, saveBlob } from './fmt.js';
+import { api, frenchMessage } from '../api.js';
+import { byId } from '../lib/dom.js';
+import { esc, html, int, saveBlob } from '../lib/fmt.js';
 
 export function setupData({ catalog }) {
   const box = byId('downloads');

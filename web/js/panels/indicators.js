@@ -3,10 +3,10 @@
 // data measure, as a table and a hand-made SVG bar chart. The texts come French-formatted from the API;
 // `measured: null` means no data here, and no number is shown for it.
 
-import { api, frenchMessage } from './api.js';
-import { hab, html, int, km2, layerTitle, pct } from './fmt.js';
-import { barChart } from './coverage.js';
-import { byId } from './lib/dom.js';
+import { api, frenchMessage } from '../api.js';
+import { hab, html, int, km2, layerTitle, pct } from '../lib/fmt.js';
+import { barChart } from '../lib/svg-chart.js';
+import { byId } from '../lib/dom.js';
 
 export const NO_DATA = 'pas de données ici';
 

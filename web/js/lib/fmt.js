@@ -68,7 +68,7 @@ export const raw = (s) => ({ __raw: true, html: String(s), toString() { return S
 
 // ---------------------------------------------------------------------------------------------
 // The layer catalogue (/api/layers): titles, singular names, "none" texts, legends, carriers. Loaded
-// once at start-up by app.js; every module reads the layers through these helpers.
+// once at start-up by each page; every module reads the layers through these helpers.
 
 const layerCatalog = new Map();
 
@@ -146,11 +146,6 @@ export function sourceLine(src, prefix = 'Source') {
 /** The portrait page of a feature: /territoire/{layer}/{id}. */
 export const portraitUrl = (layer, id) => `/territoire/${encodeURIComponent(layer)}/${encodeURIComponent(id)}`;
 
-/** The map with a feature selected (the permalink of app.js), its layer drawn over the default ones. */
-export function mapUrl(layer, id) {
-  const layers = [...new Set(['regions', 'departements', 'pays', layer])];
-  return `/#couches=${layers.map(encodeURIComponent).join(',')}&sel=${encodeURIComponent(layer)}/${encodeURIComponent(id)}`;
-}
 
 /** Known coverage methods, in French. */
 export const METHOD = {

@@ -4,7 +4,7 @@
 // point), placed best first, each skipped when its box would touch one already placed. The selected
 // territory's name and its members' names come first. Decorative: the data is in the panels.
 
-import { api, frenchMessage, isAbort } from './api.js';
+import { api, frenchMessage, isAbort } from '../api.js';
 
 /* global L */
 

@@ -1,8 +1,8 @@
 // @ts-check
 // The search box: an ARIA 1.2 combobox with a listbox popup, fed by /api/search.
 
-import { api, frenchMessage, isAbort } from './api.js';
-import { announce, esc, int, layerSingular } from './fmt.js';
+import { api, frenchMessage, isAbort } from '../api.js';
+import { announce, esc, int, layerSingular } from '../lib/fmt.js';
 
 /**
  * `keep` (optional) filters the results, e.g. to EPCIs only; `limit` asks the API for more results

@@ -2,9 +2,10 @@
 // The coverage panel (/api/coverage), its bar chart drawn in SVG by hand, and the comparison of two
 // layers (/api/overlap).
 
-import { api, frenchMessage } from './api.js';
-import { byId } from './lib/dom.js';
-import { ADMIN_LAYERS, esc, html, int, km2, hab, pct, layerIds, layerTitle, METHOD, raw } from './fmt.js';
+import { api, frenchMessage } from '../api.js';
+import { byId } from '../lib/dom.js';
+import { barChart } from '../lib/svg-chart.js';
+import { ADMIN_LAYERS, esc, html, int, km2, hab, pct, layerIds, layerTitle, METHOD, raw } from '../lib/fmt.js';
 
 /** The layers offered for coverage and comparison: every layer of the catalogue but the administrative ones, the Pays first. */
 export function coverageLayers() {
@@ -12,66 +13,11 @@ export function coverageLayers() {
   return ids.includes('pays') ? ['pays', ...ids.filter((id) => id !== 'pays')] : ids;
 }
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
-
 /** The coverage chart's two bars per row. */
 const COVERAGE_SERIES = [
   { key: 'covered_area_pct', cls: 'bar-area', keyCls: 'key-area', label: 'part de la superficie', of: 'de la superficie' },
   { key: 'covered_population_pct', cls: 'bar-pop', keyCls: 'key-pop', label: 'part de la population', of: 'de la population' },
 ];
-
-/**
- * Horizontal bars, two per row (by default the covered shares of area and population), in an SVG
- * built element by element. `series` gives each bar's value key, CSS class, key label and tooltip words.
- */
-export function barChart(rows, { title, id, series = COVERAGE_SERIES }) {
-  const W = 400;
-  const left = 8;
-  const barMax = 300;
-  const rowH = 48;
-  const top = 34;
-  const H = top + rows.length * rowH + 8;
-  const svg = document.createElementNS(SVG_NS, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  svg.setAttribute('width', '100%');
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-labelledby', `${id}-title`);
-  svg.classList.add('chart');
-  const el = (name, attrs, text) => {
-    const e = document.createElementNS(SVG_NS, name);
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-    if (text != null) e.textContent = text;
-    svg.append(e);
-    return e;
-  };
-  el('title', { id: `${id}-title` }, title);
-  // Key.
-  series.forEach((s, i) => {
-    el('rect', { x: left + 160 * i, y: 6, width: 12, height: 10, class: s.keyCls });
-    el('text', { x: left + 160 * i + 17, y: 15, class: 'chart-key' }, s.label);
-  });
-  // Grid at 0, 25, 50, 75, 100 %.
-  for (const g of [0, 25, 50, 75, 100]) {
-    const x = left + (barMax * g) / 100;
-    el('line', { x1: x, x2: x, y1: top - 4, y2: H - 6, class: g ? 'grid' : 'axis' });
-    el('text', { x, y: top - 7, class: 'grid-label', 'text-anchor': g === 0 ? 'start' : g === 100 ? 'end' : 'middle' }, `${g} %`);
-  }
-  rows.forEach((r, i) => {
-    const y = top + i * rowH;
-    el('text', { x: left, y: y + 12, class: 'row-label' }, r.name);
-    series.slice(0, 2).forEach((s, k) => {
-      const dy = 25 + 13 * k;
-      const v = Math.max(0, Math.min(100, r[s.key] || 0));
-      const w = (barMax * v) / 100;
-      const rect = el('rect', { x: left, y: y + dy - 9, width: Math.max(w, 0.5), height: 11, class: s.cls });
-      const t = document.createElementNS(SVG_NS, 'title');
-      t.textContent = `${r.name} : ${pct(r[s.key])} ${s.of}`;
-      rect.append(t);
-      el('text', { x: left + w + 4, y: y + dy + 1, class: 'bar-value' }, pct(r[s.key]));
-    });
-  });
-  return svg;
-}
 
 function figures(c) {
   return html`<dl class="figs">
@@ -136,6 +82,7 @@ export function setupCoverage({ onError }) {
       if (by) {
         out.querySelector('.chart-box').append(barChart(c.breakdown, {
           id: 'cov-chart',
+          series: COVERAGE_SERIES,
           title: `${layerTitle(c.layer)} : part de la superficie et de la population couvertes, par ${by === 'region' ? 'région' : 'département'} (${c.scope.name})`,
         }));
       }

@@ -1,16 +1,19 @@
 // @ts-check
 // territoires — the map page. Plain ES modules, no build step; Leaflet is loaded before this module.
 
-import { api, frenchMessage, isAbort } from './js/api.js';
-import { announce, esc, html, layerInfo, layerSingular, layerTitle, setCatalog } from './js/fmt.js';
-import { DEFAULT_LAYERS, LayerManager } from './js/maplayers.js';
-import { setupSearch } from './js/search.js';
-import { pointCard, populationVintage, territoryCard } from './js/cards.js';
-import { setupCoverage } from './js/coverage.js';
-import { setupIndicators } from './js/indicators.js';
-import { setupData } from './js/data.js';
-import { setupSimulator } from './js/simulator/panel.js';
-import { byId, closestTo } from './js/lib/dom.js';
+import { api, frenchMessage, isAbort } from '../api.js';
+import { announce, esc, html, layerInfo, layerSingular, layerTitle, setCatalog } from '../lib/fmt.js';
+import { DEFAULT_LAYERS, LayerManager } from '../map/layers.js';
+import { setupSearch } from '../panels/search.js';
+import { populationVintage } from '../panels/card-parts.js';
+import { pointCard } from '../panels/point-card.js';
+import { territoryCard } from '../panels/territory-card.js';
+import { setupCoverage } from '../panels/coverage.js';
+import { setupIndicators } from '../panels/indicators.js';
+import { setupData } from '../panels/data.js';
+import { setupSimulator } from '../simulator/panel.js';
+import { byId, closestTo } from '../lib/dom.js';
+import { hashOf, readHash } from '../permalink.js';
 
 /* global L */
 
@@ -22,43 +25,20 @@ const $ = byId;
 const card = $('card');
 
 const state = {
-  selection: null, // {type: 'territory', layer, id} | {type: 'point', lat, lon}
+  /** @type {import('../permalink.js').Selection | null} */
+  selection: null,
   tab: 'territoire',
   pending: 0, // selections being loaded
 };
 
 // ---------------------------------------------------------------------------------------------
-// URL hash: #carte=Z/LAT/LON&couches=a,b&sel=layer/id | &point=lat,lon &onglet=tab
-//           &sim=SIREN,SIREN…&simbase=ID (the simulator's draft)
+// The URL hash (permalink.js)
 
-/** @typedef {{type: 'territory', layer: string, id: string} | {type: 'point', lat: number, lon: number}} Selection */
-
-function parseHash() {
-  /** @type {Record<string, string>} */
-  const out = {};
-  const text = location.hash.replace(/^#/, '');
-  for (const part of text.split('&')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[decodeURIComponent(part.slice(0, i))] = decodeURIComponent(part.slice(i + 1));
-  }
-  /** @type {{view?: {zoom: number, lat: number, lon: number}, layers?: string[], selection?: Selection, tab?: string, sim?: {members: string[], base: string | null}}} */
-  const result = {};
-  const m = (out.carte || '').match(/^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/);
-  if (m) result.view = { zoom: Number(m[1]), lat: Number(m[2]), lon: Number(m[3]) };
-  // Before the catalogue is loaded, any well-formed layer id passes; main() parses again after it.
-  const known = (id) => (manager ? manager.layers.has(id) : /^[a-z0-9-]+$/.test(id));
-  if ('couches' in out) result.layers = out.couches.split(',').filter(known);
-  const sel = (out.sel || '').match(/^([a-z0-9-]+)\/(.+)$/);
-  if (sel && known(sel[1])) result.selection = { type: 'territory', layer: sel[1], id: sel[2] };
-  const pt = (out.point || '').match(/^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/);
-  if (pt) result.selection = { type: 'point', lat: Number(pt[1]), lon: Number(pt[2]) };
-  if (TABS.includes(out.onglet)) result.tab = out.onglet;
-  result.sim = {
-    members: (out.sim || '').split(',').map((s) => s.trim()).filter(Boolean),
-    base: out.simbase || null,
-  };
-  return result;
-}
+/** Before the catalogue is loaded, any well-formed layer id passes; main() reads the hash again after it. */
+const readPageHash = () => readHash(location.hash, {
+  tabs: TABS,
+  ...(manager ? { knownLayer: (/** @type {string} */ id) => manager.layers.has(id) } : {}),
+});
 
 let manager = null;
 let map = null;
@@ -67,17 +47,14 @@ let lastHash = '';
 function writeHash() {
   if (!map || !manager) return;
   const c = map.getCenter();
-  const parts = [
-    `carte=${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`,
+  const hash = hashOf({
+    view: { zoom: map.getZoom(), lat: c.lat, lon: c.lng },
     // The EPCI limits that the simulator shows while open are not the reader's choice.
-    `couches=${manager.enabled().filter((id) => !(id === 'epci' && simulator?.forcedEpci)).join(',')}`,
-  ];
-  const s = state.selection;
-  if (s?.type === 'territory') parts.push(`sel=${s.layer}/${encodeURIComponent(s.id)}`);
-  if (s?.type === 'point') parts.push(`point=${s.lat.toFixed(5)},${s.lon.toFixed(5)}`);
-  if (state.tab !== 'territoire') parts.push(`onglet=${state.tab}`);
-  if (simulator) parts.push(...Object.entries(simulator.hashParts()).map(([k, v]) => `${k}=${encodeURIComponent(v).replaceAll('%2C', ',')}`));
-  const hash = `#${parts.join('&')}`;
+    layers: manager.enabled().filter((id) => !(id === 'epci' && simulator?.forcedEpci)),
+    selection: state.selection,
+    tab: state.tab !== 'territoire' ? state.tab : undefined,
+    sim: simulator?.hashParts(),
+  });
   if (hash !== location.hash) history.replaceState(null, '', hash);
   lastHash = location.hash;
 }
@@ -375,7 +352,7 @@ function applySelection(sel, { fit, switchTab = false }) {
 }
 
 async function main() {
-  let initial = parseHash();
+  let initial = readPageHash();
   setupTabs();
 
   map = L.map('map', {
@@ -413,7 +390,7 @@ async function main() {
     onChange: () => { syncToggles(); exposeState(); },
   });
   // The layer ids of the hash, checked against the catalogue now that it is known.
-  initial = { ...initial, ...parseHash() };
+  initial = { ...initial, ...readPageHash() };
   setupToggles();
   exposeState();
   manager.setEnabled(initial.layers ?? DEFAULT_LAYERS);
@@ -495,7 +472,7 @@ async function main() {
       history.replaceState(null, '', lastHash);
       return;
     }
-    const h = parseHash();
+    const h = readPageHash();
     if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
     if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }
     if (h.tab) selectTab(h.tab, { write: false });

@@ -2,10 +2,10 @@
 // The map's own layers: generalised GeoJSON from /api/layers/{id}.geojson, fetched for the current
 // zoom band only when shown, drawn on canvas, each in its own pane so that the stacking is fixed.
 
-import { api, frenchMessage, getJSON, isAbort } from './api.js';
-import { esc, featureClass, layerSingular, layerTitle, legendClasses, OTHER_CLASS } from './fmt.js';
+import { api, frenchMessage, getJSON, isAbort } from '../api.js';
+import { esc, featureClass, layerSingular, layerTitle, legendClasses, OTHER_CLASS } from '../lib/fmt.js';
 import { PlaceLabels } from './labels.js';
-import { featureCollection, geoJsonLayer } from './lib/geojson.js';
+import { featureCollection, geoJsonLayer } from '../lib/geojson.js';
 
 /** Zoom from which the communes are drawn (the API refuses all of France's communes at once). */
 export const COMMUNES_MIN_ZOOM = 10;
