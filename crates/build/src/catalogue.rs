@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use territoires_core::dataset::{Base, Carrier, IndicatorsFile, InputKind, Measure, MeasureKind, Source};
+use territoires_core::dataset::{
+    Base, Carrier, IndicatorsFile, InputKind, LayerStyle, Measure, MeasureKind, Source,
+};
 use territoires_core::error::{Error, Result};
 
 /// Default location of the layer catalogue, relative to the project root.
@@ -56,6 +58,9 @@ pub struct LayerEntry {
     /// answers keep the values as the file has them.
     #[serde(default)]
     pub display: BTreeMap<String, String>,
+    /// How the map draws the layer; absent, the page's defaults.
+    #[serde(default)]
+    pub style: LayerStyle,
 }
 
 /// Where a layer's features come from.

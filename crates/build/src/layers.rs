@@ -234,6 +234,7 @@ fn layer(
         legend: meta.legend.as_ref().map(|l| legend(l, &features)),
         carrier: meta.carrier.clone(),
         display: meta.display.clone(),
+        style: meta.style.clone(),
         features,
         membership,
         grid,

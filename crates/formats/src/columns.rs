@@ -230,6 +230,7 @@ mod tests {
             legend: None,
             carrier: None,
             display: Default::default(),
+            style: Default::default(),
             features,
             membership: Membership::default(),
             grid: None,
