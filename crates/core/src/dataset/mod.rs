@@ -16,8 +16,8 @@ pub use crate::file::{DEFAULT_DIR, FILE_NAME, LoadedFile, sha256_hex};
 pub use grid::PointGrid;
 pub use value::{Membership, Value};
 pub use vocabulary::{
-    Base, Carrier, Citation, FormerCommune, IndicatorEntry, IndicatorsFile, InputKind, LayerKind, LayerRole,
-    LayerStyle, Measure, MeasureKind, ReferenceFigure, Relation, Seat, Source,
+    Base, Carrier, Citation, Field, FormerCommune, IndicatorEntry, IndicatorsFile, InputKind, LayerKind,
+    LayerRole, LayerStyle, Measure, MeasureKind, ReferenceFigure, Relation, Seat, Source,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,6 +102,13 @@ pub struct Layer {
     pub display: BTreeMap<String, String>,
     /// How the map draws it (the catalogue's `[layer.style]`).
     pub style: LayerStyle,
+    /// The properties a feature's card shows, in order.
+    pub fields: Vec<Field>,
+    /// A caveat the page prints with the layer's features.
+    pub note: Option<String>,
+    /// A territoire de projet may carry such a feature when their perimeters coincide (a SCoT): the
+    /// simulator says whether a draft could.
+    pub carried_by_territories: bool,
     pub features: Vec<Feature>,
     /// Commune id → features of this layer.
     pub membership: Membership,

@@ -103,6 +103,17 @@ pub struct LayerStyle {
     pub legend: Option<String>,
 }
 
+/// A property the page shows on a feature's card (the catalogue's `fields`), with its French label.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub property: String,
+    pub label: String,
+    /// Also said after the feature's name where the page lists features.
+    #[serde(default)]
+    pub in_lists: bool,
+}
+
 /// Columns naming the structure that carries each feature (a CRTE's PETR, syndicat or EPCI).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
