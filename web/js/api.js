@@ -2,6 +2,8 @@
 // Thin client for the territoires API: same origin only, JSON errors turned into exceptions. The
 // typedefs below are the answers the page reads (fields it does not read are left out).
 
+import { layerTitle } from './catalog.js';
+
 /**
  * @typedef {[number, number, number, number]} Bbox [minlon, minlat, maxlon, maxlat]
  * @typedef {{name: string, vintage: string, licence: string}} Source
@@ -12,6 +14,18 @@
  * @typedef {{value: string, label: string, features: number, dashed: boolean}} LegendClass
  * @typedef {{property: string, classes: LegendClass[]}} Legend
  * @typedef {{siren: string, name: string, kind: string}} CarrierFields the properties naming a carrier
+ * @typedef {'territories' | 'epci' | 'communes' | 'admin' | 'overlay'} LayerRole what a layer is to the page
+ * @typedef {object} LayerStyle how the map draws a layer; null: the page's default
+ * @property {string | null} stroke
+ * @property {number | null} width
+ * @property {string | null} fill
+ * @property {number | null} opacity of the fill
+ * @property {string | null} dash SVG dash array
+ * @property {number | null} z stacking order
+ * @property {boolean} default_on
+ * @property {number | null} min_zoom
+ * @property {string | null} legend the legend's words
+ * @typedef {{property: string, label: string, in_lists: boolean}} Field a property a card shows
  * @typedef {object} LayerEntry one layer of /api/layers
  * @property {string} id
  * @property {string} title
@@ -19,7 +33,13 @@
  * @property {string} none what a point without a feature of the layer says
  * @property {string} description
  * @property {boolean} searchable
- * @property {'communes' | 'commune-sets' | 'polygons'} kind
+ * @property {string} kind how its features are made: of communes, of sets of communes, or polygons
+ * @property {LayerRole} role
+ * @property {'departement' | 'region' | null} division the division an administrative layer is made of
+ * @property {LayerStyle} style
+ * @property {Field[]} fields
+ * @property {string | null} note a caveat said with its features
+ * @property {boolean} carried_by_territories a territoire de projet may carry its features
  * @property {Legend | null} legend
  * @property {CarrierFields | null} carrier
  * @property {Record<string, string> | null} display French wording of property values
@@ -28,7 +48,7 @@
  * @property {string} source
  * @property {string} vintage
  * @property {string} licence
- * @typedef {{layers: LayerEntry[], vintage: string}} Catalog
+ * @typedef {{layers: LayerEntry[], territories_layer?: string, vintage?: string}} Catalog
  * @typedef {{tiles_url: string | null, vintage?: string}} Config
  */
 
@@ -144,41 +164,60 @@
  */
 
 /**
- * @typedef {GeoJSON.Feature<GeoJSON.Polygon | GeoJSON.MultiPolygon, Properties>} LayerFeature
- * @typedef {GeoJSON.FeatureCollection<GeoJSON.Polygon | GeoJSON.MultiPolygon, Properties> & {
- *   metadata?: {layer: string, zoom: number}}} LayerCollection /api/layers/{id}.geojson
+ * @typedef {GeoJSON.Feature<GeoJSON.Polygon | GeoJSON.MultiPolygon, Properties> & {label?: [number, number]}} LayerFeature
+ *   `label`: where a map writes its name, `[lon, lat]`, inside it
+ * @typedef {{type: 'FeatureCollection', features: LayerFeature[], metadata?: {layer: string, zoom: number}}} LayerCollection
+ *   /api/layers/{id}.geojson
  */
 
 /**
  * @typedef {{signal?: AbortSignal, memoise?: boolean}} FetchOptions
+ * @typedef {object} ErrorDetails the values behind an error (`error.details`), by code
+ * @property {string[]} [sirens] unknown_members, duplicate_members: the SIRENs at fault
+ * @property {string} [layer] an unknown layer, or the layer of an unknown feature
+ * @property {string} [id] an unknown feature
+ * @property {number} [members] bad_draft: how many members the draft has
+ * @property {number} [max] bad_draft: the most it may have
  */
 
 export class ApiError extends Error {
   /**
-   * `message` is the server's (English) text; `code` and `parameter` are stable and say it in French.
+   * `message` is the server's (English) text; `code`, `parameter` and `details` are stable and say it
+   * in French.
    * @param {number} status
    * @param {string} message
    * @param {string} [code]
    * @param {string} [parameter]
+   * @param {ErrorDetails} [details]
    */
-  constructor(status, message, code = '', parameter = '') {
+  constructor(status, message, code = '', parameter = '', details = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.parameter = parameter;
+    this.details = details;
   }
 }
 
 /**
- * What went wrong, in French, for the page: from the error's stable code, never its English text.
+ * An unknown feature, when the error names it: "« 999 » n’existe pas dans la couche « Pays et PETR »".
+ * @param {ErrorDetails} d
+ */
+const unknownFeature = (d) => (d.id && d.layer ? ` : « ${d.id} » n’existe pas dans la couche « ${layerTitle(d.layer)} »` : '');
+
+/**
+ * What went wrong, in French, for the page: from the error's stable code and details, never its
+ * English text.
  * @param {unknown} e
  */
 export function frenchMessage(e) {
   if (e instanceof TypeError) return 'le serveur ne répond pas (connexion interrompue ?)';
   if (!(e instanceof ApiError)) return 'erreur inconnue';
   const param = e.parameter ? ` (paramètre « ${e.parameter} »)` : '';
+  const d = e.details;
+  const sirens = (d.sirens || []).join(', ');
   switch (e.code) {
-    case 'bad_parameter': return `la demande a été refusée : valeur non valable${param}`;
+    case 'bad_parameter': return `la demande a été refusée${unknownFeature(d) || ' : valeur non valable'}${param}`;
     case 'not_found': return 'introuvable sur ce serveur';
     case 'bad_body': return 'le fichier envoyé n’a pas pu être lu : il faut un CSV avec des colonnes « lat » et « lon » (ou « latitude » et « longitude »), ou une collection GeoJSON de points';
     case 'payload_too_large': return 'le fichier dépasse la taille que ce serveur accepte';
@@ -187,9 +226,11 @@ export function frenchMessage(e) {
     case 'unsupported_media_type': return 'format non pris en charge : envoyez un CSV ou un GeoJSON';
     case 'not_acceptable': return 'le serveur ne sait pas répondre dans le format demandé';
     case 'method_not_allowed': return 'opération non permise à cette adresse';
-    case 'unknown_members': return `SIREN inconnu parmi les EPCI${param}`;
-    case 'duplicate_members': return `EPCI présent deux fois${param}`;
-    case 'bad_draft': return 'le projet doit compter de 1 à 200 EPCI';
+    case 'unknown_members': return `SIREN inconnu parmi les EPCI de la carte : ${sirens}`;
+    case 'duplicate_members': return `EPCI présent deux fois : ${sirens}`;
+    case 'bad_draft': return d.members
+      ? `un projet compte au plus ${d.max} EPCI (celui-ci en a ${d.members})`
+      : 'le projet ne compte aucun EPCI';
     default: return e.status ? `le serveur a répondu par une erreur ${e.status}` : 'erreur inconnue';
   }
 }
@@ -198,7 +239,7 @@ export function frenchMessage(e) {
 const memo = new Map();
 
 /**
- * The JSON body of a response, or an ApiError from the server's `{error: {code, message, parameter}}`.
+ * The JSON body of a response, or an ApiError from the server's `{error: {code, message, parameter, details}}`.
  * @param {Response} response
  * @returns {Promise<any>}
  */
@@ -207,13 +248,15 @@ export async function parse(response) {
   let message = `${response.status} ${response.statusText}`;
   let code = '';
   let parameter = '';
+  let details = {};
   try {
     const body = await response.json();
     if (body?.error?.message) message = body.error.message;
     code = body?.error?.code || '';
     parameter = body?.error?.parameter || '';
+    details = body?.error?.details || {};
   } catch { /* not JSON */ }
-  throw new ApiError(response.status, message, code, parameter);
+  throw new ApiError(response.status, message, code, parameter, details);
 }
 
 /**

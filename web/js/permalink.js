@@ -4,6 +4,8 @@
 //   &sim=SIREN,SIREN…&simbase=ID (the simulator's draft)
 // Read and written with URLSearchParams; commas and slashes are left as they are, to keep it legible.
 
+import { defaultLayers } from './catalog.js';
+
 /** @typedef {{type: 'territory', layer: string, id: string} | {type: 'point', lat: number, lon: number}} Selection */
 /** @typedef {{zoom: number, lat: number, lon: number}} View */
 
@@ -53,7 +55,7 @@ export function readHash(hash, { knownLayer = (id) => LAYER_ID.test(id), tabs })
  * @param {string} id
  */
 export function mapUrl(layer, id) {
-  const layers = [...new Set(['regions', 'departements', 'pays', layer])];
+  const layers = [...new Set([...defaultLayers(), layer])];
   return `/${hashOf({ layers, selection: { type: 'territory', layer, id } })}`;
 }
 

@@ -7,6 +7,12 @@ import { announce, esc, html, raw } from './fmt.js';
 const collator = new Intl.Collator('fr', { sensitivity: 'base', numeric: true });
 
 /**
+ * Columns given as an object keyed by column (in display order): `{name: {label, …}, …}` → `[{key: 'name', label, …}, …]`.
+ * @param {Record<string, any>} spec
+ */
+export const keyed = (spec) => Object.entries(spec).map(([key, c]) => ({ key, ...c }));
+
+/**
  * Renders a sortable table into `container`.
  *
  * - `columns`: `[{key, label, type: 'text' | 'number', value(row), cell(row) → html, header: bool}]`;

@@ -5,6 +5,7 @@
 // territory's name and its members' names come first. Decorative: the data is in the panels.
 
 import { api, frenchMessage, isAbort } from '../api.js';
+import { namedByBaseMap } from './styles.js';
 
 /* global L */
 
@@ -12,10 +13,6 @@ import { api, frenchMessage, isAbort } from '../api.js';
 export const LABEL_BUDGET = { wide: 150, narrow: 50 };
 /** Empty room kept around every label, in pixels. */
 const GAP = 3;
-/** Layers whose names are the base map's (régions, départements, towns), never asked as features. */
-// Régions and départements are named by the base map; `communes` is sent, so that once its outlines
-// are drawn the server offers every commune's name.
-const ADMIN = new Set(['regions', 'departements']);
 
 /** Font of each kind of label: size (px), weight, style, and the CSS class(es) that colour it. */
 function labelStyle(c, zoom) {
@@ -62,7 +59,10 @@ export class PlaceLabels {
 
   /** The layers drawn now whose features get labels (communes: every name in view). */
   featureLayers() {
-    return this.manager.drawn().filter((id) => !ADMIN.has(id));
+    // Régions and départements are named by the base map; the communes are asked, so that once their
+    // outlines are drawn the server offers every commune's name.
+    const named = namedByBaseMap();
+    return this.manager.drawn().filter((id) => !named.includes(id));
   }
 
   /** Called when the drawn layers may have changed: fetch again if the set did. */

@@ -2,8 +2,12 @@
 // territoires — the map page. Plain ES modules, no build step; Leaflet is loaded before this module.
 
 import { api, frenchMessage, isAbort } from '../api.js';
-import { announce, esc, html, layerInfo, layerSingular, layerTitle, setCatalog } from '../lib/fmt.js';
-import { DEFAULT_LAYERS, LayerManager } from '../map/layers.js';
+import { announce, esc, html } from '../lib/fmt.js';
+import {
+  communesLayer, defaultLayers, epciLayer, groupsEpci, isEpciLayer, layerInfo, layerSingular, layerTitle,
+  setCatalog, territoriesLayer,
+} from '../catalog.js';
+import { LayerManager } from '../map/layers.js';
 import { setupSearch } from '../panels/search.js';
 import { populationVintage } from '../panels/card-parts.js';
 import { pointCard } from '../panels/point-card.js';
@@ -50,7 +54,7 @@ function writeHash() {
   const hash = hashOf({
     view: { zoom: map.getZoom(), lat: c.lat, lon: c.lng },
     // The EPCI limits that the simulator shows while open are not the reader's choice.
-    layers: manager.enabled().filter((id) => !(id === 'epci' && simulator?.forcedEpci)),
+    layers: manager.enabled().filter((id) => !(simulator?.forcedEpci && isEpciLayer(id))),
     selection: state.selection,
     tab: state.tab !== 'territoire' ? state.tab : undefined,
     sim: simulator?.hashParts(),
@@ -179,14 +183,16 @@ function fitPadding() {
 async function territoryShapes(t, zoom) {
   if (!t.bbox) return { main: [], members: [] };
   const main = await manager.featuresById(t.layer, [t.id], t.bbox, zoom);
+  const epci = epciLayer();
+  const isEpci = isEpciLayer(t.layer);
   let members = [];
-  const memberIds = t.layer !== 'epci' && Array.isArray(t.properties?.members) ? t.properties.members : null;
+  const memberIds = !isEpci && Array.isArray(t.properties?.members) ? t.properties.members : null;
   if (memberIds?.length) {
-    members = await manager.featuresById('epci', memberIds, t.bbox, zoom);
-  } else if ((t.layer === 'pays' || t.layer === 'scot') && t.overlays?.epci?.length) {
-    members = await manager.featuresById('epci', t.overlays.epci.map((m) => m.id), t.bbox, zoom);
-  } else if (t.layer === 'epci' && t.communes?.length) {
-    members = await manager.featuresById('communes', t.communes.map((c) => c.code), t.bbox, Math.max(zoom, 8));
+    members = await manager.featuresById(epci, memberIds, t.bbox, zoom);
+  } else if (groupsEpci(t.layer) && t.overlays?.[epci]?.length) {
+    members = await manager.featuresById(epci, t.overlays[epci].map((m) => m.id), t.bbox, zoom);
+  } else if (isEpci && t.communes?.length) {
+    members = await manager.featuresById(communesLayer(), t.communes.map((c) => c.code), t.bbox, Math.max(zoom, 8));
   }
   return { main, members };
 }
@@ -247,19 +253,20 @@ export async function selectPoint(lat, lon, { switchTab = true } = {}) {
     const render = () => { card.innerHTML = pointCard(loc, details, ctx).html; };
     render();
     const by = Object.fromEntries(loc.layers.map((l) => [l.layer, l]));
-    const commune = by.communes?.features?.[0];
-    const pays = by.pays?.features || [];
+    const communes = communesLayer();
+    const commune = by[communes]?.features?.[0];
+    const pays = by[territoriesLayer()]?.features || [];
     announce(commune
       ? `${commune.name} (${commune.id}). ${pays.length ? `Pays / PETR : ${pays.map((p) => p.name).join(', ')}` : 'Aucun Pays / PETR ne couvre ce point'}`
       : 'Aucun territoire à cet endroit (mer ou étranger). Aucun Pays / PETR ne couvre ce point');
     const zoom = map.getZoom();
     const communeShape = commune
-      ? manager.featuresById('communes', [commune.id], [lon - 0.0005, lat - 0.0005, lon + 0.0005, lat + 0.0005], Math.max(zoom, 8))
+      ? manager.featuresById(communes, [commune.id], [lon - 0.0005, lat - 0.0005, lon + 0.0005, lat + 0.0005], Math.max(zoom, 8))
         .catch(() => [])
       : Promise.resolve([]);
     let shapes = { main: [], members: [] };
     if (pays.length) {
-      const ts = await Promise.all(pays.map((p) => api.territory('pays', p.id)));
+      const ts = await Promise.all(pays.map((p) => api.territory(territoriesLayer(), p.id)));
       if (seq !== selectionSeq) return;
       ts.forEach((t) => details.set(t.id, t));
       render();
@@ -376,7 +383,7 @@ async function main() {
   ]);
   catalog = cat;
   setCatalog(catalog);
-  ctx.popVintage = populationVintage(catalog) || ctx.popVintage;
+  ctx.popVintage = populationVintage() || ctx.popVintage;
   if (config.tiles_url) {
     // A raster basemap under our layers: the régions then keep their outline but lose their fill.
     L.tileLayer(config.tiles_url, { maxZoom: 19, attribution: 'Fond de carte configuré par le serveur', pane: 'tilePane' }).addTo(map);
@@ -393,7 +400,7 @@ async function main() {
   initial = { ...initial, ...readPageHash() };
   setupToggles();
   exposeState();
-  manager.setEnabled(initial.layers ?? DEFAULT_LAYERS);
+  manager.setEnabled(initial.layers ?? defaultLayers());
   syncToggles();
   renderLayerSources();
 
@@ -401,7 +408,7 @@ async function main() {
   indicators = setupIndicators({ onError: showError });
 
   simulator = setupSimulator({
-    map, manager, epciLayer: 'epci', territoriesLayer: 'pays', carryingLayer: 'scot', onChange: writeHash,
+    map, manager, epciLayer: epciLayer(), territoriesLayer: territoriesLayer(), onChange: writeHash,
   });
   if (initial.sim.members.length || initial.sim.base) simulator.restore(initial.sim, { fit: !initial.view });
 

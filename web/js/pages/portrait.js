@@ -5,12 +5,12 @@
 // generalised layers; the catalogue (/api/layers) gives the layers' names and legend classes.
 
 import { api, frenchMessage } from '../api.js';
+import { announce, hab, html, int, km2, METHOD, pct, portraitUrl, raw, sourceLine } from '../lib/fmt.js';
 import {
-  ADMIN_LAYERS, announce, carrierOf, featureClass, hab, html, int, km2, METHOD, pct, portraitUrl, raw,
-  setCatalog, shown, sourceLine,
-} from '../lib/fmt.js';
+  carrierOf, communesLayer, divisionLayer, epciLayer, featureClass, isAdministrative, setCatalog, shown,
+} from '../catalog.js';
 import { CARRIER_KIND } from '../panels/card-parts.js';
-import { sortableTable } from '../lib/sorttable.js';
+import { keyed, sortableTable } from '../lib/sorttable.js';
 import { svgMap } from '../map/print.js';
 import { byId } from '../lib/dom.js';
 import { featureCollection } from '../lib/geojson.js';
@@ -103,36 +103,53 @@ function legendItem(style, label, key) {
   return html`<li data-key="${key}">${swatch} ${label}</li>`;
 }
 
+/**
+ * The map's legend: the territory, then what is drawn of its members and neighbours.
+ * @param {import('../api.js').Portrait} d
+ * @param {{epci: boolean, communes: boolean}} drawn
+ */
 function mapSection(d, drawn) {
-  const items = [legendItem(STYLES.territory, d.name, 'territory')];
-  if (drawn.epci) items.push(legendItem(STYLES.epci, 'EPCI membres', 'epci'));
-  if (drawn.communes) items.push(legendItem(STYLES.communes, 'Communes', 'communes'));
-  if (d.neighbours.length) items.push(legendItem(STYLES.neighbours, `Voisins (${d.layer.title})`, 'neighbours'));
-  return html`${items}`;
+  const labels = {
+    territory: d.name,
+    epci: drawn.epci ? 'EPCI membres' : '',
+    communes: drawn.communes ? 'Communes' : '',
+    neighbours: d.neighbours.length ? `Voisins (${d.layer.title})` : '',
+  };
+  return html`${Object.entries(labels).filter(([, label]) => label).map(([key, label]) => legendItem(STYLES[key], label, key))}`;
 }
 
 function figuresSection(d) {
   const f = d.figures;
   const row = (key, label, value, note) => html`<div class="fig-box" data-fig="${key}"><dt>${label}</dt>
     <dd><span class="fig-value">${value}</span>${note ? html`<span class="vint">${note}</span>` : ''}</dd></div>`;
+  // Keyed by the figure (data-fig), in the order shown; the EPCI count only when there are some.
+  const rows = {
+    population: ['Population', hab(f.population), `${d.denominators_source.vintage}${f.communes > 1 ? ' ; somme des communes' : ''}`],
+    area: ['Superficie', km2(f.area_km2), 'surface géodésique (IGN ADMIN EXPRESS)'],
+    density: ['Densité', density(f.density_per_km2), ''],
+    communes: ['Communes', int(f.communes), f.communes_without_geometry ? `dont ${int(f.communes_without_geometry)} sans géométrie` : ''],
+    epci: f.epci ? ['EPCI', int(f.epci), 'ayant au moins une commune dans le territoire'] : null,
+  };
   return html`<section class="p-figures" aria-labelledby="h-figures">
     <h2 id="h-figures">Chiffres clés</h2>
     <dl class="figures">
-      ${row('population', 'Population', hab(f.population), `${d.denominators_source.vintage}${f.communes > 1 ? ' ; somme des communes' : ''}`)}
-      ${row('area', 'Superficie', km2(f.area_km2), 'surface géodésique (IGN ADMIN EXPRESS)')}
-      ${row('density', 'Densité', density(f.density_per_km2), '')}
-      ${row('communes', 'Communes', int(f.communes), f.communes_without_geometry ? `dont ${int(f.communes_without_geometry)} sans géométrie` : '')}
-      ${f.epci ? row('epci', 'EPCI', int(f.epci), 'ayant au moins une commune dans le territoire') : ''}
+      ${Object.entries(rows).filter(([, r]) => r).map(([key, [label, value, note]]) => row(key, label, value, note))}
     </dl>
   </section>`;
 }
 
-function sharesTable(kind, label, rows) {
+/**
+ * @param {string} kind the layer of the division (its rows link to their portraits)
+ * @param {string} label
+ * @param {string} singular
+ * @param {import('../api.js').DivisionShare[]} rows
+ */
+function sharesTable(kind, label, singular, rows) {
   if (!rows.length) return '';
   return html`<div class="table-wrap"><table class="shares" data-division="${kind}">
     <caption>${label}</caption>
     <thead><tr>
-      <th scope="col">${label === 'Départements' ? 'Département' : 'Région'}</th>
+      <th scope="col">${singular}</th>
       <th scope="col" class="num">Communes</th>
       <th scope="col" class="num">Population dans le territoire</th>
       <th scope="col" class="num">Part de sa population</th>
@@ -155,8 +172,8 @@ function sharesSection(d) {
   return html`<section class="p-shares" id="shares" aria-labelledby="h-shares">
     <h2 id="h-shares">Dans ses départements et régions</h2>
     <p class="hint">Part de la population et de la superficie de chaque département et région que le territoire recoupe${several ? ' ; le territoire s’étend sur plusieurs départements' : ''}.</p>
-    ${sharesTable('departements', 'Départements', d.departements)}
-    ${sharesTable('regions', 'Régions', d.regions)}
+    ${sharesTable(divisionLayer('departement'), 'Départements', 'Département', d.departements)}
+    ${sharesTable(divisionLayer('region'), 'Régions', 'Région', d.regions)}
   </section>`;
 }
 
@@ -207,7 +224,7 @@ function relationItem(l, f, d, i) {
 }
 
 function relationsSection(d) {
-  const layers = d.layers.filter((l) => !ADMIN_LAYERS.includes(l.layer.id));
+  const layers = d.layers.filter((l) => !isAdministrative(l.layer.id));
   // The layer listing exactly the member EPCI repeats the members' table: left off paper.
   const epciIds = new Set(d.members.epci.map((e) => e.id));
   const repeatsMembers = (l) => l.features.length > 1 && l.features.length === epciIds.size
@@ -305,20 +322,20 @@ function membersTables(d) {
       sort: { key: 'population', dir: 'desc' },
       printLimit: PRINT_EPCI_ROWS,
       printNote: 'voir le portrait en ligne',
-      columns: [
-        {
-          key: 'name', label: 'EPCI', type: 'text', header: true, value: (e) => e.name,
-          cell: (e) => html`${link('epci', e.id, e.name)}${declared && !e.declared ? html` <span class="muted">(non déclaré)</span>` : ''}`,
+      columns: keyed({
+        name: {
+          label: 'EPCI', type: 'text', header: true, value: (e) => e.name,
+          cell: (e) => html`${link(epciLayer(), e.id, e.name)}${declared && !e.declared ? html` <span class="muted">(non déclaré)</span>` : ''}`,
         },
-        { key: 'id', label: 'SIREN', type: 'text', value: (e) => e.id, cell: (e) => html`<span class="code">${e.id}</span>` },
-        {
-          key: 'communes', label: 'Communes', type: 'number', value: (e) => e.communes,
+        id: { label: 'SIREN', type: 'text', value: (e) => e.id, cell: (e) => html`<span class="code">${e.id}</span>` },
+        communes: {
+          label: 'Communes', type: 'number', value: (e) => e.communes,
           cell: (e) => html`${int(e.communes)}${e.whole ? '' : html` <span class="muted">/ ${int(e.total_communes)}</span>`}`,
         },
-        { key: 'population', label: 'Population', type: 'number', value: (e) => e.population, cell: (e) => hab(e.population) },
-        { key: 'area', label: 'Superficie', type: 'number', value: (e) => Math.round(e.area_km2 * 1000) / 1000, cell: (e) => km2(e.area_km2) },
-        { key: 'whole', label: 'Dans le territoire', type: 'text', value: (e) => (e.whole ? 'entier' : 'en partie') },
-      ],
+        population: { label: 'Population', type: 'number', value: (e) => e.population, cell: (e) => hab(e.population) },
+        area: { label: 'Superficie', type: 'number', value: (e) => Math.round(e.area_km2 * 1000) / 1000, cell: (e) => km2(e.area_km2) },
+        whole: { label: 'Dans le territoire', type: 'text', value: (e) => (e.whole ? 'entier' : 'en partie') },
+      }),
     });
   }
   sortableTable(communesBox, {
@@ -326,13 +343,13 @@ function membersTables(d) {
     caption: `Communes (${int(m.communes.length)})`,
     rows: m.communes,
     sort: { key: 'name', dir: 'asc' },
-    columns: [
-      { key: 'name', label: 'Commune', type: 'text', header: true, value: (c) => c.name, cell: (c) => link('communes', c.code, c.name) },
-      { key: 'code', label: 'Code INSEE', type: 'text', value: (c) => c.code, cell: (c) => html`<span class="code">${c.code}</span>` },
-      { key: 'epci', label: 'EPCI', type: 'text', value: (c) => c.epci_name || c.epci || '' },
-      { key: 'population', label: 'Population', type: 'number', value: (c) => c.population, cell: (c) => hab(c.population) },
-      { key: 'area', label: 'Superficie', type: 'number', value: (c) => Math.round(c.area_km2 * 1000) / 1000, cell: (c) => km2(c.area_km2) },
-    ],
+    columns: keyed({
+      name: { label: 'Commune', type: 'text', header: true, value: (c) => c.name, cell: (c) => link(communesLayer(), c.code, c.name) },
+      code: { label: 'Code INSEE', type: 'text', value: (c) => c.code, cell: (c) => html`<span class="code">${c.code}</span>` },
+      epci: { label: 'EPCI', type: 'text', value: (c) => c.epci_name || c.epci || '' },
+      population: { label: 'Population', type: 'number', value: (c) => c.population, cell: (c) => hab(c.population) },
+      area: { label: 'Superficie', type: 'number', value: (c) => Math.round(c.area_km2 * 1000) / 1000, cell: (c) => km2(c.area_km2) },
+    }),
   });
 }
 
@@ -356,12 +373,13 @@ async function mapFeatures(d, zoom, around, bbox) {
   };
   const m = d.members;
   const drawEpci = m.communes.length > 1 && (m.epci.length > 1 || (m.epci.length === 1 && m.epci[0].id !== d.id));
-  const drawCommunes = d.layer.id !== 'communes' && m.communes.length > 1 && m.communes.length <= MAX_COMMUNES_DRAWN;
+  const communesId = communesLayer();
+  const drawCommunes = d.layer.id !== communesId && m.communes.length > 1 && m.communes.length <= MAX_COMMUNES_DRAWN;
   const [own, context, epci, communes] = await Promise.all([
     layer(d.layer.id),
-    layer('departements'),
-    drawEpci ? layer('epci', zoom, bbox) : null,
-    drawCommunes ? layer('communes', Math.max(zoom, 8), bbox) : null,
+    layer(divisionLayer('departement')),
+    drawEpci ? layer(epciLayer(), zoom, bbox) : null,
+    drawCommunes ? layer(communesId, Math.max(zoom, 8), bbox) : null,
   ]);
   return {
     territory: only(own, [d.id]),
@@ -392,13 +410,10 @@ async function drawMap(d) {
   const padY = (b[3] - b[1]) * 0.6 + 0.02;
   const area = [Math.max(-180, b[0] - padX), Math.max(-85, b[1] - padY), Math.min(180, b[2] + padX), Math.min(85, b[3] + padY)];
   const f = await mapFeatures(d, zoom, area, b);
-  const groups = [
-    { cls: 'context', features: f.context, style: STYLES.context },
-    { cls: 'neighbours', features: f.neighbours, style: STYLES.neighbours },
-    { cls: 'communes', features: f.communes, style: STYLES.communes },
-    { cls: 'epci', features: f.epci, style: STYLES.epci },
-    { cls: 'territory', features: f.territory, style: STYLES.territory },
-  ];
+  // Drawn in this order, each in its style; the class names the SVG group on paper.
+  const groups = Object.entries({
+    context: f.context, neighbours: f.neighbours, communes: f.communes, epci: f.epci, territory: f.territory,
+  }).map(([cls, features]) => ({ cls, features, style: STYLES[cls] }));
   for (const g of groups) {
     if (!g.features.length) continue;
     L.geoJSON(featureCollection(g.features), {

@@ -2,13 +2,14 @@
 // What the point card and the territory card share: links, figures with their vintage, where a
 // perimeter comes from, and the structure carrying a contract.
 
+import { hab, html, km2, portraitUrl, raw } from '../lib/fmt.js';
 import {
-  carrierOf, featureClass, hab, html, km2, portraitUrl, raw, shown,
-} from '../lib/fmt.js';
+  carrierOf, communesLayer, epciLayer, featureClass, layerInfo, shown, territoriesLayer,
+} from '../catalog.js';
 
 /** "populations légales 2026" out of a vintage string, for the figures' captions. */
-export function populationVintage(catalog) {
-  const v = catalog?.layers?.find((l) => l.id === 'communes')?.vintage || '';
+export function populationVintage() {
+  const v = layerInfo(communesLayer())?.vintage || '';
   const m = v.match(/populations légales \d{4}/);
   return m ? m[0] : v;
 }
@@ -76,11 +77,6 @@ export const CARRIER_KIND = {
 };
 export const SEVERAL = 'EPCI (plusieurs)';
 
-export const CONTRACT_TYPE = {
-  mono: 'un seul EPCI signataire',
-  pluri: 'plusieurs EPCI signataires',
-};
-
 /**
  * The carrier of a contract. `pays` maps the ids of the Pays/PETR known around it (at the point, or
  * overlapping the contract) to their names: a carrier whose SIREN is one of them is a Pays of the map.
@@ -97,17 +93,17 @@ export function carrierBlock(layer, p, pays) {
         ${c.siren ? html`<br><span class="code">SIREN ${c.siren}</span>` : ''}${kind ? html`<br><span class="carrier-kind">${kind}</span>` : ''}`;
   const asPays = c.siren && pays?.has(c.siren)
     ? html`<p class="notice notice-info" role="note" data-carrier-pays="${c.siren}">Le porteur est un Pays / PETR de la carte :
-        ${openButton('pays', c.siren, pays.get(c.siren))}</p>`
+        ${openButton(territoriesLayer(), c.siren, pays.get(c.siren))}</p>`
     : '';
   return html`<dl class="kv"><dt>Porteur</dt><dd>${who}</dd>
-      ${p.type && !several ? html`<dt>Signataires</dt><dd>${CONTRACT_TYPE[p.type] || p.type}</dd>` : ''}
+      ${p.type && !several ? html`<dt>Signataires</dt><dd>${shown(layer, p.type)}</dd>` : ''}
     </dl>${asPays}`;
 }
 
 
 /** The member EPCIs of a territory: its declared members (flagged `unknown` when not in the EPCI layer), else the EPCIs it overlaps. */
 export function memberEpcis(t) {
-  const overlaps = t.overlays?.epci || [];
+  const overlaps = t.overlays?.[epciLayer()] || [];
   const ids = t.properties?.members;
   if (!Array.isArray(ids)) return overlaps;
   const byId = new Map(overlaps.map((m) => [String(m.id), m]));

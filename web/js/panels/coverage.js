@@ -5,12 +5,14 @@
 import { api, frenchMessage } from '../api.js';
 import { byId } from '../lib/dom.js';
 import { barChart } from '../lib/svg-chart.js';
-import { ADMIN_LAYERS, esc, html, int, km2, hab, pct, layerIds, layerTitle, METHOD, raw } from '../lib/fmt.js';
+import { esc, html, int, km2, hab, pct, METHOD, raw } from '../lib/fmt.js';
+import { isAdministrative, layerIds, layerInfo, layerTitle, territoriesLayer } from '../catalog.js';
 
 /** The layers offered for coverage and comparison: every layer of the catalogue but the administrative ones, the Pays first. */
 export function coverageLayers() {
-  const ids = layerIds().filter((id) => !ADMIN_LAYERS.includes(id));
-  return ids.includes('pays') ? ['pays', ...ids.filter((id) => id !== 'pays')] : ids;
+  const ids = layerIds().filter((id) => !isAdministrative(id));
+  const first = territoriesLayer();
+  return ids.includes(first) ? [first, ...ids.filter((id) => id !== first)] : ids;
 }
 
 /** The coverage chart's two bars per row. */
@@ -56,8 +58,8 @@ export function setupCoverage({ onError }) {
 
   async function fillScopes() {
     const [regions, departements] = await Promise.all([
-      api.coverage('pays', null, 'region'),
-      api.coverage('pays', null, 'departement'),
+      api.coverage(offered[0], null, 'region'),
+      api.coverage(offered[0], null, 'departement'),
     ]);
     const opt = (kind, r) => `<option value="${kind}:${esc(r.code)}">${esc(r.name)} (${esc(r.code)})</option>`;
     const byName = (a, b) => a.name.localeCompare(b.name, 'fr');
@@ -105,7 +107,9 @@ export function setupCoverage({ onError }) {
   aSelect.innerHTML = options;
   bSelect.innerHTML = options;
   aSelect.value = offered[0] || '';
-  bSelect.value = offered.includes('scot') && offered[0] !== 'scot' ? 'scot' : (offered[1] || '');
+  // B: the first layer a territoire de projet may carry (the SCoT), else the next one.
+  const carried = offered.find((id) => id !== offered[0] && layerInfo(id)?.carried_by_territories);
+  bSelect.value = carried || offered[1] || '';
   let compared = '';
   let cmpSeq = 0;
 

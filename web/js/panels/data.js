@@ -5,6 +5,7 @@
 import { api, frenchMessage } from '../api.js';
 import { byId } from '../lib/dom.js';
 import { esc, html, int, saveBlob } from '../lib/fmt.js';
+import { territoriesLayer } from '../catalog.js';
 
 export function setupData({ catalog }) {
   const box = byId('downloads');
@@ -124,7 +125,7 @@ function setupEmbedSnippet(origin) {
   };
   update();
   select.addEventListener('change', update);
-  api.layerCsv('pays')
+  api.layerCsv(territoriesLayer())
     .then((text) => {
       pays = idsAndNames(text).sort((a, b) => a.name.localeCompare(b.name, 'fr'));
       select.insertAdjacentHTML('beforeend', pays.map((p) => html`<option value="${p.id}">${p.name}</option>`.html).join(''));

@@ -4,7 +4,8 @@
 // `measured: null` means no data here, and no number is shown for it.
 
 import { api, frenchMessage } from '../api.js';
-import { hab, html, int, km2, layerTitle, pct } from '../lib/fmt.js';
+import { hab, html, int, km2, pct } from '../lib/fmt.js';
+import { layerTitle } from '../catalog.js';
 import { barChart } from '../lib/svg-chart.js';
 import { byId } from '../lib/dom.js';
 

@@ -2,9 +2,11 @@
 // The card of a clicked point (/api/locate): its commune and administration, its Pays / PETR with
 // their member EPCIs, the contracts with their carriers, and the other perimeters at the point.
 
+import { coord, html, hab, int, km2, raw, sourceLine } from '../lib/fmt.js';
 import {
-  ADMIN_LAYERS, coord, html, hab, int, km2, layerIds, layerInfo, layerNone, layerSingular, layerTitle, raw, sourceLine,
-} from '../lib/fmt.js';
+  adminLayers, communesLayer, epciLayer, isAdministrative, layerIds, layerInfo, layerNone, layerSingular,
+  layerTitle, territoriesLayer,
+} from '../catalog.js';
 import {
   carrierBlock, figArea, figPop, memberEpcis, openButton, portraitLink, provenanceBlock,
 } from './card-parts.js';
@@ -25,16 +27,17 @@ function contractBlock(layer, f, pays) {
 
 /** The Pays/PETR block of the point card, with its member EPCIs from /api/territories. */
 function paysBlock(f, detail, layerSource, ctx) {
+  const layer = territoriesLayer();
   const members = detail ? memberEpcis(detail) : [];
   const memberList = detail
     ? (members.length
-      ? html`<ul class="members">${members.map((m) => html`<li>${openButton('epci', m.id, m.name)} <span class="muted">(${int(m.shared_communes)} communes)</span></li>`)}</ul>`
+      ? html`<ul class="members">${members.map((m) => html`<li>${openButton(epciLayer(), m.id, m.name)} <span class="muted">(${int(m.shared_communes)} communes)</span></li>`)}</ul>`
       : html`<p>Aucun EPCI membre connu.</p>`)
     : html`<p class="muted">Chargement des EPCI membres…</p>`;
   return html`<div class="pays" data-pays="${f.id}">
-    <h4>${openButton('pays', f.id, f.name)}${f.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}</h4>
-    <p class="card-links">${portraitLink('pays', f.id, f.name, 'Portrait du territoire →')}</p>
-    ${provenanceBlock('pays', f)}
+    <h4>${openButton(layer, f.id, f.name)}${f.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}</h4>
+    <p class="card-links">${portraitLink(layer, f.id, f.name, 'Portrait du territoire →')}</p>
+    ${provenanceBlock(layer, f)}
     <dl class="kv">
       <dt>Population</dt><dd>${figPop(f.population, ctx)}</dd>
       <dt>Superficie</dt><dd>${figArea(f.area_km2)}</dd>
@@ -69,23 +72,43 @@ function sourceItems(by, ids) {
   return [...groups.values()].map((g) => html`<li>${g.layers.join(', ')} : ${g.name} (millésime ${g.vintage})</li>`);
 }
 
-/** Extra words after a feature's name in the "other perimeters" list, for layers that have some. */
-const OTHER_EXTRA = {
-  'contrats-ruralite-2016-2017': (f) => (f.perimetre ? html` <span class="muted">(périmètre : ${f.perimetre})</span>` : ''),
+/**
+ * Words after a feature's name in the "other perimeters" list: the catalogue's fields `in_lists`.
+ * @param {string} layer
+ * @returns {(f: import('../api.js').LocatedFeature) => import('../lib/fmt.js').Html | string}
+ */
+const listedFields = (layer) => (f) => {
+  const said = (layerInfo(layer)?.fields || []).filter((d) => d.in_lists && f[d.property] != null && f[d.property] !== '');
+  return said.length ? html` <span class="muted">(${said.map((d) => `${d.label.toLowerCase()} : ${f[d.property]}`).join(', ')})</span>` : '';
 };
+
+/**
+ * A commune's administration: its EPCI with its SIREN, then its département and région with their code.
+ * @param {(id: string) => import('../api.js').LocatedFeature[]} feats
+ */
+function administrationRows(feats) {
+  const epci = epciLayer();
+  const rows = [html`<dt>${layerSingular(epci)}</dt><dd>${names(feats(epci), epci, layerNone(epci), (f) => html` <span class="code">SIREN ${f.id}</span>`)}</dd>`];
+  for (const id of adminLayers()) {
+    rows.push(html`<dt>${layerSingular(id)}</dt><dd>${names(feats(id), id, layerNone(id), (f) => html` <span class="code">(${f.id})</span>`)}</dd>`);
+  }
+  return rows;
+}
 
 /** Card for a clicked point (`/api/locate` answer); `paysDetails` maps Pays id → territory. */
 export function pointCard(loc, paysDetails, ctx) {
   const by = Object.fromEntries(loc.layers.map((l) => [l.layer, l]));
   const feats = (id) => by[id]?.features || [];
-  const commune = feats('communes')[0];
+  const communes = communesLayer();
+  const territories = territoriesLayer();
+  const commune = feats(communes)[0];
   const nothing = !loc.layers.some((l) => l.features.length);
-  const pays = feats('pays');
+  const pays = feats(territories);
   const paysHere = new Map(pays.map((f) => [String(f.id), f.name]));
-  const sources = sourceItems(by, ['communes', 'epci', 'departements', 'regions']);
+  const sources = sourceItems(by, [communes, epciLayer(), ...adminLayers()]);
   const present = loc.layers.map((l) => l.layer);
   const carriers = carrierLayers().filter((id) => present.includes(id));
-  const others = present.filter((id) => !ADMIN_LAYERS.includes(id) && id !== 'epci' && id !== 'pays' && !carriers.includes(id));
+  const others = present.filter((id) => !isAdministrative(id) && id !== epciLayer() && id !== territories && !carriers.includes(id));
 
   const carrierSections = carriers.map((layer) => {
     const list = feats(layer);
@@ -109,30 +132,28 @@ export function pointCard(loc, paysDetails, ctx) {
     ${commune ? html`<section>
       <h3>Administration</h3>
       <dl class="kv">
-        <dt>${layerSingular('communes')}</dt><dd>${openButton('communes', commune.id, commune.name)} <span class="code">code INSEE ${commune.id}</span> · ${portraitLink('communes', commune.id, commune.name)}
+        <dt>${layerSingular(communes)}</dt><dd>${openButton(communes, commune.id, commune.name)} <span class="code">code INSEE ${commune.id}</span> · ${portraitLink(communes, commune.id, commune.name)}
           ${commune.approximate ? html` <span class="muted">(à la limite, approximatif)</span>` : ''}
           <br><span class="fig">${hab(commune.population)}</span> · <span class="fig">${km2(commune.area_km2)}</span> <span class="vint">(${ctx.popVintage})</span></dd>
-        <dt>${layerSingular('epci')}</dt><dd>${names(feats('epci'), 'epci', layerNone('epci'), (f) => html` <span class="code">SIREN ${f.id}</span>`)}</dd>
-        <dt>${layerSingular('departements')}</dt><dd>${names(feats('departements'), 'departements', layerNone('departements'), (f) => html` <span class="code">(${f.id})</span>`)}</dd>
-        <dt>${layerSingular('regions')}</dt><dd>${names(feats('regions'), 'regions', layerNone('regions'), (f) => html` <span class="code">(${f.id})</span>`)}</dd>
+        ${administrationRows(feats)}
       </dl>
       <ul class="src src-list">${sources}</ul>
     </section>` : ''}
     <section class="pays-section">
-      <h3>${layerSingular('pays')}</h3>
+      <h3>${layerSingular(territories)}</h3>
       ${pays.length ? html`<p class="hint map-key">Sur la carte : le Pays / PETR cerné de rouge, ses EPCI membres en tirets bleus, la commune en rouge clair.</p>` : ''}
       ${pays.length
-        ? pays.map((f) => paysBlock(f, paysDetails.get(f.id), by.pays?.source, ctx))
-        : html`<p class="notice" data-none="pays">${layerNone('pays')}</p>${by.pays ? sourceLine(by.pays.source, 'Couche') : ''}`}
+        ? pays.map((f) => paysBlock(f, paysDetails.get(f.id), by[territories]?.source, ctx))
+        : html`<p class="notice" data-none="${territories}">${layerNone(territories)}</p>${by[territories] ? sourceLine(by[territories].source, 'Couche') : ''}`}
     </section>
     ${carrierSections}
     ${others.length ? html`<section>
       <h3>Autres périmètres au point</h3>
       <dl class="kv">
-        ${others.map((id) => html`<dt>${layerSingular(id)}</dt><dd>${names(feats(id), id, layerNone(id), OTHER_EXTRA[id])}</dd>`)}
+        ${others.map((id) => html`<dt>${layerSingular(id)}</dt><dd>${names(feats(id), id, layerNone(id), listedFields(id))}</dd>`)}
       </dl>
       <ul class="src src-list">${sourceItems(by, others)}</ul>
-      ${by.scot ? html`<p class="hint">Les syndicats porteurs de SCoT ne sont pas la liste officielle des SCoT : un SCoT porté par un seul EPCI n’y figure pas.</p>` : ''}
+      ${others.map((id) => layerInfo(id)?.note).filter(Boolean).map((note) => html`<p class="hint">${note}</p>`)}
     </section>` : ''}
   </article>`;
 }

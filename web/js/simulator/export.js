@@ -25,7 +25,7 @@ const csvField = (v) => {
  * @param {Simulation} answer
  */
 export function draftCsv(answer) {
-  const rows = [['siren', 'nom', 'population', 'communes', 'superficie_km2']];
+  const rows = ['siren,nom,population,communes,superficie_km2'.split(',')];
   for (const e of answer.epci) rows.push([e.siren, e.name, String(e.population), String(e.communes), e.area_km2.toFixed(2)]);
   return `${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }

@@ -15,28 +15,8 @@ import { baseNoteHtml, EMPTY_SUMMARY, membersHtml, resultsHtml, summaryHtml } fr
 import { SimulationRunner } from './runner.js';
 import { DraftShape } from './shape.js';
 
-export { MAX_MEMBERS };
-
 const MAP_LABEL = 'Carte des territoires. Cliquer sur la carte affiche les territoires du point dans le panneau.';
 const SIM_MAP_LABEL = 'Carte. Simulation en cours : cliquer sur un EPCI, ou Entrée pour celui du centre de la carte, l’ajoute au projet ou l’en retire.';
-
-/**
- * The API's error, said in French (its messages are English).
- * @param {unknown} e
- */
-export function frenchError(e) {
-  const m = String(e instanceof Error ? e.message : '');
-  let found = m.match(/^unknown EPCI SIREN: (.+)$/);
-  if (found) return `SIREN inconnu parmi les EPCI de la carte : ${found[1]}. Retirez-le du projet.`;
-  found = m.match(/^EPCI given twice: (.+)$/);
-  if (found) return `EPCI présent deux fois dans le projet : ${found[1]}.`;
-  found = m.match(/^no feature `(.+)` in layer `pays`$/);
-  if (found) return `Le Pays ou PETR de départ « ${found[1]} » n’existe pas sur la carte.`;
-  if (/a draft holds at most/.test(m)) return `Un projet compte au plus ${MAX_MEMBERS} EPCI.`;
-  if (/has no EPCI/.test(m)) return 'Le projet ne compte aucun EPCI.';
-  if (e instanceof TypeError) return 'Le serveur ne répond pas (connexion interrompue ?).';
-  return `Le serveur a refusé la simulation : ${frenchMessage(e)}.`;
-}
 
 /**
  * @typedef {object} SimulatorOptions
@@ -44,18 +24,16 @@ export function frenchError(e) {
  * @property {any} manager the LayerManager
  * @property {string} epciLayer the layer whose features are the draft's members
  * @property {string} territoriesLayer the Pays / PETR a draft may start from and replace
- * @property {string | null} carryingLayer the layer a PETR of the same perimeter could carry (the SCoT)
  * @property {() => void} [onChange] the draft changed (the permalink follows)
  */
 
 class SimulatorPanel {
   /** @param {SimulatorOptions} options */
-  constructor({ map, manager, epciLayer, territoriesLayer, carryingLayer, onChange }) {
+  constructor({ map, manager, epciLayer, territoriesLayer, onChange }) {
     this.map = map;
     this.manager = manager;
     this.epciLayer = epciLayer;
     this.territoriesLayer = territoriesLayer;
-    this.carryingLayer = carryingLayer;
     this.onChange = onChange;
     this.el = {
       pane: byId('pane-simuler'),
@@ -141,7 +119,7 @@ class SimulatorPanel {
   /** @param {unknown} e */
   failed(e) {
     this.drawShape();
-    const text = frenchError(e);
+    const text = `Simulation impossible : ${frenchMessage(e)}.`;
     this.showError(text);
     this.el.result.innerHTML = '';
     this.setSummary(html`<p class="sim-stale">Résultats indisponibles : ${text}</p>`);
@@ -190,7 +168,7 @@ class SimulatorPanel {
   renderAnswer() {
     const a = this.answer;
     this.setSummary(summaryHtml(a));
-    this.el.result.innerHTML = resultsHtml(a, { replaces: !!this.draft.base, carryingLayer: this.carryingLayer }).html;
+    this.el.result.innerHTML = resultsHtml(a, { replaces: !!this.draft.base }).html;
   }
 
   // ---- editing the draft
@@ -291,7 +269,7 @@ class SimulatorPanel {
       await saveGeojson(this.answer, this.draft);
       announce('Périmètre téléchargé (GeoJSON)');
     } catch (err) {
-      this.showError(`Téléchargement impossible : ${frenchError(err)}`);
+      this.showError(`Téléchargement impossible : ${frenchMessage(err)}.`);
     } finally {
       button.disabled = false;
     }

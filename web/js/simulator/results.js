@@ -3,6 +3,7 @@
 // the download buttons, the member list and the note on the territory it replaces.
 
 import { hab, html, int, km2, pct, plural, raw } from '../lib/fmt.js';
+import { layerInfo } from '../catalog.js';
 import { checksLine, checksSection, ICON_KO, ICON_OK } from './checks.js';
 
 /** @typedef {import('../api.js').Simulation} Simulation */
@@ -54,7 +55,7 @@ function meetsBlock(m, carrying) {
       : (carrying ? html`<br><span class="sim-coincide" data-coincides="false">Périmètre différent du projet : le PETR ne pourrait pas porter ce SCoT tel quel</span>` : '');
     const carrier = f.carrier?.name ? html`<br><span class="muted">Porteur : ${f.carrier.name}${f.carrier.kind ? ` (${f.carrier.kind})` : ''}</span>` : '';
     return html`<li data-meets="${f.id}"><strong>${f.name}</strong>${coincide}<br>
-      <span class="muted">${plural(f.shared_communes, 'commune', 'communes')} en commun, ${pct(f.share_of_draft_area_pct)} de la superficie du projet</span>${carrier}</li>`;
+      <span class="muted">${plural(f.shared_communes, 'commune')} en commun, ${pct(f.share_of_draft_area_pct)} de la superficie du projet</span>${carrier}</li>`;
   });
   return html`<section class="sim-meets" data-meets-layer="${m.layer}">
     <h4>${m.title} <span class="count">(${int(m.features.length)})</span></h4>
@@ -81,10 +82,9 @@ export function summaryHtml(a) {
 /**
  * Checks, coverage, what the draft meets and the downloads.
  * @param {Simulation} a
- * @param {{replaces: boolean, carryingLayer: string | null}} options `carryingLayer`: the layer a
- *   PETR of the same perimeter could carry (the SCoT)
+ * @param {{replaces: boolean}} options
  */
-export function resultsHtml(a, { replaces, carryingLayer }) {
+export function resultsHtml(a, { replaces }) {
   return html`
     ${checksSection(a.checks)}
     <section class="sim-coverage">
@@ -95,7 +95,7 @@ export function resultsHtml(a, { replaces, carryingLayer }) {
     </section>
     <section class="sim-meets-box">
       <h3>Ce que le projet rencontre <span class="muted">(pour information)</span></h3>
-      ${a.meets.map((m) => meetsBlock(m, m.layer === carryingLayer))}
+      ${a.meets.map((m) => meetsBlock(m, !!layerInfo(m.layer)?.carried_by_territories))}
     </section>
     <section class="sim-downloads">
       <h3>Télécharger le projet</h3>
@@ -121,7 +121,7 @@ export function membersHtml(draft, answer) {
     const name = draft.nameOf(siren);
     const meta = [`SIREN ${siren}`];
     if (e?.population != null) meta.push(hab(e.population));
-    if (e?.communes != null) meta.push(plural(e.communes, 'commune', 'communes'));
+    if (e?.communes != null) meta.push(plural(e.communes, 'commune'));
     const elsewhere = answer?.checks.epci_in_other_petr.members?.find((m) => m.siren === siren);
     return html`<li data-siren="${siren}"><span class="sim-m-text"><span class="sim-m-name">${name}</span>
       <span class="sim-m-meta">${meta.join(' · ')}</span>${elsewhere
