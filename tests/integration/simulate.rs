@@ -195,7 +195,10 @@ async fn bad_drafts_are_refused_by_name() {
     let body = refused("/api/simulate?epci=200071140&replaces=nope").await;
     assert_eq!(body["error"]["parameter"], "replaces");
     let territories = common::catalogue().base.territories_layer;
-    assert_eq!(body["error"]["details"], json!({"layer": territories, "id": "nope"}));
+    assert_eq!(
+        body["error"]["details"],
+        json!({"layer": territories, "id": "nope"})
+    );
     refused("/api/simulate?epci=200071140&other=1").await;
     let too_many: Vec<String> = (0..201).map(|i| format!("{:09}", 200_000_000 + i)).collect();
     let body = refused(&format!("/api/simulate?epci={}", too_many.join(","))).await;
@@ -204,7 +207,7 @@ async fn bad_drafts_are_refused_by_name() {
     assert_eq!(body["error"]["details"]["members"], too_many.len());
     assert_eq!(
         body["error"]["details"]["max"],
-        territoires::query::simulate::MAX_EPCI
+        territoires_query::simulate::MAX_EPCI
     );
 
     let client = reqwest::Client::new();
