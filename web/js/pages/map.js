@@ -358,11 +358,12 @@ function applySelection(sel, { fit, switchTab = false }) {
   else selectPoint(sel.lat, sel.lon, { switchTab });
 }
 
-async function main() {
-  let initial = readPageHash();
-  setupTabs();
-
-  map = L.map('map', {
+/**
+ * The Leaflet map, at the hash's view or on metropolitan France.
+ * @param {import('../permalink.js').HashState} initial
+ */
+function createMap(initial) {
+  const m = L.map('map', {
     preferCanvas: true,
     zoomControl: false,
     minZoom: 3,
@@ -370,13 +371,17 @@ async function main() {
     worldCopyJump: false,
     attributionControl: true,
   });
-  L.control.zoom({ position: 'topleft', zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
-  L.control.scale({ imperial: false, position: 'bottomright' }).addTo(map);
-  map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
-  if (initial.view) map.setView([initial.view.lat, initial.view.lon], initial.view.zoom);
-  else map.fitBounds(METRO);
-  window.territoiresMap = map;
+  L.control.zoom({ position: 'topleft', zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(m);
+  L.control.scale({ imperial: false, position: 'bottomright' }).addTo(m);
+  m.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
+  if (initial.view) m.setView([initial.view.lat, initial.view.lon], initial.view.zoom);
+  else m.fitBounds(METRO);
+  window.territoiresMap = m;
+  return m;
+}
 
+/** The deployment's configuration and the catalogue; the page still opens without either. */
+async function loadCatalog() {
   const [config, cat] = await Promise.all([
     api.config().catch(() => ({ tiles_url: null })),
     api.catalog().catch((e) => { showError(`Catalogue des couches indisponible : ${frenchMessage(e)}`); return { layers: [] }; }),
@@ -385,11 +390,92 @@ async function main() {
   setCatalog(catalog);
   ctx.popVintage = populationVintage() || ctx.popVintage;
   if (config.tiles_url) {
-    // A raster basemap under our layers: the régions then keep their outline but lose their fill.
+    // A raster basemap under our layers: an opaque layer (the régions) then keeps its outline only.
     L.tileLayer(config.tiles_url, { maxZoom: 19, attribution: 'Fond de carte configuré par le serveur', pane: 'tilePane' }).addTo(map);
   }
   map.attributionControl.addAttribution('Données : INSEE, IGN, BANATIC, ANCT — Licence Ouverte 2.0');
+  return config;
+}
 
+/** A click on the map, or Entrée on it (its centre): the simulator's toggle, or the point's card. */
+function wireMap() {
+  const at = (/** @type {number} */ lat, /** @type {number} */ lon) => {
+    if (simulator.active) simulator.toggleAt(lat, lon);
+    else selectPoint(lat, lon);
+  };
+  map.on('click', (e) => at(e.latlng.lat, e.latlng.lng));
+  let moveTimer = null;
+  map.on('moveend', () => {
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(writeHash, 150);
+  });
+  map.getContainer().addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.target !== map.getContainer()) return;
+    const c = map.getCenter();
+    at(c.lat, c.lng);
+  });
+}
+
+/** The card's buttons: another territory's card, or the map centred on this one. */
+function wireCard() {
+  card.addEventListener('click', (e) => {
+    const open = closestTo(e, '[data-open]');
+    if (open) {
+      const [layer, ...rest] = open.dataset.open.split(':');
+      selectTerritory(layer, rest.join(':'), { fit: true, focusCard: true });
+      return;
+    }
+    const zoom = closestTo(e, '[data-zoom]');
+    if (zoom && state.selection?.type === 'territory') {
+      api.territory(state.selection.layer, state.selection.id).then((t) => {
+        if (t.bbox) map.fitBounds(bboxBounds(t.bbox), { ...fitPadding(), maxZoom: 12 });
+      });
+    }
+  });
+}
+
+/** « Me localiser »: the browser's position, its card. */
+function locateMe() {
+  if (!navigator.geolocation) {
+    showError('La géolocalisation n’est pas disponible dans ce navigateur.');
+    return;
+  }
+  announce('Localisation en cours…');
+  navigator.geolocation.getCurrentPosition(
+    (pos) => {
+      const { latitude, longitude } = pos.coords;
+      map.setView([latitude, longitude], Math.max(map.getZoom(), 11));
+      selectPoint(latitude, longitude);
+    },
+    (err) => showError(err.code === 1
+      ? 'Localisation refusée : autorisez-la dans le navigateur, ou cherchez votre commune.'
+      : 'Position indisponible : cherchez votre commune dans la barre de recherche.'),
+    { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 },
+  );
+}
+
+/** A hash changed by hand or by the history: the page follows it. */
+function followHash() {
+  if (location.hash === lastHash) return;
+  // A skip link (#q, #panel) only moves the focus: keep the permalink, the card and the draft.
+  if (/^#[\w-]+$/.test(location.hash) && document.getElementById(location.hash.slice(1))) {
+    history.replaceState(null, '', lastHash);
+    return;
+  }
+  const h = readPageHash();
+  if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
+  if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }
+  if (h.tab) selectTab(h.tab, { write: false });
+  simulator.restore(h.sim, { fit: !h.view });
+  applySelection(h.selection, { fit: !h.view });
+  lastHash = location.hash;
+}
+
+async function main() {
+  let initial = readPageHash();
+  setupTabs();
+  map = createMap(initial);
+  const config = await loadCatalog();
   manager = new LayerManager(map, {
     catalog,
     tiles: !!config.tiles_url,
@@ -406,87 +492,20 @@ async function main() {
 
   coverage = setupCoverage({ onError: showError });
   indicators = setupIndicators({ onError: showError });
-
   simulator = setupSimulator({
     map, manager, epciLayer: epciLayer(), territoriesLayer: territoriesLayer(), onChange: writeHash,
   });
   if (initial.sim.members.length || initial.sim.base) simulator.restore(initial.sim, { fit: !initial.view });
-
   setupSearch({
-    input: $('q'),
+    input: $('q', HTMLInputElement),
     list: $('q-list'),
     onChoose: (r) => selectTerritory(r.layer, r.id, { fit: true }),
   });
-
-  map.on('click', (e) => {
-    if (simulator.active) simulator.toggleAt(e.latlng.lat, e.latlng.lng);
-    else selectPoint(e.latlng.lat, e.latlng.lng);
-  });
-  let moveTimer = null;
-  map.on('moveend', () => {
-    clearTimeout(moveTimer);
-    moveTimer = setTimeout(writeHash, 150);
-  });
-  // Enter on the focused map: what lies at its centre.
-  map.getContainer().addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && e.target === map.getContainer()) {
-      const c = map.getCenter();
-      if (simulator.active) simulator.toggleAt(c.lat, c.lng);
-      else selectPoint(c.lat, c.lng);
-    }
-  });
-
-  card.addEventListener('click', (e) => {
-    const open = closestTo(e, '[data-open]');
-    if (open) {
-      const [layer, ...rest] = open.dataset.open.split(':');
-      selectTerritory(layer, rest.join(':'), { fit: true, focusCard: true });
-      return;
-    }
-    const zoom = closestTo(e, '[data-zoom]');
-    if (zoom && state.selection?.type === 'territory') {
-      api.territory(state.selection.layer, state.selection.id).then((t) => {
-        if (t.bbox) map.fitBounds(bboxBounds(t.bbox), { ...fitPadding(), maxZoom: 12 });
-      });
-    }
-  });
-
-  $('locate-me').addEventListener('click', () => {
-    if (!navigator.geolocation) {
-      showError('La géolocalisation n’est pas disponible dans ce navigateur.');
-      return;
-    }
-    announce('Localisation en cours…');
-    navigator.geolocation.getCurrentPosition(
-      (pos) => {
-        const { latitude, longitude } = pos.coords;
-        map.setView([latitude, longitude], Math.max(map.getZoom(), 11));
-        selectPoint(latitude, longitude);
-      },
-      (err) => showError(err.code === 1
-        ? 'Localisation refusée : autorisez-la dans le navigateur, ou cherchez votre commune.'
-        : 'Position indisponible : cherchez votre commune dans la barre de recherche.'),
-      { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 },
-    );
-  });
-
+  wireMap();
+  wireCard();
+  $('locate-me').addEventListener('click', locateMe);
   $('sheet-toggle').addEventListener('click', () => setSheet(!$('panel').classList.contains('collapsed')));
-
-  window.addEventListener('hashchange', () => {
-    if (location.hash === lastHash) return;
-    // A skip link (#q, #panel) only moves the focus: keep the permalink, the card and the draft.
-    if (/^#[\w-]+$/.test(location.hash) && document.getElementById(location.hash.slice(1))) {
-      history.replaceState(null, '', lastHash);
-      return;
-    }
-    const h = readPageHash();
-    if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
-    if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }
-    if (h.tab) selectTab(h.tab, { write: false });
-    simulator.restore(h.sim, { fit: !h.view });
-    applySelection(h.selection, { fit: !h.view });
-    lastHash = location.hash;
-  });
+  window.addEventListener('hashchange', followHash);
 
   if (initial.tab) selectTab(initial.tab, { write: false });
   applySelection(initial.selection, { fit: !initial.view });

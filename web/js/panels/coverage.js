@@ -46,6 +46,79 @@ function table(rows, byLabel) {
     </table></div></details>`;
 }
 
+/**
+ * The comparison of two layers (/api/overlap): what each covers that the other covers too.
+ * @param {string[]} offered the layers to choose from
+ * @param {(message: string) => void} [onError]
+ */
+function setupComparison(offered, onError) {
+  const details = byId('compare', HTMLDetailsElement);
+  const aSelect = byId('cmp-a', HTMLSelectElement);
+  const bSelect = byId('cmp-b', HTMLSelectElement);
+  const cmpOut = byId('cmp-result');
+  const options = offered.map((id) => `<option value="${esc(id)}">${esc(layerTitle(id))}</option>`).join('');
+  aSelect.innerHTML = options;
+  bSelect.innerHTML = options;
+  aSelect.value = offered[0] || '';
+  // B: the first layer a territoire de projet may carry (the SCoT), else the next one.
+  const carried = offered.find((id) => id !== offered[0] && layerInfo(id)?.carried_by_territories);
+  bSelect.value = carried || offered[1] || '';
+  let compared = '';
+  let cmpSeq = 0;
+
+  async function compare() {
+    const a = aSelect.value;
+    const b = bSelect.value;
+    if (a === b) {
+      cmpOut.innerHTML = '<p class="notice">Choisissez deux couches différentes.</p>';
+      return;
+    }
+    const key = `${a}|${b}`;
+    if (key === compared) return;
+    const mine = ++cmpSeq;
+    compared = key;
+    cmpOut.setAttribute('aria-busy', 'true');
+    const progress = (text) => { if (mine === cmpSeq) cmpOut.innerHTML = `<p class="progress" role="status">${esc(text)}</p>`; };
+    try {
+      progress('Calcul…');
+      const o = await api.overlap(a, b);
+      if (mine !== cmpSeq) return;
+      cmpOut.innerHTML = html`<h3>${layerTitle(a)} et ${layerTitle(b)} (${o.scope.name})</h3>
+        ${comparisonLine(a, b, o.a, o)}
+        ${comparisonLine(b, a, o.b, o)}
+        <p class="note">Méthode : communes entières, avec leur superficie géodésique et leur population légale ;
+          une commune compte pour une couche quand un de ses territoires la contient.</p>
+        <div class="src"><p>${layerTitle(a)} : ${o.a.source.name} · millésime ${o.a.source.vintage}</p>
+          <p>${layerTitle(b)} : ${o.b.source.name} · millésime ${o.b.source.vintage}</p>
+          <p>Dénominateurs : ${o.denominators_source.name} · ${o.denominators_source.vintage}</p></div>`.html;
+    } catch (e) {
+      compared = '';
+      if (mine === cmpSeq) cmpOut.innerHTML = html`<p class="notice notice-warn">Comparaison impossible : ${frenchMessage(e)}</p>`.html;
+      onError?.(frenchMessage(e));
+    } finally {
+      if (mine === cmpSeq) cmpOut.removeAttribute('aria-busy');
+    }
+  }
+
+  details.addEventListener('toggle', () => { if (details.open) compare(); });
+  byId('cmp-form').addEventListener('submit', (e) => { e.preventDefault(); compare(); });
+}
+
+/**
+ * One side of a comparison: the shares of `from`'s covered area and population that `to` covers too.
+ * @param {string} from
+ * @param {string} to
+ * @param {import('../api.js').OverlapSide} side
+ * @param {import('../api.js').Overlap} o
+ */
+function comparisonLine(from, to, side, o) {
+  return html`<div class="cmp-row">
+    <p class="cmp-q">Part de la superficie et de la population couvertes par la couche <strong>« ${layerTitle(from)} »</strong> qui le sont aussi par la couche <strong>« ${layerTitle(to)} »</strong> :</p>
+    <p class="cmp-a"><strong data-cmp="${from}-in-${to}-area">${pct(side.area_also_in_other_pct)}</strong> de la superficie (${km2(o.both.area_km2)} sur ${km2(side.covered_area_km2)}) ·
+      <strong data-cmp="${from}-in-${to}-population">${pct(side.population_also_in_other_pct)}</strong> de la population (${hab(o.both.population)} sur ${hab(side.covered_population)})</p>
+  </div>`;
+}
+
 export function setupCoverage({ onError }) {
   const layerSelect = byId('cov-layer', HTMLSelectElement);
   const scopeSelect = byId('cov-scope', HTMLSelectElement);
@@ -98,62 +171,7 @@ export function setupCoverage({ onError }) {
   layerSelect.addEventListener('change', show);
   scopeSelect.addEventListener('change', show);
 
-  // ---- comparison
-  const details = byId('compare', HTMLDetailsElement);
-  const aSelect = byId('cmp-a', HTMLSelectElement);
-  const bSelect = byId('cmp-b', HTMLSelectElement);
-  const cmpOut = byId('cmp-result');
-  const options = offered.map((id) => `<option value="${esc(id)}">${esc(layerTitle(id))}</option>`).join('');
-  aSelect.innerHTML = options;
-  bSelect.innerHTML = options;
-  aSelect.value = offered[0] || '';
-  // B: the first layer a territoire de projet may carry (the SCoT), else the next one.
-  const carried = offered.find((id) => id !== offered[0] && layerInfo(id)?.carried_by_territories);
-  bSelect.value = carried || offered[1] || '';
-  let compared = '';
-  let cmpSeq = 0;
-
-  async function compare() {
-    const a = aSelect.value;
-    const b = bSelect.value;
-    if (a === b) {
-      cmpOut.innerHTML = '<p class="notice">Choisissez deux couches différentes.</p>';
-      return;
-    }
-    const key = `${a}|${b}`;
-    if (key === compared) return;
-    const mine = ++cmpSeq;
-    compared = key;
-    cmpOut.setAttribute('aria-busy', 'true');
-    const progress = (text) => { if (mine === cmpSeq) cmpOut.innerHTML = `<p class="progress" role="status">${esc(text)}</p>`; };
-    try {
-      progress('Calcul…');
-      const o = await api.overlap(a, b);
-      if (mine !== cmpSeq) return;
-      const line = (from, to, side) => html`<div class="cmp-row">
-        <p class="cmp-q">Part de la superficie et de la population couvertes par la couche <strong>« ${layerTitle(from)} »</strong> qui le sont aussi par la couche <strong>« ${layerTitle(to)} »</strong> :</p>
-        <p class="cmp-a"><strong data-cmp="${from}-in-${to}-area">${pct(side.area_also_in_other_pct)}</strong> de la superficie (${km2(o.both.area_km2)} sur ${km2(side.covered_area_km2)}) ·
-          <strong data-cmp="${from}-in-${to}-population">${pct(side.population_also_in_other_pct)}</strong> de la population (${hab(o.both.population)} sur ${hab(side.covered_population)})</p>
-      </div>`;
-      cmpOut.innerHTML = html`<h3>${layerTitle(a)} et ${layerTitle(b)} (${o.scope.name})</h3>
-        ${line(a, b, o.a)}
-        ${line(b, a, o.b)}
-        <p class="note">Méthode : communes entières, avec leur superficie géodésique et leur population légale ;
-          une commune compte pour une couche quand un de ses territoires la contient.</p>
-        <div class="src"><p>${layerTitle(a)} : ${o.a.source.name} · millésime ${o.a.source.vintage}</p>
-          <p>${layerTitle(b)} : ${o.b.source.name} · millésime ${o.b.source.vintage}</p>
-          <p>Dénominateurs : ${o.denominators_source.name} · ${o.denominators_source.vintage}</p></div>`.html;
-    } catch (e) {
-      compared = '';
-      if (mine === cmpSeq) cmpOut.innerHTML = html`<p class="notice notice-warn">Comparaison impossible : ${frenchMessage(e)}</p>`.html;
-      onError?.(frenchMessage(e));
-    } finally {
-      if (mine === cmpSeq) cmpOut.removeAttribute('aria-busy');
-    }
-  }
-
-  details.addEventListener('toggle', () => { if (details.open) compare(); });
-  byId('cmp-form').addEventListener('submit', (e) => { e.preventDefault(); compare(); });
+  setupComparison(offered, onError);
   byId('cov-form').addEventListener('submit', (e) => { e.preventDefault(); show(); });
 
   return {
