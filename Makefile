@@ -79,9 +79,11 @@ tools:
 	@python3 -c 'import ensurepip, venv' 2>/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-venv; }
 	@command -v curl >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends curl; }
 
-lint:
+## lint: rustfmt, clippy, and the page's JSDoc types (tsc, pinned in package-lock.json, no build step).
+lint: node_modules/.package-lock.json
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets --locked -- -D warnings
+	node_modules/.bin/tsc --noEmit -p .
 
 ## bench: criterion and peer benchmarks (see BENCHMARKS.md).
 bench: data

@@ -94,7 +94,7 @@ async fn no_other_response_may_be_framed() {
         ("/", 200),
         ("/index.html", 200),
         ("/embed.html", 200),
-        ("/embed.js", 200),
+        ("/js/pages/embed.js", 200),
         ("/embed/", 404),
         ("/api/layers", 200),
         ("/api/search?q=Vervins", 200),

@@ -283,3 +283,102 @@ async fn attributes_download_as_csv() {
         .status();
     assert_eq!(status, 400);
 }
+
+/// What each layer is to the map page, as the catalogue's input kinds and `territories_layer` say it.
+fn expected_role(entry: &territoires_build::catalogue::LayerEntry, territories: &str) -> &'static str {
+    use territoires_core::dataset::InputKind;
+    match entry.input.kind() {
+        _ if entry.id == territories => "territories",
+        InputKind::Communes => "communes",
+        InputKind::Epci => "epci",
+        InputKind::Departements | InputKind::Regions => "admin",
+        InputKind::MembershipCsv | InputKind::Polygons => "overlay",
+    }
+}
+
+#[tokio::test]
+async fn the_catalogue_says_each_layers_role_division_style_and_card_fields() {
+    let catalogue = common::catalogue();
+    let served = geojson("/api/layers").await;
+    assert_eq!(
+        served["territories_layer"],
+        catalogue.base.territories_layer.as_str()
+    );
+    let layers = served["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), catalogue.layers.len());
+    for (entry, layer) in catalogue.layers.iter().zip(layers) {
+        let id = entry.id.as_str();
+        assert_eq!(layer["id"], id);
+        assert_eq!(
+            layer["role"],
+            expected_role(entry, &catalogue.base.territories_layer),
+            "{id}"
+        );
+        assert_eq!(
+            layer["division"],
+            serde_json::json!(entry.input.kind().division()),
+            "{id}"
+        );
+        // The style, the fields, the note and the carrying flag are the catalogue's, as written.
+        assert_eq!(
+            layer["style"],
+            serde_json::to_value(&entry.style).unwrap(),
+            "{id}"
+        );
+        assert_eq!(
+            layer["fields"],
+            serde_json::to_value(&entry.fields).unwrap(),
+            "{id}"
+        );
+        assert_eq!(layer["note"], serde_json::json!(entry.note), "{id}");
+        assert_eq!(
+            layer["carried_by_territories"], entry.carried_by_territories,
+            "{id}"
+        );
+    }
+    // Every layer of the project's catalogue has a style with a stacking order, and the roles the page
+    // needs each have a layer.
+    assert!(layers.iter().all(|l| l["style"]["z"].is_u64()));
+    for role in ["territories", "epci", "communes"] {
+        assert_eq!(layers.iter().filter(|l| l["role"] == role).count(), 1, "{role}");
+    }
+    for division in ["departement", "region"] {
+        assert_eq!(
+            layers.iter().filter(|l| l["division"] == division).count(),
+            1,
+            "{division}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn layer_geojson_gives_each_features_label_point_inside_it() {
+    use geo::{Contains, Point};
+    let ix = common::indexed();
+    for (id, zoom) in [("departements", 6), ("pays", 8)] {
+        let layer = &ix.dataset.layers[common::layer(ix, id)];
+        let body = geojson(&format!("/api/layers/{id}.geojson?zoom={zoom}")).await;
+        let features = body["features"].as_array().unwrap();
+        assert!(!features.is_empty(), "{id}");
+        for f in features {
+            let fid = f["id"].as_str().unwrap();
+            let feature = layer.features.iter().find(|x| x.id == fid).unwrap();
+            let [lon, lat] = feature
+                .label
+                .expect("every feature with a geometry has a label point");
+            let served = f["label"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{id} {fid}: no label"));
+            let (x, y) = (served[0].as_f64().unwrap(), served[1].as_f64().unwrap());
+            // Rounded like the geometry at that zoom: within a pixel's fraction of the stored point.
+            assert!(
+                (x - lon).abs() < 1e-3 && (y - lat).abs() < 1e-3,
+                "{id} {fid}: {x},{y} vs {lon},{lat}"
+            );
+            assert!(
+                feature.geometry.contains(&Point::new(lon, lat)),
+                "{id} {fid}: label outside"
+            );
+        }
+    }
+}

@@ -474,7 +474,7 @@ async fn the_page_is_served_and_unknown_territories_are_404_in_french_or_json() 
             .starts_with("text/html")
     );
     let text = page.text().await.unwrap();
-    assert!(text.contains("<html lang=\"fr\">") && text.contains("/portrait.js"));
+    assert!(text.contains("<html lang=\"fr\">") && text.contains("/js/pages/portrait.js"));
 
     for (path, parameter) in [
         ("/territoire/pays/nope", "id"),
@@ -501,10 +501,10 @@ async fn the_page_is_served_and_unknown_territories_are_404_in_french_or_json() 
     }
     // The page's own assets are served beside it.
     for asset in [
-        "/portrait.js",
-        "/portrait.css",
-        "/js/sorttable.js",
-        "/js/printmap.js",
+        "/js/pages/portrait.js",
+        "/css/portrait.css",
+        "/js/lib/sorttable.js",
+        "/js/map/print.js",
     ] {
         assert_eq!(fetch(asset, "*/*").await.status(), 200, "{asset}");
     }

@@ -177,21 +177,38 @@ async fn post_gives_the_same_answer_as_get() {
 
 #[tokio::test]
 async fn bad_drafts_are_refused_by_name() {
+    // The values at fault come back under `details`, for the page to say them in its own words.
     let body = refused("/api/simulate?epci=200071140,999999999").await;
     assert!(body["error"]["message"].as_str().unwrap().contains("999999999"));
     assert_eq!(body["error"]["code"], "unknown_members");
     assert_eq!(body["error"]["parameter"], "epci");
+    assert_eq!(body["error"]["details"], json!({"sirens": ["999999999"]}));
     let body = refused("/api/simulate?epci=200071140,200071140").await;
     assert!(body["error"]["message"].as_str().unwrap().contains("200071140"));
     assert_eq!(body["error"]["code"], "duplicate_members");
+    assert_eq!(body["error"]["details"], json!({"sirens": ["200071140"]}));
     refused("/api/simulate").await;
-    refused("/api/simulate?epci=").await;
+    let body = refused("/api/simulate?epci=").await;
+    assert_eq!(body["error"]["code"], "bad_draft");
+    assert_eq!(body["error"]["details"]["members"], 0);
     refused("/api/simulate?epci=200071140&zoom=99").await;
-    refused("/api/simulate?epci=200071140&replaces=nope").await;
+    let body = refused("/api/simulate?epci=200071140&replaces=nope").await;
+    assert_eq!(body["error"]["parameter"], "replaces");
+    let territories = common::catalogue().base.territories_layer;
+    assert_eq!(
+        body["error"]["details"],
+        json!({"layer": territories, "id": "nope"})
+    );
     refused("/api/simulate?epci=200071140&other=1").await;
     let too_many: Vec<String> = (0..201).map(|i| format!("{:09}", 200_000_000 + i)).collect();
     let body = refused(&format!("/api/simulate?epci={}", too_many.join(","))).await;
     assert!(body["error"]["message"].as_str().unwrap().contains("200"));
+    assert_eq!(body["error"]["code"], "bad_draft");
+    assert_eq!(body["error"]["details"]["members"], too_many.len());
+    assert_eq!(
+        body["error"]["details"]["max"],
+        territoires_query::simulate::MAX_EPCI
+    );
 
     let client = reqwest::Client::new();
     for body in [

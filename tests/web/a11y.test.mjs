@@ -320,7 +320,8 @@ test('contrast: map layer and legend strokes against the land and the sea; simul
   }
 
   // The simulator: its legend strokes (on the map) and its check icons (on the white panel).
-  const src = fs.readFileSync(path.join(ROOT, 'web', 'js', 'simulate.js'), 'utf8');
+  const dir = path.join(ROOT, 'web', 'js', 'simulator');
+  const src = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n');
   for (const m of src.matchAll(/stroke: '(#[0-9a-fA-F]{3,6})'/g)) {
     for (const [name, bg] of Object.entries({ land, sea })) {
       const r = contrast(m[1], bg);
@@ -329,7 +330,7 @@ test('contrast: map layer and legend strokes against the land and the sea; simul
     }
   }
   const icons = [...src.matchAll(/const ICON_\w+ = '([^']+)'/g)].map((m) => m[1]);
-  assert.equal(icons.length, 2, 'ICON_OK and ICON_KO found in simulate.js');
+  assert.equal(icons.length, 2, 'ICON_OK and ICON_KO found in web/js/simulator/');
   for (const icon of icons) {
     const fill = icon.match(/fill="(#[0-9a-fA-F]{3,6})"/)[1];
     for (const [name, bg] of Object.entries({ panel: '#ffffff', koPanel: '#fff6f5', glyph: '#ffffff' })) {

@@ -160,7 +160,7 @@ test('another site may frame /embed, and no other page', async () => {
   const embed = await fetch(`${env.base}/embed`);
   assert.equal(ancestors(embed), 'frame-ancestors *');
   assert.equal(embed.headers.get('x-frame-options'), null);
-  for (const p of ['/', '/index.html', '/api/layers', '/embed.js']) {
+  for (const p of ['/', '/index.html', '/api/layers', '/js/pages/embed.js']) {
     const r = await fetch(`${env.base}${p}`);
     assert.equal(ancestors(r), "frame-ancestors 'none'", p);
     assert.equal(r.headers.get('x-frame-options'), 'DENY', p);

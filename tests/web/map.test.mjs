@@ -22,6 +22,38 @@ async function chooseFromSearch(page, text) {
   await settled(page);
 }
 
+test('the layers are drawn as /api/layers says: styles, stacking, default toggles, legend words', async () => {
+  const catalog = await getJSON('/api/layers');
+  const page = await openPage();
+  await page.goto(`${env.base}/`);
+  await settled(page);
+  const defs = await page.evaluate(() => window.territoires.manager.defs.map((d) => ({
+    id: d.id, z: d.z, minZoom: d.minZoom ?? null, defaultOn: d.defaultOn, style: d.style({ properties: {} }), legend: d.legend(),
+  })));
+  assert.deepEqual(defs.map((d) => d.id).sort(), catalog.layers.map((l) => l.id).sort());
+  for (const l of catalog.layers) {
+    const d = defs.find((x) => x.id === l.id);
+    const s = l.style;
+    assert.equal(d.z, s.z, `${l.id} z`);
+    assert.equal(d.minZoom, s.min_zoom, `${l.id} min_zoom`);
+    assert.equal(d.defaultOn, s.default_on, `${l.id} default_on`);
+    assert.equal(d.style.weight, s.width, `${l.id} width`);
+    if (l.legend) continue; // coloured by its classes (map.test: the Pays legend)
+    assert.equal(d.style.color, s.stroke, `${l.id} stroke`);
+    assert.equal(d.style.fill, !!s.fill, `${l.id} fill`);
+    if (s.fill) assert.equal(d.style.fillColor, s.fill, `${l.id} fill colour`);
+    assert.equal(d.legend[0].label, s.legend, `${l.id} legend`);
+  }
+  // The map opens on the layers the catalogue switches on, each pane stacked at its `z`.
+  const drawn = await page.evaluate(() => window.territoires.drawn());
+  assert.deepEqual(drawn.sort(), catalog.layers.filter((l) => l.style.default_on).map((l) => l.id).sort());
+  for (const l of catalog.layers.filter((x) => x.style.default_on)) {
+    const z = await page.evaluate((id) => getComputedStyle(document.querySelector(`.leaflet-pane-${id}-pane`)).zIndex, l.id);
+    assert.equal(Number(z), l.style.z, `${l.id} pane`);
+  }
+  await page.close();
+});
+
 test('first view stays within 1.5 MB', async () => {
   const page = await openPage();
   const cdp = await page.context().newCDPSession(page);

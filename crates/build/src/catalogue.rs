@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use territoires_core::dataset::{Base, Carrier, IndicatorsFile, InputKind, Measure, MeasureKind, Source};
+use territoires_core::dataset::{
+    Base, Carrier, Field, IndicatorsFile, InputKind, LayerStyle, Measure, MeasureKind, Source,
+};
 use territoires_core::error::{Error, Result};
 
 /// Default location of the layer catalogue, relative to the project root.
@@ -56,6 +58,17 @@ pub struct LayerEntry {
     /// answers keep the values as the file has them.
     #[serde(default)]
     pub display: BTreeMap<String, String>,
+    /// How the map draws the layer; absent, the page's defaults.
+    #[serde(default)]
+    pub style: LayerStyle,
+    /// The properties a feature's card shows, in order.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// A caveat the page prints with the layer's features.
+    pub note: Option<String>,
+    /// A territoire de projet may carry such a feature when their perimeters coincide.
+    #[serde(default)]
+    pub carried_by_territories: bool,
 }
 
 /// Where a layer's features come from.

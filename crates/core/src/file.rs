@@ -11,7 +11,7 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
 /// Changes whenever the encoding changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS12";
+const MAGIC: &[u8; 8] = b"TERRDS13";
 
 /// Length of the trailer: the SHA-256 of everything before it.
 const TRAILER: usize = 32;

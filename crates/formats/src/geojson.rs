@@ -15,11 +15,8 @@ pub fn write_geometry(out: &mut String, mp: &MultiPolygon<f64>, decimals: Option
         out.push_str("null");
         return;
     }
-    let scale = decimals.map(|d| 10f64.powi(d as i32));
-    let number = |out: &mut String, v: f64| {
-        let v = scale.map_or(v, |s| (v * s).round() / s);
-        let _ = write!(out, "{v}");
-    };
+    let scale = scale_for(decimals);
+    let number = |out: &mut String, v: f64| write_number(out, v, scale);
     let ring = |out: &mut String, r: &LineString<f64>| {
         out.push('[');
         for (i, c) in r.0.iter().enumerate() {
@@ -56,6 +53,17 @@ pub fn geometry_json(mp: &MultiPolygon<f64>, decimals: Option<u32>) -> Json {
     serde_json::from_str(&text).unwrap_or(Json::Null)
 }
 
+/// What a coordinate is multiplied by before rounding, to keep `decimals` places.
+fn scale_for(decimals: Option<u32>) -> Option<f64> {
+    decimals.map(|d| 10f64.powi(d as i32))
+}
+
+/// Appends a coordinate, rounded with `scale` (see `scale_for`) when given.
+fn write_number(out: &mut String, v: f64, scale: Option<f64>) {
+    let v = scale.map_or(v, |s| (v * s).round() / s);
+    let _ = write!(out, "{v}");
+}
+
 /// A feature's properties as GeoJSON gives them: id, name, its attributes, and for layers built from
 /// communes its population and area.
 pub fn properties(layer: &Layer, feature: &Feature) -> Map<String, Json> {
@@ -75,7 +83,8 @@ pub fn properties(layer: &Layer, feature: &Feature) -> Map<String, Json> {
     props
 }
 
-/// Appends one GeoJSON Feature with the given geometry.
+/// Appends one GeoJSON Feature with the given geometry, and the point where a map writes its name as
+/// the foreign member `label` (`[lon, lat]`, inside the feature), so that no client computes it.
 pub fn write_feature(
     out: &mut String,
     layer: &Layer,
@@ -85,6 +94,14 @@ pub fn write_feature(
 ) {
     out.push_str(r#"{"type":"Feature","id":"#);
     out.push_str(&Json::from(feature.id.clone()).to_string());
+    if let Some([lon, lat]) = feature.label {
+        let scale = scale_for(decimals);
+        out.push_str(r#","label":["#);
+        write_number(out, lon, scale);
+        out.push(',');
+        write_number(out, lat, scale);
+        out.push(']');
+    }
     out.push_str(r#","properties":"#);
     out.push_str(&Json::Object(properties(layer, feature)).to_string());
     out.push_str(r#","geometry":"#);

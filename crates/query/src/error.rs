@@ -34,8 +34,10 @@ pub enum QueryError {
     UnknownMembers(Vec<String>),
     #[error("EPCI given twice: {}", .0.join(", "))]
     DuplicateMembers(Vec<String>),
-    #[error("{0}")]
-    BadDraft(String),
+    #[error("the draft has no EPCI")]
+    EmptyDraft,
+    #[error("{count} EPCIs: a draft holds at most {max}")]
+    TooManyMembers { count: usize, max: usize },
 }
 
 impl From<territoires_geo::OutOfRange> for QueryError {
@@ -145,6 +147,12 @@ pub struct ErrorDetails {
     /// The SIRENs at fault in a draft.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sirens: Vec<String>,
+    /// How many members a refused draft has.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<usize>,
+    /// The most members a draft may have.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<usize>,
 }
 
 impl QueryError {
@@ -154,7 +162,7 @@ impl QueryError {
             QueryError::UnknownFeature { .. } => ErrorCode::NotFound,
             QueryError::UnknownMembers(_) => ErrorCode::UnknownMembers,
             QueryError::DuplicateMembers(_) => ErrorCode::DuplicateMembers,
-            QueryError::BadDraft(_) => ErrorCode::BadDraft,
+            QueryError::EmptyDraft | QueryError::TooManyMembers { .. } => ErrorCode::BadDraft,
             _ => ErrorCode::BadParameter,
         }
     }
@@ -177,6 +185,15 @@ impl QueryError {
             },
             QueryError::UnknownMembers(sirens) | QueryError::DuplicateMembers(sirens) => ErrorDetails {
                 sirens: sirens.clone(),
+                ..ErrorDetails::default()
+            },
+            QueryError::EmptyDraft => ErrorDetails {
+                members: Some(0),
+                ..ErrorDetails::default()
+            },
+            QueryError::TooManyMembers { count, max } => ErrorDetails {
+                members: Some(*count),
+                max: Some(*max),
                 ..ErrorDetails::default()
             },
             _ => return None,

@@ -467,13 +467,13 @@ fn meets_other_layers(data: &Dataset, communes: &[u32], draft_area: f64) -> Vec<
 /// Refuses an empty, oversized or repetitive list before any work.
 fn check_list(sirens: &[String]) -> Result<(), QueryError> {
     if sirens.is_empty() {
-        return Err(QueryError::BadDraft("the draft has no EPCI".into()));
+        return Err(QueryError::EmptyDraft);
     }
     if sirens.len() > MAX_EPCI {
-        return Err(QueryError::BadDraft(format!(
-            "{} EPCIs: a draft holds at most {MAX_EPCI}",
-            sirens.len()
-        )));
+        return Err(QueryError::TooManyMembers {
+            count: sirens.len(),
+            max: MAX_EPCI,
+        });
     }
     let mut seen = BTreeSet::new();
     let repeated: BTreeSet<&String> = sirens.iter().filter(|s| !seen.insert(*s)).collect();

@@ -194,12 +194,11 @@ pub async fn territory_get(
     with_vintage(&state, WithGeometry { body: t, geometry })
 }
 
-/// The catalog: one entry per layer.
+/// The catalog: one entry per layer, with what the map page needs to draw it without naming it (its
+/// role, division and style).
 pub fn catalog(state: &AppState) -> Vec<Json_> {
-    state
-        .ix
-        .dataset
-        .layers
+    let data = &state.ix.dataset;
+    data.layers
         .iter()
         .enumerate()
         .map(|(i, l)| {
@@ -214,6 +213,12 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
                 "carrier": l.carrier,
                 "display": l.display,
                 "kind": l.kind,
+                "role": data.role(l),
+                "division": l.input.division(),
+                "style": l.style,
+                "fields": l.fields,
+                "note": l.note,
+                "carried_by_territories": l.carried_by_territories,
                 "features": l.features.len(),
                 "bbox": state.layer_bbox(i),
                 "source": l.source.name,
@@ -233,7 +238,13 @@ pub fn catalog(state: &AppState) -> Vec<Json_> {
 
 pub async fn layers_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    with_vintage(&state, json!({ "layers": catalog(&state) }))
+    with_vintage(
+        &state,
+        json!({
+            "layers": catalog(&state),
+            "territories_layer": state.ix.dataset.base.territories_layer,
+        }),
+    )
 }
 
 /// What the web page needs to know about this deployment.

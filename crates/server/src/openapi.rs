@@ -907,9 +907,14 @@ fn schemas(facts: &Facts) -> Json {
             ]), &[
                 ("parameter", string()),
                 ("supported", array(string())),
-                ("details", json!({"type": "object", "description": "what the error is about, for a program to say it in its own words", "properties": {
-                    "layer": string(), "id": string(), "sirens": array(string()),
-                }})),
+                ("details", json!({
+                    "type": "object",
+                    "description": "what the error is about, for a program to say it in its own words: `sirens` (unknown_members, \
+                        duplicate_members), `layer` and `id` (an unknown feature), `layer` (an unknown layer), `members` and `max` (bad_draft)",
+                    "properties": {
+                        "layer": string(), "id": string(), "sirens": array(string()), "members": integer(), "max": integer(),
+                    },
+                })),
             ])},
         },
         "LayerId": {"type": "string", "description": "a layer of the dataset", "enum": facts.layer_ids},
@@ -1010,9 +1015,32 @@ fn schemas(facts: &Facts) -> Json {
                 ("id", schema_ref("LayerId")), ("title", string()), ("kind", json!({"type": "string", "enum": ["communes", "commune-sets", "polygons"]})),
                 ("features", integer()), ("searchable", json!({"type": "boolean"})), ("bbox", nullable_box()),
                 ("source", string()), ("vintage", string()), ("licence", string()),
+                ("role", json!({"type": "string", "enum": ["territories", "epci", "communes", "admin", "overlay"]})),
+                ("division", json!({"type": "string", "enum": ["departement", "region"], "nullable": true})),
+                ("style", schema_ref("LayerStyle")),
+                ("fields", array(object(&[("property", string()), ("label", string()), ("in_lists", json!({"type": "boolean"}))]))),
+                ("note", json!({"type": "string", "nullable": true})),
+                ("carried_by_territories", json!({"type": "boolean"})),
             ]))),
+            ("territories_layer", schema_ref("LayerId")),
             vintage(),
         ]),
+        "LayerStyle": {
+            "type": "object",
+            "description": "how the map draws the layer (the catalogue's [layer.style]); null: the page's default",
+            "required": ["stroke", "width", "fill", "opacity", "dash", "z", "default_on", "min_zoom", "legend"],
+            "properties": {
+                "stroke": {"type": "string", "nullable": true},
+                "width": {"type": "number", "minimum": 0, "nullable": true},
+                "fill": {"type": "string", "nullable": true},
+                "opacity": {"type": "number", "minimum": 0, "maximum": 1, "nullable": true},
+                "dash": {"type": "string", "nullable": true},
+                "z": {"type": "integer", "minimum": 0, "nullable": true},
+                "default_on": {"type": "boolean"},
+                "min_zoom": {"type": "integer", "minimum": 0, "nullable": true},
+                "legend": {"type": "string", "nullable": true},
+            },
+        },
         "Config": object(&[("tiles_url", json!({"type": "string", "nullable": true})), vintage()]),
         "Health": object(&[
             ("status", json!({"type": "string", "enum": ["ok"]})),

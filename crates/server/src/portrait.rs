@@ -269,8 +269,9 @@ fn not_found_page(error: &ApiError, layer: &str, id: &str) -> Response {
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Territoire introuvable — Territoires</title>
   <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-  <link rel="stylesheet" href="/app.css">
-  <link rel="stylesheet" href="/portrait.css">
+  <link rel="stylesheet" href="/css/base.css">
+  <link rel="stylesheet" href="/css/app.css">
+  <link rel="stylesheet" href="/css/portrait.css">
 </head>
 <body class="portrait-page">
   <main class="portrait not-found">

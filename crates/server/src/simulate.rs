@@ -106,7 +106,11 @@ fn answer(state: &AppState, draft: Draft) -> JsonResult {
         neighbours: state.ix.neighbours(layer),
     };
     let simulation = simulate(dataset, &graph, &draft).map_err(|e| match e {
-        QueryError::UnknownFeature { .. } => ApiError::bad_parameter("replaces", e.to_string()),
+        // The territory to replace is a parameter at fault, not a page that is not there.
+        QueryError::UnknownFeature { .. } => ApiError {
+            details: e.details().map(Box::new),
+            ..ApiError::bad_parameter("replaces", e.to_string())
+        },
         other => ApiError::from_query(other, Some("epci")),
     })?;
     let geometry = territoires_formats::geojson::geometry_json(

@@ -16,8 +16,8 @@ pub use crate::file::{DEFAULT_DIR, FILE_NAME, LoadedFile, sha256_hex};
 pub use grid::PointGrid;
 pub use value::{Membership, Value};
 pub use vocabulary::{
-    Base, Carrier, Citation, FormerCommune, IndicatorEntry, IndicatorsFile, InputKind, LayerKind, Measure,
-    MeasureKind, ReferenceFigure, Relation, Seat, Source,
+    Base, Carrier, Citation, Field, FormerCommune, IndicatorEntry, IndicatorsFile, InputKind, LayerKind,
+    LayerRole, LayerStyle, Measure, MeasureKind, ReferenceFigure, Relation, Seat, Source,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +100,15 @@ pub struct Layer {
     pub carrier: Option<Carrier>,
     /// French wording of property values, for display (see the catalogue's `[layer.display]`).
     pub display: BTreeMap<String, String>,
+    /// How the map draws it (the catalogue's `[layer.style]`).
+    pub style: LayerStyle,
+    /// The properties a feature's card shows, in order.
+    pub fields: Vec<Field>,
+    /// A caveat the page prints with the layer's features.
+    pub note: Option<String>,
+    /// A territoire de projet may carry such a feature when their perimeters coincide (a SCoT): the
+    /// simulator says whether a draft could.
+    pub carried_by_territories: bool,
     pub features: Vec<Feature>,
     /// Commune id → features of this layer.
     pub membership: Membership,
@@ -166,6 +175,17 @@ impl Dataset {
     /// Position of the first layer built from `input` (the EPCI layer, say).
     pub fn layer_from(&self, input: InputKind) -> Option<usize> {
         self.layers.iter().position(|l| l.input == input)
+    }
+
+    /// What `layer` is to the map page: its input kind, and whether it holds the territoires de projet.
+    pub fn role(&self, layer: &Layer) -> LayerRole {
+        match layer.input {
+            _ if layer.id == self.base.territories_layer => LayerRole::Territories,
+            InputKind::Epci => LayerRole::Epci,
+            InputKind::Communes => LayerRole::Communes,
+            InputKind::Departements | InputKind::Regions => LayerRole::Admin,
+            InputKind::MembershipCsv | InputKind::Polygons => LayerRole::Overlay,
+        }
     }
 
     /// Position of the layer of territoires de projet (the catalogue's `territories_layer`).

@@ -50,6 +50,70 @@ pub enum InputKind {
     Polygons,
 }
 
+impl InputKind {
+    /// The administrative division a layer built from this input is made of, in the words of the
+    /// coverage scopes and the portrait (`departement`, `region`).
+    pub fn division(self) -> Option<&'static str> {
+        match self {
+            InputKind::Departements => Some("departement"),
+            InputKind::Regions => Some("region"),
+            _ => None,
+        }
+    }
+}
+
+/// What a layer is to the map page, so that the page names no layer: derived from what the layer was
+/// built from and from `base.territories_layer`, never stored.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LayerRole {
+    /// The territoires de projet (the Pays and PETR).
+    Territories,
+    Epci,
+    Communes,
+    /// Départements and régions.
+    Admin,
+    /// Every other perimeter (SCoT, contracts…).
+    Overlay,
+}
+
+/// How the map draws a layer: the catalogue's optional `[layer.style]`. An absent field is the page's
+/// default; a layer with legend classes takes its colours from them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LayerStyle {
+    /// Outline colour (CSS).
+    pub stroke: Option<String>,
+    /// Outline width, in pixels.
+    pub width: Option<f64>,
+    /// Fill colour (CSS); absent: outlines only.
+    pub fill: Option<String>,
+    /// Fill opacity, from 0 to 1.
+    pub opacity: Option<f64>,
+    /// Outline dash pattern, as SVG's `stroke-dasharray`.
+    pub dash: Option<String>,
+    /// Stacking order on the map: a higher layer is drawn above.
+    pub z: Option<u16>,
+    /// Shown when the map opens.
+    #[serde(default)]
+    pub default_on: bool,
+    /// Drawn from this zoom on only.
+    pub min_zoom: Option<u8>,
+    /// What the legend says beside the layer's swatch.
+    pub legend: Option<String>,
+}
+
+/// A property the page shows on a feature's card (the catalogue's `fields`), with its French label.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    pub property: String,
+    pub label: String,
+    /// Also said after the feature's name where the page lists features.
+    #[serde(default)]
+    pub in_lists: bool,
+}
+
 /// Columns naming the structure that carries each feature (a CRTE's PETR, syndicat or EPCI).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

@@ -1,15 +1,18 @@
+// @ts-check
 // The "Données" panel: per-layer downloads, the OGC API and OpenAPI links, the embeddable widget's
 // <iframe> snippet, and the batch lookup.
 
-import { ApiError, frenchMessage } from './api.js';
-import { esc, html, int, saveBlob } from './fmt.js';
+import { api, frenchMessage } from '../api.js';
+import { byId } from '../lib/dom.js';
+import { esc, html, int, saveBlob } from '../lib/fmt.js';
+import { territoriesLayer } from '../catalog.js';
 
 export function setupData({ catalog }) {
-  const box = document.getElementById('downloads');
+  const box = byId('downloads');
   const origin = location.origin;
-  document.getElementById('ogc-url').textContent = `${origin}/ogc`;
-  document.getElementById('ogc-link').href = '/ogc';
-  document.getElementById('openapi-link').href = '/api/openapi.json';
+  byId('ogc-url').textContent = `${origin}/ogc`;
+  byId('ogc-link', HTMLAnchorElement).href = '/ogc';
+  byId('openapi-link', HTMLAnchorElement).href = '/api/openapi.json';
 
   const layers = catalog?.layers || [];
   box.innerHTML = html`<p>Chaque couche en GeoJSON (géométrie généralisée pour le zoom 12, WGS 84), ses attributs en CSV (UTF-8, virgule),
@@ -29,9 +32,10 @@ export function setupData({ catalog }) {
   setupEmbedSnippet(origin);
 
   // ---- batch lookup
-  const form = document.getElementById('batch-form');
-  const input = document.getElementById('batch-file');
-  const status = document.getElementById('batch-status');
+  const form = byId('batch-form', HTMLFormElement);
+  const input = byId('batch-file', HTMLInputElement);
+  const status = byId('batch-status');
+  const submit = form.querySelector('button[type="submit"]');
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const file = input.files?.[0];
@@ -46,21 +50,10 @@ export function setupData({ catalog }) {
       status.textContent = `L’en-tête du fichier doit contenir des colonnes « lat » et « lon » séparées par des virgules (lu : ${header.join(' | ').slice(0, 120)}).`;
       return;
     }
-    const submit = form.querySelector('button[type="submit"]');
-    submit.disabled = true;
+    if (submit instanceof HTMLButtonElement) submit.disabled = true;
     status.textContent = 'Envoi et rattachement en cours…';
     try {
-      const response = await fetch('/api/locate', {
-        method: 'POST',
-        headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' },
-        body: text,
-      });
-      if (!response.ok) {
-        const body = await response.json().catch(() => ({}));
-        const { message = '', code = '', parameter = '' } = body.error || {};
-        throw new ApiError(response.status, message, code, parameter);
-      }
-      const blob = await response.blob();
+      const blob = await api.batch(text);
       const rows = (await blob.text()).split('\n').filter((l) => l.trim()).length - 1;
       const name = file.name.replace(/\.csv$/i, '') || 'points';
       saveBlob(blob, `${name}-territoires.csv`);
@@ -68,7 +61,7 @@ export function setupData({ catalog }) {
     } catch (err) {
       status.textContent = `Échec du rattachement : ${frenchMessage(err)}.`;
     } finally {
-      submit.disabled = false;
+      if (submit instanceof HTMLButtonElement) submit.disabled = false;
     }
   });
 }
@@ -119,10 +112,10 @@ async function copyText(text, textarea) {
 }
 
 function setupEmbedSnippet(origin) {
-  const select = document.getElementById('embed-pays');
-  const code = document.getElementById('embed-code');
-  const preview = document.getElementById('embed-preview');
-  const status = document.getElementById('embed-status');
+  const select = byId('embed-pays', HTMLSelectElement);
+  const code = byId('embed-code', HTMLTextAreaElement);
+  const preview = byId('embed-preview', HTMLAnchorElement);
+  const status = byId('embed-status');
   let pays = [];
   const update = () => {
     const chosen = pays.find((p) => p.id === select.value) || null;
@@ -132,14 +125,13 @@ function setupEmbedSnippet(origin) {
   };
   update();
   select.addEventListener('change', update);
-  fetch('/api/layers/pays.csv')
-    .then((r) => (r.ok ? r.text() : Promise.reject(new Error(String(r.status)))))
+  api.layerCsv(territoriesLayer())
     .then((text) => {
       pays = idsAndNames(text).sort((a, b) => a.name.localeCompare(b.name, 'fr'));
       select.insertAdjacentHTML('beforeend', pays.map((p) => html`<option value="${p.id}">${p.name}</option>`.html).join(''));
     })
     .catch(() => { status.textContent = 'La liste des Pays n’a pas pu être chargée : le widget reste utilisable sans Pays mis en avant.'; });
-  document.getElementById('embed-copy').addEventListener('click', async () => {
+  byId('embed-copy').addEventListener('click', async () => {
     status.textContent = '';
     const ok = await copyText(code.value, code);
     status.textContent = ok

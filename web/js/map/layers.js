@@ -1,157 +1,17 @@
+// @ts-check
 // The map's own layers: generalised GeoJSON from /api/layers/{id}.geojson, fetched for the current
 // zoom band only when shown, drawn on canvas, each in its own pane so that the stacking is fixed.
 
-import { api, frenchMessage, getJSON, isAbort } from './api.js';
-import { esc, featureClass, layerSingular, layerTitle, legendClasses, OTHER_CLASS } from './fmt.js';
+import { api, frenchMessage, getJSON, isAbort } from '../api.js';
+import { esc } from '../lib/fmt.js';
+import { layerTitle } from '../catalog.js';
+import { baseDefs, buildLayerDefs } from './styles.js';
 import { PlaceLabels } from './labels.js';
+import { featureCollection, geoJsonLayer } from '../lib/geojson.js';
 
-/** Zoom from which the communes are drawn (the API refuses all of France's communes at once). */
-export const COMMUNES_MIN_ZOOM = 10;
 /** Up to this zoom, layers are fetched whole (the server caches and compresses them, with ETags). */
 const WHOLE_LAYER_MAX_ZOOM = 8;
 const MAX_ZOOM_PARAM = 14;
-
-/**
- * Styling by layer id, top of the legend first; `z` is the pane's z-index. The catalogue
- * (/api/layers) decides which layers exist: a layer it lists that this table does not know is drawn
- * with DEFAULT_STYLE, and one with legend classes (the Pays' `status`) is coloured by class.
- */
-export const LAYER_STYLES = [
-  {
-    id: 'pays', z: 445, defaultOn: true,
-    base: { weight: 1.4, fillOpacity: 0.32 },
-  },
-  {
-    id: 'crte', z: 438,
-    style: () => ({ color: '#a3195b', weight: 1.5, fillColor: '#e58fb8', fillOpacity: 0.1 }),
-    legend: () => [{ label: 'Périmètre de CRTE (ils peuvent se chevaucher)', fill: '#e58fb8', stroke: '#a3195b', opacity: 0.1 }],
-  },
-  {
-    id: 'scot', z: 440,
-    style: () => ({ color: '#6e3b8f', weight: 1.6, fillColor: '#a675c9', fillOpacity: 0.18, dashArray: '7 3' }),
-    legend: () => [{ label: 'Syndicat porteur de SCoT', fill: '#a675c9', stroke: '#6e3b8f', dash: true, opacity: 0.18 }],
-  },
-  {
-    id: 'contrats-ruralite-2016-2017', z: 435,
-    style: () => ({ color: '#00756b', weight: 1.2, fillColor: '#34bab5', fillOpacity: 0.16 }),
-    legend: () => [{ label: 'Contrat de ruralité 2016-2017', fill: '#34bab5', stroke: '#00756b', opacity: 0.16 }],
-  },
-  { id: '*' }, // layers this table does not know come here
-  {
-    id: 'epci', z: 450,
-    style: () => ({ color: '#353535', weight: 0.9, fill: false }),
-    legend: () => [{ label: 'Limite d’EPCI', stroke: '#353535', line: true }],
-  },
-  {
-    id: 'communes', z: 455, minZoom: COMMUNES_MIN_ZOOM,
-    style: () => ({ color: '#6a6a6a', weight: 0.6, fill: false }),
-    legend: () => [{ label: 'Limite de commune', stroke: '#6a6a6a', line: true, thin: true }],
-  },
-  {
-    id: 'departements', z: 430, defaultOn: true,
-    style: () => ({ color: '#7b7b7b', weight: 1, fill: false }),
-    legend: () => [{ label: 'Limite de département', stroke: '#7b7b7b', line: true }],
-  },
-  {
-    id: 'regions', z: 420, defaultOn: true,
-    style: () => ({ color: '#3a3a3a', weight: 1.8, fillColor: '#fbfaf5', fillOpacity: 1 }),
-    legend: () => [{ label: 'Région', fill: '#fbfaf5', stroke: '#3a3a3a' }],
-  },
-];
-
-/** How a layer unknown to LAYER_STYLES is drawn. */
-export const DEFAULT_STYLE = { color: '#4a4a4a', weight: 1.2, fillColor: '#9a9a9a', fillOpacity: 0.14 };
-
-export const DEFAULT_LAYERS = LAYER_STYLES.filter((d) => d.defaultOn).map((d) => d.id);
-
-/**
- * The drawable layers: one definition `{id, z, minZoom, style(feature), legend()}` per layer of the
- * catalogue (per entry of LAYER_STYLES when the catalogue is missing), in legend order.
- * With `tiles`, the régions keep their outline but lose their fill (a raster basemap lies under them).
- */
-export function buildLayerDefs(catalog, { tiles = false } = {}) {
-  const known = new Map(LAYER_STYLES.filter((s) => s.id !== '*').map((s) => [s.id, s]));
-  const ids = catalog?.layers?.length ? catalog.layers.map((l) => l.id) : [...known.keys()];
-  const unknown = ids.filter((id) => !known.has(id));
-  const ordered = LAYER_STYLES.flatMap((s) => (s.id === '*' ? unknown : ids.includes(s.id) ? [s.id] : []));
-  return ordered.map((id) => {
-    const table = known.get(id) || { id, z: Math.max(421, 434 - unknown.indexOf(id)) };
-    const def = { id, z: table.z, minZoom: table.minZoom, defaultOn: !!table.defaultOn };
-    const classes = legendClasses(id);
-    if (classes.length) {
-      // Coloured by legend class, in the catalogue's class order; dashed where the class says so.
-      const base = { weight: 1.4, fillOpacity: 0.3, ...table.base };
-      def.style = (f) => {
-        const c = featureClass(id, f.properties) || { ...OTHER_CLASS, dashed: false };
-        return { ...base, color: c.stroke, fillColor: c.fill, dashArray: c.dashed ? '5 4' : null };
-      };
-      def.legend = () => legendClasses(id).map((c) => ({
-        label: c.label, cls: c.value, fill: c.fill, stroke: c.stroke, dash: c.dashed, opacity: base.fillOpacity,
-      }));
-    } else if (table.style) {
-      def.style = table.style;
-      def.legend = table.legend;
-    } else {
-      def.style = () => ({ ...DEFAULT_STYLE });
-      def.legend = () => [{ label: layerSingular(id), fill: DEFAULT_STYLE.fillColor, stroke: DEFAULT_STYLE.color, opacity: DEFAULT_STYLE.fillOpacity }];
-    }
-    if (tiles && id === 'regions') def.style = () => ({ color: '#3a3a3a', weight: 1.8, fill: false });
-    return def;
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Label positions: a point well inside the largest polygon.
-
-function ringArea(ring) {
-  let a = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
-  }
-  return a / 2;
-}
-
-function largestPolygon(geometry) {
-  if (!geometry) return null;
-  const polys = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
-  let best = null;
-  let bestArea = -1;
-  for (const p of polys) {
-    const a = Math.abs(ringArea(p[0]));
-    if (a > bestArea) { bestArea = a; best = p; }
-  }
-  return best;
-}
-
-/** Midpoint of the widest interior segment on a few horizontal scanlines: always inside. */
-function labelPoint(geometry) {
-  const poly = largestPolygon(geometry);
-  if (!poly) return null;
-  const outer = poly[0];
-  let minY = Infinity; let maxY = -Infinity;
-  for (const [, y] of outer) { minY = Math.min(minY, y); maxY = Math.max(maxY, y); }
-  let best = null;
-  for (const t of [0.5, 0.4, 0.6, 0.3, 0.7]) {
-    const y = minY + (maxY - minY) * t;
-    const xs = [];
-    for (const ring of poly) {
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const [x1, y1] = ring[i]; const [x2, y2] = ring[j];
-        if ((y1 > y) !== (y2 > y)) xs.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
-      }
-    }
-    xs.sort((a, b) => a - b);
-    for (let i = 0; i + 1 < xs.length; i += 2) {
-      const w = xs[i + 1] - xs[i];
-      // Prefer central scanlines: a slightly narrower middle beats a wide edge.
-      const score = w * (1 - Math.abs(t - 0.5));
-      if (!best || score > best.score) best = { score, lat: y, lon: (xs[i] + xs[i + 1]) / 2 };
-    }
-  }
-  return best ? [best.lat, best.lon] : null;
-}
-
-// ---------------------------------------------------------------------------------------------
 
 /**
  * Whole layers (no bbox) are shared between the overlays and the base map: one request per URL while
@@ -169,26 +29,6 @@ function wholeLayer(id, zoom) {
   return shared.get(url);
 }
 
-/**
- * The base map, under every layer and tied to no toggle: the national outline (a wide stroke of the
- * régions, whose inner half the land then covers) and the land with the département borders.
- * With a raster basemap (`tiles`), only the borders.
- */
-function baseDefs({ tiles = false } = {}) {
-  return [
-    {
-      id: 'regions', key: 'base-outline', pane: 'pane-base-outline', z: 250,
-      style: () => ({ color: '#5c5c5c', weight: tiles ? 1.8 : 4, fill: false, lineJoin: 'round' }),
-    },
-    {
-      id: 'departements', key: 'base-land', pane: 'pane-base-land', z: 260,
-      style: () => (tiles
-        ? { color: '#8c8c8c', weight: 0.8, fill: false }
-        : { color: '#a9a497', weight: 0.8, fillColor: '#f4f1e8', fillOpacity: 1 }),
-    },
-  ];
-}
-
 class ThematicLayer {
   constructor(def, manager) {
     this.def = def;
@@ -202,7 +42,7 @@ class ThematicLayer {
     el.style.zIndex = def.z;
     if (def.pane) el.style.pointerEvents = 'none';
     this.renderer = L.canvas({ pane, padding: 0.3 });
-    this.group = L.geoJSON(null, { style: def.style, renderer: this.renderer, interactive: false, pane });
+    this.group = geoJsonLayer(null, { style: def.style, renderer: this.renderer, interactive: false, pane });
     this.on = false;
     this.loadedKey = null;
     this.loadedBox = null;
@@ -319,7 +159,7 @@ export class LayerManager {
     this.hlRenderer = L.canvas({ pane: 'pane-highlight', padding: 0.3 });
     this.highlightGroup = L.layerGroup().addTo(map);
 
-    this.legend = L.control({ position: window.matchMedia('(max-width: 760px)').matches ? 'topright' : 'bottomleft' });
+    this.legend = new L.Control({ position: window.matchMedia('(max-width: 760px)').matches ? 'topright' : 'bottomleft' });
     this.legend.onAdd = () => {
       const div = L.DomUtil.create('div', 'legend');
       div.id = 'legend';
@@ -422,7 +262,8 @@ export class LayerManager {
     div.innerHTML = items.length
       ? `<details${this.legendOpen ? ' open' : ''}><summary>Légende</summary><ul class="legend-list">${items.join('')}</ul></details>`
       : '<p class="legend-empty">Aucune couche affichée</p>';
-    div.querySelector('details')?.addEventListener('toggle', (e) => { this.legendOpen = e.target.open; });
+    const details = div.querySelector('details');
+    details?.addEventListener('toggle', () => { this.legendOpen = details.open; });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -434,11 +275,12 @@ export class LayerManager {
   }
 
   /** The names of a highlighted territory (red), of its commune at a point, and of its members. */
-  priorityLabels(kind, features, layer = null) {
+  priorityLabels(kind, features) {
     return features.flatMap((f) => {
-      const at = labelPoint(f.geometry);
+      // The server's label point (`[lon, lat]`, inside the feature), from featuresById.
+      const at = f.label;
       const name = f.properties?.name;
-      return at && name ? [{ kind, text: name, lat: at[0], lon: at[1], layer: f.properties.layer || layer, id: f.properties.id }] : [];
+      return at && name ? [{ kind, text: name, lat: at[1], lon: at[0], layer: f.properties.layer, id: f.properties.id }] : [];
     });
   }
 
@@ -450,23 +292,23 @@ export class LayerManager {
     this.highlightGroup.clearLayers();
     this.labels.setPriority([
       ...this.priorityLabels('selected', main),
-      ...this.priorityLabels('selected', focus, 'communes'),
+      ...this.priorityLabels('selected', focus),
       ...this.priorityLabels('member', members),
     ]);
     if (members.length) {
-      L.geoJSON({ type: 'FeatureCollection', features: members }, {
+      geoJsonLayer(featureCollection(members), {
         renderer: this.hlRenderer, interactive: false,
         style: { color: '#000091', weight: 2.2, fill: true, fillColor: '#000091', fillOpacity: 0.06, dashArray: '6 4' },
       }).addTo(this.highlightGroup);
     }
     if (main.length) {
-      L.geoJSON({ type: 'FeatureCollection', features: main }, {
+      geoJsonLayer(featureCollection(main), {
         renderer: this.hlRenderer, interactive: false,
         style: { color: '#ce0500', weight: 3.2, fill: true, fillColor: '#ce0500', fillOpacity: 0.08 },
       }).addTo(this.highlightGroup);
     }
     if (focus.length) {
-      L.geoJSON({ type: 'FeatureCollection', features: focus }, {
+      geoJsonLayer(featureCollection(focus), {
         renderer: this.hlRenderer, interactive: false,
         style: { color: '#ce0500', weight: 2, fill: true, fillColor: '#ce0500', fillOpacity: 0.14 },
       }).addTo(this.highlightGroup);

@@ -1,9 +1,16 @@
+// @ts-check
 // Tables sorted by their column headers: each header holds a button (Tab to it, Enter or Space to
 // sort; again to reverse), and `aria-sort` tells assistive technologies the current order.
 
 import { announce, esc, html, raw } from './fmt.js';
 
 const collator = new Intl.Collator('fr', { sensitivity: 'base', numeric: true });
+
+/**
+ * Columns given as an object keyed by column (in display order): `{name: {label, …}, …}` → `[{key: 'name', label, …}, …]`.
+ * @param {Record<string, any>} spec
+ */
+export const keyed = (spec) => Object.entries(spec).map(([key, c]) => ({ key, ...c }));
 
 /**
  * Renders a sortable table into `container`.

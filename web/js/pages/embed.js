@@ -1,17 +1,23 @@
+// @ts-check
 // territoires — « Trouver mon Pays », the widget other sites put in an <iframe> (/embed[?pays=ID]).
 // A commune search, the answer, and a small map without tiles. Leaflet is loaded before this module.
 
-import { ApiError, frenchMessage, getJSON } from './js/api.js';
-import { esc, int, layerInfo, setCatalog } from './js/fmt.js';
-import { setupSearch } from './js/search.js';
+import { api, ApiError, frenchMessage } from '../api.js';
+import { esc, int, portraitUrl } from '../lib/fmt.js';
+import {
+  communesLayer, divisionLayer, isCommunesLayer, layerInfo, setCatalog, territoriesLayer,
+} from '../catalog.js';
+
+import { setupSearch } from '../panels/search.js';
+import { byId } from '../lib/dom.js';
+import { mapUrl } from '../permalink.js';
 
 /* global L */
 
-const PAYS = 'pays';
-const $ = (id) => document.getElementById(id);
+const $ = byId;
 
 const STYLE = {
-  regions: { color: '#9a9ab0', weight: 1, fill: true, fillColor: '#fff', fillOpacity: 1, interactive: false },
+  background: { color: '#9a9ab0', weight: 1, fill: true, fillColor: '#fff', fillOpacity: 1, interactive: false },
   focus: { color: '#000091', weight: 3, fillColor: '#000091', fillOpacity: 0.12, interactive: false },
   other: { color: '#8a5300', weight: 2, dashArray: '6 4', fillColor: '#e69f00', fillOpacity: 0.12, interactive: false },
   commune: { color: '#ce0500', weight: 2, fillColor: '#ce0500', fillOpacity: 0.35, interactive: false },
@@ -29,7 +35,11 @@ const busy = async (promise) => {
   }
 };
 
-const territory = (layer, id) => getJSON(`/api/territories/${layer}/${encodeURIComponent(id)}?geometry=true`);
+/**
+ * @param {string} layer
+ * @param {string} id
+ */
+const territory = (layer, id) => api.territory(layer, id, { geometry: true });
 
 /** "du PETR …", "de l’Association …", else "de « … »": French article before a territory's name. */
 function deName(name) {
@@ -38,11 +48,12 @@ function deName(name) {
   return `de « ${name} »`;
 }
 
-const portrait = (p) => `<a href="/territoire/${PAYS}/${encodeURIComponent(p.id)}" target="_blank" rel="noopener">`
+const portrait = (p) => `<a href="${portraitUrl(territoriesLayer(), p.id)}" target="_blank" rel="noopener">`
   + `Portrait ${esc(deName(p.name))}<span class="visually-hidden"> (nouvel onglet)</span></a>`;
 
 // ---------------------------------------------------------------------------------------------
-// The map: régions as a plain background, then the territories.
+// The map: the régions as a plain background (once the catalogue says which layer they are), then the
+// territories.
 
 const map = L.map('map', {
   zoomSnap: 0.25,
@@ -55,9 +66,13 @@ const map = L.map('map', {
 L.control.zoom({ zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
 const drawn = { focus: null, other: null, commune: null };
 
-busy(getJSON('/api/layers/regions.geojson?zoom=5'))
-  .then((fc) => L.geoJSON(fc, { style: STYLE.regions }).addTo(map).bringToBack())
-  .catch(() => { /* the map still shows the territories */ });
+function drawBackground() {
+  const regions = divisionLayer('region');
+  if (!regions) return;
+  busy(api.layer(regions, 5))
+    .then((fc) => L.geoJSON(fc, { style: STYLE.background }).addTo(map).bringToBack())
+    .catch(() => { /* the map still shows the territories */ });
+}
 
 function draw(slot, geometry) {
   drawn[slot]?.remove();
@@ -81,13 +96,15 @@ new ResizeObserver(() => {
 // ---------------------------------------------------------------------------------------------
 // ?pays=ID: the territory this widget is about.
 
-const wanted = new URLSearchParams(location.search).get('pays')?.trim() || null;
+/** The widget's own parameters: `?pays=ID`. */
+const query = Object.fromEntries(new URLSearchParams(location.search));
+const wanted = query.pays?.trim() || null;
 let highlighted = null; // {id, name}
 
 async function loadHighlighted() {
   if (!wanted) return;
   try {
-    const t = await busy(territory(PAYS, wanted));
+    const t = await busy(territory(territoriesLayer(), wanted));
     highlighted = { id: t.id, name: t.name };
     $('title').textContent = t.name;
     document.title = `${t.name} — Trouver mon Pays`;
@@ -139,8 +156,8 @@ async function answer(result) {
   const own = member ? null : pays[0];
   const slot = highlighted ? 'other' : 'focus';
   const [commune, theirs] = await busy(Promise.all([
-    territory('communes', result.id).catch(() => null),
-    own ? territory(PAYS, own.id).catch(() => null) : null,
+    territory(communesLayer(), result.id).catch(() => null),
+    own ? territory(territoriesLayer(), own.id).catch(() => null) : null,
   ]));
   if (mine !== choice) return;
   draw('commune', commune?.geometry);
@@ -152,19 +169,19 @@ async function answer(result) {
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const catalog = getJSON('/api/layers').then((c) => {
-    setCatalog(c);
-    const src = layerInfo(PAYS);
-    if (src) $('vintage').textContent = `Pays et PETR : ${src.vintage} · ${src.licence}`;
-  }).catch(() => {});
+  // The catalogue first: it says which layers are the territories, the communes and the régions.
+  await busy(api.catalog()).then(setCatalog).catch(() => setCatalog(null));
+  drawBackground();
+  const src = layerInfo(territoriesLayer());
+  if (src) $('vintage').textContent = `Pays et PETR : ${src.vintage} · ${src.licence}`;
   setupSearch({
     input: $('q'),
     list: $('q-list'),
-    keep: (r) => r.layer === 'communes',
+    keep: (r) => isCommunesLayer(r.layer),
     onChoose: (r) => { answer(r); },
   });
-  if (wanted) $('home').href = `/#sel=${PAYS}/${encodeURIComponent(wanted)}`;
-  await Promise.all([catalog, loadHighlighted()]);
+  if (wanted) $('home', HTMLAnchorElement).href = mapUrl(territoriesLayer(), wanted);
+  await loadHighlighted();
   document.querySelector('main').removeAttribute('aria-busy');
 }
 

@@ -1,9 +1,11 @@
+// @ts-check
 // Place names on the map, as HTML text (not painted into a canvas): the names /api/labels gives for
 // the view (régions or départements, towns by rank, the shown layers' territories at their label
 // point), placed best first, each skipped when its box would touch one already placed. The selected
 // territory's name and its members' names come first. Decorative: the data is in the panels.
 
-import { frenchMessage, getJSON, isAbort } from './api.js';
+import { api, frenchMessage, isAbort } from '../api.js';
+import { namedByBaseMap } from './styles.js';
 
 /* global L */
 
@@ -11,10 +13,6 @@ import { frenchMessage, getJSON, isAbort } from './api.js';
 export const LABEL_BUDGET = { wide: 150, narrow: 50 };
 /** Empty room kept around every label, in pixels. */
 const GAP = 3;
-/** Layers whose names are the base map's (régions, départements, towns), never asked as features. */
-// Régions and départements are named by the base map; `communes` is sent, so that once its outlines
-// are drawn the server offers every commune's name.
-const ADMIN = new Set(['regions', 'departements']);
 
 /** Font of each kind of label: size (px), weight, style, and the CSS class(es) that colour it. */
 function labelStyle(c, zoom) {
@@ -61,7 +59,10 @@ export class PlaceLabels {
 
   /** The layers drawn now whose features get labels (communes: every name in view). */
   featureLayers() {
-    return this.manager.drawn().filter((id) => !ADMIN.has(id));
+    // Régions and départements are named by the base map; the communes are asked, so that once their
+    // outlines are drawn the server offers every commune's name.
+    const named = namedByBaseMap();
+    return this.manager.drawn().filter((id) => !named.includes(id));
   }
 
   /** Called when the drawn layers may have changed: fetch again if the set did. */
@@ -97,7 +98,7 @@ export class PlaceLabels {
     const controller = new AbortController();
     this.controller = controller;
     try {
-      const answer = await getJSON(`/api/labels?${params}`, { signal: controller.signal, memoise: false });
+      const answer = await api.labels(params.toString(), { signal: controller.signal });
       if (controller.signal.aborted) return;
       this.data = answer.labels || [];
       this.layout();
@@ -177,7 +178,7 @@ export class PlaceLabels {
       // Styled through the CSSOM, not a style attribute, which the page's Content-Security-Policy refuses.
       const span = document.createElement('span');
       span.style.fontSize = `${s.size}px`;
-      span.style.fontWeight = s.weight;
+      span.style.fontWeight = String(s.weight);
       span.style.fontStyle = s.style || 'normal';
       if (dx || dy) span.style.transform = `translate(calc(-50% + ${dx.toFixed(1)}px), calc(-50% + ${dy.toFixed(1)}px))`;
       Object.assign(span.dataset, { kind: c.kind, layer: c.layer, id: c.id });

@@ -1,7 +1,8 @@
+// @ts-check
 // A static SVG copy of a small map, for print: the same GeoJSON features the Leaflet map draws, in Web
 // Mercator, framed on a bounding box. Vector lines in the PDF, and independent of the screen's size.
 
-import { esc } from './fmt.js';
+import { esc } from '../lib/fmt.js';
 
 const mercator = ([lon, lat]) => {
   const phi = (Math.max(-85, Math.min(85, lat)) * Math.PI) / 180;

@@ -1,10 +1,13 @@
+// @ts-check
 // « Les Pays en chiffres » (/api/indicators): the reference figures (ANPP) beside what the loaded
 // data measure, as a table and a hand-made SVG bar chart. The texts come French-formatted from the API;
 // `measured: null` means no data here, and no number is shown for it.
 
-import { api, frenchMessage } from './api.js';
-import { hab, html, int, km2, layerTitle, pct } from './fmt.js';
-import { barChart } from './coverage.js';
+import { api, frenchMessage } from '../api.js';
+import { hab, html, int, km2, pct } from '../lib/fmt.js';
+import { layerTitle } from '../catalog.js';
+import { barChart } from '../lib/svg-chart.js';
+import { byId } from '../lib/dom.js';
 
 export const NO_DATA = 'pas de données ici';
 
@@ -90,7 +93,7 @@ export function chartRows(data) {
 }
 
 export function setupIndicators({ onError }) {
-  const out = document.getElementById('ind-result');
+  const out = byId('ind-result');
   let started = false;
 
   async function show() {

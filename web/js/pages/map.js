@@ -1,57 +1,48 @@
+// @ts-check
 // territoires — the map page. Plain ES modules, no build step; Leaflet is loaded before this module.
 
-import { api, frenchMessage, isAbort } from './js/api.js';
-import { announce, esc, html, layerInfo, layerSingular, layerTitle, setCatalog } from './js/fmt.js';
-import { DEFAULT_LAYERS, LayerManager } from './js/maplayers.js';
-import { setupSearch } from './js/search.js';
-import { pointCard, populationVintage, territoryCard } from './js/cards.js';
-import { setupCoverage } from './js/coverage.js';
-import { setupIndicators } from './js/indicators.js';
-import { setupData } from './js/data.js';
-import { setupSimulator } from './js/simulate.js';
+import { api, frenchMessage, isAbort } from '../api.js';
+import { announce, esc, html } from '../lib/fmt.js';
+import {
+  communesLayer, defaultLayers, epciLayer, groupsEpci, isEpciLayer, layerInfo, layerSingular, layerTitle,
+  setCatalog, territoriesLayer,
+} from '../catalog.js';
+import { LayerManager } from '../map/layers.js';
+import { setupSearch } from '../panels/search.js';
+import { populationVintage } from '../panels/card-parts.js';
+import { pointCard } from '../panels/point-card.js';
+import { territoryCard } from '../panels/territory-card.js';
+import { setupCoverage } from '../panels/coverage.js';
+import { setupIndicators } from '../panels/indicators.js';
+import { setupData } from '../panels/data.js';
+import { setupSimulator } from '../simulator/panel.js';
+import { byId, closestTo } from '../lib/dom.js';
+import { hashOf, readHash } from '../permalink.js';
 
 /* global L */
 
+/** @type {L.LatLngBoundsLiteral} */
 const METRO = [[41.3, -5.2], [51.1, 9.6]];
 const TABS = ['territoire', 'couches', 'couverture', 'chiffres', 'donnees', 'simuler'];
 
-const $ = (id) => document.getElementById(id);
+const $ = byId;
 const card = $('card');
 
 const state = {
-  selection: null, // {type: 'territory', layer, id} | {type: 'point', lat, lon}
+  /** @type {import('../permalink.js').Selection | null} */
+  selection: null,
   tab: 'territoire',
   pending: 0, // selections being loaded
 };
 
 // ---------------------------------------------------------------------------------------------
-// URL hash: #carte=Z/LAT/LON&couches=a,b&sel=layer/id | &point=lat,lon &onglet=tab
-//           &sim=SIREN,SIREN…&simbase=ID (the simulator's draft)
+// The URL hash (permalink.js)
 
-function parseHash() {
-  const out = {};
-  const text = location.hash.replace(/^#/, '');
-  for (const part of text.split('&')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[decodeURIComponent(part.slice(0, i))] = decodeURIComponent(part.slice(i + 1));
-  }
-  const result = {};
-  const m = (out.carte || '').match(/^(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/);
-  if (m) result.view = { zoom: Number(m[1]), lat: Number(m[2]), lon: Number(m[3]) };
-  // Before the catalogue is loaded, any well-formed layer id passes; main() parses again after it.
-  const known = (id) => (manager ? manager.layers.has(id) : /^[a-z0-9-]+$/.test(id));
-  if ('couches' in out) result.layers = out.couches.split(',').filter(known);
-  const sel = (out.sel || '').match(/^([a-z0-9-]+)\/(.+)$/);
-  if (sel && known(sel[1])) result.selection = { type: 'territory', layer: sel[1], id: sel[2] };
-  const pt = (out.point || '').match(/^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/);
-  if (pt) result.selection = { type: 'point', lat: Number(pt[1]), lon: Number(pt[2]) };
-  if (TABS.includes(out.onglet)) result.tab = out.onglet;
-  result.sim = {
-    members: (out.sim || '').split(',').map((s) => s.trim()).filter(Boolean),
-    base: out.simbase || null,
-  };
-  return result;
-}
+/** Before the catalogue is loaded, any well-formed layer id passes; main() reads the hash again after it. */
+const readPageHash = () => readHash(location.hash, {
+  tabs: TABS,
+  ...(manager ? { knownLayer: (/** @type {string} */ id) => manager.layers.has(id) } : {}),
+});
 
 let manager = null;
 let map = null;
@@ -60,17 +51,14 @@ let lastHash = '';
 function writeHash() {
   if (!map || !manager) return;
   const c = map.getCenter();
-  const parts = [
-    `carte=${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`,
+  const hash = hashOf({
+    view: { zoom: map.getZoom(), lat: c.lat, lon: c.lng },
     // The EPCI limits that the simulator shows while open are not the reader's choice.
-    `couches=${manager.enabled().filter((id) => !(id === 'epci' && simulator?.forcedEpci)).join(',')}`,
-  ];
-  const s = state.selection;
-  if (s?.type === 'territory') parts.push(`sel=${s.layer}/${encodeURIComponent(s.id)}`);
-  if (s?.type === 'point') parts.push(`point=${s.lat.toFixed(5)},${s.lon.toFixed(5)}`);
-  if (state.tab !== 'territoire') parts.push(`onglet=${state.tab}`);
-  if (simulator) parts.push(...simulator.hashParts());
-  const hash = `#${parts.join('&')}`;
+    layers: manager.enabled().filter((id) => !(simulator?.forcedEpci && isEpciLayer(id))),
+    selection: state.selection,
+    tab: state.tab !== 'territoire' ? state.tab : undefined,
+    sim: simulator?.hashParts(),
+  });
   if (hash !== location.hash) history.replaceState(null, '', hash);
   lastHash = location.hash;
 }
@@ -80,7 +68,7 @@ function writeHash() {
 
 let toastTimer = null;
 function showError(message) {
-  let toast = $('toast');
+  let toast = document.getElementById('toast');
   if (!toast) {
     toast = document.createElement('div');
     toast.id = 'toast';
@@ -179,7 +167,10 @@ function bboxBounds(b) {
   return L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
 }
 
-/** Room for the legend when it is open in the bottom-left corner. */
+/**
+ * Room for the legend when it is open in the bottom-left corner.
+ * @returns {{paddingTopLeft: L.PointTuple, paddingBottomRight: L.PointTuple}}
+ */
 function fitPadding() {
   const legend = document.getElementById('legend');
   const corner = legend?.closest('.leaflet-bottom.leaflet-left');
@@ -192,14 +183,16 @@ function fitPadding() {
 async function territoryShapes(t, zoom) {
   if (!t.bbox) return { main: [], members: [] };
   const main = await manager.featuresById(t.layer, [t.id], t.bbox, zoom);
+  const epci = epciLayer();
+  const isEpci = isEpciLayer(t.layer);
   let members = [];
-  const memberIds = t.layer !== 'epci' && Array.isArray(t.properties?.members) ? t.properties.members : null;
+  const memberIds = !isEpci && Array.isArray(t.properties?.members) ? t.properties.members : null;
   if (memberIds?.length) {
-    members = await manager.featuresById('epci', memberIds, t.bbox, zoom);
-  } else if ((t.layer === 'pays' || t.layer === 'scot') && t.overlays?.epci?.length) {
-    members = await manager.featuresById('epci', t.overlays.epci.map((m) => m.id), t.bbox, zoom);
-  } else if (t.layer === 'epci' && t.communes?.length) {
-    members = await manager.featuresById('communes', t.communes.map((c) => c.code), t.bbox, Math.max(zoom, 8));
+    members = await manager.featuresById(epci, memberIds, t.bbox, zoom);
+  } else if (groupsEpci(t.layer) && t.overlays?.[epci]?.length) {
+    members = await manager.featuresById(epci, t.overlays[epci].map((m) => m.id), t.bbox, zoom);
+  } else if (isEpci && t.communes?.length) {
+    members = await manager.featuresById(communesLayer(), t.communes.map((c) => c.code), t.bbox, Math.max(zoom, 8));
   }
   return { main, members };
 }
@@ -226,7 +219,8 @@ export async function selectTerritory(layer, id, { fit = true, focusCard = false
     if (seq !== selectionSeq) return;
     card.innerHTML = territoryCard(t, ctx).html;
     announce(`Fiche ouverte : ${t.name}, ${layerSingular(t.layer)}`);
-    if (focusCard) card.querySelector('.card-title')?.focus();
+    const title = card.querySelector('.card-title');
+    if (focusCard && title instanceof HTMLElement) title.focus();
     let zoom = map.getZoom();
     if (fit && t.bbox) {
       const bounds = bboxBounds(t.bbox);
@@ -259,19 +253,20 @@ export async function selectPoint(lat, lon, { switchTab = true } = {}) {
     const render = () => { card.innerHTML = pointCard(loc, details, ctx).html; };
     render();
     const by = Object.fromEntries(loc.layers.map((l) => [l.layer, l]));
-    const commune = by.communes?.features?.[0];
-    const pays = by.pays?.features || [];
+    const communes = communesLayer();
+    const commune = by[communes]?.features?.[0];
+    const pays = by[territoriesLayer()]?.features || [];
     announce(commune
       ? `${commune.name} (${commune.id}). ${pays.length ? `Pays / PETR : ${pays.map((p) => p.name).join(', ')}` : 'Aucun Pays / PETR ne couvre ce point'}`
       : 'Aucun territoire à cet endroit (mer ou étranger). Aucun Pays / PETR ne couvre ce point');
     const zoom = map.getZoom();
     const communeShape = commune
-      ? manager.featuresById('communes', [commune.id], [lon - 0.0005, lat - 0.0005, lon + 0.0005, lat + 0.0005], Math.max(zoom, 8))
+      ? manager.featuresById(communes, [commune.id], [lon - 0.0005, lat - 0.0005, lon + 0.0005, lat + 0.0005], Math.max(zoom, 8))
         .catch(() => [])
       : Promise.resolve([]);
     let shapes = { main: [], members: [] };
     if (pays.length) {
-      const ts = await Promise.all(pays.map((p) => api.territory('pays', p.id)));
+      const ts = await Promise.all(pays.map((p) => api.territory(territoriesLayer(), p.id)));
       if (seq !== selectionSeq) return;
       ts.forEach((t) => details.set(t.id, t));
       render();
@@ -327,8 +322,8 @@ function setupToggles() {
       <span id="toggle-${esc(d.id)}-desc" class="toggle-desc">${esc(toggleDescription(d))}</span>
     </div>`).join('');
   box.addEventListener('change', (e) => {
-    const input = e.target.closest('input[type="checkbox"]');
-    if (!input) return;
+    const input = closestTo(e, 'input[type="checkbox"]');
+    if (!(input instanceof HTMLInputElement)) return;
     manager.toggle(input.value, input.checked);
     announce(`Couche « ${layerTitle(input.value)} » ${input.checked ? 'affichée' : 'masquée'}`);
     writeHash();
@@ -337,10 +332,10 @@ function setupToggles() {
 
 function syncToggles() {
   for (const d of manager.defs) {
-    const input = $(`toggle-${d.id}`);
-    if (input) input.checked = manager.get(d.id).on;
+    const input = document.getElementById(`toggle-${d.id}`);
+    if (input instanceof HTMLInputElement) input.checked = manager.get(d.id).on;
     if (d.minZoom) {
-      const desc = $(`toggle-${d.id}-desc`);
+      const desc = document.getElementById(`toggle-${d.id}-desc`);
       if (desc) desc.textContent = toggleDescription(d);
     }
   }
@@ -363,11 +358,12 @@ function applySelection(sel, { fit, switchTab = false }) {
   else selectPoint(sel.lat, sel.lon, { switchTab });
 }
 
-async function main() {
-  let initial = parseHash();
-  setupTabs();
-
-  map = L.map('map', {
+/**
+ * The Leaflet map, at the hash's view or on metropolitan France.
+ * @param {import('../permalink.js').HashState} initial
+ */
+function createMap(initial) {
+  const m = L.map('map', {
     preferCanvas: true,
     zoomControl: false,
     minZoom: 3,
@@ -375,26 +371,111 @@ async function main() {
     worldCopyJump: false,
     attributionControl: true,
   });
-  L.control.zoom({ position: 'topleft', zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
-  L.control.scale({ imperial: false, position: 'bottomright' }).addTo(map);
-  map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
-  if (initial.view) map.setView([initial.view.lat, initial.view.lon], initial.view.zoom);
-  else map.fitBounds(METRO);
-  window.territoiresMap = map;
+  L.control.zoom({ position: 'topleft', zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(m);
+  L.control.scale({ imperial: false, position: 'bottomright' }).addTo(m);
+  m.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
+  if (initial.view) m.setView([initial.view.lat, initial.view.lon], initial.view.zoom);
+  else m.fitBounds(METRO);
+  window.territoiresMap = m;
+  return m;
+}
 
+/** The deployment's configuration and the catalogue; the page still opens without either. */
+async function loadCatalog() {
   const [config, cat] = await Promise.all([
     api.config().catch(() => ({ tiles_url: null })),
     api.catalog().catch((e) => { showError(`Catalogue des couches indisponible : ${frenchMessage(e)}`); return { layers: [] }; }),
   ]);
   catalog = cat;
   setCatalog(catalog);
-  ctx.popVintage = populationVintage(catalog) || ctx.popVintage;
+  ctx.popVintage = populationVintage() || ctx.popVintage;
   if (config.tiles_url) {
-    // A raster basemap under our layers: the régions then keep their outline but lose their fill.
+    // A raster basemap under our layers: an opaque layer (the régions) then keeps its outline only.
     L.tileLayer(config.tiles_url, { maxZoom: 19, attribution: 'Fond de carte configuré par le serveur', pane: 'tilePane' }).addTo(map);
   }
   map.attributionControl.addAttribution('Données : INSEE, IGN, BANATIC, ANCT — Licence Ouverte 2.0');
+  return config;
+}
 
+/** A click on the map, or Entrée on it (its centre): the simulator's toggle, or the point's card. */
+function wireMap() {
+  const at = (/** @type {number} */ lat, /** @type {number} */ lon) => {
+    if (simulator.active) simulator.toggleAt(lat, lon);
+    else selectPoint(lat, lon);
+  };
+  map.on('click', (e) => at(e.latlng.lat, e.latlng.lng));
+  let moveTimer = null;
+  map.on('moveend', () => {
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(writeHash, 150);
+  });
+  map.getContainer().addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.target !== map.getContainer()) return;
+    const c = map.getCenter();
+    at(c.lat, c.lng);
+  });
+}
+
+/** The card's buttons: another territory's card, or the map centred on this one. */
+function wireCard() {
+  card.addEventListener('click', (e) => {
+    const open = closestTo(e, '[data-open]');
+    if (open) {
+      const [layer, ...rest] = open.dataset.open.split(':');
+      selectTerritory(layer, rest.join(':'), { fit: true, focusCard: true });
+      return;
+    }
+    const zoom = closestTo(e, '[data-zoom]');
+    if (zoom && state.selection?.type === 'territory') {
+      api.territory(state.selection.layer, state.selection.id).then((t) => {
+        if (t.bbox) map.fitBounds(bboxBounds(t.bbox), { ...fitPadding(), maxZoom: 12 });
+      });
+    }
+  });
+}
+
+/** « Me localiser »: the browser's position, its card. */
+function locateMe() {
+  if (!navigator.geolocation) {
+    showError('La géolocalisation n’est pas disponible dans ce navigateur.');
+    return;
+  }
+  announce('Localisation en cours…');
+  navigator.geolocation.getCurrentPosition(
+    (pos) => {
+      const { latitude, longitude } = pos.coords;
+      map.setView([latitude, longitude], Math.max(map.getZoom(), 11));
+      selectPoint(latitude, longitude);
+    },
+    (err) => showError(err.code === 1
+      ? 'Localisation refusée : autorisez-la dans le navigateur, ou cherchez votre commune.'
+      : 'Position indisponible : cherchez votre commune dans la barre de recherche.'),
+    { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 },
+  );
+}
+
+/** A hash changed by hand or by the history: the page follows it. */
+function followHash() {
+  if (location.hash === lastHash) return;
+  // A skip link (#q, #panel) only moves the focus: keep the permalink, the card and the draft.
+  if (/^#[\w-]+$/.test(location.hash) && document.getElementById(location.hash.slice(1))) {
+    history.replaceState(null, '', lastHash);
+    return;
+  }
+  const h = readPageHash();
+  if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
+  if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }
+  if (h.tab) selectTab(h.tab, { write: false });
+  simulator.restore(h.sim, { fit: !h.view });
+  applySelection(h.selection, { fit: !h.view });
+  lastHash = location.hash;
+}
+
+async function main() {
+  let initial = readPageHash();
+  setupTabs();
+  map = createMap(initial);
+  const config = await loadCatalog();
   manager = new LayerManager(map, {
     catalog,
     tiles: !!config.tiles_url,
@@ -402,94 +483,29 @@ async function main() {
     onChange: () => { syncToggles(); exposeState(); },
   });
   // The layer ids of the hash, checked against the catalogue now that it is known.
-  initial = { ...initial, ...parseHash() };
+  initial = { ...initial, ...readPageHash() };
   setupToggles();
   exposeState();
-  manager.setEnabled(initial.layers ?? DEFAULT_LAYERS);
+  manager.setEnabled(initial.layers ?? defaultLayers());
   syncToggles();
   renderLayerSources();
 
   coverage = setupCoverage({ onError: showError });
   indicators = setupIndicators({ onError: showError });
-
-  simulator = setupSimulator({ map, manager, onError: showError, onChange: writeHash });
+  simulator = setupSimulator({
+    map, manager, epciLayer: epciLayer(), territoriesLayer: territoriesLayer(), onChange: writeHash,
+  });
   if (initial.sim.members.length || initial.sim.base) simulator.restore(initial.sim, { fit: !initial.view });
-
   setupSearch({
-    input: $('q'),
+    input: $('q', HTMLInputElement),
     list: $('q-list'),
     onChoose: (r) => selectTerritory(r.layer, r.id, { fit: true }),
   });
-
-  map.on('click', (e) => {
-    if (simulator.active) simulator.toggleAt(e.latlng.lat, e.latlng.lng);
-    else selectPoint(e.latlng.lat, e.latlng.lng);
-  });
-  let moveTimer = null;
-  map.on('moveend', () => {
-    clearTimeout(moveTimer);
-    moveTimer = setTimeout(writeHash, 150);
-  });
-  // Enter on the focused map: what lies at its centre.
-  map.getContainer().addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && e.target === map.getContainer()) {
-      const c = map.getCenter();
-      if (simulator.active) simulator.toggleAt(c.lat, c.lng);
-      else selectPoint(c.lat, c.lng);
-    }
-  });
-
-  card.addEventListener('click', (e) => {
-    const open = e.target.closest('[data-open]');
-    if (open) {
-      const [layer, ...rest] = open.dataset.open.split(':');
-      selectTerritory(layer, rest.join(':'), { fit: true, focusCard: true });
-      return;
-    }
-    const zoom = e.target.closest('[data-zoom]');
-    if (zoom && state.selection?.type === 'territory') {
-      api.territory(state.selection.layer, state.selection.id).then((t) => {
-        if (t.bbox) map.fitBounds(bboxBounds(t.bbox), { ...fitPadding(), maxZoom: 12 });
-      });
-    }
-  });
-
-  $('locate-me').addEventListener('click', () => {
-    if (!navigator.geolocation) {
-      showError('La géolocalisation n’est pas disponible dans ce navigateur.');
-      return;
-    }
-    announce('Localisation en cours…');
-    navigator.geolocation.getCurrentPosition(
-      (pos) => {
-        const { latitude, longitude } = pos.coords;
-        map.setView([latitude, longitude], Math.max(map.getZoom(), 11));
-        selectPoint(latitude, longitude);
-      },
-      (err) => showError(err.code === 1
-        ? 'Localisation refusée : autorisez-la dans le navigateur, ou cherchez votre commune.'
-        : 'Position indisponible : cherchez votre commune dans la barre de recherche.'),
-      { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 },
-    );
-  });
-
+  wireMap();
+  wireCard();
+  $('locate-me').addEventListener('click', locateMe);
   $('sheet-toggle').addEventListener('click', () => setSheet(!$('panel').classList.contains('collapsed')));
-
-  window.addEventListener('hashchange', () => {
-    if (location.hash === lastHash) return;
-    // A skip link (#q, #panel) only moves the focus: keep the permalink, the card and the draft.
-    if (/^#[\w-]+$/.test(location.hash) && document.getElementById(location.hash.slice(1))) {
-      history.replaceState(null, '', lastHash);
-      return;
-    }
-    const h = parseHash();
-    if (h.view) map.setView([h.view.lat, h.view.lon], h.view.zoom);
-    if (h.layers) { manager.setEnabled(h.layers); syncToggles(); }
-    if (h.tab) selectTab(h.tab, { write: false });
-    simulator.restore(h.sim, { fit: !h.view });
-    applySelection(h.selection, { fit: !h.view });
-    lastHash = location.hash;
-  });
+  window.addEventListener('hashchange', followHash);
 
   if (initial.tab) selectTab(initial.tab, { write: false });
   applySelection(initial.selection, { fit: !initial.view });

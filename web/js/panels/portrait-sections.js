@@ -1,55 +1,28 @@
-// territoires — the portrait of one territory, /territoire/{layer}/{id}: map, key figures, share of its
-// départements and régions, members, what every other layer holds of it, neighbours and sources.
-// Plain ES modules; Leaflet is loaded before this module. Everything comes from /api/portrait and the
-// generalised layers; the catalogue (/api/layers) gives the layers' names and legend classes.
+// @ts-check
+// The sections of a territory's portrait (/api/portrait): its head, key figures, share of its
+// départements and régions, what every other layer holds of it, members, neighbours and sources.
 
-import { api, frenchMessage } from './js/api.js';
+import { hab, html, int, km2, METHOD, pct, portraitUrl, raw, sourceLine } from '../lib/fmt.js';
 import {
-  ADMIN_LAYERS, announce, carrierOf, featureClass, hab, html, int, km2, mapUrl, METHOD, pct, portraitUrl, raw,
-  setCatalog, shown, sourceLine,
-} from './js/fmt.js';
-import { CARRIER_KIND } from './js/cards.js';
-import { sortableTable } from './js/sorttable.js';
-import { svgMap } from './js/printmap.js';
+  carrierOf, communesLayer, divisionLayer, epciLayer, featureClass, isAdministrative, shown,
+} from '../catalog.js';
+import { CARRIER_KIND, SEVERAL } from './card-parts.js';
+import { keyed, sortableTable } from '../lib/sorttable.js';
+import { mapUrl } from '../permalink.js';
 
-/* global L */
+/** @typedef {import('../api.js').Portrait} Portrait */
 
-const $ = (id) => document.getElementById(id);
-const root = $('portrait');
-
-/** Communes are drawn on the map up to this many; beyond, the EPCI alone. */
-const MAX_COMMUNES_DRAWN = 1500;
 /** Rows of the EPCI table on paper; the rest is said in a line. */
 const PRINT_EPCI_ROWS = 12;
 /** Features listed per layer before the rest folds away, on screen and on paper. */
 const LIST_LIMIT = 10;
 const PRINT_LIST_LIMIT = 4;
-/** Width / height of the map, on screen and on paper. */
-const MAP_ASPECT = 1.35;
 
 const nf1 = new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const nf0 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
 /** A percentage, said "< 0,1 %" rather than "0,0 %" when small but not nothing. */
 const pctShare = (v) => (v > 0 && v < 0.05 ? '<\u00a00,1\u00a0%' : pct(v));
 const density = (d) => (d == null ? '—' : `${(d < 10 ? nf1 : nf0).format(d)}\u00a0hab./km²`);
-
-/** The map's styles, shared by the Leaflet map and its printed copy. */
-const STYLES = {
-  context: { stroke: '#9a9a9a', width: 0.8, fill: '#fbfaf5', fillOpacity: 1 },
-  neighbours: { stroke: '#8a8a8a', width: 1, fill: '#d9d9d9', fillOpacity: 0.55 },
-  communes: { stroke: '#8c8c8c', width: 0.5, fill: '#ffffff', fillOpacity: 0.35 },
-  epci: { stroke: '#000091', width: 1.6, dash: '5 3' },
-  territory: { stroke: '#ce0500', width: 2.6, fill: '#ce0500', fillOpacity: 0.07 },
-};
-const leafletStyle = (s) => ({
-  color: s.stroke, weight: s.width, dashArray: s.dash || null,
-  fill: !!s.fill, fillColor: s.fill, fillOpacity: s.fillOpacity ?? 0,
-});
-
-function parsePath() {
-  const m = location.pathname.match(/^\/territoire\/([^/]+)\/([^/]+)\/?$/);
-  return m ? { layer: decodeURIComponent(m[1]), id: decodeURIComponent(m[2]) } : null;
-}
 
 const idLabel = (id) => (/^\d{9}$/.test(id) ? 'SIREN' : /^\d[\dAB]\d{0,3}$/.test(id) ? 'Code INSEE' : 'Identifiant');
 
@@ -58,7 +31,7 @@ const link = (layer, id, name) => html`<a href="${portraitUrl(layer, id)}">${nam
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-function headSection(d) {
+export function headSection(d) {
   const cls = featureClass(d.layer.id, d.properties);
   const printed = new Date().toLocaleDateString('fr-FR', { day: 'numeric', month: 'long', year: 'numeric' });
   return html`<header class="p-head">
@@ -85,7 +58,7 @@ function carrierLine(d) {
   const c = carrierOf(d.layer.id, d.properties);
   if (!c) return '';
   if (!c.siren && !c.name) {
-    return html`<p class="p-carrier" data-carrier="several">Structure porteuse : ${c.kind === SEVERAL_CARRIERS
+    return html`<p class="p-carrier" data-carrier="several">Structure porteuse : ${c.kind === SEVERAL
       ? 'plusieurs EPCI signataires ensemble, sans structure porteuse unique' : 'non renseignée'}</p>`;
   }
   const known = c.siren && layerOfSiren(d, c.siren);
@@ -93,42 +66,38 @@ function carrierLine(d) {
     ${known ? link(known, c.siren, c.name || c.siren) : c.name}${c.siren ? html` <span class="code">SIREN ${c.siren}</span>` : ''}${c.kind ? html` <span class="muted">(${CARRIER_KIND[c.kind] || c.kind})</span>` : ''}</p>`;
 }
 
-function legendItem(style, label, key) {
-  const s = style;
-  const swatch = raw(`<svg class="sw" width="26" height="14" aria-hidden="true"><rect x="1.5" y="1.5" width="23" height="11" fill="${s.fill || 'none'}" fill-opacity="${s.fill ? Math.max(s.fillOpacity ?? 1, 0.25) : 0}" stroke="${s.stroke}" stroke-width="${Math.min(s.width, 2.2)}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/></svg>`);
-  return html`<li data-key="${key}">${swatch} ${label}</li>`;
-}
-
-function mapSection(d, drawn) {
-  const items = [legendItem(STYLES.territory, d.name, 'territory')];
-  if (drawn.epci) items.push(legendItem(STYLES.epci, 'EPCI membres', 'epci'));
-  if (drawn.communes) items.push(legendItem(STYLES.communes, 'Communes', 'communes'));
-  if (d.neighbours.length) items.push(legendItem(STYLES.neighbours, `Voisins (${d.layer.title})`, 'neighbours'));
-  return html`${items}`;
-}
-
-function figuresSection(d) {
+export function figuresSection(d) {
   const f = d.figures;
   const row = (key, label, value, note) => html`<div class="fig-box" data-fig="${key}"><dt>${label}</dt>
     <dd><span class="fig-value">${value}</span>${note ? html`<span class="vint">${note}</span>` : ''}</dd></div>`;
+  // Keyed by the figure (data-fig), in the order shown; the EPCI count only when there are some.
+  const rows = {
+    population: ['Population', hab(f.population), `${d.denominators_source.vintage}${f.communes > 1 ? ' ; somme des communes' : ''}`],
+    area: ['Superficie', km2(f.area_km2), 'surface géodésique (IGN ADMIN EXPRESS)'],
+    density: ['Densité', density(f.density_per_km2), ''],
+    communes: ['Communes', int(f.communes), f.communes_without_geometry ? `dont ${int(f.communes_without_geometry)} sans géométrie` : ''],
+    epci: f.epci ? ['EPCI', int(f.epci), 'ayant au moins une commune dans le territoire'] : null,
+  };
   return html`<section class="p-figures" aria-labelledby="h-figures">
     <h2 id="h-figures">Chiffres clés</h2>
     <dl class="figures">
-      ${row('population', 'Population', hab(f.population), `${d.denominators_source.vintage}${f.communes > 1 ? ' ; somme des communes' : ''}`)}
-      ${row('area', 'Superficie', km2(f.area_km2), 'surface géodésique (IGN ADMIN EXPRESS)')}
-      ${row('density', 'Densité', density(f.density_per_km2), '')}
-      ${row('communes', 'Communes', int(f.communes), f.communes_without_geometry ? `dont ${int(f.communes_without_geometry)} sans géométrie` : '')}
-      ${f.epci ? row('epci', 'EPCI', int(f.epci), 'ayant au moins une commune dans le territoire') : ''}
+      ${Object.entries(rows).filter(([, r]) => r).map(([key, [label, value, note]]) => row(key, label, value, note))}
     </dl>
   </section>`;
 }
 
-function sharesTable(kind, label, rows) {
+/**
+ * @param {string} kind the layer of the division (its rows link to their portraits)
+ * @param {string} label
+ * @param {string} singular
+ * @param {import('../api.js').DivisionShare[]} rows
+ */
+function sharesTable(kind, label, singular, rows) {
   if (!rows.length) return '';
   return html`<div class="table-wrap"><table class="shares" data-division="${kind}">
     <caption>${label}</caption>
     <thead><tr>
-      <th scope="col">${label === 'Départements' ? 'Département' : 'Région'}</th>
+      <th scope="col">${singular}</th>
       <th scope="col" class="num">Communes</th>
       <th scope="col" class="num">Population dans le territoire</th>
       <th scope="col" class="num">Part de sa population</th>
@@ -146,13 +115,13 @@ function sharesTable(kind, label, rows) {
   </table></div>`;
 }
 
-function sharesSection(d) {
+export function sharesSection(d) {
   const several = d.departements.length > 1;
   return html`<section class="p-shares" id="shares" aria-labelledby="h-shares">
     <h2 id="h-shares">Dans ses départements et régions</h2>
     <p class="hint">Part de la population et de la superficie de chaque département et région que le territoire recoupe${several ? ' ; le territoire s’étend sur plusieurs départements' : ''}.</p>
-    ${sharesTable('departements', 'Départements', d.departements)}
-    ${sharesTable('regions', 'Régions', d.regions)}
+    ${sharesTable(divisionLayer('departement'), 'Départements', 'Département', d.departements)}
+    ${sharesTable(divisionLayer('region'), 'Régions', 'Région', d.regions)}
   </section>`;
 }
 
@@ -173,15 +142,13 @@ const RELATION_SHORT = {
   carried: 'porté, sans commune en commun',
 };
 
-const SEVERAL_CARRIERS = 'EPCI (plusieurs)';
-
 function carrierText(f, d) {
   if (f.carried_by_territory) {
     return html`<span class="carried" data-carried="true">Porté par ce territoire</span>`;
   }
   const c = f.carrier || {};
   const who = !c.siren && !c.name
-    ? (c.kind === SEVERAL_CARRIERS ? 'plusieurs EPCI signataires ensemble, sans structure porteuse unique' : 'porteur non renseigné')
+    ? (c.kind === SEVERAL ? 'plusieurs EPCI signataires ensemble, sans structure porteuse unique' : 'porteur non renseigné')
     : html`${c.siren && layerOfSiren(d, c.siren) ? link(layerOfSiren(d, c.siren), c.siren, c.name || c.siren) : (c.name || c.siren)}${c.siren ? html` <span class="code">SIREN ${c.siren}</span>` : ''}`;
   return html`<span class="carried" data-carried="false">Non porté par ce territoire — porteur : ${who}</span>`;
 }
@@ -202,8 +169,8 @@ function relationItem(l, f, d, i) {
     ${f.provenance?.status || f.provenance?.vintage ? html`<span class="muted rel-prov"> (${[featureClass(l.layer.id, f.provenance)?.label || f.provenance.status, shown(l.layer.id, f.provenance.vintage)].filter(Boolean).join(', ')})</span>` : ''}</li>`;
 }
 
-function relationsSection(d) {
-  const layers = d.layers.filter((l) => !ADMIN_LAYERS.includes(l.layer.id));
+export function relationsSection(d) {
+  const layers = d.layers.filter((l) => !isAdministrative(l.layer.id));
   // The layer listing exactly the member EPCI repeats the members' table: left off paper.
   const epciIds = new Set(d.members.epci.map((e) => e.id));
   const repeatsMembers = (l) => l.features.length > 1 && l.features.length === epciIds.size
@@ -232,7 +199,7 @@ function relationsSection(d) {
   </section>`;
 }
 
-function membersSection(d) {
+export function membersSection(d) {
   const m = d.members;
   const self = (d.figures.communes === 1 && m.communes[0]?.code === d.id);
   if (self) return '';
@@ -250,7 +217,7 @@ function membersSection(d) {
   </section>`;
 }
 
-function neighboursSection(d) {
+export function neighboursSection(d) {
   const n = d.neighbours;
   return html`<section class="p-neighbours" id="neighbours" aria-labelledby="h-neighbours">
     <h2 id="h-neighbours">Voisins <span class="count">${int(n.length)}</span></h2>
@@ -261,7 +228,7 @@ function neighboursSection(d) {
   </section>`;
 }
 
-function sourcesSection(d) {
+export function sourcesSection(d) {
   const p = d.provenance;
   const cls = featureClass(d.layer.id, d.properties);
   const others = d.layers.map((l) => html`<li>${l.layer.title} : ${l.source.name} (millésime ${l.source.vintage})</li>`);
@@ -285,11 +252,12 @@ function sourcesSection(d) {
   </section>`;
 }
 
-function membersTables(d) {
+export function membersTables(d) {
   const m = d.members;
-  const epciBox = $('members-epci');
-  const communesBox = $('members-communes');
-  if (!epciBox) return;
+  // A commune's portrait has no members section.
+  const epciBox = document.getElementById('members-epci');
+  const communesBox = document.getElementById('members-communes');
+  if (!epciBox || !communesBox) return;
   const declared = Array.isArray(d.properties.members);
   const isSelf = m.epci.length === 1 && m.epci[0].id === d.id;
   if (m.epci.length && !isSelf) {
@@ -300,20 +268,20 @@ function membersTables(d) {
       sort: { key: 'population', dir: 'desc' },
       printLimit: PRINT_EPCI_ROWS,
       printNote: 'voir le portrait en ligne',
-      columns: [
-        {
-          key: 'name', label: 'EPCI', type: 'text', header: true, value: (e) => e.name,
-          cell: (e) => html`${link('epci', e.id, e.name)}${declared && !e.declared ? html` <span class="muted">(non déclaré)</span>` : ''}`,
+      columns: keyed({
+        name: {
+          label: 'EPCI', type: 'text', header: true, value: (e) => e.name,
+          cell: (e) => html`${link(epciLayer(), e.id, e.name)}${declared && !e.declared ? html` <span class="muted">(non déclaré)</span>` : ''}`,
         },
-        { key: 'id', label: 'SIREN', type: 'text', value: (e) => e.id, cell: (e) => html`<span class="code">${e.id}</span>` },
-        {
-          key: 'communes', label: 'Communes', type: 'number', value: (e) => e.communes,
+        id: { label: 'SIREN', type: 'text', value: (e) => e.id, cell: (e) => html`<span class="code">${e.id}</span>` },
+        communes: {
+          label: 'Communes', type: 'number', value: (e) => e.communes,
           cell: (e) => html`${int(e.communes)}${e.whole ? '' : html` <span class="muted">/ ${int(e.total_communes)}</span>`}`,
         },
-        { key: 'population', label: 'Population', type: 'number', value: (e) => e.population, cell: (e) => hab(e.population) },
-        { key: 'area', label: 'Superficie', type: 'number', value: (e) => Math.round(e.area_km2 * 1000) / 1000, cell: (e) => km2(e.area_km2) },
-        { key: 'whole', label: 'Dans le territoire', type: 'text', value: (e) => (e.whole ? 'entier' : 'en partie') },
-      ],
+        population: { label: 'Population', type: 'number', value: (e) => e.population, cell: (e) => hab(e.population) },
+        area: { label: 'Superficie', type: 'number', value: (e) => Math.round(e.area_km2 * 1000) / 1000, cell: (e) => km2(e.area_km2) },
+        whole: { label: 'Dans le territoire', type: 'text', value: (e) => (e.whole ? 'entier' : 'en partie') },
+      }),
     });
   }
   sortableTable(communesBox, {
@@ -321,147 +289,12 @@ function membersTables(d) {
     caption: `Communes (${int(m.communes.length)})`,
     rows: m.communes,
     sort: { key: 'name', dir: 'asc' },
-    columns: [
-      { key: 'name', label: 'Commune', type: 'text', header: true, value: (c) => c.name, cell: (c) => link('communes', c.code, c.name) },
-      { key: 'code', label: 'Code INSEE', type: 'text', value: (c) => c.code, cell: (c) => html`<span class="code">${c.code}</span>` },
-      { key: 'epci', label: 'EPCI', type: 'text', value: (c) => c.epci_name || c.epci || '' },
-      { key: 'population', label: 'Population', type: 'number', value: (c) => c.population, cell: (c) => hab(c.population) },
-      { key: 'area', label: 'Superficie', type: 'number', value: (c) => Math.round(c.area_km2 * 1000) / 1000, cell: (c) => km2(c.area_km2) },
-    ],
+    columns: keyed({
+      name: { label: 'Commune', type: 'text', header: true, value: (c) => c.name, cell: (c) => link(communesLayer(), c.code, c.name) },
+      code: { label: 'Code INSEE', type: 'text', value: (c) => c.code, cell: (c) => html`<span class="code">${c.code}</span>` },
+      epci: { label: 'EPCI', type: 'text', value: (c) => c.epci_name || c.epci || '' },
+      population: { label: 'Population', type: 'number', value: (c) => c.population, cell: (c) => hab(c.population) },
+      area: { label: 'Superficie', type: 'number', value: (c) => Math.round(c.area_km2 * 1000) / 1000, cell: (c) => km2(c.area_km2) },
+    }),
   });
 }
-
-// ---------------------------------------------------------------------------------------------
-// The map: Leaflet on screen, a static SVG on paper, from the same generalised features.
-
-/**
- * Features of the layers the map needs, generalised for `zoom`: the territory, its neighbours and the
- * départements around it inside `around`, its members inside its own `bbox`.
- */
-async function mapFeatures(d, zoom, around, bbox) {
-  const fetched = new Map();
-  const layer = (id, z = zoom, box = around) => {
-    const key = `${id}@${z}@${box}`;
-    if (!fetched.has(key)) fetched.set(key, api.layer(id, z, box));
-    return fetched.get(key);
-  };
-  const only = (collection, ids) => {
-    const wanted = new Set(ids.map(String));
-    return collection.features.filter((f) => wanted.has(String(f.properties.id)));
-  };
-  const m = d.members;
-  const drawEpci = m.communes.length > 1 && (m.epci.length > 1 || (m.epci.length === 1 && m.epci[0].id !== d.id));
-  const drawCommunes = d.layer.id !== 'communes' && m.communes.length > 1 && m.communes.length <= MAX_COMMUNES_DRAWN;
-  const [own, context, epci, communes] = await Promise.all([
-    layer(d.layer.id),
-    layer('departements'),
-    drawEpci ? layer('epci', zoom, bbox) : null,
-    drawCommunes ? layer('communes', Math.max(zoom, 8), bbox) : null,
-  ]);
-  return {
-    territory: only(own, [d.id]),
-    neighbours: only(own, d.neighbours.map((n) => n.id)),
-    context: context.features,
-    epci: epci ? only(epci, m.epci.map((e) => e.id)) : [],
-    communes: communes ? only(communes, m.communes.map((c) => c.code)) : [],
-  };
-}
-
-async function drawMap(d) {
-  const box = $('pmap');
-  const b = d.bbox;
-  if (!b) {
-    $('p-map-figure').hidden = true;
-    return;
-  }
-  const map = L.map(box, { preferCanvas: true, zoomSnap: 0.25, minZoom: 3, maxZoom: 14, scrollWheelZoom: false, zoomControl: false });
-  L.control.zoom({ zoomInTitle: 'Zoom avant', zoomOutTitle: 'Zoom arrière' }).addTo(map);
-  map.attributionControl.setPrefix('<a href="https://leafletjs.com" hreflang="en">Leaflet</a>');
-  map.attributionControl.addAttribution('Données : INSEE, IGN, BANATIC, ANCT — Licence Ouverte 2.0');
-  L.control.scale({ imperial: false, position: 'bottomright' }).addTo(map);
-  const bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
-  map.fitBounds(bounds, { padding: [14, 14] });
-  window.portraitMap = map;
-  const zoom = Math.max(3, Math.min(12, Math.round(map.getZoom())));
-  const padX = (b[2] - b[0]) * 0.6 + 0.02;
-  const padY = (b[3] - b[1]) * 0.6 + 0.02;
-  const area = [Math.max(-180, b[0] - padX), Math.max(-85, b[1] - padY), Math.min(180, b[2] + padX), Math.min(85, b[3] + padY)];
-  const f = await mapFeatures(d, zoom, area, b);
-  const groups = [
-    { cls: 'context', features: f.context, style: STYLES.context },
-    { cls: 'neighbours', features: f.neighbours, style: STYLES.neighbours },
-    { cls: 'communes', features: f.communes, style: STYLES.communes },
-    { cls: 'epci', features: f.epci, style: STYLES.epci },
-    { cls: 'territory', features: f.territory, style: STYLES.territory },
-  ];
-  for (const g of groups) {
-    if (!g.features.length) continue;
-    L.geoJSON({ type: 'FeatureCollection', features: g.features }, {
-      style: leafletStyle(g.style), interactive: g.cls === 'neighbours',
-      onEachFeature: g.cls === 'neighbours'
-        ? (feature, layer) => {
-          layer.bindTooltip(feature.properties.name, { sticky: true });
-          layer.on('click', () => { location.href = portraitUrl(d.layer.id, feature.properties.id); });
-        }
-        : undefined,
-    }).addTo(map);
-  }
-  const title = `Carte : ${d.name} (cerné de rouge)${f.epci.length ? ', ses EPCI membres en tirets bleus' : ''}${f.neighbours.length ? ', ses voisins en gris' : ''}.`;
-  box.setAttribute('aria-label', title);
-  $('print-map').innerHTML = svgMap(groups, b, { aspect: MAP_ASPECT, title });
-  $('map-legend').innerHTML = mapSection(d, { epci: f.epci.length > 0, communes: f.communes.length > 0 }).html;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-async function main() {
-  const where = parsePath();
-  if (!where) {
-    root.innerHTML = html`<p class="notice notice-warn">Adresse de portrait invalide : elle doit être de la forme /territoire/couche/identifiant.</p>`.html;
-    return;
-  }
-  let d;
-  try {
-    const [catalog, portrait] = await Promise.all([api.catalog(), api.portrait(where.layer, where.id)]);
-    setCatalog(catalog);
-    d = portrait;
-  } catch (e) {
-    root.innerHTML = html`<h1>Portrait indisponible</h1><p class="notice notice-warn">${frenchMessage(e)}</p><p><a href="/">Retour à la carte</a></p>`.html;
-    root.setAttribute('aria-busy', 'false');
-    return;
-  }
-  document.title = `${d.name} — ${d.layer.singular} — portrait — Territoires`;
-  $('back-to-map').href = mapUrl(d.layer.id, d.id);
-  root.dataset.layer = d.layer.id;
-  root.dataset.id = d.id;
-  root.innerHTML = html`
-    ${headSection(d)}
-    <div class="p-overview">
-      <figure class="p-map" id="p-map-figure">
-        <div id="pmap" role="region" aria-label="Carte du territoire" tabindex="0"></div>
-        <div id="print-map" class="print-map"></div>
-        <figcaption><ul class="map-legend" id="map-legend"></ul></figcaption>
-      </figure>
-      ${figuresSection(d)}
-    </div>
-    ${sharesSection(d)}
-    ${relationsSection(d)}
-    ${membersSection(d)}
-    ${neighboursSection(d)}
-    ${sourcesSection(d)}
-    <p class="p-foot no-print"><a href="${mapUrl(d.layer.id, d.id)}">Retour à la carte</a> · <a href="/api/portrait/${encodeURIComponent(d.layer.id)}/${encodeURIComponent(d.id)}">Données du portrait (JSON)</a></p>
-  `.html;
-  $('print-button').addEventListener('click', () => window.print());
-  membersTables(d);
-  window.portrait = { data: d };
-  announce(`Portrait : ${d.name}, ${d.layer.singular}`);
-  try {
-    await drawMap(d);
-  } catch (e) {
-    $('pmap').insertAdjacentHTML('afterend', html`<p class="notice notice-warn">Carte indisponible : ${frenchMessage(e)}</p>`.html);
-  }
-  root.setAttribute('aria-busy', 'false');
-  document.body.dataset.ready = 'true';
-}
-
-main();

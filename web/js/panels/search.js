@@ -1,7 +1,9 @@
+// @ts-check
 // The search box: an ARIA 1.2 combobox with a listbox popup, fed by /api/search.
 
-import { api, frenchMessage, isAbort } from './api.js';
-import { announce, esc, int, layerSingular } from './fmt.js';
+import { api, frenchMessage, isAbort } from '../api.js';
+import { announce, esc, int } from '../lib/fmt.js';
+import { isCommunesLayer, layerSingular } from '../catalog.js';
 
 /**
  * `keep` (optional) filters the results, e.g. to EPCIs only; `limit` asks the API for more results
@@ -47,7 +49,7 @@ export function setupSearch({
       return;
     }
     list.innerHTML = results.map((r, i) => {
-      const code = r.layer === 'communes' ? ` · ${r.id}` : '';
+      const code = isCommunesLayer(r.layer) ? ` · ${r.id}` : '';
       const pays = r.pays?.length ? ` · ${r.pays.map((p) => p.name).join(', ')}` : '';
       const population = r.population != null ? ` · ${int(r.population)} hab.` : '';
       // A former name or code leads to today's commune: say which (« Vire : commune déléguée de Vire Normandie »).

@@ -1,0 +1,82 @@
+// @ts-check
+// A draft as files: its member EPCIs as CSV, its shape with its figures as GeoJSON. The shape is the
+// server's finest; a coarser answer (the map's zoom) is asked again at that zoom.
+
+import { api } from '../api.js';
+import { saveBlob } from '../lib/fmt.js';
+
+/** @typedef {import('../api.js').Simulation} Simulation */
+/** @typedef {import('./draft.js').Draft} Draft */
+
+/** Zoom of the shape in the downloads: the API's finest. */
+export const DOWNLOAD_ZOOM = 12;
+
+/**
+ * Quotes a CSV field when it needs it.
+ * @param {unknown} v
+ */
+const csvField = (v) => {
+  const s = v == null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/**
+ * The member EPCIs as CSV (UTF-8, comma): SIREN, name, population, communes, area.
+ * @param {Simulation} answer
+ */
+export function draftCsv(answer) {
+  const rows = ['siren,nom,population,communes,superficie_km2'.split(',')];
+  for (const e of answer.epci) rows.push([e.siren, e.name, String(e.population), String(e.communes), e.area_km2.toFixed(2)]);
+  return `${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+}
+
+/**
+ * The draft's shape with its figures as properties: a GeoJSON FeatureCollection of one feature.
+ * @param {Simulation} answer
+ * @param {string | null | undefined} replaces
+ */
+export function draftGeojson(answer, replaces) {
+  const c = answer.checks;
+  return {
+    type: 'FeatureCollection',
+    features: [{
+      type: 'Feature',
+      properties: {
+        name: 'Projet de périmètre',
+        replaces: replaces || null,
+        epci: answer.epci.map((e) => e.siren).join(','),
+        epci_names: answer.epci.map((e) => e.name).join(' ; '),
+        epci_count: answer.figures.epci,
+        population: answer.figures.population,
+        area_km2: Math.round(answer.figures.area_km2 * 100) / 100,
+        communes: answer.figures.communes,
+        members_are_epci: c.members_are_epci.ok,
+        contiguous: c.contiguous.ok,
+        no_enclave: c.no_enclave.ok,
+        no_epci_in_other_petr: c.epci_in_other_petr.ok,
+        vintage: answer.vintage,
+        zoom: answer.zoom,
+      },
+      geometry: answer.geometry,
+    }],
+  };
+}
+
+/**
+ * @param {Simulation} answer
+ * @param {Draft} draft
+ */
+export function saveCsv(answer, draft) {
+  saveBlob(new Blob([draftCsv(answer)], { type: 'text/csv;charset=utf-8' }), `${draft.fileStem()}.csv`);
+}
+
+/**
+ * Saves the shape at DOWNLOAD_ZOOM, asking the server for it unless `answer` is at that zoom already.
+ * @param {Simulation} answer
+ * @param {Draft} draft
+ */
+export async function saveGeojson(answer, draft) {
+  const fine = answer.zoom >= DOWNLOAD_ZOOM ? answer : await api.simulate(draft.request(DOWNLOAD_ZOOM));
+  const text = JSON.stringify(draftGeojson(fine, draft.base?.id));
+  saveBlob(new Blob([text], { type: 'application/geo+json' }), `${draft.fileStem()}.geojson`);
+}
