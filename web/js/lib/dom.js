@@ -2,16 +2,26 @@
 // Typed access to the page's elements: a missing or mistyped element fails loudly, where it is looked up.
 
 /**
- * The element with this id, checked to be a `type` (HTMLElement by default).
- * @template {Element} [T=HTMLElement]
+ * The element with this id, checked to be an HTMLElement.
+ * @overload
  * @param {string} id
- * @param {new (...args: any[]) => T} [type]
+ * @returns {HTMLElement}
+ */
+/**
+ * The element with this id, checked to be a `type`.
+ * @template {Element} T
+ * @overload
+ * @param {string} id
+ * @param {new (...args: any[]) => T} type
  * @returns {T}
  */
-export function byId(id, type) {
+/**
+ * @param {string} id
+ * @param {new (...args: any[]) => Element} [type]
+ */
+export function byId(id, type = HTMLElement) {
   const el = document.getElementById(id);
-  const want = /** @type {new (...args: any[]) => T} */ (type || HTMLElement);
-  if (!(el instanceof want)) throw new Error(`#${id} is missing or not a ${want.name}`);
+  if (!(el instanceof type)) throw new Error(`#${id} is missing or not a ${type.name}`);
   return el;
 }
 

@@ -175,7 +175,7 @@ async function main() {
   const src = layerInfo(territoriesLayer());
   if (src) $('vintage').textContent = `Pays et PETR : ${src.vintage} · ${src.licence}`;
   setupSearch({
-    input: $('q'),
+    input: $('q', HTMLInputElement),
     list: $('q-list'),
     keep: (r) => isCommunesLayer(r.layer),
     onChoose: (r) => { answer(r); },

@@ -5,159 +5,229 @@ import { api, frenchMessage, isAbort } from '../api.js';
 import { announce, esc, int } from '../lib/fmt.js';
 import { isCommunesLayer, layerSingular } from '../catalog.js';
 
+/** @typedef {import('../api.js').SearchResult} SearchResult */
+
 /**
- * `keep` (optional) filters the results, e.g. to EPCIs only; `limit` asks the API for more results
- * when `keep` drops many; `prefix` names the options' ids (unique per page).
+ * @typedef {object} SearchOptions
+ * @property {HTMLInputElement} input the combobox
+ * @property {HTMLElement} list its listbox
+ * @property {(r: SearchResult) => void} onChoose
+ * @property {(r: SearchResult) => boolean} [keep] filters the results, e.g. to EPCIs only
+ * @property {number} [limit] how many results to ask for (more when `keep` drops many)
+ * @property {string} [prefix] names the options' ids (unique per page)
+ * @property {(query: string) => string} [noneText] what the list says when nothing is found
  */
-export function setupSearch({
-  input, list, onChoose, keep = () => true, limit = 10, prefix = 'q', noneText = (query) => `Aucun résultat pour « ${query} »`,
-}) {
-  let results = [];
-  let active = -1;
-  let controller = null;
-  let timer = null;
-  let lastQuery = '';
 
-  const open = () => {
-    list.hidden = false;
-    input.setAttribute('aria-expanded', 'true');
-  };
-  const close = () => {
-    list.hidden = true;
-    input.setAttribute('aria-expanded', 'false');
-    input.removeAttribute('aria-activedescendant');
-    active = -1;
-  };
+/** Wait after a keystroke before asking the API. */
+const TYPING_MS = 120;
 
-  function setActive(i) {
-    const options = list.querySelectorAll('[role="option"]');
+/**
+ * One option of the listbox: the name, a note for a former name or code (« Vire : commune déléguée
+ * de Vire Normandie »), then the kind, code, population and Pays.
+ * @param {SearchResult} r
+ * @param {number} i
+ * @param {string} prefix
+ */
+function optionHtml(r, i, prefix) {
+  const code = isCommunesLayer(r.layer) ? ` · ${r.id}` : '';
+  const pays = r.pays?.length ? ` · ${r.pays.map((p) => p.name).join(', ')}` : '';
+  const population = r.population != null ? ` · ${int(r.population)} hab.` : '';
+  const note = r.note ? `<span class="opt-note">${esc(r.note)}</span>` : '';
+  return `<li role="option" id="${prefix}-opt-${i}" data-index="${i}" aria-selected="false">`
+    + `<span class="opt-name">${esc(r.name)}</span>${note}`
+    + `<span class="opt-meta">${esc(layerSingular(r.layer))}${esc(code)}${esc(population)}${esc(pays)}</span></li>`;
+}
+
+class Combobox {
+  /** @param {SearchOptions} options */
+  constructor({
+    input, list, onChoose, keep = () => true, limit = 10, prefix = 'q', noneText = (query) => `Aucun résultat pour « ${query} »`,
+  }) {
+    this.input = input;
+    this.list = list;
+    this.onChoose = onChoose;
+    this.keep = keep;
+    this.limit = limit;
+    this.prefix = prefix;
+    this.noneText = noneText;
+    /** @type {SearchResult[]} */
+    this.results = [];
+    this.active = -1;
+    /** @type {AbortController | null} */
+    this.controller = null;
+    /** @type {ReturnType<typeof setTimeout> | null} */
+    this.timer = null;
+    this.lastQuery = '';
+  }
+
+  open() {
+    this.list.hidden = false;
+    this.input.setAttribute('aria-expanded', 'true');
+  }
+
+  close() {
+    this.list.hidden = true;
+    this.input.setAttribute('aria-expanded', 'false');
+    this.input.removeAttribute('aria-activedescendant');
+    this.active = -1;
+  }
+
+  /** @param {number} i the option to mark active, -1 for none */
+  setActive(i) {
+    const options = this.list.querySelectorAll('[role="option"]');
     options.forEach((o, k) => o.setAttribute('aria-selected', k === i ? 'true' : 'false'));
-    active = i;
+    this.active = i;
     if (i >= 0 && options[i]) {
-      input.setAttribute('aria-activedescendant', options[i].id);
+      this.input.setAttribute('aria-activedescendant', options[i].id);
       options[i].scrollIntoView({ block: 'nearest' });
     } else {
-      input.removeAttribute('aria-activedescendant');
+      this.input.removeAttribute('aria-activedescendant');
     }
   }
 
-  function render(query) {
-    if (!results.length) {
-      list.innerHTML = `<li class="empty" role="option" id="${prefix}-none" aria-disabled="true" aria-selected="false">${esc(noneText(query))}</li>`;
-      open();
+  /** @param {string} text a disabled option saying why there is no result */
+  showEmpty(text) {
+    this.list.innerHTML = `<li class="empty" role="option" id="${this.prefix}-none" aria-disabled="true" aria-selected="false">${esc(text)}</li>`;
+    this.open();
+  }
+
+  /** @param {string} query */
+  render(query) {
+    if (!this.results.length) {
+      this.showEmpty(this.noneText(query));
       announce('Aucun résultat');
       return;
     }
-    list.innerHTML = results.map((r, i) => {
-      const code = isCommunesLayer(r.layer) ? ` · ${r.id}` : '';
-      const pays = r.pays?.length ? ` · ${r.pays.map((p) => p.name).join(', ')}` : '';
-      const population = r.population != null ? ` · ${int(r.population)} hab.` : '';
-      // A former name or code leads to today's commune: say which (« Vire : commune déléguée de Vire Normandie »).
-      const note = r.note ? `<span class="opt-note">${esc(r.note)}</span>` : '';
-      return `<li role="option" id="${prefix}-opt-${i}" data-index="${i}" aria-selected="false">`
-        + `<span class="opt-name">${esc(r.name)}</span>${note}`
-        + `<span class="opt-meta">${esc(layerSingular(r.layer))}${esc(code)}${esc(population)}${esc(pays)}</span></li>`;
-    }).join('');
-    open();
-    setActive(-1);
-    announce(`${results.length} résultat${results.length > 1 ? 's' : ''}, flèche bas pour les parcourir`);
+    this.list.innerHTML = this.results.map((r, i) => optionHtml(r, i, this.prefix)).join('');
+    this.open();
+    this.setActive(-1);
+    const n = this.results.length;
+    announce(`${n} résultat${n > 1 ? 's' : ''}, flèche bas pour les parcourir`);
   }
 
-  async function run(query) {
-    controller?.abort();
+  /** @param {string} query */
+  async run(query) {
+    this.controller?.abort();
     if (query.trim().length < 2) {
-      results = [];
-      close();
+      this.results = [];
+      this.close();
       return;
     }
-    controller = new AbortController();
-    const mine = controller;
+    const mine = new AbortController();
+    this.controller = mine;
     try {
-      const data = await api.search(query.trim(), { signal: mine.signal, limit });
-      if (mine !== controller) return;
-      results = (data.results || []).filter(keep);
-      lastQuery = query;
-      render(query);
+      const data = await api.search(query.trim(), { signal: mine.signal, limit: this.limit });
+      if (mine !== this.controller) return;
+      this.results = (data.results || []).filter(this.keep);
+      this.lastQuery = query;
+      this.render(query);
     } catch (e) {
-      if (!isAbort(e)) {
-        results = [];
-        list.innerHTML = `<li class="empty" role="option" id="${prefix}-none" aria-disabled="true" aria-selected="false">Recherche impossible : ${esc(frenchMessage(e))}</li>`;
-        open();
-      }
+      if (isAbort(e)) return;
+      this.results = [];
+      this.showEmpty(`Recherche impossible : ${frenchMessage(e)}`);
     }
   }
 
-  function choose(i) {
-    const r = results[i];
+  /** @param {number} i */
+  choose(i) {
+    const r = this.results[i];
     if (!r) return;
-    input.value = r.name;
-    close();
-    onChoose(r);
+    this.input.value = r.name;
+    this.close();
+    this.onChoose(r);
   }
 
-  input.addEventListener('input', () => {
-    clearTimeout(timer);
-    const query = input.value;
-    timer = setTimeout(() => run(query), 120);
-  });
+  /**
+   * Arrows move through the options (opening the list), Ctrl+Home/End jump to either end.
+   * @param {KeyboardEvent} e
+   */
+  move(e) {
+    const n = this.results.length;
+    if (!n) return;
+    const opening = this.list.hidden;
+    if (opening) this.open();
+    if (e.key === 'ArrowDown') this.setActive(opening ? 0 : (this.active + 1) % n);
+    else if (e.key === 'ArrowUp') this.setActive(opening ? n - 1 : (this.active <= 0 ? n - 1 : this.active - 1));
+    else this.setActive(e.key === 'Home' ? 0 : n - 1);
+  }
 
-  input.addEventListener('keydown', async (e) => {
-    const n = results.length;
+  /** Enter: the active option, else the first; right after typing, the first of a search made now. */
+  async enter() {
+    clearTimeout(this.timer);
+    const value = this.input.value;
+    if (value !== this.lastQuery && value.trim().length >= 2) {
+      await this.run(value);
+      if (this.results.length) this.choose(0);
+      return;
+    }
+    if (this.active >= 0) this.choose(this.active);
+    else if (this.results.length) this.choose(0);
+  }
+
+  /** Escape: closes the list, or else empties the box. */
+  escape() {
+    if (!this.list.hidden) {
+      this.close();
+      return true;
+    }
+    if (!this.input.value) return false;
+    this.input.value = '';
+    this.results = [];
+    return true;
+  }
+
+  /** @param {KeyboardEvent} e */
+  keydown(e) {
     switch (e.key) {
       case 'ArrowDown':
-        e.preventDefault();
-        if (list.hidden && n) { open(); setActive(0); } else if (n) setActive((active + 1) % n);
-        break;
       case 'ArrowUp':
         e.preventDefault();
-        if (list.hidden && n) { open(); setActive(n - 1); } else if (n) setActive(active <= 0 ? n - 1 : active - 1);
+        this.move(e);
         break;
       case 'Home':
       case 'End':
-        if (!list.hidden && n && e.ctrlKey) {
+        if (!this.list.hidden && this.results.length && e.ctrlKey) {
           e.preventDefault();
-          setActive(e.key === 'Home' ? 0 : n - 1);
+          this.move(e);
         }
         break;
-      case 'Enter': {
+      case 'Enter':
         e.preventDefault();
-        clearTimeout(timer);
-        // Enter right after typing: search now if the results are for an older text.
-        if (input.value !== lastQuery && input.value.trim().length >= 2) {
-          await run(input.value);
-          if (results.length) choose(0);
-          return;
-        }
-        if (active >= 0) choose(active);
-        else if (n) choose(0);
+        this.enter();
         break;
-      }
       case 'Escape':
-        if (!list.hidden) {
-          e.preventDefault();
-          close();
-        } else if (input.value) {
-          e.preventDefault();
-          input.value = '';
-          results = [];
-        }
+        if (this.escape()) e.preventDefault();
         break;
       case 'Tab':
-        close();
+        this.close();
         break;
       default:
     }
-  });
+  }
 
-  list.addEventListener('mousedown', (e) => e.preventDefault()); // keep the focus in the input
-  list.addEventListener('click', (e) => {
-    const li = e.target.closest('[role="option"][data-index]');
-    if (li) choose(Number(li.dataset.index));
-  });
-  input.addEventListener('blur', () => setTimeout(close, 150));
-  input.addEventListener('focus', () => {
-    if (results.length && input.value === lastQuery && input.value) render(lastQuery);
-  });
+  wire() {
+    const { input, list } = this;
+    input.addEventListener('input', () => {
+      clearTimeout(this.timer);
+      const query = input.value;
+      this.timer = setTimeout(() => this.run(query), TYPING_MS);
+    });
+    input.addEventListener('keydown', (e) => this.keydown(e));
+    list.addEventListener('mousedown', (e) => e.preventDefault()); // keep the focus in the input
+    list.addEventListener('click', (e) => {
+      const li = e.target instanceof Element ? e.target.closest('[role="option"][data-index]') : null;
+      if (li instanceof HTMLElement) this.choose(Number(li.dataset.index));
+    });
+    input.addEventListener('blur', () => setTimeout(() => this.close(), 150));
+    input.addEventListener('focus', () => {
+      if (this.results.length && input.value === this.lastQuery && input.value) this.render(this.lastQuery);
+    });
+  }
+}
 
-  return { close };
+/** @param {SearchOptions} options */
+export function setupSearch(options) {
+  const box = new Combobox(options);
+  box.wire();
+  return { close: () => box.close() };
 }
