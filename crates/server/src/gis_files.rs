@@ -14,11 +14,11 @@ use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
 use super::respond::{Encoded, encoded_response, file_response};
-use territoires_core::index::generalised::MAX_ZOOM;
 use territoires_formats::{GisFormat, LayerExport};
+use territoires_geo::zoom::MAX_GENERALISED_ZOOM;
 use territoires_geo::{BoundingBox, Zoom};
 
-/// Files kept per layer, per resolution (full, then each zoom up to [`MAX_ZOOM`]), per format.
+/// Files kept per layer, per resolution (full, then each zoom up to [`MAX_GENERALISED_ZOOM`]), per format.
 pub struct GisFileCache {
     files: Vec<Vec<[OnceLock<Encoded>; 2]>>,
     /// Held while a file is written, so that concurrent first requests write it once.
@@ -30,7 +30,7 @@ impl GisFileCache {
         GisFileCache {
             files: (0..layers)
                 .map(|_| {
-                    (0..=usize::from(MAX_ZOOM) + 1)
+                    (0..=usize::from(MAX_GENERALISED_ZOOM) + 1)
                         .map(|_| [OnceLock::new(), OnceLock::new()])
                         .collect()
                 })
@@ -47,7 +47,7 @@ impl GisFileCache {
         format: GisFormat,
         write: impl FnOnce() -> Result<Vec<u8>, ApiError>,
     ) -> Result<&Encoded, ApiError> {
-        let resolution = zoom.map_or(0, |z| usize::from(z.min(MAX_ZOOM)) + 1);
+        let resolution = zoom.map_or(0, |z| usize::from(z.min(MAX_GENERALISED_ZOOM)) + 1);
         let slot = match format {
             GisFormat::FlatGeobuf => 0,
             GisFormat::GeoPackage => 1,

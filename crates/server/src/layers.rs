@@ -16,17 +16,18 @@ use super::error::ApiError;
 use super::gis_files::gis_file;
 use super::params::Params;
 use super::respond::{Encoded, encoded_response};
-use territoires_core::index::generalised::{Generalised, MAX_ZOOM};
+use territoires_core::index::generalised::Generalised;
 use territoires_formats::GisFormat;
 use territoires_formats::geojson::Collection;
 use territoires_geo::Zoom;
+use territoires_geo::zoom::MAX_GENERALISED_ZOOM;
 
 /// Zoom when none is given.
 const DEFAULT_ZOOM: u8 = 6;
 
 /// Decimal places that keep a coordinate within about 1/8 pixel at `zoom`.
 pub fn decimals_for_zoom(zoom: u8) -> u32 {
-    let degrees_per_pixel = 360.0 / (256.0 * f64::from(1u32 << zoom.min(MAX_ZOOM)));
+    let degrees_per_pixel = 360.0 / (256.0 * f64::from(1u32 << zoom.min(MAX_GENERALISED_ZOOM)));
     (-(degrees_per_pixel / 8.0).log10()).ceil().max(0.0) as u32
 }
 
@@ -103,7 +104,7 @@ async fn layer_geojson(
 ) -> Result<Response, ApiError> {
     let layer = state.layer(id)?;
     let mut p = Params::parse(raw.as_deref());
-    // Zooms past MAX_ZOOM share its geometry, and so its cached answer: the answer names that zoom.
+    // Zooms past MAX_GENERALISED_ZOOM share its geometry, and so its cached answer: the answer names that zoom.
     let zoom = p.zoom()?.map_or(DEFAULT_ZOOM, Zoom::generalisation);
     let bbox = p.bbox("bbox")?;
     p.finish()?;

@@ -8,7 +8,6 @@ pub mod api;
 pub mod batch;
 pub mod body_reader;
 pub mod error;
-
 pub mod gis_files;
 pub mod layers;
 pub mod limits;
@@ -26,7 +25,6 @@ pub mod tiles;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use territoires_query::ErrorCode;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -43,6 +41,7 @@ use error::ApiError;
 pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
 use territoires_core::Indexed;
 use territoires_geo::bounds;
+use territoires_query::ErrorCode;
 use territoires_query::search::SearchIndex;
 
 /// Everything a request may read: built once at start, never written.
@@ -100,7 +99,7 @@ impl AppState {
                 .layers
                 .iter()
                 .map(|_| {
-                    (0..=territoires_core::index::generalised::MAX_ZOOM)
+                    (0..=territoires_geo::zoom::MAX_GENERALISED_ZOOM)
                         .map(|_| std::sync::OnceLock::new())
                         .collect()
                 })

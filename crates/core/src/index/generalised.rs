@@ -13,7 +13,7 @@ use territoires_geo::topology::{DEFAULT_SNAP_DEG, Neighbours, Topology, quantise
 
 use crate::dataset::Layer;
 
-pub use territoires_geo::zoom::MAX_GENERALISED_ZOOM as MAX_ZOOM;
+use territoires_geo::zoom::MAX_GENERALISED_ZOOM;
 
 /// One layer at one zoom.
 pub struct Generalised {
@@ -35,7 +35,7 @@ impl LayerCache {
             topologies: (0..layers).map(|_| OnceLock::new()).collect(),
             neighbours: (0..layers).map(|_| OnceLock::new()).collect(),
             zooms: (0..layers)
-                .map(|_| (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect())
+                .map(|_| (0..=MAX_GENERALISED_ZOOM).map(|_| OnceLock::new()).collect())
                 .collect(),
         }
     }
@@ -54,7 +54,7 @@ impl LayerCache {
 
     pub(crate) fn at_zoom(&self, layers: &[Layer], layer: usize, zoom: u8) -> Arc<Generalised> {
         // Finer zooms share the finest generalisation.
-        let zoom = zoom.min(MAX_ZOOM);
+        let zoom = zoom.min(MAX_GENERALISED_ZOOM);
         self.zooms[layer][zoom as usize]
             .get_or_init(|| {
                 let topology = self.topology(layers, layer);

@@ -132,7 +132,7 @@ impl Indexed {
         self.generalised.neighbours(&self.dataset.layers, layer)
     }
 
-    /// The layer generalised for `zoom` (clamped to [`generalised::MAX_ZOOM`]).
+    /// The layer generalised for `zoom` (clamped to [`territoires_geo::zoom::MAX_GENERALISED_ZOOM`]).
     pub fn generalised(&self, layer: usize, zoom: u8) -> Arc<Generalised> {
         self.generalised.at_zoom(&self.dataset.layers, layer, zoom)
     }
