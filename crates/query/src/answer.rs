@@ -1,22 +1,48 @@
 //! The small typed pieces answers are made of, so that no answer is an untyped JSON value.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use territoires_core::dataset::{Feature, Value};
 
 /// An answer with the base data's vintage beside its own members: what every API answer states.
-#[derive(Debug, Clone, Serialize)]
+/// Its schema goes by `T`'s name: a client sees one `Coverage`, the answer it gets.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "{T}", transform = without_description)]
 pub struct Answer<'a, T> {
     #[serde(flatten)]
     pub body: T,
+    /// The vintage of the base layers (the COG year) the answer was computed on.
     pub vintage: &'a str,
 }
 
 /// A feature named by its id and name.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FeatureRef {
     pub id: String,
     pub name: String,
+}
+
+/// For a wrapper whose schema is the answer's own (`Answer<T>` is `T`'s): without it, every answer
+/// would say what the wrapper is.
+pub fn without_description(schema: &mut Schema) {
+    schema.remove("description");
+}
+
+/// The id of a layer of the dataset. The layers are data, so the OpenAPI document fills the enum of
+/// this schema from the loaded dataset; the answer types name it where they hold a layer id.
+pub struct LayerId;
+
+impl JsonSchema for LayerId {
+    fn schema_name() -> Cow<'static, str> {
+        "LayerId".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "description": "a layer of the dataset"})
+    }
 }
 
 impl FeatureRef {
@@ -29,7 +55,7 @@ impl FeatureRef {
 }
 
 /// A feature of another layer and how many communes it shares with the one asked about.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SharedFeature {
     pub id: String,
     pub name: String,
@@ -37,7 +63,7 @@ pub struct SharedFeature {
 }
 
 /// A member commune.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CommuneRef {
     pub code: String,
     pub name: String,
@@ -52,6 +78,19 @@ pub struct Properties(pub Vec<(String, Value)>);
 impl Properties {
     pub fn of(feature: &Feature) -> Self {
         Properties(feature.properties.clone())
+    }
+}
+
+impl JsonSchema for Properties {
+    fn schema_name() -> Cow<'static, str> {
+        "Properties".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "description": "the feature's attributes as its source gives them: null, a boolean, a number, a string or a list of strings each",
+        })
     }
 }
 

@@ -42,7 +42,7 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Breakdown {
     Region,
@@ -61,7 +61,7 @@ impl FromStr for Breakdown {
 }
 
 /// Covered and total figures over one set of communes.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Figures {
     /// Features of the layer holding at least one commune of the scope.
     pub features: usize,
@@ -77,14 +77,14 @@ pub struct Figures {
     pub covered_population_pct: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScopeInfo {
     pub kind: &'static str,
     pub code: Option<String>,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BreakdownRow {
     pub code: String,
     pub name: String,
@@ -92,8 +92,9 @@ pub struct BreakdownRow {
     pub figures: Figures,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub layer_title: String,
     pub scope: ScopeInfo,
@@ -233,7 +234,7 @@ pub fn percent(part: f64, whole: f64) -> f64 {
 }
 
 /// How two layers overlap within a scope, commune by commune.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Overlap {
     pub scope: ScopeInfo,
     pub a: OverlapSide,
@@ -244,8 +245,9 @@ pub struct Overlap {
     pub denominators_source: Source,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct OverlapSide {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub title: String,
     pub communes_covered: usize,
@@ -258,7 +260,7 @@ pub struct OverlapSide {
     pub source: Source,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Shared {
     pub communes: usize,
     pub area_km2: f64,

@@ -58,7 +58,7 @@ impl From<territoires_geo::OutOfRange> for QueryError {
 }
 
 /// The stable, machine-readable kind of an error, as the API's `error.code` spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A query parameter (named in `parameter`) is malformed or out of range.
@@ -88,7 +88,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    /// Every code, in the order the OpenAPI document lists them.
+    /// Every code: the test below holds each to the spelling `as_str` gives.
     pub const ALL: [ErrorCode; 15] = [
         ErrorCode::BadParameter,
         ErrorCode::NotFound,
@@ -136,7 +136,7 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// What an error is about, for a program (or the page) to say it in its own words.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ErrorDetails {
     /// The layer at fault.
     #[serde(skip_serializing_if = "Option::is_none")]

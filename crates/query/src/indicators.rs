@@ -12,7 +12,7 @@ use super::coverage::{Scope, coverage};
 use territoires_core::dataset::{Citation, IndicatorEntry, Measure, MeasureKind, ReferenceFigure};
 use territoires_core::dataset::{Dataset, Layer, Source, Value};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Indicators {
     /// Who gives the reference figures, and when.
     pub reference: Citation,
@@ -20,7 +20,7 @@ pub struct Indicators {
     pub denominators_source: Source,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Indicator {
     pub id: String,
     pub label: String,
@@ -31,7 +31,7 @@ pub struct Indicator {
     pub why: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Reference {
     pub count: Option<u64>,
     pub of: Option<u64>,
@@ -41,7 +41,7 @@ pub struct Reference {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Measured {
     /// What is counted: `features`, `km2` or `inhabitants`.
     pub unit: &'static str,
@@ -55,8 +55,9 @@ pub struct Measured {
     pub layers: Vec<LayerSource>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LayerSource {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub title: String,
     pub source: Source,

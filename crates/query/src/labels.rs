@@ -32,7 +32,14 @@ pub struct LabelQuery {
     pub layers: Vec<usize>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `GET /api/labels`: the place names of a view, best first.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Labels {
+    pub zoom: u8,
+    pub labels: Vec<Label>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Label {
     pub text: String,
     pub lon: f64,
@@ -40,6 +47,7 @@ pub struct Label {
     /// `region`, `departement`, `town` or `feature`.
     pub kind: &'static str,
     /// The layer and feature named, for `feature` labels and towns (`communes`).
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub id: String,
     /// Seat of a région, département or arrondissement, for towns.

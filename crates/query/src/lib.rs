@@ -2,6 +2,7 @@
 //! No HTTP here: the CLI, the server, the tests and the benches all call these.
 
 pub mod answer;
+pub mod catalogue;
 pub mod coverage;
 mod error;
 pub mod indicators;

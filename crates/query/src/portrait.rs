@@ -20,7 +20,7 @@ use territoires_geo::topology::Neighbours;
 /// Per-feature properties that say where a perimeter comes from, shown beside it when present.
 pub const PROVENANCE_PROPERTIES: [&str; 5] = ["kind", "status", "vintage", "source", "snapshot"];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Portrait {
     pub layer: LayerRef,
     pub id: String,
@@ -47,8 +47,9 @@ pub struct Portrait {
     pub denominators_source: Source,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LayerRef {
+    #[schemars(with = "crate::answer::LayerId")]
     pub id: String,
     pub title: String,
     pub singular: String,
@@ -64,7 +65,7 @@ impl LayerRef {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Figures {
     /// Sum of the member communes' legal populations.
     pub population: u64,
@@ -82,7 +83,7 @@ pub struct Figures {
 }
 
 /// The territory's part of one département or région.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct DivisionShare {
     pub code: String,
     pub name: String,
@@ -102,7 +103,7 @@ pub struct DivisionShare {
     pub territory_population_pct: f64,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Members {
     /// The EPCI of the member communes, most populous part first.
     pub epci: Vec<MemberEpci>,
@@ -112,7 +113,7 @@ pub struct Members {
     pub unknown: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct MemberEpci {
     pub id: String,
     pub name: String,
@@ -129,7 +130,7 @@ pub struct MemberEpci {
     pub declared: bool,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct MemberCommune {
     pub code: String,
     pub name: String,
@@ -141,7 +142,7 @@ pub struct MemberCommune {
     pub area_km2: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LayerRelation {
     pub layer: LayerRef,
     /// What the layer says where it has no feature ("Aucun CRTE").
@@ -162,7 +163,7 @@ pub struct LayerRelation {
     pub features: Vec<Related>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Related {
     pub id: String,
     pub name: String,
@@ -189,7 +190,7 @@ pub struct Related {
     pub provenance: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Neighbour {
     pub id: String,
     pub name: String,

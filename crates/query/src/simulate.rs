@@ -31,7 +31,7 @@ pub struct Draft {
     pub zoom: u8,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Simulation {
     pub epci: Vec<DraftMember>,
     pub figures: DraftFigures,
@@ -44,7 +44,7 @@ pub struct Simulation {
     pub geometry: MultiPolygon<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DraftFigures {
     pub population: u64,
     pub area_km2: f64,
@@ -68,7 +68,7 @@ impl DraftFigures {
 }
 
 /// A member EPCI with its figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DraftMember {
     pub siren: String,
     pub name: String,
@@ -90,7 +90,7 @@ impl DraftMember {
 }
 
 /// An EPCI named by its SIREN.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EpciRef {
     pub siren: String,
     pub name: String,
@@ -106,7 +106,7 @@ impl EpciRef {
 }
 
 /// The four legal checks of a PETR (CGCT article L5741-1).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Checks {
     /// Every member is an EPCI à fiscalité propre.
     pub members_are_epci: MembersAreEpci,
@@ -118,57 +118,59 @@ pub struct Checks {
     pub epci_in_other_petr: EpciInOtherPetr,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MembersAreEpci {
     pub ok: bool,
     /// Members that are another structure (a PETR, a syndicat) rather than an EPCI.
     pub not_epci: Vec<NotEpci>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NotEpci {
     pub siren: String,
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub layer_title: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Contiguous {
     pub ok: bool,
     /// The draft's pieces, each a group of EPCIs joined by shared borders.
     pub parts: Vec<Vec<EpciRef>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NoEnclave {
     pub ok: bool,
     pub enclaves: Vec<Enclave>,
 }
 
 /// EPCIs the draft surrounds without holding them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Enclave {
     pub epci: Vec<EpciRef>,
     pub population: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct EpciInOtherPetr {
     pub ok: bool,
     pub members: Vec<MemberElsewhere>,
 }
 
 /// A member EPCI already in another territory of the territories layer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MemberElsewhere {
     pub siren: String,
     pub name: String,
     pub territory: TerritoryRef,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct TerritoryRef {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub id: String,
     pub name: String,
@@ -177,14 +179,15 @@ pub struct TerritoryRef {
 }
 
 /// The features of another membership layer that the draft meets.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Meets {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub title: String,
     pub features: Vec<MetFeature>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MetFeature {
     pub id: String,
     pub name: String,
@@ -197,29 +200,30 @@ pub struct MetFeature {
     pub carrier: Option<CarrierRef>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CarrierRef {
     pub siren: String,
     pub name: String,
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CoverageChange {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub title: String,
     /// Metropolitan France, then each région and département the draft touches.
     pub scopes: Vec<ScopeChange>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScopeChange {
     pub scope: ScopeInfo,
     pub before: Share,
     pub after: Share,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Share {
     pub covered_area_km2: f64,
     pub covered_area_pct: f64,

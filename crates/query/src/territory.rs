@@ -37,8 +37,9 @@ pub fn pays_of(data: &Dataset, layer: usize, feature: u32) -> Vec<FeatureRef> {
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Territory {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub id: String,
     pub name: String,

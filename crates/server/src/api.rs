@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value as Json_, json};
+use serde_json::Value as Json_;
 
 use territoires_geo::crs::PointInput;
 use territoires_query::answer::Answer;
@@ -21,11 +21,14 @@ use territoires_query::{Breakdown, Scope, coverage, locate, territory};
 pub type JsonResult = Result<Response, ApiError>;
 
 /// An answer with its shape as GeoJSON beside its members, when it was asked for.
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}", transform = territoires_query::answer::without_description)]
 pub struct WithGeometry<T> {
     #[serde(flatten)]
     pub body: T,
+    /// With `geometry=true`: the full-resolution shape.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<super::openapi::components::Geometry>")]
     pub geometry: Option<Json_>,
 }
 
@@ -139,7 +142,13 @@ pub async fn labels_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
         layers,
     };
     let labels = territoires_query::labels::labels(&state.ix.dataset, &query);
-    with_vintage(&state, json!({ "zoom": zoom.get(), "labels": labels }))
+    with_vintage(
+        &state,
+        territoires_query::labels::Labels {
+            zoom: zoom.get(),
+            labels,
+        },
+    )
 }
 
 /// « Les Pays en chiffres »: the association's figures beside ours.
@@ -169,7 +178,10 @@ pub async fn search_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
     let results = state
         .search
         .search(&state.ix.dataset, &q, limit, layers.as_deref());
-    with_vintage(&state, json!({ "query": q, "results": results }))
+    with_vintage(
+        &state,
+        territoires_query::search::SearchResults { query: q, results },
+    )
 }
 
 pub async fn territory_get(
@@ -194,86 +206,82 @@ pub async fn territory_get(
     with_vintage(&state, WithGeometry { body: t, geometry })
 }
 
-/// The catalog: one entry per layer, with what the map page needs to draw it without naming it (its
-/// role, division and style).
-pub fn catalog(state: &AppState) -> Vec<Json_> {
-    let data = &state.ix.dataset;
-    data.layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            json!({
-                "id": l.id,
-                "title": l.title,
-                "singular": l.singular,
-                "none": l.none,
-                "description": l.description,
-                "searchable": l.searchable,
-                "legend": l.legend,
-                "carrier": l.carrier,
-                "display": l.display,
-                "kind": l.kind,
-                "role": data.role(l),
-                "division": l.input.division(),
-                "style": l.style,
-                "fields": l.fields,
-                "note": l.note,
-                "carried_by_territories": l.carried_by_territories,
-                "features": l.features.len(),
-                "bbox": state.layer_bbox(i),
-                "source": l.source.name,
-                "vintage": l.source.vintage,
-                "licence": l.source.licence,
-                "links": {
-                    "geojson": format!("/api/layers/{}.geojson", l.id),
-                    "csv": format!("/api/layers/{}.csv", l.id),
-                    "flatgeobuf": format!("/api/layers/{}.fgb", l.id),
-                    "geopackage": format!("/api/layers/{}.gpkg", l.id),
-                    "ogc_items": format!("/ogc/collections/{}/items", l.id),
-                },
-            })
-        })
-        .collect()
-}
-
 pub async fn layers_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    with_vintage(
-        &state,
-        json!({
-            "layers": catalog(&state),
-            "territories_layer": state.ix.dataset.base.territories_layer,
-        }),
-    )
+    let catalogue = territoires_query::catalogue::catalogue(&state.ix.dataset, |l| state.layer_bbox(l));
+    with_vintage(&state, catalogue)
 }
 
 /// What the web page needs to know about this deployment.
 pub async fn config_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
     Params::parse(raw.as_deref()).finish()?;
-    with_vintage(&state, json!({ "tiles_url": state.tiles_url }))
+    with_vintage(
+        &state,
+        Config {
+            tiles_url: state.tiles_url.as_deref(),
+        },
+    )
+}
+
+/// `GET /api/config`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Config<'a> {
+    /// The raster basemap's URL template, when the deployment has one; the page draws none otherwise.
+    pub tiles_url: Option<&'a str>,
+}
+
+/// `GET /healthz`.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct Health<'a> {
+    pub status: HealthStatus,
+    pub dataset: DatasetIdentity<'a>,
+    pub layers: usize,
+    pub communes: usize,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    Ok,
+}
+
+/// Which dataset a replica serves. The file's members are null only for a dataset built in memory
+/// (tests), never for one served from a file.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct DatasetIdentity<'a> {
+    #[schemars(regex(pattern = "^[0-9a-f]{64}$"))]
+    pub sha256: Option<&'a str>,
+    /// When the build wrote the file (RFC 3339).
+    #[schemars(extend("format" = "date-time"))]
+    pub written: Option<&'a str>,
+    pub bytes: Option<u64>,
+    pub builder: &'a str,
+    pub base_vintage: &'a str,
+    /// Per layer id, its source's vintage.
+    pub vintages: std::collections::BTreeMap<&'a str, &'a str>,
 }
 
 /// Liveness and identity: which dataset this replica serves (its file's SHA-256 and when the build
 /// wrote it) and the vintage of every layer, so that replicas and reloads can be told apart.
-pub async fn healthz(State(state): State<Arc<AppState>>) -> Json<Json_> {
+pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     let data = &state.ix.dataset;
     let file = data.file.as_ref();
-    let vintages: serde_json::Map<String, Json_> = data
-        .layers
-        .iter()
-        .map(|l| (l.id.clone(), json!(l.source.vintage)))
-        .collect();
-    Json(json!({
-        "status": "ok",
-        "dataset": {
-            "sha256": file.map(|f| f.sha256.as_str()),
-            "written": file.and_then(|f| f.written.as_deref()),
-            "bytes": file.map(|f| f.bytes),
-            "builder": data.provenance.builder,
-            "base_vintage": data.base.vintage,
-            "vintages": vintages,
+    Json(Health {
+        status: HealthStatus::Ok,
+        dataset: DatasetIdentity {
+            sha256: file.map(|f| f.sha256.as_str()),
+            written: file.and_then(|f| f.written.as_deref()),
+            bytes: file.map(|f| f.bytes),
+            builder: &data.provenance.builder,
+            base_vintage: &data.base.vintage,
+            vintages: data
+                .layers
+                .iter()
+                .map(|l| (l.id.as_str(), l.source.vintage.as_str()))
+                .collect(),
         },
-        "layers": data.layers.len(),
-        "communes": data.communes.len(),
-    }))
+        layers: data.layers.len(),
+        communes: data.communes.len(),
+    })
+    .into_response()
 }

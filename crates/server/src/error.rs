@@ -3,7 +3,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use territoires_query::{ErrorCode, ErrorDetails, QueryError};
 
@@ -97,23 +98,46 @@ impl ApiError {
         }
     }
 
-    pub fn body(&self) -> serde_json::Value {
-        let mut error = json!({
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "message": self.message,
-        });
-        if let Some(p) = &self.parameter {
-            error["parameter"] = p.clone().into();
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody {
+            error: ErrorObject {
+                status: self.status.as_u16(),
+                code: self.code,
+                message: &self.message,
+                parameter: self.parameter.as_deref(),
+                supported: &self.supported,
+                details: self.details.as_deref(),
+            },
         }
-        if !self.supported.is_empty() {
-            error["supported"] = self.supported.clone().into();
-        }
-        if let Some(details) = &self.details {
-            error["details"] = serde_json::to_value(details).unwrap_or_default();
-        }
-        json!({ "error": error })
     }
+}
+
+/// The body of every error: `{"error": {...}}`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct ErrorBody<'a> {
+    pub error: ErrorObject<'a>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorObject<'a> {
+    /// The HTTP status, repeated.
+    #[schemars(range(min = 400, max = 599))]
+    pub status: u16,
+    pub code: ErrorCode,
+    /// What was wrong, in English, for a person.
+    pub message: &'a str,
+    /// The query parameter (or `body`) at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<&'a str>,
+    /// The values the parameter accepts, when they are few.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub supported: &'a [String],
+    /// What the error is about, for a program to say it in its own words: `sirens`
+    /// (unknown_members, duplicate_members), `layer` and `id` (an unknown feature), `layer` (an
+    /// unknown layer), `members` and `max` (bad_draft).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<&'a ErrorDetails>,
 }
 
 impl IntoResponse for ApiError {

@@ -46,11 +46,28 @@ fn write_collection(
             collection.push(l, &l.features[f], geometry, decimals);
         }
     }
-    let meta = serde_json::json!({
-        "layer": l.id, "zoom": zoom,
-        "source": l.source.name, "vintage": l.source.vintage, "licence": l.source.licence,
-    });
-    collection.finish(&[("metadata", &meta.to_string())]).into_bytes()
+    let meta = LayerMetadata {
+        layer: &l.id,
+        zoom,
+        source: &l.source.name,
+        vintage: &l.source.vintage,
+        licence: &l.source.licence,
+    };
+    let meta = serde_json::to_string(&meta).unwrap_or_else(|_| "null".into());
+    collection.finish(&[("metadata", &meta)]).into_bytes()
+}
+
+/// The `metadata` member of a layer's GeoJSON: what it is, at which zoom, from where.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct LayerMetadata<'a> {
+    #[schemars(with = "territoires_query::answer::LayerId")]
+    pub layer: &'a str,
+    /// The zoom the geometry was generalised for.
+    #[schemars(range(max = territoires_geo::zoom::MAX_GENERALISED_ZOOM))]
+    pub zoom: u8,
+    pub source: &'a str,
+    pub vintage: &'a str,
+    pub licence: &'a str,
 }
 
 /// `/api/layers/{file}`: the layer's GeoJSON, CSV, FlatGeobuf or GeoPackage by the file's extension.

@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod params;
 pub mod portrait;
 pub mod respond;
+pub mod routes;
 pub mod simulate;
 pub mod tiles;
 
@@ -26,11 +27,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
@@ -151,69 +151,31 @@ pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD]);
-    // Point lookups answer a couple of kilobytes at tens of thousands a second: compressing them
-    // costs more than it saves on loopback and LAN, so compression applies to the other routes.
-    let lookups = Router::new().route(
-        "/api/locate",
-        get(api::locate_get)
-            .post(batch::locate_batch)
-            .layer(Extension(admission.batches.clone())),
-    );
-    let compressed = Router::new()
-        .route("/api/coverage", get(api::coverage_get))
-        .route("/api/overlap", get(api::overlap_get))
-        .route("/api/indicators", get(api::indicators_get))
-        .route("/api/labels", get(api::labels_get))
-        .route(
-            "/api/simulate",
-            get(simulate::simulate_get)
-                .post(simulate::simulate_post)
-                .layer(DefaultBodyLimit::max(64 * 1024)),
-        )
-        .route("/api/search", get(api::search_get))
-        .route("/api/territories/{layer}/{id}", get(api::territory_get))
-        .route(
-            "/api/territories/{layer}/{id}/{file}",
-            get(portrait::members_file),
-        )
-        .route("/api/portrait/{layer}/{id}", get(portrait::portrait_get))
-        .route("/api/layers", get(api::layers_get))
-        .route("/api/config", get(api::config_get))
-        .route("/api/layers/{file}", get(layers::layer_file))
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
-        .route("/api/openapi.json", get(openapi_json))
-        .route("/ogc", get(ogc::landing))
-        .route("/ogc/", get(ogc::landing))
-        .route("/ogc/conformance", get(ogc::conformance))
-        .route("/ogc/api", get(openapi::ogc_api))
-        .route("/ogc/collections", get(ogc::collections))
-        .route("/ogc/collections/{id}", get(ogc::collection))
-        .route("/ogc/collections/{id}/items", get(ogc::items))
-        .route("/ogc/collections/{id}/items/{feature}", get(ogc::item));
+    let mut lookups = Router::new();
+    let mut compressed = Router::new();
+    let mut operations = Router::new();
+    for route in routes::table() {
+        let router = match route.stack {
+            routes::Stack::Lookups => &mut lookups,
+            routes::Stack::Compressed => &mut compressed,
+            routes::Stack::Operations => &mut operations,
+        };
+        for path in std::iter::once(route.path).chain(route.aliases.iter().copied()) {
+            *router = std::mem::take(router).route(path, route.handler.clone());
+        }
+    }
+    let lookups = lookups.layer(Extension(admission.batches.clone()));
     let compressed = match web {
         Some(dir) => compressed
-            .route_service(
-                EMBED_PATH,
-                tower_http::services::ServeFile::new(dir.join("embed.html")),
-            )
-            .route(
-                "/territoire/{layer}/{id}",
-                get({
-                    let dir = dir.to_path_buf();
-                    move |state, path, headers| portrait::page(state, path, headers, dir.clone())
-                }),
-            )
+            .layer(Extension(WebDir(dir.to_path_buf())))
             .fallback_service(
                 tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
             ),
-        None => compressed.route(EMBED_PATH, get(not_found)).fallback(not_found),
+        None => compressed.fallback(not_found),
     }
     .layer(CompressionLayer::new().gzip(true).br(true));
     // Monitoring is never rate-limited: a probe refused would look like an outage.
-    let operations = Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/metrics", get(metrics_text))
-        .layer(CompressionLayer::new().gzip(true).br(true));
+    let operations = operations.layer(CompressionLayer::new().gzip(true).br(true));
     admission
         .rate_limited(lookups.merge(compressed))
         .merge(operations)
@@ -233,6 +195,22 @@ pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::
 
 /// The widget meant for other sites' `<iframe>`s, served from the web directory's `embed.html`.
 pub const EMBED_PATH: &str = "/embed";
+
+/// The web page's directory, for the routes that serve its files (the widget, the portrait page).
+#[derive(Debug, Clone)]
+pub struct WebDir(pub PathBuf);
+
+/// `GET /embed`: the widget's page, or a 404 when the server runs without its web directory.
+pub(crate) async fn embed(web: Option<Extension<WebDir>>, request: Request) -> Response {
+    use tower::ServiceExt;
+    match web {
+        Some(Extension(WebDir(dir))) => tower_http::services::ServeFile::new(dir.join("embed.html"))
+            .oneshot(request)
+            .await
+            .into_response(),
+        None => not_found(request).await.into_response(),
+    }
+}
 
 /// The headers every response carries: what the page may load, who may frame it, and no guessing
 /// of content types. Built once per router, from the deployment's options.
@@ -304,15 +282,7 @@ async fn security_headers(State(policy): State<SecurityHeaders>, request: Reques
     response
 }
 
-async fn openapi_json(State(state): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    axum::Json(openapi::document(&state, &format!("http://{host}"))).into_response()
-}
-
-async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
+pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

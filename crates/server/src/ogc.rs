@@ -11,6 +11,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use geo::{Intersects, Rect, coord};
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::{Value as Json_, json};
 
 use super::AppState;
@@ -103,12 +105,88 @@ fn items_format(p: &mut Params, headers: &HeaderMap) -> Result<ItemsFormat, ApiE
     }
 }
 
-fn link(href: String, rel: &str, kind: &str, title: &str) -> Json_ {
-    json!({"href": href, "rel": rel, "type": kind, "title": title})
+/// A link of an OGC document (OGC API – Common's `link` schema).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Link {
+    pub href: String,
+    pub rel: &'static str,
+    /// The media type of what it leads to.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: &'static str,
+}
+
+fn link(href: String, rel: &'static str, kind: &'static str, title: &'static str) -> Link {
+    Link {
+        href,
+        rel,
+        kind,
+        title,
+    }
+}
+
+/// `GET /ogc`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "OgcLanding")]
+pub struct Landing {
+    pub title: &'static str,
+    pub description: &'static str,
+    pub links: Vec<Link>,
+}
+
+/// `GET /ogc/conformance`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "OgcConformance")]
+pub struct Conformance {
+    #[serde(rename = "conformsTo")]
+    pub conforms_to: &'static [&'static str],
+}
+
+/// `GET /ogc/collections/{collectionId}`: one layer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "OgcCollection")]
+pub struct Collection {
+    #[schemars(with = "territoires_query::answer::LayerId")]
+    pub id: String,
+    pub title: String,
+    /// The layer's description, with its source, vintage and licence.
+    pub description: String,
+    #[serde(rename = "itemType")]
+    pub item_type: ItemType,
+    pub crs: Vec<&'static str>,
+    pub extent: Extent,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemType {
+    Feature,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Extent {
+    pub spatial: SpatialExtent,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SpatialExtent {
+    /// One `[min_lon, min_lat, max_lon, max_lat]`.
+    pub bbox: Vec<[f64; 4]>,
+    pub crs: &'static str,
+}
+
+/// `GET /ogc/collections`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "OgcCollections")]
+pub struct Collections {
+    pub links: Vec<Link>,
+    pub collections: Vec<Collection>,
 }
 
 /// A plain HTML page showing a JSON document, with its links clickable.
-fn html_page(title: &str, doc: &Json_) -> Response {
+fn html_page(title: &str, doc: &impl Serialize) -> Response {
+    let doc = serde_json::to_value(doc).unwrap_or(Json_::Null);
     let escape = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -128,7 +206,7 @@ fn html_page(title: &str, doc: &Json_) -> Response {
             ));
         }
     }
-    let body = serde_json::to_string_pretty(doc).unwrap_or_default();
+    let body = serde_json::to_string_pretty(&doc).unwrap_or_default();
     Html(format!(
         "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>{t}</title></head><body><h1>{t}</h1><ul>{links}</ul><pre>{b}</pre></body></html>",
         t = escape(title),
@@ -137,7 +215,7 @@ fn html_page(title: &str, doc: &Json_) -> Response {
     .into_response()
 }
 
-pub(crate) fn respond(html: bool, title: &str, doc: Json_, content_type: &'static str) -> Response {
+pub(crate) fn respond(html: bool, title: &str, doc: impl Serialize, content_type: &'static str) -> Response {
     if html {
         html_page(title, &doc)
     } else {
@@ -148,18 +226,43 @@ pub(crate) fn respond(html: bool, title: &str, doc: Json_, content_type: &'stati
 pub async fn landing(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let html = html_only(raw.as_deref(), &headers)?;
     let b = base(&headers);
-    let doc = json!({
-        "title": "territoires — territoires de projet (Pays, PETR) et leurs couches",
-        "description": "Communes, EPCI, départements, régions, Pays et PETR, syndicats de SCoT et contrats de ruralité, en OGC API – Features.",
-        "links": [
+    let doc = Landing {
+        title: "territoires — territoires de projet (Pays, PETR) et leurs couches",
+        description: "Communes, EPCI, départements, régions, Pays et PETR, syndicats de SCoT et contrats de ruralité, en OGC API – Features.",
+        links: vec![
             link(format!("{b}/ogc"), "self", "application/json", "this document"),
-            link(format!("{b}/ogc?f=html"), "alternate", "text/html", "this document as HTML"),
-            link(format!("{b}/ogc/api"), "service-desc", OPENAPI_TYPE, "the API definition"),
-            link(format!("{b}/ogc/api?f=html"), "service-doc", "text/html", "the API documentation"),
-            link(format!("{b}/ogc/conformance"), "conformance", "application/json", "conformance classes"),
-            link(format!("{b}/ogc/collections"), "data", "application/json", "the collections"),
+            link(
+                format!("{b}/ogc?f=html"),
+                "alternate",
+                "text/html",
+                "this document as HTML",
+            ),
+            link(
+                format!("{b}/ogc/api"),
+                "service-desc",
+                OPENAPI_TYPE,
+                "the API definition",
+            ),
+            link(
+                format!("{b}/ogc/api?f=html"),
+                "service-doc",
+                "text/html",
+                "the API documentation",
+            ),
+            link(
+                format!("{b}/ogc/conformance"),
+                "conformance",
+                "application/json",
+                "conformance classes",
+            ),
+            link(
+                format!("{b}/ogc/collections"),
+                "data",
+                "application/json",
+                "the collections",
+            ),
         ],
-    });
+    };
     Ok(respond(html, "territoires", doc, "application/json"))
 }
 
@@ -168,29 +271,65 @@ pub async fn conformance(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<
     Ok(respond(
         html,
         "Conformance",
-        json!({ "conformsTo": CONFORMANCE }),
+        Conformance {
+            conforms_to: &CONFORMANCE,
+        },
         "application/json",
     ))
 }
 
-fn collection_json(state: &AppState, b: &str, l: usize) -> Json_ {
+fn collection_json(state: &AppState, b: &str, l: usize) -> Collection {
     let layer = &state.ix.dataset.layers[l];
     let id = &layer.id;
-    json!({
-        "id": id,
-        "title": layer.title,
-        "description": format!("{} Source : {} ({}), {}.", layer.description, layer.source.name, layer.source.vintage, layer.source.licence),
-        "itemType": "feature",
-        "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [state.layer_bbox(l).unwrap_or([-180.0, -90.0, 180.0, 90.0])], "crs": CRS84}},
-        "links": [
-            link(format!("{b}/ogc/collections/{id}"), "self", "application/json", "this collection"),
-            link(format!("{b}/ogc/collections/{id}?f=html"), "alternate", "text/html", "this collection as HTML"),
-            link(format!("{b}/ogc/collections/{id}/items"), "items", "application/geo+json", "the features"),
-            link(format!("{b}/ogc/collections/{id}/items?f=html"), "items", "text/html", "the features as HTML"),
-            link(format!("{b}/ogc/collections/{id}/items?f=fgb"), "items", FLATGEOBUF, "the features as FlatGeobuf"),
+    let source = &layer.source;
+    Collection {
+        id: id.clone(),
+        title: layer.title.clone(),
+        description: format!(
+            "{} Source : {} ({}), {}.",
+            layer.description, source.name, source.vintage, source.licence
+        ),
+        item_type: ItemType::Feature,
+        crs: vec![CRS84],
+        extent: Extent {
+            spatial: SpatialExtent {
+                bbox: vec![state.layer_bbox(l).unwrap_or([-180.0, -90.0, 180.0, 90.0])],
+                crs: CRS84,
+            },
+        },
+        links: vec![
+            link(
+                format!("{b}/ogc/collections/{id}"),
+                "self",
+                "application/json",
+                "this collection",
+            ),
+            link(
+                format!("{b}/ogc/collections/{id}?f=html"),
+                "alternate",
+                "text/html",
+                "this collection as HTML",
+            ),
+            link(
+                format!("{b}/ogc/collections/{id}/items"),
+                "items",
+                "application/geo+json",
+                "the features",
+            ),
+            link(
+                format!("{b}/ogc/collections/{id}/items?f=html"),
+                "items",
+                "text/html",
+                "the features as HTML",
+            ),
+            link(
+                format!("{b}/ogc/collections/{id}/items?f=fgb"),
+                "items",
+                FLATGEOBUF,
+                "the features as FlatGeobuf",
+            ),
         ],
-    })
+    }
 }
 
 pub async fn collections(
@@ -200,13 +339,25 @@ pub async fn collections(
 ) -> Result<Response, ApiError> {
     let html = html_only(raw.as_deref(), &headers)?;
     let b = base(&headers);
-    let doc = json!({
-        "links": [
-            link(format!("{b}/ogc/collections"), "self", "application/json", "this document"),
-            link(format!("{b}/ogc/collections?f=html"), "alternate", "text/html", "this document as HTML"),
+    let doc = Collections {
+        links: vec![
+            link(
+                format!("{b}/ogc/collections"),
+                "self",
+                "application/json",
+                "this document",
+            ),
+            link(
+                format!("{b}/ogc/collections?f=html"),
+                "alternate",
+                "text/html",
+                "this document as HTML",
+            ),
         ],
-        "collections": (0..state.ix.dataset.layers.len()).map(|l| collection_json(&state, &b, l)).collect::<Vec<_>>(),
-    });
+        collections: (0..state.ix.dataset.layers.len())
+            .map(|l| collection_json(&state, &b, l))
+            .collect(),
+    };
     Ok(respond(html, "Collections", doc, "application/json"))
 }
 
@@ -319,7 +470,7 @@ impl PageUrls {
 
 /// A GeoJSON page's `links`: itself in each format, its collection, and the next and previous
 /// pages where there are some.
-fn page_links(urls: &PageUrls, offset: usize, limit: usize, more: bool) -> Vec<Json_> {
+fn page_links(urls: &PageUrls, offset: usize, limit: usize, more: bool) -> Vec<Link> {
     let mut links = vec![
         link(
             urls.url(offset, None),
@@ -399,7 +550,7 @@ fn flatgeobuf_page(
 
 /// A page of items as a GeoJSON FeatureCollection, written feature by feature, then the paging
 /// members.
-fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Json_>) -> String {
+fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Link>) -> String {
     let mut collection = geojson::Collection::new(&[]);
     for &f in page {
         let feature = &layer.features[f];
@@ -410,7 +561,10 @@ fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Json_>
         ("numberMatched", &matched.to_string()),
         ("numberReturned", &page.len().to_string()),
         ("timeStamp", &stamp),
-        ("links", &Json_::from(links).to_string()),
+        (
+            "links",
+            &serde_json::to_string(&links).unwrap_or_else(|_| "[]".into()),
+        ),
     ])
 }
 

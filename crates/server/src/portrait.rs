@@ -3,7 +3,6 @@
 //! reads the path). Thin handlers over [`territoires_query::portrait`].
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
@@ -53,7 +52,7 @@ fn not_found(e: QueryError) -> ApiError {
 }
 
 /// Where a portrait and its downloads live, and the map showing the feature.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct Links {
     pub portrait: String,
     pub map: String,
@@ -93,12 +92,32 @@ pub async fn portrait_get(
     .map_err(|e| ApiError::internal(e.to_string()))?
 }
 
+/// The `metadata` member of a territory's member communes as GeoJSON.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct MembersMetadata<'a> {
+    pub territory: TerritoryName<'a>,
+    /// The source of the communes' geometry.
+    pub geometry_source: Option<&'a territoires_core::dataset::Source>,
+    /// The source of the communes' populations and areas.
+    pub denominators_source: &'a territoires_core::dataset::Source,
+    pub vintage: &'a str,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct TerritoryName<'a> {
+    #[schemars(with = "territoires_query::answer::LayerId")]
+    pub layer: &'a str,
+    pub id: &'a str,
+    pub name: &'a str,
+}
+
 /// A portrait with where it and its downloads live.
-#[derive(serde::Serialize)]
-struct WithLinks<T> {
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "{T}", transform = territoires_query::answer::without_description)]
+pub struct WithLinks<T> {
     #[serde(flatten)]
-    body: T,
-    links: Links,
+    pub body: T,
+    pub links: Links,
 }
 
 /// `LAYER-ID-communes`, in safe characters: the downloads' file and layer name.
@@ -179,14 +198,19 @@ pub async fn members_file(
             return out;
         }
         let communes_layer = state.ix.communes_layer().map(|c| &data.layers[c]);
-        let meta = json!({
-            "territory": {"layer": layer.id, "id": feature.id, "name": feature.name},
-            "geometry_source": communes_layer.map(|c| &c.source),
-            "denominators_source": data.base.denominators,
-            "vintage": state.vintage(),
-        });
+        let meta = MembersMetadata {
+            territory: TerritoryName {
+                layer: &layer.id,
+                id: &feature.id,
+                name: &feature.name,
+            },
+            geometry_source: communes_layer.map(|c| &c.source),
+            denominators_source: &data.base.denominators,
+            vintage: state.vintage(),
+        };
+        let meta = serde_json::to_string(&meta).unwrap_or_else(|_| "null".into());
         let name = Json::from(base_name(&layer.id, &feature.id)).to_string();
-        let mut collection = Collection::new(&[("name", &name), ("metadata", &meta.to_string())]);
+        let mut collection = Collection::new(&[("name", &name), ("metadata", &meta)]);
         for m in &members.communes {
             let out = collection.next_feature();
             let properties: serde_json::Map<String, Json> = CSV_COLUMNS
@@ -293,7 +317,7 @@ pub async fn page(
     State(state): State<Arc<AppState>>,
     path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
-    web: PathBuf,
+    web: Option<axum::Extension<crate::WebDir>>,
 ) -> Response {
     // A path that does not decode (invalid UTF-8) names no territory either.
     let (layer, id) = path.map_or_else(|_| (String::new(), String::new()), |Path(p)| p);
@@ -312,6 +336,9 @@ pub async fn page(
             error.into_response()
         };
     }
+    let Some(axum::Extension(crate::WebDir(web))) = web else {
+        return ApiError::not_found("the portrait pages are served with the web directory").into_response();
+    };
     match tokio::fs::read_to_string(web.join(PAGE_FILE)).await {
         Ok(text) => {
             let mut response = Html(text).into_response();

@@ -31,6 +31,17 @@ pub async fn simulate_get(State(state): State<Arc<AppState>>, RawQuery(raw): Raw
     answer(&state, Draft { epci, replaces, zoom })
 }
 
+/// The POST body as an object (it may also be the list of members alone).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftObject {
+    /// SIRENs of the members.
+    epci: Vec<String>,
+    /// The territory the draft would replace.
+    replaces: Option<String>,
+    zoom: Option<u64>,
+}
+
 /// The body is a JSON list of SIRENs, or `{"epci": [...], "replaces": "…", "zoom": 8}`.
 pub async fn simulate_post(
     State(state): State<Arc<AppState>>,
@@ -42,47 +53,23 @@ pub async fn simulate_post(
     p.finish()?;
     let bad = |m: String| ApiError::bad_parameter("body", m);
     let value: Json_ = serde_json::from_slice(&body).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-    let strings = |v: &Json_| -> Result<Vec<String>, ApiError> {
-        v.as_array()
-            .ok_or_else(|| bad("`epci` must be a list of SIREN strings".into()))?
-            .iter()
-            .map(|s| {
-                s.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| bad(format!("`{s}` is not a SIREN string")))
-            })
-            .collect()
-    };
-    let draft = match &value {
+    let draft = match value {
         Json_::Array(_) => Draft {
-            epci: strings(&value)?,
+            epci: serde_json::from_value(value).map_err(|e| bad(format!("a list of SIRENs: {e}")))?,
             replaces: None,
             zoom: query_zoom,
         },
-        Json_::Object(o) => {
-            if let Some(key) = o
-                .keys()
-                .find(|k| !["epci", "replaces", "zoom"].contains(&k.as_str()))
-            {
-                return Err(bad(format!(
-                    "unknown member `{key}`; use `epci`, `replaces` and `zoom`"
-                )));
-            }
-            let zoom = match o.get("zoom") {
+        Json_::Object(_) => {
+            let body: DraftObject = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+            let zoom = match body.zoom {
                 None => query_zoom,
-                Some(z) => z
-                    .as_u64()
-                    .and_then(|z| Zoom::new(z).ok())
+                Some(z) => Zoom::new(z)
                     .map(Zoom::generalisation)
-                    .ok_or_else(|| bad(format!("`zoom` must be a whole number from 0 to {MAX_ZOOM}")))?,
+                    .map_err(|_| bad(format!("`zoom` must be a whole number from 0 to {MAX_ZOOM}")))?,
             };
             Draft {
-                epci: strings(o.get("epci").ok_or_else(|| bad("`epci` is required".into()))?)?,
-                replaces: match o.get("replaces") {
-                    None | Some(Json_::Null) => None,
-                    Some(Json_::String(s)) => Some(s.clone()),
-                    Some(_) => return Err(bad("`replaces` must be a territory id string".into())),
-                },
+                epci: body.epci,
+                replaces: body.replaces,
                 zoom,
             }
         }
@@ -128,10 +115,14 @@ fn answer(state: &AppState, draft: Draft) -> JsonResult {
 }
 
 /// The simulation with its shape as GeoJSON and the zoom it was generalised for.
-#[derive(serde::Serialize)]
-struct Shaped<'a> {
+#[derive(serde::Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Simulation")]
+pub struct Shaped<'a> {
     #[serde(flatten)]
     body: &'a territoires_query::simulate::Simulation,
+    /// The draft's shape; null when no member is an EPCI, for such a draft has none.
+    #[schemars(with = "Option<super::openapi::components::Geometry>")]
     geometry: Json_,
+    #[schemars(range(max = territoires_geo::zoom::MAX_GENERALISED_ZOOM))]
     zoom: u8,
 }

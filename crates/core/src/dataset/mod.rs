@@ -117,14 +117,14 @@ pub struct Layer {
 }
 
 /// A property the map colours by, with the values the features really have.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Legend {
     pub property: String,
     /// Most frequent first.
     pub classes: Vec<LegendClass>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct LegendClass {
     pub value: String,
     pub label: String,

@@ -7,14 +7,14 @@
 use serde::{Deserialize, Serialize};
 
 /// A layer's data source, shown next to every figure derived from it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Source {
     pub name: String,
     pub vintage: String,
     pub licence: String,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LayerKind {
     /// The atoms: one feature per commune with a geometry.
@@ -26,7 +26,7 @@ pub enum LayerKind {
 }
 
 /// What every answer states about the base data.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Base {
     /// Vintage of the base layers (communes, EPCI, départements, régions).
@@ -39,7 +39,7 @@ pub struct Base {
 
 /// What a layer was built from, kept in the dataset so that queries can find, say, the EPCI layer
 /// without knowing its id.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum InputKind {
     Communes,
@@ -64,7 +64,7 @@ impl InputKind {
 
 /// What a layer is to the map page, so that the page names no layer: derived from what the layer was
 /// built from and from `base.territories_layer`, never stored.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LayerRole {
     /// The territoires de projet (the Pays and PETR).
@@ -79,7 +79,7 @@ pub enum LayerRole {
 
 /// How the map draws a layer: the catalogue's optional `[layer.style]`. An absent field is the page's
 /// default; a layer with legend classes takes its colours from them.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LayerStyle {
     /// Outline colour (CSS).
@@ -104,7 +104,7 @@ pub struct LayerStyle {
 }
 
 /// A property the page shows on a feature's card (the catalogue's `fields`), with its French label.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
     pub property: String,
@@ -115,7 +115,7 @@ pub struct Field {
 }
 
 /// Columns naming the structure that carries each feature (a CRTE's PETR, syndicat or EPCI).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Carrier {
     pub siren: String,
@@ -124,7 +124,7 @@ pub struct Carrier {
 }
 
 /// `geodata/indicators.toml`: a cited reference, and the indicators measured against it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorsFile {
     pub reference: Citation,
@@ -132,7 +132,7 @@ pub struct IndicatorsFile {
     pub indicators: Vec<IndicatorEntry>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Citation {
     pub source: String,
@@ -140,7 +140,7 @@ pub struct Citation {
     pub year: u16,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorEntry {
     pub id: String,
@@ -155,7 +155,7 @@ pub struct IndicatorEntry {
 }
 
 /// A figure as the association states it: a count, a count out of a total, or a percentage.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceFigure {
     pub count: Option<u64>,
@@ -165,7 +165,7 @@ pub struct ReferenceFigure {
 
 /// How one figure is measured from the data. A flat struct rather than a tagged enum, because
 /// postcard, which stores the dataset, cannot decode internally tagged enums.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Measure {
     pub kind: MeasureKind,
@@ -176,7 +176,7 @@ pub struct Measure {
     pub of: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MeasureKind {
     FeatureCount,
@@ -199,7 +199,7 @@ impl Measure {
 }
 
 /// A commune that merged into a current one and is still known by its name or code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FormerCommune {
     pub relation: Relation,
     /// `None` for a former commune the COG lists by code only (`anciensCodes`).
@@ -209,7 +209,9 @@ pub struct FormerCommune {
 }
 
 /// How a former commune stands to the current one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Relation {
     /// Commune déléguée of a commune nouvelle.
@@ -221,7 +223,9 @@ pub enum Relation {
 }
 
 /// The administrative seats a commune can be, most important first: the towns people orient by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Seat {
     /// Chef-lieu de région.

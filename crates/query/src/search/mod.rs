@@ -133,9 +133,17 @@ struct Target {
     departement: Option<u16>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `GET /api/search`: what was asked, and the results, best first.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct SearchResults {
+    pub query: String,
+    pub results: Vec<SearchResult>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SearchResult {
     /// A layer the catalogue marks `searchable`.
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
     pub id: String,
     pub name: String,
@@ -157,7 +165,7 @@ pub struct SearchResult {
 }
 
 /// A former commune a query matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Matched {
     /// `None` for a former commune the COG knows by code only.
     pub name: Option<String>,
