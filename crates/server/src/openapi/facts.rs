@@ -12,7 +12,8 @@ use crate::AppState;
 use territoires_core::dataset::{Feature, InputKind};
 
 /// A value the pass fills in on a parameter or a media type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Fact {
     /// Per layer, the layer's id: the examples of a `{layer}` path.
     Layer,
@@ -52,53 +53,11 @@ pub enum Fact {
 pub const EXAMPLE_TILE_ZOOM: u8 = 8;
 
 impl Fact {
-    /// The mark's key in the rendered skeleton.
+    /// The mark's key in the rendered skeleton; its value is the fact's name, in kebab-case.
     pub const KEY: &'static str = "x-territoires-fact";
 
-    const ALL: [Fact; 17] = [
-        Fact::Layer,
-        Fact::Feature,
-        Fact::Layers,
-        Fact::SearchableLayers,
-        Fact::Scope,
-        Fact::Point,
-        Fact::Bbox,
-        Fact::TerritoriesLayer,
-        Fact::Draft,
-        Fact::DraftBody,
-        Fact::SearchText,
-        Fact::ViewZoom,
-        Fact::TileZ,
-        Fact::TileX,
-        Fact::TileY,
-        Fact::PointsCsv,
-        Fact::PointsGeoJson,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Fact::Layer => "layer",
-            Fact::Feature => "feature",
-            Fact::Layers => "layers",
-            Fact::SearchableLayers => "searchable-layers",
-            Fact::Scope => "scope",
-            Fact::Point => "point",
-            Fact::Bbox => "bbox",
-            Fact::TerritoriesLayer => "territories-layer",
-            Fact::Draft => "draft",
-            Fact::DraftBody => "draft-body",
-            Fact::SearchText => "search-text",
-            Fact::ViewZoom => "view-zoom",
-            Fact::TileZ => "tile-z",
-            Fact::TileX => "tile-x",
-            Fact::TileY => "tile-y",
-            Fact::PointsCsv => "points-csv",
-            Fact::PointsGeoJson => "points-geojson",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        Fact::ALL.into_iter().find(|f| f.name() == name)
+    pub fn mark(self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
     }
 }
 
@@ -381,6 +340,5 @@ pub fn apply(doc: &mut Json, state: &AppState) {
 
 /// The object's mark, removed.
 fn take_fact(object: &mut Map<String, Json>) -> Option<Fact> {
-    let name = object.remove(Fact::KEY)?;
-    Fact::from_name(name.as_str()?)
+    serde_json::from_value(object.remove(Fact::KEY)?).ok()
 }

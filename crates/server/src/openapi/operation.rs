@@ -113,7 +113,7 @@ impl Parameter {
             parameter["explode"] = explode.into();
         }
         if let Some(fact) = self.fact {
-            parameter[Fact::KEY] = fact.name().into();
+            parameter[Fact::KEY] = fact.mark();
         }
         parameter
     }
@@ -154,7 +154,7 @@ fn content(media: &[Media], generator: &mut SchemaGenerator) -> Json {
     for m in media {
         let mut entry = json!({"schema": m.schema.render(generator)});
         if let Some(fact) = m.fact {
-            entry[Fact::KEY] = fact.name().into();
+            entry[Fact::KEY] = fact.mark();
         }
         content.insert(m.kind.to_string(), entry);
     }
