@@ -94,14 +94,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// One line a layer: its features at the point, or « — ».
-fn print_text(ix: &Indexed, location: &Location, wanted: &[usize]) {
+fn print_text(ix: &Indexed, location: &Location, wanted: &[territoires_core::dataset::LayerIx]) {
     println!("point {} N, {} E", location.lat, location.lon);
     for &l in wanted {
         let layer = &ix.dataset.layers[l];
         let hits: Vec<String> = location
             .hits_in(l)
             .map(|h| {
-                let f = &layer.features[h.feature as usize];
+                let f = &layer.features[h.feature];
                 let approx = if h.approximate {
                     format!(" (approximate, {:.0} m away)", h.distance_m)
                 } else {

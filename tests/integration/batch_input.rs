@@ -36,7 +36,7 @@ fn expected_ids(lon: f64, lat: f64) -> Vec<String> {
             let l = common::layer(ix, id);
             let ids: Vec<&str> = location
                 .hits_in(l)
-                .map(|h| ix.dataset.layers[l].features[h.feature as usize].id.as_str())
+                .map(|h| ix.dataset.layers[l].features[h.feature].id.as_str())
                 .collect();
             ids.join(";")
         })

@@ -307,7 +307,7 @@ labels = { signed = "Signé" }
     let here = locate(&ix, 3.0870, 45.7772, &LocateOptions::default()).unwrap();
     let found: Vec<&str> = here
         .hits_in(l)
-        .map(|h| layer.features[h.feature as usize].id.as_str())
+        .map(|h| layer.features[h.feature].id.as_str())
         .collect();
     assert_eq!(found, ["ov-1", "ov-2"]);
     let c = coverage(&ix.dataset, "test-overlay", &Scope::Metropole, None).unwrap();

@@ -4,11 +4,12 @@
 use crate::common;
 
 use geo::Coord;
+use territoires_core::dataset::{FeatureIx, LayerIx};
 use territoires_geo::sample::{METROPOLE_BOX, uniform_points};
 use territoires_query::locate::{LocateOptions, locate};
 
 /// Features of `layer` whose polygon holds `p`, by geometry alone.
-fn by_geometry(layer: usize, p: Coord<f64>) -> Vec<u32> {
+fn by_geometry(layer: LayerIx, p: Coord<f64>) -> Vec<FeatureIx> {
     let mut found = Vec::new();
     common::indexed().features_at(layer, p, |f| {
         found.push(f);
@@ -30,12 +31,12 @@ fn ten_thousand_random_points_agree_with_memberships() {
         let location = locate(ix, lon, lat, &options).unwrap();
         let Some(c) = location.commune else { continue };
         in_a_commune += 1;
-        let commune = &data.communes[c as usize];
+        let commune = &data.communes[c];
         let p = Coord { x: lon, y: lat };
-        let ids = |layer: usize, found: &[u32]| -> Vec<String> {
+        let ids = |layer: LayerIx, found: &[FeatureIx]| -> Vec<String> {
             found
                 .iter()
-                .map(|&f| data.layers[layer].features[f as usize].id.clone())
+                .map(|&f| data.layers[layer].features[f].id.clone())
                 .collect()
         };
         let at = format!("({lat}, {lon}) in commune {}", commune.code);
@@ -58,7 +59,7 @@ fn ten_thousand_random_points_agree_with_memberships() {
         );
 
         // Pays: by geometry = the Pays holding that EPCI (or the commune itself).
-        let by_membership: Vec<u32> = data.layers[pays].membership.features_of(c).to_vec();
+        let by_membership: Vec<FeatureIx> = data.layers[pays].membership.features_of(c).to_vec();
         assert_eq!(by_geometry(pays, p), by_membership, "{at}");
         in_a_pays += usize::from(!by_membership.is_empty());
     }
@@ -81,7 +82,7 @@ fn the_pays_of_a_commune_is_the_pays_of_its_epci() {
             .unwrap();
         let members: Vec<&str> = members.split(';').collect();
         for &c in &f.communes {
-            let commune = &data.communes[c as usize];
+            let commune = &data.communes[c];
             let held = members.contains(&commune.code.as_str())
                 || commune.epci.as_deref().is_some_and(|e| members.contains(&e));
             assert!(
@@ -93,7 +94,7 @@ fn the_pays_of_a_commune_is_the_pays_of_its_epci() {
     }
 }
 
-fn all_at(layer: usize, p: Coord<f64>, exactly: bool) -> Vec<u32> {
+fn all_at(layer: LayerIx, p: Coord<f64>, exactly: bool) -> Vec<FeatureIx> {
     let ix = common::indexed();
     let mut found = Vec::new();
     let push = |f| {

@@ -1,6 +1,7 @@
 //! Coverage figures against independent sums.
 
 use crate::common;
+use territoires_core::dataset::CommuneIx;
 
 use std::collections::BTreeSet;
 
@@ -116,14 +117,14 @@ fn breakdown_by_region_adds_up_to_the_total() {
 fn a_commune_in_two_features_counts_once() {
     let data = &common::indexed().dataset;
     let scot = data.layer("scot").unwrap();
-    let doubled = (0..data.communes.len() as u32)
+    let doubled = CommuneIx::all(data.communes.len())
         .filter(|&c| scot.membership.features_of(c).len() > 1)
         .count();
     assert!(doubled > 0, "the SCoT layer should overlap somewhere");
     let c = coverage(data, "scot", &Scope::Metropole, None).unwrap();
-    let covered: u64 = (0..data.communes.len() as u32)
-        .filter(|&c| data.communes[c as usize].metropolitan && !scot.membership.features_of(c).is_empty())
-        .map(|c| data.communes[c as usize].population)
+    let covered: u64 = CommuneIx::all(data.communes.len())
+        .filter(|&c| data.communes[c].metropolitan && !scot.membership.features_of(c).is_empty())
+        .map(|c| data.communes[c].population)
         .sum();
     assert_eq!(c.figures.covered_population, covered);
 }
@@ -166,8 +167,7 @@ fn overlap_of_pays_and_scot_matches_an_independent_count() {
     let (pays, scot) = (data.layer("pays").unwrap(), data.layer("scot").unwrap());
     let mut both_area = 0.0;
     let mut pays_area = 0.0;
-    for (c, commune) in data.communes.iter().enumerate().filter(|(_, c)| c.metropolitan) {
-        let c = c as u32;
+    for (c, commune) in data.indexed_communes().filter(|(_, c)| c.metropolitan) {
         if !pays.membership.features_of(c).is_empty() {
             pays_area += commune.area_km2;
             if !scot.membership.features_of(c).is_empty() {

@@ -44,12 +44,7 @@ async fn generalised_epci_of_a_region_neither_overlap_nor_part_at_zooms_5_8_11()
     let ids: Vec<&str> = epci
         .features
         .iter()
-        .filter(|f| {
-            !f.communes.is_empty()
-                && f.communes
-                    .iter()
-                    .all(|&c| data.communes[c as usize].region == "84")
-        })
+        .filter(|f| !f.communes.is_empty() && f.communes.iter().all(|&c| data.communes[c].region == "84"))
         .map(|f| f.id.as_str())
         .collect();
     assert!(ids.len() > 100);

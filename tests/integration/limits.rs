@@ -205,7 +205,7 @@ async fn streamed_csv_rows_match_the_whole_body_and_the_library() {
             let l = common::layer(ix, layer);
             let expected: Vec<&str> = location
                 .hits_in(l)
-                .map(|h| ix.dataset.layers[l].features[h.feature as usize].id.as_str())
+                .map(|h| ix.dataset.layers[l].features[h.feature].id.as_str())
                 .collect();
             assert_eq!(
                 &record[column(&format!("{layer}_id"))],
@@ -275,13 +275,7 @@ async fn streamed_geojson_features_match_the_whole_body_and_the_library() {
         let expected = location
             .hits_in(communes)
             .next()
-            .map(|h| {
-                Value::from(
-                    ix.dataset.layers[communes].features[h.feature as usize]
-                        .id
-                        .as_str(),
-                )
-            })
+            .map(|h| Value::from(ix.dataset.layers[communes].features[h.feature].id.as_str()))
             .unwrap_or(Value::Null);
         assert_eq!(out[i]["properties"]["communes_id"], expected, "feature {i}");
     }

@@ -15,7 +15,7 @@ fn ids(location: &Location, layer: &str) -> Vec<String> {
     let l = common::layer(ix, layer);
     location
         .hits_in(l)
-        .map(|h| ix.dataset.layers[l].features[h.feature as usize].id.clone())
+        .map(|h| ix.dataset.layers[l].features[h.feature].id.clone())
         .collect()
 }
 
@@ -109,7 +109,7 @@ fn a_point_on_a_shared_border_belongs_to_the_smallest_insee_code() {
         .expect("a shared vertex");
     let mut owners = Vec::new();
     ix.features_at(communes, *shared, |f| {
-        owners.push(features[f as usize].id.clone());
+        owners.push(features[f].id.clone());
         true
     });
     let here = at(shared.y, shared.x);

@@ -109,7 +109,7 @@ async fn thierache_portrait_matches_the_dataset_and_its_row() {
     let expected_codes: BTreeSet<&str> = f
         .communes
         .iter()
-        .map(|&c| data.communes[c as usize].code.as_str())
+        .map(|&c| data.communes[c].code.as_str())
         .collect();
     assert_eq!(codes, expected_codes);
     for c in communes {
@@ -147,7 +147,7 @@ async fn shares_of_departements_and_regions_add_up() {
         .find(|f| {
             f.communes
                 .iter()
-                .map(|&c| &data.communes[c as usize].departement)
+                .map(|&c| &data.communes[c].departement)
                 .collect::<BTreeSet<_>>()
                 .len()
                 > 1
@@ -261,7 +261,8 @@ async fn every_other_layer_says_what_it_holds_of_the_territory() {
     // Its SCoT syndicats and contrats de ruralité are those sharing communes with it.
     for layer in ["scot", "contrats-ruralite-2016-2017"] {
         let l = data.layer(layer).unwrap();
-        let own: BTreeSet<u32> = feature("pays", THIERACHE).communes.iter().copied().collect();
+        let own: BTreeSet<territoires_core::dataset::CommuneIx> =
+            feature("pays", THIERACHE).communes.iter().copied().collect();
         let expected: BTreeSet<&str> = l
             .features
             .iter()
@@ -418,7 +419,7 @@ async fn members_download_as_csv_and_geojson() {
         match c.feature {
             Some(i) => {
                 // The full geometry: as many vertices as the commune's own polygons.
-                let full = &communes_layer.features[i as usize].geometry;
+                let full = &communes_layer.features[i].geometry;
                 let rings: usize = full.0.iter().map(|p| 1 + p.interiors().len()).sum();
                 let got: usize = g["geometry"]["coordinates"]
                     .as_array()

@@ -338,7 +338,7 @@ async fn batch_csv_of_100000_points_matches_the_library() {
             let l = common::layer(ix, layer);
             let expected: Vec<&str> = location
                 .hits_in(l)
-                .map(|h| ix.dataset.layers[l].features[h.feature as usize].id.as_str())
+                .map(|h| ix.dataset.layers[l].features[h.feature].id.as_str())
                 .collect();
             assert_eq!(
                 &record[col(&format!("{}_id", layer.replace('-', "_")))],

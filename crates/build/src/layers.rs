@@ -11,7 +11,9 @@ use super::dissolve::dissolve;
 use crate::sources::decoupage::{AdminRecords, EpciRecord};
 use crate::sources::membership_csv::TerritoryRecord;
 use crate::sources::polygons_file::PolygonRecord;
-use territoires_core::dataset::{Feature, Layer, LayerKind, Legend, LegendClass, Membership, Value};
+use territoires_core::dataset::{
+    CommuneIx, Feature, FeatureIx, Layer, LayerKind, Legend, LegendClass, Membership, Value,
+};
 use territoires_core::index::grid::{PointGrid, RingArena};
 use territoires_core::index::polygon::{PolygonIndex, Position};
 use territoires_geo::{CleanPolygons, GeodesicKm2, LabelPoint};
@@ -21,7 +23,7 @@ pub struct CommuneSet {
     pub id: String,
     pub name: String,
     pub properties: Vec<(String, Value)>,
-    pub communes: Vec<u32>,
+    pub communes: Vec<CommuneIx>,
 }
 
 /// The commune atoms every layer is built from.
@@ -34,35 +36,35 @@ pub struct AtomSet<'a> {
 }
 
 impl AtomSet<'_> {
-    pub fn commune_id(&self, code: &str) -> Option<u32> {
+    pub fn commune_id(&self, code: &str) -> Option<CommuneIx> {
         self.admin
             .communes
             .binary_search_by(|c| c.code.as_str().cmp(code))
             .ok()
-            .map(|i| i as u32)
+            .map(CommuneIx::at)
     }
 
-    fn population(&self, communes: &[u32]) -> u64 {
+    fn population(&self, communes: &[CommuneIx]) -> u64 {
         communes
             .iter()
-            .map(|&c| self.admin.communes[c as usize].population)
+            .map(|&c| self.admin.communes[c.index()].population)
             .sum()
     }
 
-    fn area_km2(&self, communes: &[u32]) -> f64 {
-        communes.iter().map(|&c| self.areas_km2[c as usize]).sum()
+    fn area_km2(&self, communes: &[CommuneIx]) -> f64 {
+        communes.iter().map(|&c| self.areas_km2[c.index()]).sum()
     }
 }
 
 /// The `communes` layer: one feature per commune with a geometry, located through a point grid.
-pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<u32>>) {
+pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<FeatureIx>>) {
     let mut features = Vec::new();
     let mut feature_of = vec![None; atoms.admin.communes.len()];
     for (i, c) in atoms.admin.communes.iter().enumerate() {
         let Some(geometry) = &atoms.geometries[i] else {
             continue;
         };
-        feature_of[i] = Some(features.len() as u32);
+        feature_of[i] = Some(FeatureIx::at(features.len()));
         features.push(Feature {
             id: c.code.clone(),
             name: c.name.clone(),
@@ -71,7 +73,7 @@ pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<
                 ("departement".into(), Value::Text(c.departement.clone())),
                 ("region".into(), Value::Text(c.region.clone())),
             ],
-            communes: vec![i as u32],
+            communes: vec![CommuneIx::at(i)],
             population: c.population,
             area_km2: atoms.areas_km2[i],
             geometry: geometry.clone(),
@@ -92,7 +94,7 @@ pub fn commune_set_layer(meta: &LayerEntry, sets: Vec<CommuneSet>, atoms: &AtomS
             let (geometry, closed, _) = dissolve(
                 set.communes
                     .iter()
-                    .filter_map(|&c| atoms.geometries[c as usize].as_ref()),
+                    .filter_map(|&c| atoms.geometries[c.index()].as_ref()),
             );
             let feature = Feature {
                 population: atoms.population(&set.communes),
@@ -163,7 +165,7 @@ pub fn polygons_layer(
         let mut holders = Vec::new();
         let on_grid = grid.as_ref().is_some_and(|g| {
             g.features_at(&arena, p, |f| {
-                holders.push(f);
+                holders.push(f.0);
                 true
             })
         });
@@ -173,7 +175,7 @@ pub fn polygons_layer(
             );
         }
         for f in holders {
-            layer.features[f as usize].communes.push(c as u32);
+            layer.features[f as usize].communes.push(CommuneIx::at(c));
         }
     }
     layer.grid = grid;
@@ -304,9 +306,9 @@ pub fn division_sets(
     atoms: &AtomSet,
     code_of: impl Fn(&crate::sources::decoupage::CommuneRecord) -> &str,
 ) -> Vec<CommuneSet> {
-    let mut by_code: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    let mut by_code: BTreeMap<&str, Vec<CommuneIx>> = BTreeMap::new();
     for (i, c) in atoms.admin.communes.iter().enumerate() {
-        by_code.entry(code_of(c)).or_default().push(i as u32);
+        by_code.entry(code_of(c)).or_default().push(CommuneIx::at(i));
     }
     divisions
         .iter()

@@ -244,7 +244,7 @@ fn national_outline(
 struct BuiltLayers {
     layers: Vec<Layer>,
     /// Per commune, its feature in the communes layer.
-    feature_of: Vec<Option<u32>>,
+    feature_of: Vec<Option<territoires_core::dataset::FeatureIx>>,
     /// Sliver holes closed in the layers' dissolved features.
     slivers: usize,
 }
@@ -313,7 +313,7 @@ fn build_layers(
 fn dataset_communes(
     admin: &decoupage::AdminRecords,
     areas_km2: &[f64],
-    feature_of: &[Option<u32>],
+    feature_of: &[Option<territoires_core::dataset::FeatureIx>],
 ) -> Vec<Commune> {
     let epci_of = epci_by_commune(admin);
     admin

@@ -1,7 +1,7 @@
 //! The locate answer as JSON, the same bytes for the command line, `GET /api/locate` and the batch.
 
 use territoires_core::Indexed;
-use territoires_core::dataset::LayerKind;
+use territoires_core::dataset::{LayerIx, LayerKind};
 use territoires_query::Location;
 
 /// Writes locate answers as JSON, as the CLI and the HTTP API give them: per layer, the features at
@@ -58,7 +58,7 @@ impl LocationWriter {
     }
 
     /// Appends the answer for `layers` to `out`, with `extra` top-level members (already JSON).
-    pub fn write(&self, location: &Location, layers: &[usize], extra: &[(&str, &str)], out: &mut String) {
+    pub fn write(&self, location: &Location, layers: &[LayerIx], extra: &[(&str, &str)], out: &mut String) {
         use std::fmt::Write;
         let _ = write!(
             out,
@@ -69,12 +69,12 @@ impl LocationWriter {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(&self.heads[l]);
+            out.push_str(&self.heads[l.index()]);
             for (j, hit) in location.hits_in(l).enumerate() {
                 if j > 0 {
                     out.push(',');
                 }
-                out.push_str(&self.features[l][hit.feature as usize]);
+                out.push_str(&self.features[l.index()][hit.feature.index()]);
                 if hit.approximate {
                     let _ = write!(
                         out,

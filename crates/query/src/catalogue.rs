@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Serialize;
-use territoires_core::dataset::{Carrier, Dataset, Field, LayerKind, LayerRole, LayerStyle, Legend};
+use territoires_core::dataset::{Carrier, Dataset, Field, LayerIx, LayerKind, LayerRole, LayerStyle, Legend};
 
 use crate::answer::LayerId;
 
@@ -62,11 +62,9 @@ pub struct LayerLinks {
 }
 
 /// The catalogue of `data`, with each layer's extent from `layer_bbox` (which the caller keeps).
-pub fn catalogue(data: &Dataset, layer_bbox: impl Fn(usize) -> Option<[f64; 4]>) -> Catalogue<'_> {
+pub fn catalogue(data: &Dataset, layer_bbox: impl Fn(LayerIx) -> Option<[f64; 4]>) -> Catalogue<'_> {
     let layers = data
-        .layers
-        .iter()
-        .enumerate()
+        .indexed_layers()
         .map(|(i, l)| LayerEntry {
             id: &l.id,
             title: &l.title,

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::QueryError;
-use territoires_core::dataset::{Commune, Dataset, Layer, LayerKind, Source};
+use territoires_core::dataset::{Commune, CommuneIx, Dataset, Layer, LayerKind, Source};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Scope {
@@ -121,15 +121,17 @@ pub fn coverage(
         .layer(layer_id)
         .ok_or_else(|| QueryError::UnknownLayer(layer_id.to_string()))?;
     let scope_info = describe_scope(data, scope)?;
-    let in_scope: Vec<u32> = (0..data.communes.len() as u32)
-        .filter(|&c| scope.contains(&data.communes[c as usize]))
+    let in_scope: Vec<CommuneIx> = data
+        .indexed_communes()
+        .filter(|(_, commune)| scope.contains(commune))
+        .map(|(c, _)| c)
         .collect();
 
-    let figures_of = |communes: &mut dyn Iterator<Item = u32>| -> Figures {
+    let figures_of = |communes: &mut dyn Iterator<Item = CommuneIx>| -> Figures {
         let mut seen = vec![false; layer.features.len()];
         let mut f = Figures::default();
         for c in communes {
-            let commune = &data.communes[c as usize];
+            let commune = &data.communes[c];
             f.communes += 1;
             f.area_km2 += commune.area_km2;
             f.population += commune.population;
@@ -139,7 +141,7 @@ pub fn coverage(
                 f.covered_area_km2 += commune.area_km2;
                 f.covered_population += commune.population;
                 for &h in holders {
-                    seen[h as usize] = true;
+                    seen[h.index()] = true;
                 }
             }
         }
@@ -156,10 +158,7 @@ pub fn coverage(
                 Breakdown::Region => c.region.clone(),
                 Breakdown::Departement => c.departement.clone(),
             };
-            let mut codes: Vec<String> = in_scope
-                .iter()
-                .map(|&c| key(&data.communes[c as usize]))
-                .collect();
+            let mut codes: Vec<String> = in_scope.iter().map(|&c| key(&data.communes[c])).collect();
             codes.sort();
             codes.dedup();
             codes
@@ -174,7 +173,7 @@ pub fn coverage(
                     let mut members = in_scope
                         .iter()
                         .copied()
-                        .filter(|&c| key(&data.communes[c as usize]) == code);
+                        .filter(|&c| key(&data.communes[c]) == code);
                     BreakdownRow {
                         figures: figures_of(&mut members),
                         code,
@@ -276,11 +275,10 @@ pub fn overlap(data: &Dataset, a: &str, b: &str, scope: &Scope) -> Result<Overla
     let (la, lb) = (layer(a)?, layer(b)?);
     let scope_info = describe_scope(data, scope)?;
     let (mut in_a, mut in_b, mut both) = (Shared::default(), Shared::default(), Shared::default());
-    for (c, commune) in data.communes.iter().enumerate() {
+    for (c, commune) in data.indexed_communes() {
         if !scope.contains(commune) {
             continue;
         }
-        let c = c as u32;
         let (is_a, is_b) = (
             !la.membership.features_of(c).is_empty(),
             !lb.membership.features_of(c).is_empty(),

@@ -29,7 +29,7 @@ pub struct LabelQuery {
     /// The view; the whole map when absent.
     pub bbox: Option<territoires_geo::BoundingBox>,
     /// Layer positions whose features are named too.
-    pub layers: Vec<usize>,
+    pub layers: Vec<territoires_core::dataset::LayerIx>,
 }
 
 /// `GET /api/labels`: the place names of a view, best first.
@@ -122,7 +122,7 @@ pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
                 c.seat.is_some_and(|s| seat_shown(s, query.zoom)) || floor.is_some_and(|f| c.population >= f)
             })
             .filter_map(|c| {
-                let f = &layer.features[c.feature? as usize];
+                let f = &layer.features[c.feature?];
                 let p = f.label?;
                 inside(p).then(|| Label {
                     text: c.name.clone(),
@@ -151,7 +151,7 @@ pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
     let mut features: Vec<Label> = query
         .layers
         .iter()
-        .filter_map(|&l| data.layers.get(l))
+        .filter_map(|&l| data.layers.get(l.index()))
         .filter(|layer| !matches!(layer.input, InputKind::Communes))
         .flat_map(|layer| {
             layer.features.iter().filter_map(|f| {

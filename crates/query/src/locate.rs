@@ -10,7 +10,7 @@
 use geo::Coord;
 
 use super::QueryError;
-use territoires_core::dataset::LayerKind;
+use territoires_core::dataset::{CommuneIx, FeatureIx, LayerIx, LayerKind};
 use territoires_core::index::Indexed;
 
 /// Largest tolerance accepted: beyond it "nearest" stops meaning "here".
@@ -22,14 +22,14 @@ pub struct LocateOptions {
     /// marked approximate.
     pub tolerance_m: Option<f64>,
     /// Restrict the answer to these layer positions (all layers when `None`).
-    pub layers: Option<Vec<usize>>,
+    pub layers: Option<Vec<LayerIx>>,
 }
 
 /// One feature of one layer at the point.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
-    pub layer: usize,
-    pub feature: u32,
+    pub layer: LayerIx,
+    pub feature: FeatureIx,
     /// True when the feature does not contain the point but lies within the tolerance.
     pub approximate: bool,
     pub distance_m: f64,
@@ -40,13 +40,13 @@ pub struct Location {
     pub lon: f64,
     pub lat: f64,
     /// The commune id (see [`territoires_core::dataset::Dataset::communes`]) at the point, if any.
-    pub commune: Option<u32>,
+    pub commune: Option<CommuneIx>,
     /// Hits in layer order, then feature order.
     pub hits: Vec<Hit>,
 }
 
 impl Location {
-    pub fn hits_in(&self, layer: usize) -> impl Iterator<Item = &Hit> {
+    pub fn hits_in(&self, layer: LayerIx) -> impl Iterator<Item = &Hit> {
         self.hits.iter().filter(move |h| h.layer == layer)
     }
 }
@@ -79,8 +79,7 @@ pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Resu
 pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &mut Location) {
     out.hits.clear();
     out.commune = None;
-    let layers = &ix.dataset.layers;
-    let wanted = |l: usize| options.layers.as_ref().is_none_or(|w| w.contains(&l));
+    let wanted = |l: LayerIx| options.layers.as_ref().is_none_or(|w| w.contains(&l));
 
     // The commune, exact or within the tolerance.
     let commune_hit = ix
@@ -90,16 +89,16 @@ pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &m
 
     if let (Some(c), Some(hit)) = (out.commune, commune_hit) {
         for &(l, f) in ix.commune_set_features(c) {
-            if wanted(l as usize) {
+            if wanted(l) {
                 out.hits.push(Hit {
-                    layer: l as usize,
+                    layer: l,
                     feature: f,
                     ..hit
                 });
             }
         }
     }
-    for (l, layer) in layers.iter().enumerate() {
+    for (l, layer) in ix.dataset.indexed_layers() {
         if !wanted(l) {
             continue;
         }
@@ -129,7 +128,7 @@ pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &m
     out.hits.sort_unstable_by_key(|h| (h.layer, h.feature));
 }
 
-fn exact(layer: usize, feature: u32) -> Hit {
+fn exact(layer: LayerIx, feature: FeatureIx) -> Hit {
     Hit {
         layer,
         feature,
@@ -138,7 +137,7 @@ fn exact(layer: usize, feature: u32) -> Hit {
     }
 }
 
-fn first_or_nearest(ix: &Indexed, layer: usize, p: Coord<f64>, tolerance_m: Option<f64>) -> Option<Hit> {
+fn first_or_nearest(ix: &Indexed, layer: LayerIx, p: Coord<f64>, tolerance_m: Option<f64>) -> Option<Hit> {
     let mut first = None;
     ix.features_at(layer, p, |f| {
         first = Some(f);
@@ -178,9 +177,7 @@ pub fn self_check(ix: &Indexed) -> Result<usize, String> {
             ..LocateOptions::default()
         };
         locate_into(ix, Coord { x, y }, &options, &mut location);
-        let found = location
-            .commune
-            .map(|c| ix.dataset.communes[c as usize].code.as_str());
+        let found = location.commune.map(|c| ix.dataset.communes[c].code.as_str());
         if found != Some(feature.id.as_str()) {
             return Err(format!(
                 "locating commune {} at its label point ({x}, {y}) gave {found:?}",

@@ -13,7 +13,7 @@ use super::QueryError;
 use super::coverage::{method, percent};
 use super::territory::find_feature;
 use territoires_core::dataset::InputKind;
-use territoires_core::dataset::{Dataset, Feature, Layer, LayerKind, Source};
+use territoires_core::dataset::{CommuneIx, Dataset, Feature, FeatureIx, Layer, LayerIx, LayerKind, Source};
 use territoires_geo::bounds;
 use territoires_geo::topology::Neighbours;
 
@@ -210,11 +210,11 @@ fn provenance(feature: &Feature) -> BTreeMap<String, String> {
 pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, QueryError> {
     let (l, f) = find_feature(data, layer_id, id)?;
     let layer = &data.layers[l];
-    let feature = &layer.features[f as usize];
+    let feature = &layer.features[f];
     let communes = &feature.communes;
-    let own: BTreeSet<u32> = communes.iter().copied().collect();
-    let area_of = |c: u32| data.communes[c as usize].area_km2;
-    let population_of = |c: u32| data.communes[c as usize].population;
+    let own: BTreeSet<CommuneIx> = communes.iter().copied().collect();
+    let area_of = |c: CommuneIx| data.communes[c].area_km2;
+    let population_of = |c: CommuneIx| data.communes[c].population;
     let communes_area: f64 = communes.iter().map(|&c| area_of(c)).sum();
     let communes_population: u64 = communes.iter().map(|&c| population_of(c)).sum();
 
@@ -226,16 +226,14 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
         communes: communes.len(),
         communes_without_geometry: communes
             .iter()
-            .filter(|&&c| data.communes[c as usize].feature.is_none())
+            .filter(|&&c| data.communes[c].feature.is_none())
             .count(),
         epci: members.epci.len(),
         communes_area_km2: communes_area,
     };
 
     let layers = data
-        .layers
-        .iter()
-        .enumerate()
+        .indexed_layers()
         .filter(|&(o, other)| o != l && other.kind != LayerKind::Communes)
         .map(|(_, other)| relation(data, other, feature, &own, communes_area, communes_population))
         .collect();
@@ -267,7 +265,7 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
 /// The territory's part of every division (département or région) it touches, by code.
 fn division_shares<'a>(
     data: &'a Dataset,
-    communes: &[u32],
+    communes: &[CommuneIx],
     key: impl Fn(&'a territoires_core::dataset::Commune) -> &'a String,
     name: impl Fn(&str) -> Option<&'a str>,
 ) -> Vec<DivisionShare> {
@@ -279,7 +277,7 @@ fn division_shares<'a>(
     }
     let mut part: BTreeMap<&str, Sums> = BTreeMap::new();
     for &c in communes {
-        let commune = &data.communes[c as usize];
+        let commune = &data.communes[c];
         let s = part.entry(key(commune).as_str()).or_default();
         s.communes += 1;
         s.population += commune.population;
@@ -329,7 +327,7 @@ pub fn members(data: &Dataset, feature: &Feature) -> Members {
         .communes
         .iter()
         .map(|&c| {
-            let commune = &data.communes[c as usize];
+            let commune = &data.communes[c];
             MemberCommune {
                 code: commune.code.clone(),
                 name: commune.name.clone(),
@@ -393,19 +391,19 @@ fn relation(
     data: &Dataset,
     other: &Layer,
     feature: &Feature,
-    own: &BTreeSet<u32>,
+    own: &BTreeSet<CommuneIx>,
     communes_area: f64,
     communes_population: u64,
 ) -> LayerRelation {
-    let area_of = |c: u32| data.communes[c as usize].area_km2;
+    let area_of = |c: CommuneIx| data.communes[c].area_km2;
     // Per feature of `other`: the shared communes.
-    let mut shared: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    let mut shared: BTreeMap<FeatureIx, Vec<CommuneIx>> = BTreeMap::new();
     let (mut covered_communes, mut covered_population, mut covered_area) = (0usize, 0u64, 0.0f64);
     for &c in own {
         let holders = other.membership.features_of(c);
         if !holders.is_empty() {
             covered_communes += 1;
-            covered_population += data.communes[c as usize].population;
+            covered_population += data.communes[c].population;
             covered_area += area_of(c);
         }
         for &g in holders {
@@ -420,16 +418,16 @@ fn relation(
     };
     // Features the territory carries without sharing a commune with them still belong here.
     if other.carrier.is_some() {
-        for (g, candidate) in other.features.iter().enumerate() {
+        for (g, candidate) in other.indexed_features() {
             if carried(candidate) {
-                shared.entry(g as u32).or_default();
+                shared.entry(g).or_default();
             }
         }
     }
     let mut features: Vec<Related> = shared
         .into_iter()
         .map(|(g, common)| {
-            let g = &other.features[g as usize];
+            let g = &other.features[g];
             let shared_area: f64 = common.iter().map(|&c| area_of(c)).sum();
             let feature_area: f64 = g.communes.iter().map(|&c| area_of(c)).sum();
             let contains = !common.is_empty() && common.len() == g.communes.len();
@@ -445,7 +443,7 @@ fn relation(
                     (false, false) => "overlaps",
                 },
                 shared_communes: common.len(),
-                shared_population: common.iter().map(|&c| data.communes[c as usize].population).sum(),
+                shared_population: common.iter().map(|&c| data.communes[c].population).sum(),
                 shared_area_km2: shared_area,
                 territory_area_pct: percent(shared_area, communes_area),
                 feature_area_pct: percent(shared_area, feature_area),
@@ -483,10 +481,10 @@ fn relation(
 
 /// Features of the same layer sharing a stretch of border with feature `feature` of layer `layer`, from
 /// that layer's topology (see [`territoires_geo::topology`]), most populous first.
-pub fn neighbours(data: &Dataset, layer: usize, feature: u32, graph: &Neighbours) -> Vec<Neighbour> {
+pub fn neighbours(data: &Dataset, layer: LayerIx, feature: FeatureIx, graph: &Neighbours) -> Vec<Neighbour> {
     let features = &data.layers[layer].features;
     let mut out: Vec<Neighbour> = graph
-        .of(feature as usize)
+        .of(feature.index())
         .iter()
         .filter_map(|&n| features.get(n as usize))
         .map(|n| Neighbour {

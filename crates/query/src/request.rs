@@ -2,17 +2,18 @@
 //! the same words.
 
 use territoires_core::Indexed;
+use territoires_core::dataset::LayerIx;
 
 use crate::QueryError;
 
 /// Which layers a question is about: every layer, or those named, in the order named, each once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerSelection(Vec<usize>);
+pub struct LayerSelection(Vec<LayerIx>);
 
 impl LayerSelection {
     /// Every layer of the dataset, in catalogue order.
     pub fn all(ix: &Indexed) -> Self {
-        LayerSelection((0..ix.dataset.layers.len()).collect())
+        LayerSelection(LayerIx::all(ix.dataset.layers.len()).collect())
     }
 
     /// The layers named, or every layer when none is named (`None`; an empty list selects none).
@@ -42,11 +43,11 @@ impl LayerSelection {
     }
 
     /// Layer positions, in the order asked.
-    pub fn positions(&self) -> &[usize] {
+    pub fn positions(&self) -> &[LayerIx] {
         &self.0
     }
 
-    pub fn into_positions(self) -> Vec<usize> {
+    pub fn into_positions(self) -> Vec<LayerIx> {
         self.0
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::QueryError;
 use super::coverage::{Scope, ScopeInfo, describe_scope, percent};
 use territoires_core::dataset::InputKind;
-use territoires_core::dataset::{Dataset, Feature, Layer};
+use territoires_core::dataset::{CommuneIx, Dataset, Feature, FeatureIx, Layer, LayerIx};
 use territoires_geo::topology::{Neighbours, Topology, quantise, tolerance_for_zoom};
 
 /// Most EPCIs a draft may hold: more than any territoire de projet has.
@@ -54,13 +54,10 @@ pub struct DraftFigures {
 
 impl DraftFigures {
     /// The totals of the draft's `communes` (dataset indices), made of `epci` EPCIs.
-    fn of(data: &Dataset, communes: &[u32], epci: usize) -> Self {
+    fn of(data: &Dataset, communes: &[CommuneIx], epci: usize) -> Self {
         DraftFigures {
-            population: communes
-                .iter()
-                .map(|&c| data.communes[c as usize].population)
-                .sum(),
-            area_km2: communes.iter().map(|&c| data.communes[c as usize].area_km2).sum(),
+            population: communes.iter().map(|&c| data.communes[c].population).sum(),
+            area_km2: communes.iter().map(|&c| data.communes[c].area_km2).sum(),
             communes: communes.len(),
             epci,
         }
@@ -233,7 +230,7 @@ pub struct Share {
 
 /// The EPCI layer's shared arcs and neighbours, built once and reused by every simulation.
 pub struct EpciGraph<'a> {
-    pub layer: usize,
+    pub layer: LayerIx,
     pub topology: &'a Topology,
     pub neighbours: &'a Neighbours,
 }
@@ -252,8 +249,8 @@ pub fn simulate(data: &Dataset, graph: &EpciGraph, draft: &Draft) -> Result<Simu
     };
 
     let in_draft = communes_in_draft(data, epci_layer, &members);
-    let communes: Vec<u32> = (0..data.communes.len() as u32)
-        .filter(|&c| in_draft[c as usize])
+    let communes: Vec<CommuneIx> = CommuneIx::all(data.communes.len())
+        .filter(|c| in_draft[c.index()])
         .collect();
     let figures = DraftFigures::of(data, &communes, members.len());
 
@@ -296,7 +293,7 @@ fn replaced_territory(
     data: &Dataset,
     territories: Option<&Layer>,
     replaces: Option<&str>,
-) -> Result<Option<u32>, QueryError> {
+) -> Result<Option<FeatureIx>, QueryError> {
     match (replaces, territories) {
         (None, _) => Ok(None),
         (Some(id), Some(t)) => Ok(Some(feature_index(t, id).ok_or_else(|| {
@@ -355,7 +352,7 @@ fn communes_in_draft(data: &Dataset, epci_layer: &Layer, members: &[usize]) -> V
     let mut in_draft = vec![false; data.communes.len()];
     for &f in members {
         for &c in &epci_layer.features[f].communes {
-            in_draft[c as usize] = true;
+            in_draft[c.index()] = true;
         }
     }
     in_draft
@@ -422,7 +419,7 @@ fn epci_in_other_petr(
     epci_layer: &Layer,
     territories: Option<&Layer>,
     members: &[usize],
-    replaced: Option<u32>,
+    replaced: Option<FeatureIx>,
 ) -> EpciInOtherPetr {
     let mut elsewhere = Vec::new();
     if let Some(t) = territories {
@@ -438,7 +435,7 @@ fn epci_in_other_petr(
                 );
             }
             for h in holders {
-                let territory = &t.features[h as usize];
+                let territory = &t.features[h];
                 elsewhere.push(MemberElsewhere {
                     siren: epci_layer.features[f].id.clone(),
                     name: epci_layer.features[f].name.clone(),
@@ -459,10 +456,8 @@ fn epci_in_other_petr(
 }
 
 /// What the draft meets in every membership layer but the territories layer, in layer order.
-fn meets_other_layers(data: &Dataset, communes: &[u32], draft_area: f64) -> Vec<Meets> {
-    data.layers
-        .iter()
-        .enumerate()
+fn meets_other_layers(data: &Dataset, communes: &[CommuneIx], draft_area: f64) -> Vec<Meets> {
+    data.indexed_layers()
         .filter(|(l, layer)| layer.input == InputKind::MembershipCsv && Some(*l) != data.territories_layer())
         .map(|(_, layer)| meets(data, layer, communes, draft_area))
         .collect()
@@ -489,8 +484,8 @@ fn check_list(sirens: &[String]) -> Result<(), QueryError> {
     Ok(())
 }
 
-fn feature_index(layer: &Layer, id: &str) -> Option<u32> {
-    layer.features.iter().position(|f| f.id == id).map(|f| f as u32)
+fn feature_index(layer: &Layer, id: &str) -> Option<FeatureIx> {
+    layer.features.iter().position(|f| f.id == id).map(FeatureIx::at)
 }
 
 /// A SIREN that is no EPCI but a feature of another layer (a PETR, a syndicat): its layer and name.
@@ -506,19 +501,19 @@ fn other_structure<'a>(data: &'a Dataset, siren: &str) -> Option<(&'a Layer, &'a
 
 /// The features of `layer` sharing communes with the draft, with the share of the draft's area in
 /// each and whether the perimeters coincide.
-fn meets(data: &Dataset, layer: &Layer, communes: &[u32], draft_area: f64) -> Meets {
-    let mut shared: BTreeMap<u32, (usize, f64)> = BTreeMap::new();
+fn meets(data: &Dataset, layer: &Layer, communes: &[CommuneIx], draft_area: f64) -> Meets {
+    let mut shared: BTreeMap<FeatureIx, (usize, f64)> = BTreeMap::new();
     for &c in communes {
         for &f in layer.membership.features_of(c) {
             let entry = shared.entry(f).or_insert((0, 0.0));
             entry.0 += 1;
-            entry.1 += data.communes[c as usize].area_km2;
+            entry.1 += data.communes[c].area_km2;
         }
     }
     let features = shared
         .into_iter()
         .map(|(f, (count, area))| {
-            let feature = &layer.features[f as usize];
+            let feature = &layer.features[f];
             MetFeature {
                 id: feature.id.clone(),
                 name: feature.name.clone(),
@@ -546,11 +541,11 @@ fn coverage_change(
     data: &Dataset,
     territories: &Layer,
     in_draft: &[bool],
-    replaced: Option<u32>,
+    replaced: Option<FeatureIx>,
 ) -> Result<CoverageChange, QueryError> {
-    let covered_before = |c: u32| !territories.membership.features_of(c).is_empty();
-    let covered_after = |c: u32| {
-        in_draft[c as usize]
+    let covered_before = |c: CommuneIx| !territories.membership.features_of(c).is_empty();
+    let covered_after = |c: CommuneIx| {
+        in_draft[c.index()]
             || territories
                 .membership
                 .features_of(c)
@@ -573,16 +568,13 @@ fn coverage_change(
         .map(|scope| {
             let (mut before, mut after) = (Share::default(), Share::default());
             let (mut area, mut population) = (0.0, 0u64);
-            for (i, commune) in data.communes.iter().enumerate() {
+            for (c, commune) in data.indexed_communes() {
                 if !scope.contains(commune) {
                     continue;
                 }
                 area += commune.area_km2;
                 population += commune.population;
-                for (share, covered) in [
-                    (&mut before, covered_before(i as u32)),
-                    (&mut after, covered_after(i as u32)),
-                ] {
+                for (share, covered) in [(&mut before, covered_before(c)), (&mut after, covered_after(c))] {
                     if covered {
                         share.covered_area_km2 += commune.area_km2;
                         share.covered_population += commune.population;

@@ -6,15 +6,20 @@ use serde::Serialize;
 
 use super::QueryError;
 use crate::answer::{CommuneRef, FeatureRef, Properties, SharedFeature};
-use territoires_core::dataset::{Dataset, LayerKind};
+use territoires_core::dataset::{Dataset, FeatureIx, LayerIx, LayerKind};
 use territoires_geo::bounds;
 
 /// Features of `other` sharing communes with feature `feature` of `layer`, with how many they share,
 /// in feature order.
-pub fn related(data: &Dataset, layer: usize, feature: u32, other: usize) -> Vec<(u32, usize)> {
-    let mut shared: BTreeMap<u32, usize> = BTreeMap::new();
+pub fn related(
+    data: &Dataset,
+    layer: LayerIx,
+    feature: FeatureIx,
+    other: LayerIx,
+) -> Vec<(FeatureIx, usize)> {
+    let mut shared: BTreeMap<FeatureIx, usize> = BTreeMap::new();
     let membership = &data.layers[other].membership;
-    for &c in &data.layers[layer].features[feature as usize].communes {
+    for &c in &data.layers[layer].features[feature].communes {
         for &f in membership.features_of(c) {
             *shared.entry(f).or_insert(0) += 1;
         }
@@ -27,13 +32,13 @@ pub fn related(data: &Dataset, layer: usize, feature: u32, other: usize) -> Vec<
 
 /// `{id, name}` of the territoires de projet (the catalogue's `territories_layer`) holding a
 /// feature's communes.
-pub fn pays_of(data: &Dataset, layer: usize, feature: u32) -> Vec<FeatureRef> {
+pub fn pays_of(data: &Dataset, layer: LayerIx, feature: FeatureIx) -> Vec<FeatureRef> {
     let Some(pays) = data.territories_layer() else {
         return Vec::new();
     };
     related(data, layer, feature, pays)
         .into_iter()
-        .map(|(f, _)| FeatureRef::of(&data.layers[pays].features[f as usize]))
+        .map(|(f, _)| FeatureRef::of(&data.layers[pays].features[f]))
         .collect()
 }
 
@@ -54,11 +59,12 @@ pub struct Territory {
     pub source: territoires_core::dataset::Source,
 }
 
-pub fn find_feature(data: &Dataset, layer_id: &str, id: &str) -> Result<(usize, u32), QueryError> {
+pub fn find_feature(data: &Dataset, layer_id: &str, id: &str) -> Result<(LayerIx, FeatureIx), QueryError> {
     let layer = data
         .layers
         .iter()
         .position(|l| l.id == layer_id)
+        .map(LayerIx::at)
         .ok_or_else(|| QueryError::UnknownLayer(layer_id.to_string()))?;
     let feature = data.layers[layer]
         .features
@@ -68,23 +74,21 @@ pub fn find_feature(data: &Dataset, layer_id: &str, id: &str) -> Result<(usize, 
             layer: layer_id.to_string(),
             id: id.to_string(),
         })?;
-    Ok((layer, feature as u32))
+    Ok((layer, FeatureIx::at(feature)))
 }
 
 pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, QueryError> {
     let (l, f) = find_feature(data, layer_id, id)?;
     let layer = &data.layers[l];
-    let feature = &layer.features[f as usize];
+    let feature = &layer.features[f];
     let overlays = data
-        .layers
-        .iter()
-        .enumerate()
+        .indexed_layers()
         .filter(|&(o, other)| o != l && other.kind != LayerKind::Communes)
         .map(|(o, other)| {
             let list = related(data, l, f, o)
                 .into_iter()
                 .map(|(g, shared)| {
-                    let g = &other.features[g as usize];
+                    let g = &other.features[g];
                     SharedFeature {
                         id: g.id.clone(),
                         name: g.name.clone(),
@@ -107,7 +111,7 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
             .communes
             .iter()
             .map(|&c| {
-                let c = &data.communes[c as usize];
+                let c = &data.communes[c];
                 CommuneRef {
                     code: c.code.clone(),
                     name: c.name.clone(),

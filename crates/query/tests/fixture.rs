@@ -1,6 +1,7 @@
 //! The queries on the tiny in-memory dataset: every figure is computed from the fixture itself.
 
 use territoires_core::Indexed;
+use territoires_core::dataset::LayerIx;
 use territoires_fixtures::{COLUMNS, ROWS, commune_centre, epci_siren, tiny_dataset};
 use territoires_query::request::LayerSelection;
 use territoires_query::search::SearchIndex;
@@ -19,16 +20,16 @@ fn every_commune_centre_locates_its_commune_its_epci_and_its_pays() {
         for row in 0..ROWS {
             let (lon, lat) = commune_centre(column, row);
             let found = locate(&ix, lon, lat, &LocateOptions::default()).expect("located");
-            let ids = |l: usize| -> Vec<String> {
+            let ids = |l: LayerIx| -> Vec<String> {
                 found
                     .hits_in(l)
-                    .map(|h| ix.dataset.layers[l].features[h.feature as usize].id.clone())
+                    .map(|h| ix.dataset.layers[l].features[h.feature].id.clone())
                     .collect()
             };
             let commune = found.commune.expect("a commune");
             assert_eq!(
                 ids(layer("communes")),
-                [ix.dataset.communes[commune as usize].code.clone()]
+                [ix.dataset.communes[commune].code.clone()]
             );
             assert_eq!(ids(layer("epci")), [epci_siren(column)]);
             assert_eq!(

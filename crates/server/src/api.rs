@@ -7,6 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value as Json_;
 
+use territoires_core::dataset::LayerIx;
 use territoires_geo::crs::PointInput;
 use territoires_query::answer::Answer;
 use territoires_query::request::LayerSelection;
@@ -34,7 +35,7 @@ pub struct WithGeometry<T> {
 
 /// Layer positions from a `layers=a,b` parameter, each once, in the order given; all layers when
 /// absent.
-pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<usize>, ApiError> {
+pub fn layer_list(state: &AppState, names: Option<Vec<String>>) -> Result<Vec<LayerIx>, ApiError> {
     LayerSelection::from_names(&state.ix, names.as_deref())
         .map(LayerSelection::into_positions)
         .map_err(|e| ApiError::from_query(e, Some("layers")))
@@ -198,7 +199,7 @@ pub async fn territory_get(
     })?;
     let geometry = if with_geometry {
         let (l, f) = territory::find_feature(&state.ix.dataset, &layer, &id)?;
-        let geometry = &state.ix.dataset.layers[l].features[f as usize].geometry;
+        let geometry = &state.ix.dataset.layers[l].features[f].geometry;
         Some(territoires_formats::geojson::geometry_json(geometry, None))
     } else {
         None

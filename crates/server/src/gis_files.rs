@@ -42,7 +42,7 @@ impl GisFileCache {
     /// The whole layer's file, written on first use.
     fn get_or_write(
         &self,
-        layer: usize,
+        layer: territoires_core::dataset::LayerIx,
         zoom: Option<u8>,
         format: GisFormat,
         write: impl FnOnce() -> Result<Vec<u8>, ApiError>,
@@ -52,7 +52,7 @@ impl GisFileCache {
             GisFormat::FlatGeobuf => 0,
             GisFormat::GeoPackage => 1,
         };
-        let cell = &self.files[layer][resolution][slot];
+        let cell = &self.files[layer.index()][resolution][slot];
         if let Some(encoded) = cell.get() {
             return Ok(encoded);
         }
@@ -82,7 +82,7 @@ fn last_change(state: &AppState) -> String {
 /// Writes the file for `layer` at `zoom` (`None`: full resolution), restricted to `bbox` if given.
 fn write_file(
     state: &AppState,
-    layer: usize,
+    layer: territoires_core::dataset::LayerIx,
     zoom: Option<u8>,
     bbox: Option<BoundingBox>,
     format: GisFormat,

@@ -33,7 +33,7 @@ pub fn decimals_for_zoom(zoom: u8) -> u32 {
 
 fn write_collection(
     state: &AppState,
-    layer: usize,
+    layer: territoires_core::dataset::LayerIx,
     generalised: &Generalised,
     zoom: u8,
     keep: impl Fn(usize) -> bool,
@@ -99,7 +99,7 @@ fn layer_csv(
 ) -> Result<Response, ApiError> {
     let layer = state.layer(id)?;
     Params::parse(raw.as_deref()).finish()?;
-    let encoded = state.attribute_csv[layer].get_or_init(|| {
+    let encoded = state.attribute_csv[layer.index()].get_or_init(|| {
         Encoded::new(territoires_formats::columns::attributes_csv(
             &state.ix.dataset.layers[layer],
         ))
@@ -129,7 +129,7 @@ async fn layer_geojson(
         let generalised = state.ix.generalised(layer, zoom);
         match bbox {
             None => {
-                let encoded = state.whole_layers[layer][zoom as usize].get_or_init(|| {
+                let encoded = state.whole_layers[layer.index()][zoom as usize].get_or_init(|| {
                     Encoded::new(write_collection(&state, layer, &generalised, zoom, |_| true))
                 });
                 encoded_response(&headers, encoded, "application/geo+json")

@@ -40,6 +40,7 @@ use tracing::Level;
 use error::ApiError;
 pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
 use territoires_core::Indexed;
+use territoires_core::dataset::LayerIx;
 use territoires_geo::bounds;
 use territoires_query::ErrorCode;
 use territoires_query::search::SearchIndex;
@@ -71,15 +72,15 @@ impl AppState {
     }
 
     /// The position of the layer a path names, or a 404 naming it.
-    pub fn layer(&self, id: &str) -> Result<usize, ApiError> {
+    pub fn layer(&self, id: &str) -> Result<LayerIx, ApiError> {
         self.ix
             .layer_position(id)
             .ok_or_else(|| ApiError::unknown_layer(id, format!("no layer `{id}`")))
     }
 
     /// The bounding box of a whole layer.
-    pub fn layer_bbox(&self, layer: usize) -> Option<[f64; 4]> {
-        self.feature_boxes[layer]
+    pub fn layer_bbox(&self, layer: LayerIx) -> Option<[f64; 4]> {
+        self.feature_boxes[layer.index()]
             .iter()
             .flatten()
             .copied()

@@ -118,7 +118,7 @@ async fn load_state(
 fn warm(state: Arc<AppState>) {
     tokio::task::spawn_blocking(move || {
         let started = std::time::Instant::now();
-        for layer in 0..state.ix.dataset.layers.len() {
+        for layer in territoires_core::dataset::LayerIx::all(state.ix.dataset.layers.len()) {
             state.ix.generalised(layer, 6);
         }
         if let Some(epci) = state.ix.dataset.layer_from(InputKind::Epci) {

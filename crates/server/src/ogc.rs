@@ -18,7 +18,7 @@ use serde_json::{Value as Json_, json};
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use territoires_core::dataset::Layer;
+use territoires_core::dataset::{Layer, LayerIx};
 use territoires_formats::LayerExport;
 use territoires_formats::geojson;
 use territoires_geo::BoundingBox;
@@ -278,7 +278,7 @@ pub async fn conformance(headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<
     ))
 }
 
-fn collection_json(state: &AppState, b: &str, l: usize) -> Collection {
+fn collection_json(state: &AppState, b: &str, l: LayerIx) -> Collection {
     let layer = &state.ix.dataset.layers[l];
     let id = &layer.id;
     let source = &layer.source;
@@ -354,14 +354,14 @@ pub async fn collections(
                 "this document as HTML",
             ),
         ],
-        collections: (0..state.ix.dataset.layers.len())
+        collections: LayerIx::all(state.ix.dataset.layers.len())
             .map(|l| collection_json(&state, &b, l))
             .collect(),
     };
     Ok(respond(html, "Collections", doc, "application/json"))
 }
 
-fn collection_position(state: &AppState, id: &str) -> Result<usize, ApiError> {
+fn collection_position(state: &AppState, id: &str) -> Result<LayerIx, ApiError> {
     state
         .ix
         .layer_position(id)
@@ -399,7 +399,7 @@ pub async fn items(
     p.finish()?;
 
     let layer = &state.ix.dataset.layers[l];
-    let matched = features_in(layer, &state.feature_boxes[l], bbox.as_ref());
+    let matched = features_in(layer, &state.feature_boxes[l.index()], bbox.as_ref());
     // An offset or a limit may be any size: the page is what lies between them.
     let end = offset.saturating_add(limit);
     let page = &matched[offset.min(matched.len())..end.min(matched.len())];

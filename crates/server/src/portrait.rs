@@ -14,6 +14,7 @@ use super::AppState;
 use super::api::JsonResult;
 use super::error::ApiError;
 use super::params::Params;
+use territoires_core::dataset::{FeatureIx, LayerIx};
 use territoires_formats::geojson::Collection;
 use territoires_query::QueryError;
 use territoires_query::portrait::{self, MemberCommune};
@@ -36,7 +37,7 @@ pub fn segment(text: &str) -> String {
 }
 
 /// The layer and feature positions, or a 404 naming the path parameter at fault.
-fn feature(state: &AppState, layer: &str, id: &str) -> Result<(usize, u32), ApiError> {
+fn feature(state: &AppState, layer: &str, id: &str) -> Result<(LayerIx, FeatureIx), ApiError> {
     find_feature(&state.ix.dataset, layer, id).map_err(not_found)
 }
 
@@ -186,7 +187,7 @@ pub async fn members_file(
     let body = tokio::task::spawn_blocking(move || {
         let data = &state.ix.dataset;
         let layer = &data.layers[l];
-        let feature = &layer.features[f as usize];
+        let feature = &layer.features[f];
         let members = portrait::members(data, feature);
         if extension == "csv" {
             let mut out = Vec::new();
@@ -237,7 +238,7 @@ pub async fn members_file(
                 .commune_by_code(&m.code)
                 .and_then(|(_, c)| c.feature)
                 .zip(communes_layer)
-                .and_then(|(g, cl)| cl.features.get(g as usize));
+                .and_then(|(g, cl)| cl.features.get(g.index()));
             match geometry {
                 Some(g) => territoires_formats::geojson::write_geometry(
                     out,

@@ -27,7 +27,7 @@ const MAX_LATITUDE: f64 = 85.051_128_78;
 const CACHE_TILES: usize = 20_000;
 
 /// `(layer, z, x, y)`.
-type TileKey = (usize, u8, u32, u32);
+type TileKey = (territoires_core::dataset::LayerIx, u8, u32, u32);
 
 /// Encoded tiles by key.
 #[derive(Default)]
@@ -76,7 +76,13 @@ fn rect_polygon(b: [f64; 4]) -> Polygon<f64> {
 }
 
 /// Builds one tile.
-fn render(state: &AppState, layer: usize, z: u8, x: u32, y: u32) -> Result<Vec<u8>, ApiError> {
+fn render(
+    state: &AppState,
+    layer: territoires_core::dataset::LayerIx,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> Result<Vec<u8>, ApiError> {
     let (metres, degrees) = tile_bounds(z, x, y);
     let pad = (degrees[2] - degrees[0]) * BUFFER;
     let search = [
@@ -163,10 +169,7 @@ pub async fn tile(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     Params::parse(raw.as_deref()).finish()?;
-    let layer = state
-        .ix
-        .layer_position(&layer_id)
-        .ok_or_else(|| ApiError::unknown_layer(&layer_id, format!("no layer `{layer_id}`")))?;
+    let layer = state.layer(&layer_id)?;
     let y = y_file.strip_suffix(".mvt").ok_or_else(|| {
         ApiError::not_found(format!("no tile `{y_file}`: tiles are /tiles/LAYER/Z/X/Y.mvt"))
     })?;

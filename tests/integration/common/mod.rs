@@ -23,7 +23,7 @@ pub fn indexed() -> &'static Indexed {
     })
 }
 
-pub fn layer(ix: &Indexed, id: &str) -> usize {
+pub fn layer(ix: &Indexed, id: &str) -> territoires_core::dataset::LayerIx {
     ix.layer_position(id).unwrap_or_else(|| panic!("no layer {id}"))
 }
 

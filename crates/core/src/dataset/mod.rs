@@ -9,11 +9,13 @@ use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 mod grid;
+mod ids;
 mod value;
 mod vocabulary;
 
 pub use crate::file::{DEFAULT_DIR, FILE_NAME, LoadedFile, sha256_hex};
 pub use grid::PointGrid;
+pub use ids::{CommuneIx, FeatureIx, LayerIx};
 pub use value::{Membership, Value};
 pub use vocabulary::{
     Base, Carrier, Citation, Field, FormerCommune, IndicatorEntry, IndicatorsFile, InputKind, LayerKind,
@@ -66,7 +68,7 @@ pub struct Commune {
     /// Geodesic area on the WGS84 ellipsoid; 0 for a commune with no geometry.
     pub area_km2: f64,
     /// Index of this commune's feature in the `communes` layer, if it has a geometry.
-    pub feature: Option<u32>,
+    pub feature: Option<FeatureIx>,
     /// Seat of a région, département or arrondissement: the towns people orient by.
     pub seat: Option<Seat>,
     /// Communes déléguées, associées and former codes merged into this one: names people still search.
@@ -139,13 +141,20 @@ pub struct Feature {
     pub name: String,
     pub properties: Vec<(String, Value)>,
     /// Member commune ids, sorted.
-    pub communes: Vec<u32>,
+    pub communes: Vec<CommuneIx>,
     pub population: u64,
     pub area_km2: f64,
     pub geometry: MultiPolygon<f64>,
     /// Where the feature's name is written on a map: the pole of inaccessibility of its largest
     /// polygon, always inside it (a centroid may fall outside).
     pub label: Option<[f64; 2]>,
+}
+
+impl Layer {
+    /// Every feature with its position.
+    pub fn indexed_features(&self) -> impl Iterator<Item = (FeatureIx, &Feature)> {
+        FeatureIx::all(self.features.len()).zip(&self.features)
+    }
 }
 
 impl Feature {
@@ -173,8 +182,18 @@ impl Dataset {
     }
 
     /// Position of the first layer built from `input` (the EPCI layer, say).
-    pub fn layer_from(&self, input: InputKind) -> Option<usize> {
-        self.layers.iter().position(|l| l.input == input)
+    pub fn layer_from(&self, input: InputKind) -> Option<LayerIx> {
+        self.layers.iter().position(|l| l.input == input).map(LayerIx::at)
+    }
+
+    /// Every commune with its id.
+    pub fn indexed_communes(&self) -> impl Iterator<Item = (CommuneIx, &Commune)> {
+        CommuneIx::all(self.communes.len()).zip(&self.communes)
+    }
+
+    /// Every layer with its position.
+    pub fn indexed_layers(&self) -> impl Iterator<Item = (LayerIx, &Layer)> {
+        LayerIx::all(self.layers.len()).zip(&self.layers)
     }
 
     /// What `layer` is to the map page: its input kind, and whether it holds the territoires de projet.
@@ -189,17 +208,18 @@ impl Dataset {
     }
 
     /// Position of the layer of territoires de projet (the catalogue's `territories_layer`).
-    pub fn territories_layer(&self) -> Option<usize> {
+    pub fn territories_layer(&self) -> Option<LayerIx> {
         self.layers
             .iter()
             .position(|l| l.id == self.base.territories_layer)
+            .map(LayerIx::at)
     }
 
-    pub fn commune_by_code(&self, code: &str) -> Option<(u32, &Commune)> {
+    pub fn commune_by_code(&self, code: &str) -> Option<(CommuneIx, &Commune)> {
         self.communes
             .binary_search_by(|c| c.code.as_str().cmp(code))
             .ok()
-            .map(|i| (i as u32, &self.communes[i]))
+            .map(|i| (CommuneIx::at(i), &self.communes[i]))
     }
 
     pub fn region_name(&self, code: &str) -> Option<&str> {

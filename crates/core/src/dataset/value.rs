@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Feature;
+use super::{CommuneIx, Feature, FeatureIx};
 
 /// An attribute value. A closed enum rather than `serde_json::Value`, because postcard cannot
 /// decode self-describing values.
@@ -59,16 +59,16 @@ impl std::fmt::Display for Value {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Membership {
     offsets: Vec<u32>,
-    features: Vec<u32>,
+    features: Vec<FeatureIx>,
 }
 
 impl Membership {
     /// Inverts features' member lists. Feature ids come out sorted for each commune.
     pub fn from_features(commune_count: usize, features: &[Feature]) -> Self {
-        let mut per_commune: Vec<Vec<u32>> = vec![Vec::new(); commune_count];
+        let mut per_commune: Vec<Vec<FeatureIx>> = vec![Vec::new(); commune_count];
         for (f, feature) in features.iter().enumerate() {
             for &c in &feature.communes {
-                per_commune[c as usize].push(f as u32);
+                per_commune[c.index()].push(FeatureIx::at(f));
             }
         }
         let mut offsets = Vec::with_capacity(commune_count + 1);
@@ -84,8 +84,8 @@ impl Membership {
         }
     }
 
-    pub fn features_of(&self, commune: u32) -> &[u32] {
-        let c = commune as usize;
+    pub fn features_of(&self, commune: CommuneIx) -> &[FeatureIx] {
+        let c = commune.index();
         match (self.offsets.get(c), self.offsets.get(c + 1)) {
             (Some(&a), Some(&b)) => &self.features[a as usize..b as usize],
             _ => &[],

@@ -15,6 +15,7 @@ use geo::{Coord, MultiPolygon, Orientation};
 use rayon::prelude::*;
 
 use super::polygon::{BoxTree, PolygonIndex, Position, box_tree};
+use crate::dataset::FeatureIx;
 pub use crate::dataset::PointGrid;
 
 /// Cell value with this bit set: the rest indexes the boundary cells.
@@ -387,14 +388,19 @@ impl PointGrid {
     /// walk by returning `false`). Returns `false`, having called nothing, when `p` lies outside the
     /// grid's extent: the caller answers those points another way.
     #[inline]
-    pub fn features_at(&self, arena: &RingArena, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) -> bool {
+    pub fn features_at(
+        &self,
+        arena: &RingArena,
+        p: Coord<f64>,
+        mut found: impl FnMut(FeatureIx) -> bool,
+    ) -> bool {
         match self.cell_at(p) {
             Cell::OutsideExtent => return false,
             Cell::Empty => {}
             Cell::Covered(f) => {
-                found(f);
+                found(FeatureIx(f));
             }
-            Cell::Boundary(b) => self.boundary_features(arena, b, p, found),
+            Cell::Boundary(b) => self.boundary_features(arena, b, p, |f| found(FeatureIx(f))),
         }
         true
     }
@@ -576,7 +582,7 @@ mod tests {
             .collect();
         let mut found = Vec::new();
         let inside_extent = grid.features_at(&arena, p, |f| {
-            found.push(f);
+            found.push(f.0);
             true
         });
         if inside_extent {

@@ -19,11 +19,14 @@ use rstar::AABB;
 
 use territoires_geo::topology::{Neighbours, Topology};
 
-use crate::dataset::{Dataset, LayerKind};
+use crate::dataset::{CommuneIx, Dataset, FeatureIx, LayerIx, LayerKind};
 use crate::error::Result;
 use generalised::{Generalised, LayerCache};
 use grid::RingArena;
 use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
+
+/// In `feature_commune`, a feature with no member commune.
+const NO_COMMUNE: CommuneIx = CommuneIx(u32::MAX);
 
 /// A dataset with its indexes: what every query takes.
 pub struct Indexed {
@@ -32,11 +35,11 @@ pub struct Indexed {
     /// Commune id → `(layer, feature)` of every commune-set layer, in one row per commune so that a
     /// locate reads all memberships from one place.
     set_offsets: Vec<u32>,
-    set_features: Vec<(u32, u32)>,
+    set_features: Vec<(LayerIx, FeatureIx)>,
     /// The communes layer and, per feature of it, its commune id: one small array rather than a
     /// read through each feature's member list.
-    communes_layer: Option<usize>,
-    feature_commune: Vec<u32>,
+    communes_layer: Option<LayerIx>,
+    feature_commune: Vec<CommuneIx>,
     /// Topologies, neighbours and per-zoom geometry, made on first use.
     generalised: LayerCache,
 }
@@ -64,21 +67,25 @@ impl Indexed {
         let mut set_offsets = Vec::with_capacity(dataset.communes.len() + 1);
         let mut set_features = Vec::new();
         set_offsets.push(0);
-        for c in 0..dataset.communes.len() as u32 {
-            for (l, layer) in dataset.layers.iter().enumerate() {
+        for c in CommuneIx::all(dataset.communes.len()) {
+            for (l, layer) in dataset.indexed_layers() {
                 if layer.kind == LayerKind::CommuneSets {
-                    set_features.extend(layer.membership.features_of(c).iter().map(|&f| (l as u32, f)));
+                    set_features.extend(layer.membership.features_of(c).iter().map(|&f| (l, f)));
                 }
             }
             set_offsets.push(set_features.len() as u32);
         }
-        let communes_layer = dataset.layers.iter().position(|l| l.kind == LayerKind::Communes);
+        let communes_layer = dataset
+            .layers
+            .iter()
+            .position(|l| l.kind == LayerKind::Communes)
+            .map(LayerIx::at);
         let feature_commune = communes_layer
             .map(|l| {
                 let features = &dataset.layers[l].features;
                 features
                     .iter()
-                    .map(|f| f.communes.first().copied().unwrap_or(u32::MAX))
+                    .map(|f| f.communes.first().copied().unwrap_or(NO_COMMUNE))
                     .collect()
             })
             .unwrap_or_default();
@@ -97,49 +104,54 @@ impl Indexed {
         Ok(Self::new(Dataset::load(dir)?))
     }
 
-    pub fn layer_position(&self, id: &str) -> Option<usize> {
-        self.dataset.layers.iter().position(|l| l.id == id)
+    pub fn layer_position(&self, id: &str) -> Option<LayerIx> {
+        self.dataset
+            .layers
+            .iter()
+            .position(|l| l.id == id)
+            .map(LayerIx::at)
     }
 
     /// Position of the `communes` layer.
-    pub fn communes_layer(&self) -> Option<usize> {
+    pub fn communes_layer(&self) -> Option<LayerIx> {
         self.communes_layer
     }
 
     /// The commune id of a feature of the `communes` layer.
     #[inline]
-    pub fn commune_of_feature(&self, feature: u32) -> Option<u32> {
+    pub fn commune_of_feature(&self, feature: FeatureIx) -> Option<CommuneIx> {
         self.feature_commune
-            .get(feature as usize)
+            .get(feature.index())
             .copied()
-            .filter(|&c| c != u32::MAX)
+            .filter(|&c| c != NO_COMMUNE)
     }
 
     /// `(layer, feature)` of every commune-set layer holding commune `c`, by layer then feature.
     #[inline]
-    pub fn commune_set_features(&self, c: u32) -> &[(u32, u32)] {
-        let c = c as usize;
+    pub fn commune_set_features(&self, c: CommuneIx) -> &[(LayerIx, FeatureIx)] {
+        let c = c.index();
         &self.set_features[self.set_offsets[c] as usize..self.set_offsets[c + 1] as usize]
     }
 
     /// The layer's shared-border topology, built on first use.
-    pub fn topology(&self, layer: usize) -> &Topology {
-        self.generalised.topology(&self.dataset.layers, layer)
+    pub fn topology(&self, layer: LayerIx) -> &Topology {
+        self.generalised.topology(&self.dataset.layers, layer.index())
     }
 
     /// Who borders whom in the layer, from its topology's shared arcs.
-    pub fn neighbours(&self, layer: usize) -> &Neighbours {
-        self.generalised.neighbours(&self.dataset.layers, layer)
+    pub fn neighbours(&self, layer: LayerIx) -> &Neighbours {
+        self.generalised.neighbours(&self.dataset.layers, layer.index())
     }
 
     /// The layer generalised for `zoom` (clamped to [`territoires_geo::zoom::MAX_GENERALISED_ZOOM`]).
-    pub fn generalised(&self, layer: usize, zoom: u8) -> Arc<Generalised> {
-        self.generalised.at_zoom(&self.dataset.layers, layer, zoom)
+    pub fn generalised(&self, layer: LayerIx, zoom: u8) -> Arc<Generalised> {
+        self.generalised
+            .at_zoom(&self.dataset.layers, layer.index(), zoom)
     }
 
     /// Exact point-in-polygon structures of a layer's features, prepared on first use.
-    pub fn polygons(&self, layer: usize) -> &[PolygonIndex] {
-        self.layers[layer].polygons.get_or_init(|| {
+    pub fn polygons(&self, layer: LayerIx) -> &[PolygonIndex] {
+        self.layers[layer.index()].polygons.get_or_init(|| {
             self.dataset.layers[layer]
                 .features
                 .par_iter()
@@ -148,8 +160,8 @@ impl Indexed {
         })
     }
 
-    fn boxes(&self, layer: usize) -> &BoxTree {
-        self.layers[layer]
+    fn boxes(&self, layer: LayerIx) -> &BoxTree {
+        self.layers[layer.index()]
             .boxes
             .get_or_init(|| box_tree(self.polygons(layer)))
     }
@@ -157,8 +169,9 @@ impl Indexed {
     /// Features of `layer` whose polygon contains `p` or has it on its border, by geometry alone,
     /// in ascending feature order. Calls `found` for each; stops early if it returns `false`.
     #[inline]
-    pub fn features_at(&self, layer: usize, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) {
-        if let (Some(grid), Some(arena)) = (&self.dataset.layers[layer].grid, &self.layers[layer].arena)
+    pub fn features_at(&self, layer: LayerIx, p: Coord<f64>, mut found: impl FnMut(FeatureIx) -> bool) {
+        let l = layer.index();
+        if let (Some(grid), Some(arena)) = (&self.dataset.layers[l].grid, &self.layers[l].arena)
             && grid.features_at(arena, p, &mut found)
         {
             return;
@@ -168,7 +181,12 @@ impl Indexed {
 
     /// Same answer as [`Self::features_at`], without the grid: an R-tree of feature boxes and an
     /// exact test per candidate. Serves points outside the grid and cross-checks it.
-    pub fn features_at_exactly(&self, layer: usize, p: Coord<f64>, mut found: impl FnMut(u32) -> bool) {
+    pub fn features_at_exactly(
+        &self,
+        layer: LayerIx,
+        p: Coord<f64>,
+        mut found: impl FnMut(FeatureIx) -> bool,
+    ) {
         let polygons = self.polygons(layer);
         let mut candidates: Vec<u32> = self
             .boxes(layer)
@@ -178,14 +196,19 @@ impl Indexed {
             .collect();
         candidates.sort_unstable();
         for f in candidates {
-            if !found(f) {
+            if !found(FeatureIx(f)) {
                 return;
             }
         }
     }
 
     /// The feature nearest to `p` within `tolerance_m` metres, with its distance.
-    pub fn nearest_within(&self, layer: usize, p: Coord<f64>, tolerance_m: f64) -> Option<(u32, f64)> {
+    pub fn nearest_within(
+        &self,
+        layer: LayerIx,
+        p: Coord<f64>,
+        tolerance_m: f64,
+    ) -> Option<(FeatureIx, f64)> {
         let (kx, ky) = metres_per_degree(p.y);
         let (dx, dy) = (tolerance_m / kx.max(1.0), tolerance_m / ky);
         let search = AABB::from_corners([p.x - dx, p.y - dy], [p.x + dx, p.y + dy]);
@@ -195,5 +218,6 @@ impl Indexed {
             .map(|e| (e.data, polygons[e.data as usize].distance_m(p)))
             .filter(|&(_, d)| d <= tolerance_m)
             .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+            .map(|(f, d)| (FeatureIx(f), d))
     }
 }

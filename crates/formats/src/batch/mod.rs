@@ -219,7 +219,7 @@ impl<R: Read> BatchInput<R> {
         let layers = options
             .layers
             .clone()
-            .unwrap_or_else(|| (0..ix.dataset.layers.len()).collect());
+            .unwrap_or_else(|| territoires_core::dataset::LayerIx::all(ix.dataset.layers.len()).collect());
         let mut writer = RowWriter::new(format, ix, layers, self.columns(), out)
             .with_delimiter(self.delimiter())
             .with_bom(self.bom)

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 use serde_json::{Map, Value as Json};
 
 use super::{Passthrough, Row};
+use territoires_core::dataset::LayerIx;
 use territoires_core::index::Indexed;
 use territoires_query::locate::Location;
 
@@ -52,7 +53,7 @@ impl From<super::InputFormat> for OutputFormat {
 pub struct RowWriter<'a, W: Write> {
     format: OutputFormat,
     ix: &'a Indexed,
-    layers: Vec<usize>,
+    layers: Vec<LayerIx>,
     /// Pass-through columns, before the territory columns.
     columns: Vec<String>,
     territory_columns: Vec<String>,
@@ -80,7 +81,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
     pub fn new(
         format: OutputFormat,
         ix: &'a Indexed,
-        layers: Vec<usize>,
+        layers: Vec<LayerIx>,
         columns: Vec<String>,
         out: W,
     ) -> Self {
@@ -276,10 +277,8 @@ impl<'a, W: Write> RowWriter<'a, W> {
                     if let (first, None) = (hits.next(), hits.next()) {
                         match first {
                             Some(hit) => {
-                                let cells =
-                                    self.cells[position][hit.feature as usize].get_or_insert_with(|| {
-                                        territory_cells(&features[hit.feature as usize], d)
-                                    });
+                                let cells = self.cells[position][hit.feature.index()]
+                                    .get_or_insert_with(|| territory_cells(&features[hit.feature], d));
                                 self.buffer.extend_from_slice(cells);
                             }
                             None => self.buffer.extend_from_slice(&[d, d]),
@@ -292,7 +291,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
                             if j > 0 {
                                 self.scratch.push(';');
                             }
-                            let f = &features[hit.feature as usize];
+                            let f = &features[hit.feature];
                             self.scratch.push_str(if field == 0 { &f.id } else { &f.name });
                         }
                         self.buffer.push(d);
@@ -361,10 +360,7 @@ impl<'a, W: Write> RowWriter<'a, W> {
             Ok(location) => {
                 for &l in &self.layers {
                     let features = &data.layers[l].features;
-                    let hits: Vec<_> = location
-                        .hits_in(l)
-                        .map(|h| &features[h.feature as usize])
-                        .collect();
+                    let hits: Vec<_> = location.hits_in(l).map(|h| &features[h.feature]).collect();
                     values.push(hits.iter().map(|f| f.id.as_str()).collect::<Vec<_>>().join(";"));
                     values.push(hits.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(";"));
                 }
@@ -392,7 +388,7 @@ fn territory_cells(feature: &territoires_core::dataset::Feature, delimiter: u8) 
 }
 
 /// `LAYER_id` and `LAYER_name` per layer (dashes become underscores), then `approximate`, `error`.
-fn territory_columns(ix: &Indexed, layers: &[usize]) -> Vec<String> {
+fn territory_columns(ix: &Indexed, layers: &[LayerIx]) -> Vec<String> {
     let mut columns = Vec::new();
     for &l in layers {
         let id = ix.dataset.layers[l].id.replace('-', "_");

@@ -24,7 +24,7 @@ use self::keys::SortedKeys;
 use self::text::Words;
 pub use self::text::fold;
 use self::typos::Trie;
-use territoires_core::dataset::{Dataset, FormerCommune, LayerKind, Relation};
+use territoires_core::dataset::{Dataset, FeatureIx, FormerCommune, LayerIx, LayerKind, Relation};
 
 /// Most results a search returns.
 pub const MAX_RESULTS: usize = 20;
@@ -159,9 +159,9 @@ pub struct SearchResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     #[serde(skip)]
-    pub layer_index: usize,
+    pub layer_index: LayerIx,
     #[serde(skip)]
-    pub feature: u32,
+    pub feature: FeatureIx,
 }
 
 /// A former commune a query matched.
@@ -280,7 +280,7 @@ impl SearchIndex {
         data: &Dataset,
         query: &str,
         limit: usize,
-        layers: Option<&[usize]>,
+        layers: Option<&[LayerIx]>,
     ) -> Vec<SearchResult> {
         let limit = limit.min(MAX_RESULTS);
         let typed = Words::of(query);
@@ -313,7 +313,7 @@ impl SearchIndex {
     }
 
     /// Keys starting with the target's key.
-    fn prefixed(&self, target: &Target, layers: Option<&[usize]>, best: &mut Best) {
+    fn prefixed(&self, target: &Target, layers: Option<&[LayerIx]>, best: &mut Best) {
         let key = target.key.as_str();
         for k in self.keys.starting_with(key) {
             let exact = self.keys.key(k) == key;
@@ -332,7 +332,7 @@ impl SearchIndex {
     }
 
     /// Names within the target's typo allowance (and not already a prefix match).
-    fn with_typos(&self, target: &Target, layers: Option<&[usize]>, best: &mut Best) {
+    fn with_typos(&self, target: &Target, layers: Option<&[LayerIx]>, best: &mut Best) {
         self.names
             .within(target.key.as_bytes(), target.typos, |n, distance| {
                 if distance.prefix == 0 {
@@ -357,8 +357,8 @@ impl SearchIndex {
     }
 
     /// Whether a posting is of a wanted layer and, for a target narrowed to a département, a commune there.
-    fn wanted(&self, posting: &Posting, target: &Target, layers: Option<&[usize]>) -> bool {
-        if layers.is_some_and(|wanted| !wanted.contains(&(posting.layer as usize))) {
+    fn wanted(&self, posting: &Posting, target: &Target, layers: Option<&[LayerIx]>) -> bool {
+        if layers.is_some_and(|wanted| !wanted.contains(&LayerIx(posting.layer))) {
             return false;
         }
         match target.departement {
@@ -421,9 +421,9 @@ impl Best {
 }
 
 fn result(data: &Dataset, c: &Candidate) -> SearchResult {
-    let (l, f) = (c.posting.layer as usize, c.posting.feature);
+    let (l, f) = (LayerIx(c.posting.layer), FeatureIx(c.posting.feature));
     let layer = &data.layers[l];
-    let feature = &layer.features[f as usize];
+    let feature = &layer.features[f];
     let former = (c.posting.former > 0)
         .then(|| data.commune_by_code(&feature.id))
         .flatten()

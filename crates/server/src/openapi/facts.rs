@@ -9,7 +9,7 @@
 use serde_json::{Map, Value as Json, json};
 
 use crate::AppState;
-use territoires_core::dataset::{Feature, InputKind};
+use territoires_core::dataset::{Feature, InputKind, LayerIx};
 
 /// A value the pass fills in on a parameter or a media type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -115,7 +115,7 @@ impl<'a> Facts<'a> {
     /// A point inside the first commune (or the first feature of any layer).
     fn example_point(&self) -> Option<[f64; 2]> {
         let data = &self.state.ix.dataset;
-        let layer = self.state.ix.communes_layer().unwrap_or(0);
+        let layer = self.state.ix.communes_layer().map_or(0, LayerIx::index);
         data.layers.get(layer)?.features.first()?.label
     }
 
