@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get};
+use schemars::JsonSchema;
 use serde_json::json;
 
 use crate::ogc::{
@@ -75,6 +76,9 @@ impl Route {
     }
 }
 
+const JSON: &str = "application/json";
+const GEOJSON: &str = "application/geo+json";
+
 /// The largest simulator body: a list of 200 SIRENs is under 3 KB.
 const SIMULATE_BODY_LIMIT: usize = 64 * 1024;
 
@@ -99,9 +103,9 @@ pub fn table() -> Vec<Route> {
         Route::new(EMBED_PATH, Compressed, get(crate::embed), [widget()]),
         Route::new("/api/layers/{file}", Compressed, get(layers::layer_file), layer_files()),
         Route::new("/tiles/{layer}/{z}/{x}/{y}", Compressed, get(tiles::tile), [tile()]),
-        Route::new("/ogc", Compressed, get(ogc::landing), [ogc_landing()]).also_at(&["/ogc/"]),
-        Route::new("/ogc/conformance", Compressed, get(ogc::conformance), [ogc_conformance()]),
-        Route::new("/ogc/api", Compressed, get(openapi::ogc_api), [ogc_api()]),
+        Route::new("/ogc", Compressed, get(ogc::landing), [ogc_document::<ogc::Landing>("ogcLanding", "OGC API – Features landing page", JSON)]).also_at(&["/ogc/"]),
+        Route::new("/ogc/conformance", Compressed, get(ogc::conformance), [ogc_document::<ogc::Conformance>("ogcConformance", "conformance classes", JSON)]),
+        Route::new("/ogc/api", Compressed, get(openapi::ogc_api), [ogc_document::<OpenApiDocument>("ogcApi", "this document", OPENAPI_TYPE)]),
         Route::new("/ogc/collections", Compressed, get(ogc::collections), [ogc_collections()]),
         Route::new("/ogc/collections/{id}", Compressed, get(ogc::collection), [ogc_collection()]),
         Route::new("/ogc/collections/{id}/items", Compressed, get(ogc::items), [ogc_items()]),
@@ -156,14 +160,14 @@ fn locate_batch() -> Operation {
             })),
         )
         .fact(Fact::PointsCsv),
-        Media::new("application/geo+json", points()).fact(Fact::PointsGeoJson),
-        Media::new("application/json", points()).fact(Fact::PointsGeoJson),
+        Media::new(GEOJSON, points()).fact(Fact::PointsGeoJson),
+        Media::new(JSON, points()).fact(Fact::PointsGeoJson),
     ])
     .ok(
         "the rows with territory columns, in the format Accept asks (the body's when it takes anything)",
         [
             Media::new("text/csv", Schema::text()),
-            Media::new("application/geo+json", Schema::of::<FeatureCollection>()),
+            Media::new(GEOJSON, Schema::of::<FeatureCollection>()),
             Media::new(
                 "application/json",
                 Schema::literal(json!({"type": "array", "items": {"type": "object"}})),
@@ -365,7 +369,7 @@ fn members_files() -> [Operation; 2] {
             "getMembersGeojson",
             "a territory's member communes as GeoJSON, with the same properties as the CSV and each \
              commune's full geometry (WGS84, 6 decimals)",
-            Media::new("application/geo+json", Schema::of::<MembersCollection>()),
+            Media::new(GEOJSON, Schema::of::<MembersCollection>()),
             "LAYER-ID-communes.geojson",
         ),
     ]
@@ -522,8 +526,8 @@ fn tile() -> Operation {
 }
 
 /// An OGC document whose only query parameter is `f`: JSON (as `kind`) or the same as HTML.
-fn ogc_document(id: &'static str, summary: &'static str, kind: &'static str, schema: Schema) -> Operation {
-    let json_names = if kind == "application/geo+json" {
+fn ogc_document<T: JsonSchema>(id: &'static str, summary: &'static str, kind: &'static str) -> Operation {
+    let json_names = if kind == GEOJSON {
         FEATURE_FORMATS
     } else {
         DOCUMENT_FORMATS
@@ -532,55 +536,22 @@ fn ogc_document(id: &'static str, summary: &'static str, kind: &'static str, sch
         .params([param::format(json_names)])
         .ok(
             "the document",
-            [Media::new(kind, schema), Media::new("text/html", Schema::text())],
+            [
+                Media::new(kind, Schema::of::<T>()),
+                Media::new("text/html", Schema::text()),
+            ],
         )
         .bad_request()
 }
 
-fn ogc_landing() -> Operation {
-    let kind = "application/json";
-    ogc_document(
-        "ogcLanding",
-        "OGC API – Features landing page",
-        kind,
-        Schema::of::<ogc::Landing>(),
-    )
-}
-
-fn ogc_conformance() -> Operation {
-    let kind = "application/json";
-    ogc_document(
-        "ogcConformance",
-        "conformance classes",
-        kind,
-        Schema::of::<ogc::Conformance>(),
-    )
-}
-
-fn ogc_api() -> Operation {
-    ogc_document(
-        "ogcApi",
-        "this document",
-        OPENAPI_TYPE,
-        Schema::of::<OpenApiDocument>(),
-    )
-}
-
 fn ogc_collections() -> Operation {
     let to = |id: &str| json!({"operationId": id, "parameters": {"collectionId": "$response.body#/collections/0/id"}});
-    let schema = Schema::of::<ogc::Collections>();
-    ogc_document(
-        "ogcCollections",
-        "the collections: one per layer",
-        "application/json",
-        schema,
-    )
-    .links(json!({"GetCollection": to("ogcCollection"), "GetItems": to("ogcItems")}))
+    ogc_document::<ogc::Collections>("ogcCollections", "the collections: one per layer", JSON)
+        .links(json!({"GetCollection": to("ogcCollection"), "GetItems": to("ogcItems")}))
 }
 
 fn ogc_collection() -> Operation {
-    let schema = Schema::of::<ogc::Collection>();
-    ogc_document("ogcCollection", "one collection", "application/json", schema)
+    ogc_document::<ogc::Collection>("ogcCollection", "one collection", JSON)
         .at("/ogc/collections/{collectionId}")
         .params([param::collection_id()])
         .not_found("collection")
@@ -605,7 +576,7 @@ fn ogc_items() -> Operation {
         .ok(
             "the page; as FlatGeobuf (f=fgb), the next page is in a Link header",
             [
-                Media::new("application/geo+json", Schema::of::<OgcItems>()),
+                Media::new(GEOJSON, Schema::of::<OgcItems>()),
                 Media::new(FLATGEOBUF, Schema::binary()),
                 Media::new("text/html", Schema::text()),
             ],
@@ -618,8 +589,7 @@ fn ogc_items() -> Operation {
 }
 
 fn ogc_item() -> Operation {
-    let schema = Schema::of::<OgcFeature>();
-    ogc_document("ogcItem", "one feature", "application/geo+json", schema)
+    ogc_document::<OgcFeature>("ogcItem", "one feature", GEOJSON)
         .at("/ogc/collections/{collectionId}/items/{featureId}")
         .params([param::collection_id(), param::feature_path("featureId")])
         .not_found("collection or feature")

@@ -39,7 +39,16 @@ struct DraftObject {
     epci: Vec<String>,
     /// The territory the draft would replace.
     replaces: Option<String>,
+    /// Absent: the query's zoom. Present, it must be a number: `null` is refused, as the schema says.
+    #[serde(default, deserialize_with = "present")]
     zoom: Option<u64>,
+}
+
+/// A member that may be left out but, when given, is a `T` (not `null`).
+fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// The body is a JSON list of SIRENs, or `{"epci": [...], "replaces": "…", "zoom": 8}`.

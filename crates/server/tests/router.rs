@@ -175,3 +175,40 @@ fn the_openapi_skeleton_is_the_reviewed_contract() {
     let skeleton = territoires_server::openapi::skeleton("http://127.0.0.1:8080");
     insta::assert_json_snapshot!("openapi_skeleton", skeleton);
 }
+
+#[tokio::test]
+async fn the_simulator_body_is_read_as_its_schema_says() {
+    let epci = epci_siren(0);
+    let post = |body: String| {
+        send(
+            Request::post("/api/simulate")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .expect("request"),
+        )
+    };
+    for ok in [
+        format!(r#"["{epci}"]"#),
+        format!(r#"{{"epci": ["{epci}"], "replaces": null, "zoom": 4}}"#),
+        format!(r#"{{"epci": ["{epci}"]}}"#),
+    ] {
+        let answer = post(ok.clone()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{ok}");
+        assert_eq!(answer.json()["epci"][0]["siren"], epci.as_str(), "{ok}");
+    }
+    for (refused, says) in [
+        (format!(r#"{{"epci": ["{epci}"], "zoom": null}}"#), "null"),
+        (format!(r#"{{"epci": ["{epci}"], "zoom": 99}}"#), "zoom"),
+        (format!(r#"{{"epci": ["{epci}"], "extra": 1}}"#), "extra"),
+        (r#"{"zoom": 4}"#.to_string(), "epci"),
+        ("[1]".to_string(), "string"),
+        ("3".to_string(), "list"),
+    ] {
+        let answer = post(refused.clone()).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{refused}");
+        let error = &answer.json()["error"];
+        assert_eq!(error["parameter"], "body", "{refused}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{refused}: {message}");
+    }
+}
