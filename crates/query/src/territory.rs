@@ -79,6 +79,11 @@ pub fn find_feature(data: &Dataset, layer_id: &str, id: &str) -> Result<(LayerIx
 
 pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, QueryError> {
     let (l, f) = find_feature(data, layer_id, id)?;
+    Ok(territory_at(data, l, f))
+}
+
+/// The territory of feature `f` of layer `l`, for a caller that has found it already.
+pub fn territory_at(data: &Dataset, l: LayerIx, f: FeatureIx) -> Territory {
     let layer = &data.layers[l];
     let feature = &layer.features[f];
     let overlays = data
@@ -99,7 +104,7 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
             (other.id.clone(), list)
         })
         .collect();
-    Ok(Territory {
+    Territory {
         layer: layer.id.clone(),
         id: feature.id.clone(),
         name: feature.name.clone(),
@@ -121,5 +126,5 @@ pub fn territory(data: &Dataset, layer_id: &str, id: &str) -> Result<Territory, 
             .collect(),
         overlays,
         source: layer.source.clone(),
-    })
+    }
 }

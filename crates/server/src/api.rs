@@ -193,17 +193,14 @@ pub async fn territory_get(
     let mut p = Params::parse(raw.as_deref());
     let with_geometry = p.flag("geometry")?;
     p.finish()?;
-    let t = territory::territory(&state.ix.dataset, &layer, &id).map_err(|e| match e {
+    let data = &state.ix.dataset;
+    let (l, f) = territory::find_feature(data, &layer, &id).map_err(|e| match e {
         territoires_query::QueryError::UnknownLayer(_) => ApiError::not_found_from(e),
         other => other.into(),
     })?;
-    let geometry = if with_geometry {
-        let (l, f) = territory::find_feature(&state.ix.dataset, &layer, &id)?;
-        let geometry = &state.ix.dataset.layers[l].features[f].geometry;
-        Some(territoires_formats::geojson::geometry_json(geometry, None))
-    } else {
-        None
-    };
+    let t = territory::territory_at(data, l, f);
+    let geometry = with_geometry
+        .then(|| territoires_formats::geojson::geometry_json(&data.layers[l].features[f].geometry, None));
     with_vintage(&state, WithGeometry { body: t, geometry })
 }
 
