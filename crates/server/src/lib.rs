@@ -168,7 +168,7 @@ pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::
     let lookups = lookups.layer(Extension(admission.batches.clone()));
     let compressed = match web {
         Some(dir) => compressed
-            .layer(Extension(WebDir(dir.to_path_buf())))
+            .layer(Extension(WebDir(Arc::from(dir))))
             .fallback_service(
                 tower_http::services::ServeDir::new(dir).not_found_service(axum::routing::any(not_found)),
             ),
@@ -198,8 +198,9 @@ pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::
 pub const EMBED_PATH: &str = "/embed";
 
 /// The web page's directory, for the routes that serve its files (the widget, the portrait page).
+/// Shared, since every request of those routes carries a copy.
 #[derive(Debug, Clone)]
-pub struct WebDir(pub PathBuf);
+pub struct WebDir(pub Arc<std::path::Path>);
 
 /// `GET /embed`: the widget's page, or a 404 when the server runs without its web directory.
 pub(crate) async fn embed(web: Option<Extension<WebDir>>, request: Request) -> Response {

@@ -27,7 +27,7 @@ pub fn schemas(generator: &mut SchemaGenerator) -> Map<String, Json> {
 }
 
 /// The JSON body of every error (`ApiError`'s).
-pub type ErrorBody = super::super::error::ErrorBody<'static>;
+pub type ErrorBody = crate::error::ErrorBody<'static>;
 
 /// Implements [`JsonSchema`] for a schema-only type: a named component written as JSON, whose
 /// `$ref`s to other components are generated through the generator so that they exist.
@@ -124,7 +124,7 @@ written_schema!(
     /// `/api/layers/{layer}.geojson`.
     LayerCollection,
     |generator| {
-        let metadata = generator.subschema_for::<super::super::layers::LayerMetadata>();
+        let metadata = generator.subschema_for::<crate::layers::LayerMetadata>();
         collection(generator, &[("metadata", metadata)])
     }
 );
@@ -133,7 +133,7 @@ written_schema!(
     /// `/api/territories/{layer}/{id}/members.geojson`.
     MembersCollection,
     |generator| {
-        let metadata = generator.subschema_for::<super::super::portrait::MembersMetadata>();
+        let metadata = generator.subschema_for::<crate::portrait::MembersMetadata>();
         collection(generator, &[("name", json_schema!({"type": "string"})), ("metadata", metadata)])
     }
 );
@@ -142,7 +142,7 @@ written_schema!(
     /// A page of OGC items.
     OgcItems,
     |generator| {
-        let links = generator.subschema_for::<Vec<super::super::ogc::Link>>();
+        let links = generator.subschema_for::<Vec<crate::ogc::Link>>();
         collection(generator, &[
             ("numberMatched", json_schema!({"type": "integer", "minimum": 0})),
             ("numberReturned", json_schema!({"type": "integer", "minimum": 0})),
@@ -157,7 +157,7 @@ written_schema!(
     OgcFeature,
     |generator| {
         let feature = generator.subschema_for::<Feature>();
-        let links = generator.subschema_for::<Vec<super::super::ogc::Link>>();
+        let links = generator.subschema_for::<Vec<crate::ogc::Link>>();
         json_schema!({"allOf": [feature, {
             "type": "object", "required": ["id", "links"],
             "properties": {"id": {"type": "string"}, "links": links},
