@@ -1,18 +1,44 @@
 #!/usr/bin/env bash
-# HTTP benchmarks against a release server on loopback: /api/locate under wrk (64 connections, on the
-# same 2 cores as the server), a batch of 1,000,000 points, and the GeoJSON layer sizes per zoom.
+# HTTP benchmarks against a release server on loopback, in its default configuration (as `make run`
+# starts it: log level info, its log written to a file): /api/locate under wrk beside its peer, a bare
+# axum handler answering the same bytes on the same cores (bench/bare-axum), a batch of 1,000,000
+# points, and the GeoJSON layer sizes per zoom.
 # Usage: bench/http.sh   (after `make data`; needs wrk: apt-get install wrk)
+#        BIN=path/to/territoires to measure another build; RUST_LOG=… to change the log level;
+#        ROUNDS=N (default 3) rounds of wrk, the peer then territoires in each; LOCATE_ONLY=1 to stop there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+bin=${BIN:-target/release/territoires}
+cargo build --release --locked --quiet -p bare-axum
 port=18090
-RUST_LOG=warn target/release/territoires serve --addr 127.0.0.1:$port &
+peer_port=18091
+log=target/bench-http-server.log
+"$bin" serve --addr 127.0.0.1:$port >"$log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+trap 'kill $server ${peer:-} 2>/dev/null' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
-echo "== GET /api/locate, wrk -t2 -c64 -d15s"
-wrk -t2 -c64 -d15s --latency -s bench/locate.lua "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency|50%|90%|99%"
+# The peer answers the bytes of one real answer: a point of Aurec-sur-Loire, in a PETR, a SCoT, a CRTE.
+body=target/bench-locate-body.json
+curl -sf -o "$body" "http://127.0.0.1:$port/api/locate?lat=45.3700&lon=4.2000"
+target/release/bare-axum "127.0.0.1:$peer_port" "$body" >/dev/null &
+peer=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$peer_port/" >/dev/null && break; sleep 0.1; done
+
+wrk_locate() { # URL: one 10 s run, 64 connections, one wrk thread; prints req/s, p50, p99
+  wrk -t1 -c64 -d10s --latency -s bench/locate.lua "$1" |
+    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
+         END {printf "%10.0f req/s   p50 %8s   p99 %8s%s\n", rps, p50, p99, bad ? "   NON-2xx " bad : ""}'
+}
+
+echo "== GET /api/locate at random points, wrk -t1 -c64 -d10s; the peer answers the same $(wc -c <"$body") bytes"
+for round in $(seq "${ROUNDS:-3}"); do
+  printf "round %s  bare axum    " "$round"; wrk_locate "http://127.0.0.1:$peer_port"
+  printf "round %s  territoires  " "$round"; wrk_locate "http://127.0.0.1:$port"
+done
+echo "server log: $(wc -l <"$log") lines, $(du -h "$log" | cut -f1)"
+[ -n "${LOCATE_ONLY:-}" ] && exit 0
 
 echo "== POST /api/locate, 1,000,000 points as CSV, every layer"
 python3 - > target/batch-1m.csv <<'PY'

@@ -5,6 +5,7 @@ use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use territoires_server::cache::DEFAULT_CACHE_MB;
 use territoires_server::limits::{DEFAULT_BATCH_WAIT, DEFAULT_MAX_BATCHES};
 use territoires_server::listen::Timeouts;
 use territoires_server::{Limits, ServeOptions};
@@ -30,6 +31,10 @@ pub struct Args {
     /// default. /healthz and /metrics are never limited.
     #[arg(long)]
     rate_limit: Option<NonZeroU32>,
+    /// Memory for encoded answers kept to be served again (whole layers, attribute tables, GIS
+    /// files, vector tiles), in MiB; the least asked are made again when needed.
+    #[arg(long, default_value_t = DEFAULT_CACHE_MB)]
+    cache_mb: usize,
     /// Directory of the web page, served at `/`.
     #[arg(long, default_value = "web")]
     web: PathBuf,
@@ -50,7 +55,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    // Lines are formatted on the request's thread and written by the appender's: a slow terminal or
+    // pipe never holds an answer. Past its buffer (128 k lines) lines are dropped, not waited for.
+    let (writer, _flushed_on_exit) = tracing_appender::non_blocking(std::io::stdout());
     tracing_subscriber::fmt()
+        .with_writer(writer)
+        // Colours for a person at a terminal, plain text for a file or a journal.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
@@ -65,6 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             batch_wait: Duration::from_millis(args.batch_wait_ms),
             rate_limit: args.rate_limit,
         },
+        cache_bytes: (args.cache_mb as u64).saturating_mul(1024 * 1024),
         web: args.web.is_dir().then_some(args.web),
         tiles_url: args.tiles_url,
         timeouts: Timeouts {

@@ -15,7 +15,7 @@ use territoires_geo::BoundingBox;
 pub const WGS84: i32 = 4326;
 
 /// The file formats a layer is written as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GisFormat {
     /// Streamable, with a packed Hilbert R-tree: the fast one to read.
     FlatGeobuf,

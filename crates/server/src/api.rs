@@ -69,14 +69,17 @@ pub async fn locate_get(
     p.finish()?;
     let options = LocateOptions {
         tolerance_m,
-        layers: Some(layers.clone()),
+        layers: Some(layers),
     };
     let location = locate(&state.ix, lon, lat, &options)?;
-    let mut body = String::with_capacity(2048);
-    let vintage = Json_::from(state.vintage()).to_string();
-    state
-        .location_writer
-        .write(&location, &layers, &[("vintage", &vintage)], &mut body);
+    // Room for the longest answers (every layer, long names) without growing.
+    let mut body = String::with_capacity(4096);
+    state.location_writer.write(
+        &location,
+        options.layers.as_deref().unwrap_or_default(),
+        &[("vintage", &state.vintage_json)],
+        &mut body,
+    );
     Ok(super::respond::bytes_response("application/json", body))
 }
 

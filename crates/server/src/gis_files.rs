@@ -5,68 +5,18 @@
 //! megabytes) and kept with their gzip and brotli encodings and strong ETag, like the GeoJSON. They
 //! answer byte ranges, so that a FlatGeobuf is read over HTTP a bbox at a time.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 
 use super::AppState;
+use super::cache::BodyKey;
 use super::error::ApiError;
 use super::params::Params;
 use super::respond::{Encoded, encoded_response, file_response};
 use territoires_formats::{GisFormat, LayerExport};
-use territoires_geo::zoom::MAX_GENERALISED_ZOOM;
 use territoires_geo::{BoundingBox, Zoom};
-
-/// Files kept per layer, per resolution (full, then each zoom up to [`MAX_GENERALISED_ZOOM`]), per format.
-pub struct GisFileCache {
-    files: Vec<Vec<[OnceLock<Encoded>; 2]>>,
-    /// Held while a file is written, so that concurrent first requests write it once.
-    writing: Mutex<()>,
-}
-
-impl GisFileCache {
-    pub fn new(layers: usize) -> Self {
-        GisFileCache {
-            files: (0..layers)
-                .map(|_| {
-                    (0..=usize::from(MAX_GENERALISED_ZOOM) + 1)
-                        .map(|_| [OnceLock::new(), OnceLock::new()])
-                        .collect()
-                })
-                .collect(),
-            writing: Mutex::new(()),
-        }
-    }
-
-    /// The whole layer's file, written on first use.
-    fn get_or_write(
-        &self,
-        layer: territoires_core::dataset::LayerIx,
-        zoom: Option<u8>,
-        format: GisFormat,
-        write: impl FnOnce() -> Result<Vec<u8>, ApiError>,
-    ) -> Result<&Encoded, ApiError> {
-        let resolution = zoom.map_or(0, |z| usize::from(z.min(MAX_GENERALISED_ZOOM)) + 1);
-        let slot = match format {
-            GisFormat::FlatGeobuf => 0,
-            GisFormat::GeoPackage => 1,
-        };
-        let cell = &self.files[layer.index()][resolution][slot];
-        if let Some(encoded) = cell.get() {
-            return Ok(encoded);
-        }
-        let _writing = self
-            .writing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(encoded) = cell.get() {
-            return Ok(encoded);
-        }
-        let encoded = Encoded::new(write()?);
-        Ok(cell.get_or_init(|| encoded))
-    }
-}
 
 /// The dataset's write time, the files' "last change": the same data gives the same bytes.
 fn last_change(state: &AppState) -> String {
@@ -121,10 +71,18 @@ pub async fn gis_file(
     let mut response = tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
         Ok(match bbox {
             None => {
-                let encoded = state.gis_files.get_or_write(layer, zoom, format, || {
-                    write_file(&state, layer, zoom, None, format)
-                })?;
-                file_response(&headers, encoded, format.content_type())
+                let key = BodyKey::GisFile { layer, zoom, format };
+                let encoded = state
+                    .bodies
+                    .try_get_or_make(key, || {
+                        let _one_at_a_time = state
+                            .gis_writing
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        write_file(&state, layer, zoom, None, format).map(Encoded::new)
+                    })
+                    .map_err(|e| (*e).clone())?;
+                file_response(&headers, &encoded, format.content_type())
             }
             Some(b) => {
                 let body = write_file(&state, layer, zoom, Some(b), format)?;

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 
 use super::AppState;
+use super::cache::BodyKey;
 use super::error::ApiError;
 use super::gis_files::gis_file;
 use super::params::Params;
@@ -99,12 +100,12 @@ fn layer_csv(
 ) -> Result<Response, ApiError> {
     let layer = state.layer(id)?;
     Params::parse(raw.as_deref()).finish()?;
-    let encoded = state.attribute_csv[layer.index()].get_or_init(|| {
+    let encoded = state.bodies.get_or_make(BodyKey::AttributeCsv(layer), || {
         Encoded::new(territoires_formats::columns::attributes_csv(
             &state.ix.dataset.layers[layer],
         ))
     });
-    let mut response = encoded_response(headers, encoded, "text/csv; charset=utf-8");
+    let mut response = encoded_response(headers, &encoded, "text/csv; charset=utf-8");
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.csv\"")) {
         response
             .headers_mut()
@@ -125,21 +126,20 @@ async fn layer_geojson(
     let zoom = p.zoom()?.map_or(DEFAULT_ZOOM, Zoom::generalisation);
     let bbox = p.bbox("bbox")?;
     p.finish()?;
-    let response = tokio::task::spawn_blocking(move || {
-        let generalised = state.ix.generalised(layer, zoom);
-        match bbox {
-            None => {
-                let encoded = state.whole_layers[layer.index()][zoom as usize].get_or_init(|| {
-                    Encoded::new(write_collection(&state, layer, &generalised, zoom, |_| true))
-                });
-                encoded_response(&headers, encoded, "application/geo+json")
-            }
-            Some(bbox) => {
-                let body = write_collection(&state, layer, &generalised, zoom, |f| {
-                    generalised.boxes[f].is_some_and(|b| bbox.meets(b))
-                });
-                encoded_response(&headers, &Encoded::plain(body), "application/geo+json")
-            }
+    let response = tokio::task::spawn_blocking(move || match bbox {
+        None => {
+            let encoded = state.bodies.get_or_make(BodyKey::Layer { layer, zoom }, || {
+                let generalised = state.ix.generalised(layer, zoom);
+                Encoded::new(write_collection(&state, layer, &generalised, zoom, |_| true))
+            });
+            encoded_response(&headers, &encoded, "application/geo+json")
+        }
+        Some(bbox) => {
+            let generalised = state.ix.generalised(layer, zoom);
+            let body = write_collection(&state, layer, &generalised, zoom, |f| {
+                generalised.boxes[f].is_some_and(|b| bbox.meets(b))
+            });
+            encoded_response(&headers, &Encoded::plain(body), "application/geo+json")
         }
     })
     .await

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod batch;
 pub mod body_reader;
+pub mod cache;
 pub mod error;
 pub mod gis_files;
 pub mod layers;
@@ -14,6 +15,7 @@ pub mod limits;
 pub mod listen;
 pub mod live;
 pub mod metrics;
+pub mod observe;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
@@ -28,24 +30,20 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use error::ApiError;
 pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
 use territoires_core::Indexed;
 use territoires_core::dataset::LayerIx;
 use territoires_geo::bounds;
-use territoires_query::ErrorCode;
 use territoires_query::search::SearchIndex;
 
-/// Everything a request may read: built once at start, never written.
+/// Everything a request may read: built once per dataset, never written but for its cache.
 pub struct AppState {
     pub ix: Indexed,
     pub search: SearchIndex,
@@ -54,15 +52,34 @@ pub struct AppState {
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
     pub location_writer: territoires_formats::LocationWriter,
-    /// Per layer and zoom: the whole layer's GeoJSON, encoded on first request.
-    pub whole_layers: Vec<Vec<std::sync::OnceLock<respond::Encoded>>>,
-    pub tiles: tiles::TileCache,
-    /// Per layer: its attributes as CSV, built on first request.
-    pub attribute_csv: Vec<std::sync::OnceLock<respond::Encoded>>,
-    /// FlatGeobuf and GeoPackage files of whole layers, written on first request.
-    pub gis_files: gis_files::GisFileCache,
+    /// The vintage as a JSON string, written into every point lookup's answer.
+    pub vintage_json: String,
+    /// Encoded whole layers, attribute tables, GIS files and tiles, within `--cache-mb`.
+    pub bodies: cache::BodyCache,
+    /// Held while a GIS file is written, so that two files are never written at once: each takes
+    /// a core and, for the communes, tens of megabytes.
+    pub gis_writing: std::sync::Mutex<()>,
     /// Raster basemap URL template for the page, for deployments with internet access.
     pub tiles_url: Option<String>,
+}
+
+/// What a served dataset's state takes besides the dataset: the same for every reload.
+#[derive(Clone)]
+pub struct StateOptions {
+    pub tiles_url: Option<String>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// The budget of [`AppState::bodies`].
+    pub cache_bytes: u64,
+}
+
+impl Default for StateOptions {
+    fn default() -> Self {
+        StateOptions {
+            tiles_url: None,
+            metrics: Arc::default(),
+            cache_bytes: cache::DEFAULT_CACHE_MB as u64 * 1024 * 1024,
+        }
+    }
 }
 
 impl AppState {
@@ -87,7 +104,12 @@ impl AppState {
             .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
     }
 
+    /// A state with the default options: no basemap, its own metrics, the default cache budget.
     pub fn new(ix: Indexed) -> Self {
+        AppState::with_options(ix, StateOptions::default())
+    }
+
+    pub fn with_options(ix: Indexed, options: StateOptions) -> Self {
         let feature_boxes = ix
             .dataset
             .layers
@@ -95,28 +117,13 @@ impl AppState {
             .map(|l| l.features.iter().map(|f| bounds(&f.geometry)).collect())
             .collect();
         AppState {
-            whole_layers: ix
-                .dataset
-                .layers
-                .iter()
-                .map(|_| {
-                    (0..=territoires_geo::zoom::MAX_GENERALISED_ZOOM)
-                        .map(|_| std::sync::OnceLock::new())
-                        .collect()
-                })
-                .collect(),
-            gis_files: gis_files::GisFileCache::new(ix.dataset.layers.len()),
-            tiles: tiles::TileCache::default(),
-            attribute_csv: ix
-                .dataset
-                .layers
-                .iter()
-                .map(|_| std::sync::OnceLock::new())
-                .collect(),
-            tiles_url: None,
+            bodies: cache::BodyCache::new(options.cache_bytes, options.metrics.clone()),
+            gis_writing: std::sync::Mutex::new(()),
+            tiles_url: options.tiles_url,
             location_writer: territoires_formats::LocationWriter::new(&ix),
+            vintage_json: serde_json::Value::from(ix.dataset.base.vintage.as_str()).to_string(),
             search: SearchIndex::new(&ix.dataset),
-            metrics: Arc::default(),
+            metrics: options.metrics,
             feature_boxes,
             ix,
         }
@@ -133,6 +140,8 @@ pub struct ServeOptions {
     pub tiles_url: Option<String>,
     /// Batch body size, batches at once, requests a second per client.
     pub limits: Limits,
+    /// The byte budget of the cache of encoded answers.
+    pub cache_bytes: u64,
     pub timeouts: listen::Timeouts,
 }
 
@@ -180,17 +189,11 @@ pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::
     admission
         .rate_limited(lookups.merge(compressed))
         .merge(operations)
-        .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(middleware::from_fn_with_state(
-            SecurityHeaders::new(state.tiles_url.as_deref()),
-            security_headers,
+        .layer(observe::ObserveLayer::new(
+            state.metrics.clone(),
+            observe::SecurityHeaders::new(state.tiles_url.as_deref()),
         ))
         .layer(cors)
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
         .with_state(state)
 }
 
@@ -214,80 +217,10 @@ pub(crate) async fn embed(web: Option<Extension<WebDir>>, request: Request) -> R
     }
 }
 
-/// The headers every response carries: what the page may load, who may frame it, and no guessing
-/// of content types. Built once per router, from the deployment's options.
-#[derive(Clone)]
-pub struct SecurityHeaders {
-    /// For everything but the widget: no site may frame it.
-    page: HeaderValue,
-    /// For the widget: any site may frame it.
-    widget: HeaderValue,
-}
-
-impl SecurityHeaders {
-    /// Scripts, styles, data and images come from this origin only (the page works offline);
-    /// a raster basemap's host is added to the images when one is configured.
-    pub fn new(tiles_url: Option<&str>) -> Self {
-        let tiles_origin = tiles_url
-            .and_then(|url| {
-                let (scheme, rest) = url.split_once("://")?;
-                let host = rest.split('/').next()?;
-                // `{s}` subdomains: allow the whole host pattern's parent.
-                let host = host.replace("{s}.", "*.");
-                Some(format!(" {scheme}://{host}"))
-            })
-            .unwrap_or_default();
-        let policy = |ancestors: &str| {
-            let text = format!(
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:{tiles_origin}; \
-                 connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-                 frame-ancestors {ancestors}"
-            );
-            HeaderValue::from_str(&text).unwrap_or_else(|_| {
-                tracing::warn!("the tiles URL cannot go in a header; the basemap's images will be refused");
-                HeaderValue::from_static("default-src 'self'")
-            })
-        };
-        SecurityHeaders {
-            page: policy("'none'"),
-            widget: policy("*"),
-        }
-    }
-}
-
-/// Sets [`SecurityHeaders`]. Only the widget may be framed: `frame-ancestors` for current browsers,
-/// `X-Frame-Options` for older ones (which would refuse the widget too, so it gets none).
-async fn security_headers(State(policy): State<SecurityHeaders>, request: Request, next: Next) -> Response {
-    let embeddable = request.uri().path() == EMBED_PATH;
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    if embeddable {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy.widget);
-        headers.remove(header::X_FRAME_OPTIONS);
-    } else {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy.page);
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    // The map may ask for the visitor's position (« Me localiser »); nothing else is needed.
-    headers.insert(
-        "permissions-policy",
-        HeaderValue::from_static("geolocation=(self), camera=(), microphone=(), payment=(), usb=()"),
-    );
-    response
-}
-
 pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        state.metrics.render(&state.bodies.size()),
     )
         .into_response()
 }
@@ -300,53 +233,6 @@ async fn not_found(request: Request) -> ApiError {
     ))
 }
 
-/// Around every request: records it in the metrics, and turns the framework's own bodiless errors
-/// (405, 413, 415, …) into JSON errors like ours.
-async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<axum::extract::MatchedPath>().cloned();
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", |m| m.as_str());
-    state.metrics.record(
-        route,
-        method.as_str(),
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
-
-    let status = response.status();
-    // Our own error bodies: JSON, or the French page a browser gets for an unknown territory.
-    let is_ours = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
-    if !(status.is_client_error() || status.is_server_error()) || is_ours {
-        return response;
-    }
-    let (code, message) = match status {
-        StatusCode::METHOD_NOT_ALLOWED => (
-            ErrorCode::MethodNotAllowed,
-            format!("{method} is not allowed on {path}; use GET or HEAD"),
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            ErrorCode::PayloadTooLarge,
-            "the body is larger than the server's limit (--max-body-mb)".to_string(),
-        ),
-        _ => (
-            ErrorCode::HttpError,
-            status.canonical_reason().unwrap_or("error").to_string(),
-        ),
-    };
-    let mut out = ApiError::new(status, code, message).into_response();
-    if let Some(allow) = response.headers().get(header::ALLOW) {
-        out.headers_mut().insert(header::ALLOW, allow.clone());
-    }
-    out
-}
-
 /// Loads the dataset and serves until SIGTERM or Ctrl-C, then finishes the requests under way.
 /// SIGHUP reloads the dataset from `--data`.
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
@@ -356,8 +242,11 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let live = Arc::new(
         live::Live::start(
             &options.data,
-            options.tiles_url.clone(),
-            metrics.clone(),
+            StateOptions {
+                tiles_url: options.tiles_url.clone(),
+                metrics: metrics.clone(),
+                cache_bytes: options.cache_bytes,
+            },
             Box::new(move |state| app(state, &admission, web.as_deref())),
         )
         .await?,

@@ -10,8 +10,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 
-use super::AppState;
-use super::metrics::Metrics;
+use super::{AppState, StateOptions};
 use territoires_core::Indexed;
 use territoires_core::dataset::InputKind;
 use territoires_query::locate::self_check;
@@ -21,9 +20,8 @@ pub type MakeRouter = Box<dyn Fn(Arc<AppState>) -> Router + Send + Sync>;
 
 pub struct Live {
     data: PathBuf,
-    tiles_url: Option<String>,
-    /// Shared by every dataset's state, so counts survive reloads.
-    metrics: Arc<Metrics>,
+    /// The same for every dataset's state: the metrics, so counts survive reloads.
+    options: StateOptions,
     make_router: MakeRouter,
     current: RwLock<Router>,
     /// One reload at a time: a second SIGHUP during a reload waits its turn.
@@ -32,19 +30,13 @@ pub struct Live {
 
 impl Live {
     /// Loads the dataset at `data` (a directory holding `territoires.bin`) and prepares its router.
-    pub async fn start(
-        data: &Path,
-        tiles_url: Option<String>,
-        metrics: Arc<Metrics>,
-        make_router: MakeRouter,
-    ) -> anyhow::Result<Self> {
-        let state = load_state(data.to_path_buf(), tiles_url.clone(), metrics.clone()).await?;
+    pub async fn start(data: &Path, options: StateOptions, make_router: MakeRouter) -> anyhow::Result<Self> {
+        let state = load_state(data.to_path_buf(), options.clone()).await?;
         warm(state.clone());
         Ok(Live {
             current: RwLock::new(make_router(state)),
             data: data.to_path_buf(),
-            tiles_url,
-            metrics,
+            options,
             make_router,
             reloading: tokio::sync::Mutex::new(()),
         })
@@ -64,7 +56,7 @@ impl Live {
     pub async fn reload(&self) -> Result<(), String> {
         let _turn = self.reloading.lock().await;
         let started = std::time::Instant::now();
-        match load_state(self.data.clone(), self.tiles_url.clone(), self.metrics.clone()).await {
+        match load_state(self.data.clone(), self.options.clone()).await {
             Ok(state) => {
                 let file = state.ix.dataset.file.clone();
                 warm(state.clone());
@@ -73,7 +65,7 @@ impl Live {
                     Ok(mut current) => *current = router,
                     Err(poisoned) => *poisoned.into_inner() = router,
                 }
-                self.metrics.reloaded(true);
+                self.options.metrics.reloaded(true);
                 tracing::info!(
                     sha256 = file.as_ref().map_or("", |f| f.sha256.as_str()),
                     seconds = started.elapsed().as_secs_f64(),
@@ -82,7 +74,7 @@ impl Live {
                 Ok(())
             }
             Err(e) => {
-                self.metrics.reloaded(false);
+                self.options.metrics.reloaded(false);
                 let reason = format!("{e:#}");
                 tracing::error!(reason = %reason, "reload refused; still serving the previous dataset");
                 Err(reason)
@@ -92,21 +84,14 @@ impl Live {
 }
 
 /// Reads, checks and indexes a dataset on a blocking thread, then makes its state.
-async fn load_state(
-    data: PathBuf,
-    tiles_url: Option<String>,
-    metrics: Arc<Metrics>,
-) -> anyhow::Result<Arc<AppState>> {
+async fn load_state(data: PathBuf, options: StateOptions) -> anyhow::Result<Arc<AppState>> {
     let started = std::time::Instant::now();
     let state = tokio::task::spawn_blocking(move || -> anyhow::Result<AppState> {
         let ix = Indexed::load(&data)?;
         let checked =
             self_check(&ix).map_err(|e| anyhow::anyhow!("{}: self-check failed: {e}", data.display()))?;
         tracing::debug!(points = checked, "self-check passed");
-        let mut state = AppState::new(ix);
-        state.tiles_url = tiles_url;
-        state.metrics = metrics;
-        Ok(state)
+        Ok(AppState::with_options(ix, options))
     })
     .await??;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");

@@ -1,6 +1,7 @@
 //! Strict query-string parsing: every parameter is known, given at most once, and well-formed; anything
 //! else is a 400 naming the parameter, so that a typo never silently changes an answer.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -19,24 +20,25 @@ pub static BBOX_PATTERN: LazyLock<String> =
     LazyLock::new(|| format!("^{LONGITUDE},{LATITUDE},{LONGITUDE},{LATITUDE}$"));
 static BBOX: LazyLock<Regex> = LazyLock::new(|| Regex::new(&BBOX_PATTERN).expect("a valid pattern"));
 
-pub struct Params {
-    pairs: Vec<(String, String)>,
-    used: Vec<bool>,
+/// The parameters of one query string, borrowed from it where no percent-decoding was needed: a
+/// point lookup reads its two numbers without allocating a string.
+pub struct Params<'a> {
+    /// Name, value, and whether a getter has read it.
+    pairs: Vec<(Cow<'a, str>, Cow<'a, str>, bool)>,
 }
 
-impl Params {
-    pub fn parse(raw: Option<&str>) -> Self {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+impl<'a> Params<'a> {
+    pub fn parse(raw: Option<&'a str>) -> Self {
+        let pairs = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .map(|(k, v)| (k, v, false))
             .collect();
-        let used = vec![false; pairs.len()];
-        Params { pairs, used }
+        Params { pairs }
     }
 
-    /// The parameter's value, if given.
-    pub fn text(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+    /// The parameter's value, if given (once).
+    fn value(&mut self, name: &str) -> Result<Option<Cow<'a, str>>, ApiError> {
         let mut found = None;
-        for (i, (k, v)) in self.pairs.iter().enumerate() {
+        for (k, v, used) in &mut self.pairs {
             if k == name {
                 if found.is_some() {
                     return Err(ApiError::bad_parameter(
@@ -45,10 +47,15 @@ impl Params {
                     ));
                 }
                 found = Some(v.clone());
-                self.used[i] = true;
+                *used = true;
             }
         }
         Ok(found)
+    }
+
+    /// The parameter's value, if given.
+    pub fn text(&mut self, name: &str) -> Result<Option<String>, ApiError> {
+        Ok(self.value(name)?.map(Cow::into_owned))
     }
 
     pub fn required_text(&mut self, name: &str) -> Result<String, ApiError> {
@@ -59,7 +66,7 @@ impl Params {
     }
 
     pub fn number(&mut self, name: &str) -> Result<Option<f64>, ApiError> {
-        self.text(name)?
+        self.value(name)?
             .map(|v| {
                 v.trim()
                     .parse::<f64>()
@@ -79,7 +86,7 @@ impl Params {
 
     /// `true` or `false`.
     pub fn flag(&mut self, name: &str) -> Result<bool, ApiError> {
-        match self.text(name)?.as_deref() {
+        match self.value(name)?.as_deref() {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
             Some(other) => Err(ApiError::bad_parameter(
@@ -92,7 +99,7 @@ impl Params {
     /// A whole number of at least `min`, written in digits. Numbers too large to hold come back as
     /// `usize::MAX`: every caller clamps or bounds them, so no size is too large to be answered.
     pub fn whole(&mut self, name: &str, min: usize) -> Result<Option<usize>, ApiError> {
-        let Some(text) = self.text(name)? else {
+        let Some(text) = self.value(name)? else {
             return Ok(None);
         };
         let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
@@ -117,7 +124,7 @@ impl Params {
     /// `minlon,minlat,maxlon,maxlat` in CRS84 degrees; a minlon greater than maxlon crosses the
     /// antimeridian, as in OGC API – Features.
     pub fn bbox(&mut self, name: &str) -> Result<Option<BoundingBox>, ApiError> {
-        let Some(text) = self.text(name)? else {
+        let Some(text) = self.value(name)? else {
             return Ok(None);
         };
         let numbers: Vec<f64> = text.split(',').filter_map(|v| v.parse().ok()).collect();
@@ -138,7 +145,7 @@ impl Params {
     /// A comma-separated list, items as given (an empty value is an empty list): the caller refuses
     /// a blank or padded item like any other unknown one, rather than guess what was meant.
     pub fn list(&mut self, name: &str) -> Result<Option<Vec<String>>, ApiError> {
-        Ok(self.text(name)?.map(|v| {
+        Ok(self.value(name)?.map(|v| {
             if v.is_empty() {
                 Vec::new()
             } else {
@@ -149,7 +156,7 @@ impl Params {
 
     /// `crs=EPSG:CODE` (or its OGC URI), exactly as [`territoires_geo::crs::Crs::api_names`] spells it.
     pub fn crs(&mut self) -> Result<Option<territoires_geo::crs::Crs>, ApiError> {
-        self.text("crs")?
+        self.value("crs")?
             .map(|v| {
                 territoires_geo::crs::Crs::from_api_name(&v).map_err(|e| ApiError {
                     supported: territoires_geo::crs::supported(),
@@ -161,9 +168,9 @@ impl Params {
 
     /// Refuses any parameter not read so far.
     pub fn finish(self) -> Result<(), ApiError> {
-        match self.pairs.iter().zip(&self.used).find(|(_, used)| !**used) {
+        match self.pairs.iter().find(|(_, _, used)| !used) {
             None => Ok(()),
-            Some(((k, _), _)) => Err(ApiError::bad_parameter(k, format!("unknown parameter `{k}`"))),
+            Some((k, _, _)) => Err(ApiError::bad_parameter(k, format!("unknown parameter `{k}`"))),
         }
     }
 }

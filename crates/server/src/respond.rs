@@ -32,6 +32,15 @@ impl Encoded {
         }
     }
 
+    /// The memory it holds: every encoding and the ETag.
+    pub fn bytes(&self) -> usize {
+        let compressed = self
+            .compressed
+            .as_ref()
+            .map_or(0, |(gzip, brotli)| gzip.len() + brotli.len());
+        std::mem::size_of::<Self>() + self.identity.len() + compressed + self.etag.len()
+    }
+
     /// A body kept and served again: encoded once, both ways.
     pub fn new(body: Vec<u8>) -> Self {
         let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);

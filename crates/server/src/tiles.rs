@@ -2,9 +2,8 @@
 //! topology-preserving geometry as the GeoJSON layers, in Web Mercator, clipped to the tile with a
 //! small buffer so that borders do not show at tile edges.
 
-use std::collections::HashMap;
 use std::f64::consts::PI;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -14,6 +13,7 @@ use geozero::GeozeroGeometry;
 use geozero::mvt::{Message, MvtWriter, TagsBuilder, TileValue, tile};
 
 use super::AppState;
+use super::cache::BodyKey;
 use super::error::ApiError;
 use super::params::Params;
 use super::respond::{Encoded, encoded_response};
@@ -23,17 +23,6 @@ const EXTENT: u32 = 4096;
 const BUFFER: f64 = 64.0 / 4096.0;
 const EARTH_RADIUS: f64 = 6_378_137.0;
 const MAX_LATITUDE: f64 = 85.051_128_78;
-/// Tiles kept in memory; the cache is cleared when it is full (tiles are cheap to rebuild).
-const CACHE_TILES: usize = 20_000;
-
-/// `(layer, z, x, y)`.
-type TileKey = (territoires_core::dataset::LayerIx, u8, u32, u32);
-
-/// Encoded tiles by key.
-#[derive(Default)]
-pub struct TileCache {
-    tiles: Mutex<HashMap<TileKey, Arc<Encoded>>>,
-}
 
 fn mercator(c: Coord<f64>) -> Coord<f64> {
     let lat = c.y.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
@@ -185,24 +174,17 @@ pub async fn tile(
         )));
     }
     let z = z as u8;
-    let key = (layer, z, x, y);
-    let cached = state.tiles.tiles.lock().ok().and_then(|t| t.get(&key).cloned());
-    let encoded = match cached {
-        Some(e) => e,
-        None => {
-            let state2 = state.clone();
-            let bytes = tokio::task::spawn_blocking(move || render(&state2, layer, z, x, y))
-                .await
-                .map_err(|e| ApiError::internal(e.to_string()))??;
-            let encoded = Arc::new(Encoded::new(bytes));
-            if let Ok(mut tiles) = state.tiles.tiles.lock() {
-                if tiles.len() >= CACHE_TILES {
-                    tiles.clear();
-                }
-                tiles.insert(key, encoded.clone());
-            }
-            encoded
-        }
+    let key = BodyKey::Tile { layer, z, x, y };
+    let encoded = match state.bodies.get(&key) {
+        Some(encoded) => encoded,
+        None => tokio::task::spawn_blocking(move || {
+            state
+                .bodies
+                .try_get_or_make(key, || render(&state, layer, z, x, y).map(Encoded::new))
+                .map_err(|e| (*e).clone())
+        })
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??,
     };
     Ok(encoded_response(
         &headers,

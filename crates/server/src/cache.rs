@@ -1,0 +1,105 @@
+//! The one cache of encoded answers: whole layers per zoom, attribute tables, GIS files and vector
+//! tiles, kept with their compressed encodings, within a byte budget (`--cache-mb`).
+//!
+//! Each of these used to keep everything it made, so a crawler asking every layer at every zoom in
+//! every format (160 URLs the OpenAPI document lists) took a server past a gigabyte. Now they share
+//! one budget, and moka's TinyLFU decides what stays: an answer asked once by a crawler does not
+//! push out the map's own layers. An evicted answer is made again when asked.
+
+use std::sync::Arc;
+
+use moka::notification::RemovalCause;
+use territoires_core::dataset::LayerIx;
+use territoires_formats::GisFormat;
+
+use crate::metrics::{CacheSize, Metrics};
+use crate::respond::Encoded;
+
+/// What an encoded answer is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyKey {
+    /// A whole layer's GeoJSON at a generalisation zoom.
+    Layer { layer: LayerIx, zoom: u8 },
+    /// A layer's attributes as CSV.
+    AttributeCsv(LayerIx),
+    /// A whole layer as a GIS file, at full resolution (`zoom: None`) or generalised.
+    GisFile {
+        layer: LayerIx,
+        zoom: Option<u8>,
+        format: GisFormat,
+    },
+    /// A vector tile.
+    Tile { layer: LayerIx, z: u8, x: u32, y: u32 },
+}
+
+/// The default budget of [`BodyCache`], in MiB: every layer's GeoJSON at the map's zooms, with
+/// room for tiles and a few GIS files.
+pub const DEFAULT_CACHE_MB: usize = 128;
+
+/// Encoded answers within a byte budget; hits, misses and evictions are counted in [`Metrics`].
+pub struct BodyCache {
+    bodies: moka::sync::Cache<BodyKey, Arc<Encoded>>,
+    metrics: Arc<Metrics>,
+}
+
+impl BodyCache {
+    pub fn new(budget_bytes: u64, metrics: Arc<Metrics>) -> Self {
+        let evicted = metrics.clone();
+        let bodies = moka::sync::Cache::builder()
+            .max_capacity(budget_bytes)
+            .weigher(|_key: &BodyKey, body: &Arc<Encoded>| u32::try_from(body.bytes()).unwrap_or(u32::MAX))
+            .eviction_listener(move |_key, _body, cause| {
+                if cause == RemovalCause::Size {
+                    evicted.cache_evicted();
+                }
+            })
+            .build();
+        BodyCache { bodies, metrics }
+    }
+
+    /// The kept answer, without making it, for a caller that would make it elsewhere (on a
+    /// blocking thread). Counts hits only: the `get_or_make` that follows a miss counts it.
+    pub fn get(&self, key: &BodyKey) -> Option<Arc<Encoded>> {
+        let found = self.bodies.get(key);
+        if found.is_some() {
+            self.metrics.cache_looked_up(true);
+        }
+        found
+    }
+
+    /// The kept answer, or the one `make` makes, then kept. Concurrent callers for the same key
+    /// wait for one `make` rather than each running it. Blocks: call it off the async threads.
+    pub fn get_or_make(&self, key: BodyKey, make: impl FnOnce() -> Encoded) -> Arc<Encoded> {
+        let entry = self.bodies.entry(key).or_insert_with(|| Arc::new(make()));
+        self.metrics.cache_looked_up(!entry.is_fresh());
+        entry.into_value()
+    }
+
+    /// [`BodyCache::get_or_make`] for a `make` that may fail: a failure is not kept.
+    pub fn try_get_or_make<E>(
+        &self,
+        key: BodyKey,
+        make: impl FnOnce() -> Result<Encoded, E>,
+    ) -> Result<Arc<Encoded>, Arc<E>>
+    where
+        E: Send + Sync + 'static,
+    {
+        let entry = self
+            .bodies
+            .entry(key)
+            .or_try_insert_with(|| make().map(Arc::new))?;
+        self.metrics.cache_looked_up(!entry.is_fresh());
+        Ok(entry.into_value())
+    }
+
+    /// How full it is, for `/metrics`.
+    pub fn size(&self) -> CacheSize {
+        // Pending admissions and evictions are applied first, so that the size is current.
+        self.bodies.run_pending_tasks();
+        CacheSize {
+            budget_bytes: self.bodies.policy().max_capacity().unwrap_or(0),
+            bytes: self.bodies.weighted_size(),
+            entries: self.bodies.entry_count(),
+        }
+    }
+}
