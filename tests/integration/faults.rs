@@ -458,8 +458,12 @@ fn write_to_full_disk(
     );
     assert!(!stderr.contains("panicked"), "{what}:\n{stderr}");
     assert!(
-        message.contains(text(&out)) && message.contains(cause),
-        "{what}: the error names neither the file nor the cause:\n{stderr}"
+        message.starts_with(&format!("error: {}: ", out.display())) && message.contains(cause),
+        "{what}: the error must name the file, then the cause:\n{stderr}"
+    );
+    assert!(
+        !message.contains(".territoires-") && message.matches(cause).count() == 1,
+        "{what}: the cause once, and no temporary's name:\n{stderr}"
     );
     assert!(
         std::fs::read(&out).unwrap() == previous,
