@@ -373,9 +373,10 @@ fn sigkill_during_build_leaves_the_previous_dataset_whole() {
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    /// `None` when mounting is not allowed here (not root, or a container without the capability).
+    /// `None` when mounting is not allowed here (not root, or a container without the capability), or
+    /// when `TERRITOIRES_FAULTS_NO_MOUNT` is set, to try the stand-in.
     fn mount(dir: &Path, bytes: u64) -> Option<Tmpfs> {
-        if std::env::var_os("TERRITOIRES_FAULTS_NO_MOUNT").is_some() {
+        if std::env::var_os("TERRITOIRES_FAULTS_NO_MOUNT").is_some_and(|v| !v.is_empty()) {
             return None;
         }
         let kib = bytes.div_ceil(4096) * 4;
@@ -405,20 +406,21 @@ impl Drop for Tmpfs {
     }
 }
 
-/// Runs `command`, which writes `out`, where no more than `room` bytes fit: on a tmpfs with that
-/// much room beside `previous` or, where mounting is refused, under a file size limit of `room`
-/// bytes (`prlimit`, with SIGXFSZ ignored so that the write fails with EFBIG rather than killing
-/// the process). It must fail cleanly: exit code 1, the file named with the cause, no panic, the
-/// previous output intact and no temporary left.
+/// Runs `command`, which writes `out` (`new_len` bytes when it succeeds), where it cannot fit: on a
+/// tmpfs with room for `previous` and half the new file or, where mounting is refused, under a file
+/// size limit one byte short of it (`prlimit`, with SIGXFSZ ignored so that the write fails with
+/// EFBIG rather than killing the process; a writer's scratch files, smaller than its output, fit).
+/// It must fail cleanly: exit code 1, the file named with the cause, no panic, the previous output
+/// intact and no temporary left.
 fn write_to_full_disk(
     what: &str,
     command: &dyn Fn(&Path) -> Command,
     out_name: &str,
     previous: &[u8],
-    room: u64,
+    new_len: u64,
 ) {
     let dir = scratch(&format!("full-{what}"));
-    let tmpfs = Tmpfs::mount(&dir, previous.len() as u64 + room);
+    let tmpfs = Tmpfs::mount(&dir, previous.len() as u64 + new_len / 2);
     let out = dir.join(out_name);
     std::fs::write(&out, previous).unwrap();
     let command = command(&out);
@@ -428,7 +430,7 @@ fn write_to_full_disk(
         let mut limited = Command::new("sh");
         limited
             .args(["-c", r#"trap "" XFSZ; exec prlimit --fsize="$0" -- "$@""#])
-            .arg(room.to_string())
+            .arg((new_len - 1).to_string())
             .arg(command.get_program())
             .args(command.get_args());
         (limited, "File too large")
@@ -479,7 +481,6 @@ fn write_to_full_disk(
 
 #[test]
 fn a_full_disk_gives_a_clear_error_and_keeps_the_old_file() {
-    // export: room for a quarter of the new file.
     let reference = scratch("full-export-reference");
     run_ok(&mut export(
         EXPORT_PREVIOUS.0,
@@ -498,7 +499,7 @@ fn a_full_disk_gives_a_clear_error_and_keeps_the_old_file() {
         &|out| export(EXPORT_NEW.0, EXPORT_NEW.1, out),
         "layer.fgb",
         &previous,
-        new_len / 4,
+        new_len,
     );
 
     // import-banatic: a CSV of some kB.
@@ -510,18 +511,21 @@ fn a_full_disk_gives_a_clear_error_and_keeps_the_old_file() {
         &|out| import_banatic("new-run", out),
         "pays-petr.csv",
         b"id,name\nprevious,run\n",
-        new_len / 4,
+        new_len,
     );
 
     // build: the dataset a server reloads from.
     let previous = distinct_dataset();
-    let room = previous.len() as u64 / 4;
+    // As big as the real one, give or take a warning.
+    let new_len = std::fs::metadata(common::data_dir().join(FILE_NAME))
+        .unwrap()
+        .len();
     write_to_full_disk(
         "build",
         &|out| build(out.parent().unwrap()),
         FILE_NAME,
         &previous,
-        room,
+        new_len,
     );
 }
 
