@@ -12,13 +12,6 @@ const UPSTREAM: &str = "upstream/banatic-perimetres-syndicats-petr-pays-2026-01.
 const SHIPPED: &str = "territoires/pays-petr.csv";
 const STATUS: &str = "banatic-2026";
 
-/// `TERRITOIRES_CACHE`, or `geodata/cache` in the project (filled by `make data`).
-fn cache_dir() -> PathBuf {
-    std::env::var_os("TERRITOIRES_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/cache"))
-}
-
 /// A fresh directory for one test.
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -98,7 +91,7 @@ fn reproduces_the_shipped_banatic_rows() {
     std::fs::write(&also, list).expect("write list");
     let out = dir.join("pays-petr.csv");
 
-    let cache = cache_dir();
+    let cache = common::cache_dir();
     let output = territoires(&[
         "import-banatic",
         text(&geodata.join(UPSTREAM)),
@@ -209,7 +202,7 @@ fn every_syndicat_of_the_export_listed_still_gives_the_shipped_rows() {
         "--source",
         source,
         "--cache",
-        text(&cache_dir()),
+        text(&common::cache_dir()),
         "--out",
         text(&out),
         "--json",
@@ -262,7 +255,7 @@ fn a_malformed_export_names_its_line_and_leaves_the_output_alone() {
         "--source",
         "a test export",
         "--cache",
-        text(&cache_dir()),
+        text(&common::cache_dir()),
         "--out",
         text(&out),
     ]);
@@ -299,7 +292,7 @@ fn a_malformed_siren_list_names_its_line() {
         "--source",
         "a test export",
         "--cache",
-        text(&cache_dir()),
+        text(&common::cache_dir()),
         "--out",
         text(&out),
     ]);

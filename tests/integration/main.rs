@@ -13,6 +13,7 @@ mod consistency;
 mod coverage;
 mod crs_proj;
 mod crte;
+mod faults;
 mod gis_files;
 mod headers;
 mod import_banatic;

@@ -11,9 +11,13 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// A file being written in place of `path`, which appears only on [`AtomicFile::commit`].
+///
+/// The bytes go through the plain file, so that a failed write reports the OS's words alone (the
+/// error names `path`, not the temporary); the temporary's path removes it when dropped.
 pub struct AtomicFile {
     path: PathBuf,
-    temp: BufWriter<tempfile::NamedTempFile>,
+    file: BufWriter<std::fs::File>,
+    temp: tempfile::TempPath,
 }
 
 impl AtomicFile {
@@ -30,37 +34,39 @@ impl AtomicFile {
         // 0600, which would hide the dataset from a server running as another user).
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let temp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+        let (file, temp) = builder
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .into_parts();
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            temp: BufWriter::with_capacity(256 * 1024, temp),
+            file: BufWriter::with_capacity(256 * 1024, file),
+            temp,
         })
     }
 
-    /// Flushes, syncs and renames the file over its target.
+    /// Flushes, syncs and renames the file over its target. On an error the temporary is removed.
     pub fn commit(self) -> Result<()> {
-        let temp = self
-            .temp
-            .into_inner()
-            .map_err(|e| Error::io(&self.path, e.into_error()))?;
-        temp.as_file().sync_all().map_err(|e| Error::io(&self.path, e))?;
-        temp.persist(&self.path)
-            .map_err(|e| Error::io(&self.path, e.error))?;
+        let AtomicFile { path, file, temp } = self;
+        let file = file.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&path, e))?;
+        drop(file);
+        temp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
         Ok(())
     }
 }
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.temp.write(buf)
+        self.file.write(buf)
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.temp.write_all(buf)
+        self.file.write_all(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.temp.flush()
+        self.file.flush()
     }
 }
 
@@ -95,6 +101,20 @@ mod tests {
         file.write_all(b"broken").expect("written");
         drop(file);
         assert_eq!(std::fs::read(&path).expect("read"), b"good");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("listed").count(), 1);
+    }
+
+    #[test]
+    fn a_failed_commit_names_the_target_and_removes_its_temporary() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        // A directory that is not empty cannot be renamed over.
+        let path = dir.path().join("taken");
+        std::fs::create_dir_all(path.join("inside")).expect("directory");
+        let mut file = AtomicFile::create(&path).expect("created");
+        file.write_all(b"bytes").expect("written");
+        let error = file.commit().expect_err("a directory in the way").to_string();
+        assert!(error.starts_with(&format!("{}: ", path.display())), "{error}");
+        assert!(!error.contains(".territoires-"), "{error}");
         assert_eq!(std::fs::read_dir(dir.path()).expect("listed").count(), 1);
     }
 }

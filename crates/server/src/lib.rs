@@ -252,7 +252,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .await?,
     );
     reload_on_sighup(live.clone());
-    let listener = tokio::net::TcpListener::bind(options.addr).await?;
+    let listener = listen::bind(options.addr)?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
     listen::serve(listener, live, metrics, options.timeouts, shutdown_signal()).await;
     tracing::info!("stopped");

@@ -23,7 +23,7 @@ use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::time::Instant;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
@@ -64,6 +64,27 @@ impl Timeouts {
             self.request
         }
     }
+}
+
+/// Connections the kernel may hold, handshake done, until the accept loop takes them. Tokio's
+/// `TcpListener::bind` asks for 1,024: 10,000 clients connecting at once overflow that queue, the
+/// kernel drops their handshakes and the clients retry them after a second or more (a minute, some
+/// of them, in tests/integration/faults.rs). The kernel caps it at `net.core.somaxconn`.
+pub const BACKLOG: u32 = 65_535;
+
+/// Binds `addr` as `TcpListener::bind` does, with a listen backlog of [`BACKLOG`].
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As std and tokio do on Unix: a restarted server binds its port again at once, whatever
+    // connections of the last one linger in TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// Serves `live` on `listener` until `shutdown` completes, then lets the requests under way finish

@@ -27,6 +27,13 @@ pub fn layer(ix: &Indexed, id: &str) -> territoires_core::dataset::LayerIx {
     ix.layer_position(id).unwrap_or_else(|| panic!("no layer {id}"))
 }
 
+/// `TERRITOIRES_CACHE`, or `geodata/cache` in the project (filled by `make data`).
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("TERRITOIRES_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(territoires_build::DEFAULT_CACHE))
+}
+
 pub fn geodata_dir() -> PathBuf {
     std::env::var_os("TERRITOIRES_GEODATA")
         .map(PathBuf::from)

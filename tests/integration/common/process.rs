@@ -16,10 +16,15 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `territoires serve --addr 127.0.0.1:0 ARGS…` and waits for it to listen.
     pub fn start(args: &[&str]) -> Self {
+        Self::start_with_log(args, "info")
+    }
+
+    /// As [`ServeProcess::start`], with `RUST_LOG` set to `filter` (it must keep the `serving` line).
+    pub fn start_with_log(args: &[&str], filter: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_territoires"))
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", filter)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
