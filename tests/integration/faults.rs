@@ -578,7 +578,7 @@ fn raise_nofile(want: u64) {
 
 /// A server on a quiet log (no line a request), killed when dropped.
 fn quiet_server(data: &Path) -> ServeProcess {
-    ServeProcess::start_with_log(&["--data", text(data)], "info,tower_http=warn")
+    ServeProcess::start_with_log(&["--data", text(data)], "info,territoires::access=warn")
 }
 
 /// Points in France, the Alps to Brittany.
