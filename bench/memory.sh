@@ -60,7 +60,7 @@ while len(seen) < 10000:
 for layer, z, x, y in sorted(seen):
     print(f"{url}/tiles/{layer}/{z}/{x}/{y}.mvt")
 PY
-tiles_failed=$(xargs -P 16 -n 50 curl -s -o /dev/null -w '%{http_code}\n' <target/bench-memory-tiles.txt | grep -vc '^200$' || true)
+tiles_failed=$(xargs -P 16 -I{} curl -s -o /dev/null -w '%{http_code}\n' {} <target/bench-memory-tiles.txt | grep -vc '^200$' || true)
 echo "after 10,000 tiles ($tiles_failed not 200): RSS $(mb VmRSS), peak $(mb VmHWM)"
-curl -sf "$url/metrics" | grep -E '^territoires_cache_' | sed 's/^/  /' || true
+curl -sf "$url/metrics" | grep -E '^territoires_(geometry_)?cache_' | sed 's/^/  /' || true
 [ "$failed" = 0 ] || { echo "FAIL: $failed layer files not answered"; exit 1; }

@@ -9,6 +9,11 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// Gives freed memory back to the system: a server's caches come and go within their budgets, and
+/// glibc's allocator kept every page it had ever held.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     match cli::run(cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,

@@ -92,14 +92,17 @@ impl BodyCache {
         Ok(entry.into_value())
     }
 
-    /// How full it is, for `/metrics`.
-    pub fn size(&self) -> CacheSize {
+    /// How full it is, and the dataset's cache of generalised geometry, for `/metrics`.
+    pub fn size(&self, ix: &territoires_core::Indexed) -> CacheSize {
         // Pending admissions and evictions are applied first, so that the size is current.
         self.bodies.run_pending_tasks();
+        let (geometry_bytes, geometry_budget_bytes) = ix.generalised_bytes();
         CacheSize {
             budget_bytes: self.bodies.policy().max_capacity().unwrap_or(0),
             bytes: self.bodies.weighted_size(),
             entries: self.bodies.entry_count(),
+            geometry_bytes: geometry_bytes as u64,
+            geometry_budget_bytes: geometry_budget_bytes as u64,
         }
     }
 }

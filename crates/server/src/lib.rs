@@ -220,7 +220,7 @@ pub(crate) async fn embed(web: Option<Extension<WebDir>>, request: Request) -> R
 pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&state.bodies.size()),
+        state.metrics.render(&state.bodies.size(&state.ix)),
     )
         .into_response()
 }

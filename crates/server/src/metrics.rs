@@ -51,6 +51,9 @@ pub struct CacheSize {
     pub budget_bytes: u64,
     pub bytes: u64,
     pub entries: u64,
+    /// The generalised geometry kept for maps and tiles, and its budget (`territoires_core`'s).
+    pub geometry_bytes: u64,
+    pub geometry_budget_bytes: u64,
 }
 
 struct RouteStats {
@@ -205,6 +208,16 @@ impl Metrics {
                 "territoires_cache_entries",
                 "Encoded answers kept.",
                 cache.entries,
+            ),
+            (
+                "territoires_geometry_cache_bytes",
+                "Bytes of layers generalised for a zoom kept for maps, tiles and files.",
+                cache.geometry_bytes,
+            ),
+            (
+                "territoires_geometry_cache_budget_bytes",
+                "Byte budget of the generalised layers kept.",
+                cache.geometry_budget_bytes,
             ),
         ] {
             write_metric(&mut out, name, "gauge", help, value);

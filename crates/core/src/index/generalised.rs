@@ -1,11 +1,15 @@
-//! Layers generalised for maps, built per layer and zoom on first use and kept.
+//! Layers generalised for maps, built per layer and zoom on first use.
 //!
-//! Each layer's topology (shared arcs) is built once, on first use or by a server's warm-up; each
-//! zoom's generalised, quantised geometry is derived from it once. The neighbour graph comes from
-//! the same arcs. The CLI's exports, the server's layers and tiles, portraits and the simulator all
+//! Each layer's topology (shared arcs) is built once, on first use or by a server's warm-up, and
+//! kept. Each zoom's generalised, quantised geometry is derived from it, and the most recently used
+//! ones are kept within a byte budget ([`DEFAULT_GENERALISED_BUDGET`]): kept for ever, every layer at
+//! every zoom took a server past a gigabyte once a crawler had asked for them all. One that is
+//! pushed out lives on while a request holds it, and is made again from the topology when asked
+//! next. The neighbour graph comes from the same arcs. The CLI's exports, the server's layers and tiles, portraits and the simulator all
 //! read them from here, so none of them needs a server to run.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 
 use geo::MultiPolygon;
 use rayon::prelude::*;
@@ -15,6 +19,10 @@ use crate::dataset::Layer;
 
 use territoires_geo::zoom::MAX_GENERALISED_ZOOM;
 
+/// The bytes of generalised geometry kept by default: every layer at the map's first zooms, and
+/// the communes at a few more.
+pub const DEFAULT_GENERALISED_BUDGET: usize = 96 * 1024 * 1024;
+
 /// One layer at one zoom.
 pub struct Generalised {
     pub features: Vec<MultiPolygon<f64>>,
@@ -22,22 +30,111 @@ pub struct Generalised {
     pub boxes: Vec<Option<[f64; 4]>>,
 }
 
-/// Per layer: its topology, its neighbour graph and its geometry at each zoom, each made once.
+impl Generalised {
+    /// The memory it holds, near enough for a budget: coordinates, rings, polygons and boxes.
+    pub fn bytes(&self) -> usize {
+        let geometry: usize = self
+            .features
+            .iter()
+            .flat_map(|m| &m.0)
+            .map(|p| {
+                let rings = std::iter::once(p.exterior()).chain(p.interiors());
+                rings
+                    .map(|r| r.0.len() * size_of::<geo::Coord<f64>>() + size_of::<geo::LineString<f64>>())
+                    .sum::<usize>()
+                    + size_of::<geo::Polygon<f64>>()
+            })
+            .sum();
+        geometry
+            + self.features.len() * size_of::<MultiPolygon<f64>>()
+            + self.boxes.len() * size_of::<Option<[f64; 4]>>()
+    }
+}
+
+/// Per layer: its topology and its neighbour graph, each made once, and its geometry at each zoom.
 pub(crate) struct LayerCache {
     topologies: Vec<OnceLock<Topology>>,
     neighbours: Vec<OnceLock<Neighbours>>,
-    zooms: Vec<Vec<OnceLock<Arc<Generalised>>>>,
+    /// Per layer and zoom: the geometry while anyone holds it. The lock is held while it is made,
+    /// so that concurrent first requests make it once.
+    zooms: Vec<Vec<Mutex<Weak<Generalised>>>>,
+    kept: Mutex<Kept>,
+}
+
+/// The generalisations kept alive, least recently used first.
+struct Kept {
+    budget: usize,
+    bytes: usize,
+    entries: VecDeque<Entry>,
+}
+
+struct Entry {
+    layer: usize,
+    zoom: u8,
+    bytes: usize,
+    /// Held only to keep it alive.
+    _generalised: Arc<Generalised>,
+}
+
+/// Locks whose data stays whole after a panic elsewhere (a weak pointer, a list of kept entries).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Kept {
+    /// Marks (`layer`, `zoom`) as just used, adding it if new, then lets the least recently used
+    /// go while over budget (the one just used always stays).
+    fn used(&mut self, layer: usize, zoom: u8, generalised: &Arc<Generalised>) {
+        let found = self
+            .entries
+            .iter()
+            .position(|e| e.layer == layer && e.zoom == zoom);
+        let entry = match found.and_then(|i| self.entries.remove(i)) {
+            Some(entry) => entry,
+            None => {
+                let bytes = generalised.bytes();
+                self.bytes += bytes;
+                Entry {
+                    layer,
+                    zoom,
+                    bytes,
+                    _generalised: generalised.clone(),
+                }
+            }
+        };
+        self.entries.push_back(entry);
+        while self.bytes > self.budget && self.entries.len() > 1 {
+            if let Some(oldest) = self.entries.pop_front() {
+                self.bytes -= oldest.bytes;
+            }
+        }
+    }
 }
 
 impl LayerCache {
-    pub(crate) fn new(layers: usize) -> Self {
+    pub(crate) fn new(layers: usize, budget: usize) -> Self {
         LayerCache {
             topologies: (0..layers).map(|_| OnceLock::new()).collect(),
             neighbours: (0..layers).map(|_| OnceLock::new()).collect(),
             zooms: (0..layers)
-                .map(|_| (0..=MAX_GENERALISED_ZOOM).map(|_| OnceLock::new()).collect())
+                .map(|_| {
+                    (0..=MAX_GENERALISED_ZOOM)
+                        .map(|_| Mutex::new(Weak::new()))
+                        .collect()
+                })
                 .collect(),
+            kept: Mutex::new(Kept {
+                budget,
+                bytes: 0,
+                entries: VecDeque::new(),
+            }),
         }
+    }
+
+    /// Bytes of generalised geometry kept, and their budget.
+    pub(crate) fn kept_bytes(&self) -> (usize, usize) {
+        let kept = lock(&self.kept);
+        (kept.bytes, kept.budget)
     }
 
     pub(crate) fn topology(&self, layers: &[Layer], layer: usize) -> &Topology {
@@ -55,8 +152,10 @@ impl LayerCache {
     pub(crate) fn at_zoom(&self, layers: &[Layer], layer: usize, zoom: u8) -> Arc<Generalised> {
         // Finer zooms share the finest generalisation.
         let zoom = zoom.min(MAX_GENERALISED_ZOOM);
-        self.zooms[layer][zoom as usize]
-            .get_or_init(|| {
+        let mut slot = lock(&self.zooms[layer][zoom as usize]);
+        let generalised = match slot.upgrade() {
+            Some(generalised) => generalised,
+            None => {
                 let topology = self.topology(layers, layer);
                 let tolerance = tolerance_for_zoom(zoom);
                 let features: Vec<MultiPolygon<f64>> = (0..topology.feature_count())
@@ -64,8 +163,13 @@ impl LayerCache {
                     .map(|f| quantise(&topology.generalise(f, tolerance), zoom))
                     .collect();
                 let boxes = features.iter().map(territoires_geo::bounds).collect();
-                Arc::new(Generalised { features, boxes })
-            })
-            .clone()
+                let generalised = Arc::new(Generalised { features, boxes });
+                *slot = Arc::downgrade(&generalised);
+                generalised
+            }
+        };
+        drop(slot);
+        lock(&self.kept).used(layer, zoom, &generalised);
+        generalised
     }
 }

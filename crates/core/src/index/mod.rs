@@ -90,7 +90,7 @@ impl Indexed {
             })
             .unwrap_or_default();
         Indexed {
-            generalised: LayerCache::new(dataset.layers.len()),
+            generalised: LayerCache::new(dataset.layers.len(), generalised::DEFAULT_GENERALISED_BUDGET),
             dataset,
             layers,
             set_offsets,
@@ -141,6 +141,11 @@ impl Indexed {
     /// Who borders whom in the layer, from its topology's shared arcs.
     pub fn neighbours(&self, layer: LayerIx) -> &Neighbours {
         self.generalised.neighbours(&self.dataset.layers, layer.index())
+    }
+
+    /// Bytes of generalised geometry kept for the layers' zooms, and their budget.
+    pub fn generalised_bytes(&self) -> (usize, usize) {
+        self.generalised.kept_bytes()
     }
 
     /// The layer generalised for `zoom` (clamped to [`territoires_geo::zoom::MAX_GENERALISED_ZOOM`]).
