@@ -13,7 +13,7 @@ LEAFLET := web/vendor/leaflet/leaflet.js
 SCHEMATHESIS_VENV := target/venv-schemathesis
 SCHEMATHESIS      := $(SCHEMATHESIS_VENV)/bin/schemathesis
 
-.PHONY: run test data web tools lint bench clean schemathesis image-test
+.PHONY: run test data web tools lint bench clean schemathesis image-test fuzz
 
 ADDR    ?= 127.0.0.1:8080
 
@@ -94,6 +94,26 @@ bench: data
 	bench/http.sh
 	bench/batch-memory.sh
 	bench/gis_files.sh
+
+## fuzz: every cargo-fuzz target (fuzz/fuzz_targets) for FUZZ_SECONDS each, one after the other, on a
+## scratch copy of its committed corpus (fuzz/corpus); crashes land in fuzz/artifacts. Not part of `test`.
+FUZZ_SECONDS ?= 180
+FUZZ_TARGETS := batch_csv batch_geojson query_params dataset_file dataset_decode
+# Bodies and files far larger than any seed: the targets read them whole, bigger inputs only slow
+# the search. The dataset targets need room for the tiny dataset's encoding.
+FUZZ_MAX_LEN ?= 65536
+FUZZ_RSS_MB  ?= 2048
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	cd fuzz && $(CARGO) +nightly fuzz build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		rm -rf fuzz/scratch/$$t; mkdir -p fuzz/scratch/$$t; \
+		cp fuzz/corpus/$$t/* fuzz/scratch/$$t/; \
+		echo "== $$t: $(FUZZ_SECONDS) s"; \
+		(cd fuzz && $(CARGO) +nightly fuzz run $$t scratch/$$t -- -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=$(FUZZ_MAX_LEN) -rss_limit_mb=$(FUZZ_RSS_MB) -timeout=30 -print_final_stats=1); \
+	done
 
 ## image-test: build the Dockerfile with Debian's podman and check the image serves (see tests/image.sh).
 image-test:

@@ -56,6 +56,14 @@ impl BoundingBox {
     }
 }
 
+/// `west,south,east,north`, as a `bbox` parameter takes it back: shortest decimals, never an
+/// exponent, so that the links the server writes parse to the same box.
+impl std::fmt::Display for BoundingBox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{},{},{},{}", self.west, self.south, self.east, self.north)
+    }
+}
+
 /// `[min_lon, min_lat, max_lon, max_lat]` of a geometry; `None` when it is empty.
 pub fn bounds(mp: &geo::MultiPolygon<f64>) -> Option<[f64; 4]> {
     use geo::BoundingRect;
@@ -66,6 +74,40 @@ pub fn bounds(mp: &geo::MultiPolygon<f64>) -> Option<[f64; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A longitude, the antimeridian's two spellings included.
+    fn longitude() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(-180.0), Just(180.0), Just(0.0), -180.0..=180.0]
+    }
+
+    fn latitude() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(-90.0), Just(90.0), -90.0..=90.0]
+    }
+
+    proptest! {
+        /// A box and its parts hold the same points: the split at the antimeridian loses and adds
+        /// no longitude, and each part is an ordinary box within −180…180.
+        #[test]
+        fn the_parts_cover_what_the_box_covers(
+            west in longitude(), east in longitude(),
+            lat_a in latitude(), lat_b in latitude(),
+            lon in longitude(), lat in latitude(),
+        ) {
+            let b = BoundingBox::new(west, lat_a, east, lat_b);
+            let parts = b.parts();
+            prop_assert_eq!(parts.len(), if west > east { 2 } else { 1 });
+            for [w, s, e, n] in &parts {
+                prop_assert!(w <= e && s <= n && *w >= -180.0 && *e <= 180.0, "{:?}", parts);
+            }
+            let in_parts = parts
+                .iter()
+                .any(|[w, s, e, n]| (*w..=*e).contains(&lon) && (*s..=*n).contains(&lat));
+            prop_assert_eq!(b.contains([lon, lat]), in_parts, "{:?} {:?}", b, [lon, lat]);
+            // A point box meets the box exactly where the box contains the point.
+            prop_assert_eq!(b.meets([lon, lat, lon, lat]), in_parts);
+        }
+    }
 
     #[test]
     fn latitudes_in_either_order_name_the_same_band() {

@@ -374,6 +374,64 @@ impl PointInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// WGS84 degrees to `crs`, by `proj4rs` from the same definition: the forward half of a round
+    /// trip, which the crate itself never needs.
+    fn forward(crs: Crs, lon: f64, lat: f64) -> (f64, f64) {
+        let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
+        proj4rs::transform::transform(&projs()[0], &projs()[crs.0], &mut p).expect("projects");
+        (p.0, p.1)
+    }
+
+    /// A system other than WGS84, and a point in metropolitan France within its area of use.
+    fn projected_point() -> impl Strategy<Value = (Crs, f64, f64)> {
+        (1..DEFS.len(), 0.0..=1.0f64, 0.0..=1.0f64).prop_map(|(i, u, v)| {
+            // Inset from the area's edges: there the bounds, rounded inward to the metre, may cut.
+            let [w, s, e, n] = DEFS[i].area;
+            let (w, s, e, n) = (
+                w.max(-5.5) + 0.01,
+                s.max(41.0) + 0.01,
+                e.min(10.0) - 0.01,
+                n.min(51.5) - 0.01,
+            );
+            (Crs(i), w + (e - w) * u, s + (n - s) * v)
+        })
+    }
+
+    proptest! {
+        /// Every system takes a point of France back to where it was, within 1e-7 degrees (a cm).
+        #[test]
+        fn a_point_of_france_comes_back_from_every_system((crs, lon, lat) in projected_point()) {
+            let (x, y) = forward(crs, lon, lat);
+            let back = crs.to_wgs84(x, y).map_err(TestCaseError::fail)?;
+            prop_assert!(
+                (back.x - lon).abs() < 1e-7 && (back.y - lat).abs() < 1e-7,
+                "{crs}: {lon}, {lat} -> {x}, {y} -> {}, {}", back.x, back.y
+            );
+        }
+
+        /// Lambert-93 and Web Mercator over the whole of metropolitan France, the two systems most
+        /// points come in: from Ouessant to Menton, Corsica's south cape (41.37° N) to Dunkirk.
+        #[test]
+        fn lambert_93_and_web_mercator_round_trip(lon in -5.5..10.0f64, lat in 41.3..51.5f64) {
+            for code in ["EPSG:2154", "EPSG:3857"] {
+                let crs = Crs::parse(code).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let (x, y) = forward(crs, lon, lat);
+                let back = crs.to_wgs84(x, y).map_err(TestCaseError::fail)?;
+                prop_assert!((back.x - lon).abs() < 1e-7 && (back.y - lat).abs() < 1e-7, "{code}: {back:?}");
+            }
+        }
+
+        /// Any pair of numbers in any system is a point or an error, never a panic; a point is on the
+        /// globe.
+        #[test]
+        fn any_numbers_convert_or_are_refused(i in 0..DEFS.len(), x in any::<f64>(), y in any::<f64>()) {
+            if let Ok(p) = Crs(i).to_wgs84(x, y) {
+                prop_assert!(p.x.abs() <= 180.0 && p.y.abs() <= 90.0, "{p:?}");
+            }
+        }
+    }
 
     #[test]
     fn parses_the_usual_spellings() {

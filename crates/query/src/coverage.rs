@@ -310,3 +310,136 @@ pub fn overlap(data: &Dataset, a: &str, b: &str, scope: &Scope) -> Result<Overla
         denominators_source: data.base.denominators.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use territoires_core::dataset::{Feature, Membership};
+
+    /// Who holds a commune in the made-up layers: nobody, or feature `f` of the part `a` or `b`.
+    #[derive(Debug, Clone, Copy)]
+    enum Holder {
+        None,
+        A(usize),
+        B(usize),
+    }
+
+    fn holder() -> impl Strategy<Value = Holder> {
+        prop_oneof![
+            Just(Holder::None),
+            (0..3usize).prop_map(Holder::A),
+            (0..3usize).prop_map(Holder::B)
+        ]
+    }
+
+    /// The tiny dataset with the communes' figures drawn at random, and three commune-set layers:
+    /// `a` and `b` hold disjoint communes, `u` holds their union with `a`'s and `b`'s features, plus
+    /// one more feature over communes already held (a commune in two features counts once).
+    fn dataset(populations: &[u64], areas: &[f64], holders: &[Holder], again: &[bool]) -> Dataset {
+        let mut data = territoires_fixtures::tiny_dataset();
+        for (i, c) in data.communes.iter_mut().enumerate() {
+            c.population = populations[i];
+            c.area_km2 = areas[i];
+        }
+        let template = data
+            .layers
+            .iter()
+            .find(|l| l.kind == LayerKind::CommuneSets)
+            .expect("the fixture has a commune-set layer")
+            .clone();
+        let features = |pick: &dyn Fn(Holder) -> Option<usize>, count: usize| -> Vec<Feature> {
+            (0..count)
+                .map(|f| Feature {
+                    id: format!("f{f}"),
+                    communes: CommuneIx::all(holders.len())
+                        .filter(|c| pick(holders[c.index()]) == Some(f))
+                        .collect(),
+                    ..template.features[0].clone()
+                })
+                .collect()
+        };
+        let a = features(&|h| if let Holder::A(f) = h { Some(f) } else { None }, 3);
+        let b = features(&|h| if let Holder::B(f) = h { Some(f) } else { None }, 3);
+        let mut union: Vec<Feature> = a.iter().chain(&b).cloned().collect();
+        let held_again = CommuneIx::all(holders.len())
+            .filter(|c| again[c.index()] && !matches!(holders[c.index()], Holder::None))
+            .collect();
+        union.push(Feature {
+            communes: held_again,
+            ..template.features[0].clone()
+        });
+        let commune_count = data.communes.len();
+        let layer = |id: &str, features: Vec<Feature>| Layer {
+            id: id.into(),
+            membership: Membership::from_features(commune_count, &features),
+            features,
+            ..template.clone()
+        };
+        data.layers = vec![layer("a", a), layer("b", b), layer("u", union)];
+        data
+    }
+
+    fn close(x: f64, y: f64) -> bool {
+        (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
+    }
+
+    fn scopes() -> [Scope; 4] {
+        [
+            Scope::Metropole,
+            Scope::Region("84".into()),
+            Scope::Departement("01".into()),
+            Scope::Departement("02".into()),
+        ]
+    }
+
+    const COMMUNES: usize = territoires_fixtures::COLUMNS * territoires_fixtures::ROWS;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The union of two layers with no commune in common covers the sum of their shares, in
+        /// every scope; and a scope's figures are the sum of its breakdown's rows, disjoint parts
+        /// of it.
+        #[test]
+        fn a_union_covers_the_sum_of_its_disjoint_parts(
+            populations in prop::collection::vec(0..2_000_000u64, COMMUNES),
+            areas in prop::collection::vec(0.0..500.0f64, COMMUNES),
+            holders in prop::collection::vec(holder(), COMMUNES),
+            again in prop::collection::vec(any::<bool>(), COMMUNES),
+        ) {
+            let data = dataset(&populations, &areas, &holders, &again);
+            for scope in scopes() {
+                let of = |id: &str| coverage(&data, id, &scope, Some(Breakdown::Departement))
+                    .map_err(|e| TestCaseError::fail(e.to_string()));
+                let (a, b, u) = (of("a")?.figures, of("b")?.figures, of("u")?);
+                prop_assert_eq!(u.figures.communes_covered, a.communes_covered + b.communes_covered);
+                prop_assert_eq!(u.figures.covered_population, a.covered_population + b.covered_population);
+                prop_assert!(close(u.figures.covered_area_km2, a.covered_area_km2 + b.covered_area_km2));
+                prop_assert!(close(u.figures.covered_area_pct, a.covered_area_pct + b.covered_area_pct),
+                    "{scope:?}: {} against {} + {}", u.figures.covered_area_pct, a.covered_area_pct, b.covered_area_pct);
+                prop_assert!(close(
+                    u.figures.covered_population_pct,
+                    a.covered_population_pct + b.covered_population_pct
+                ));
+                prop_assert!(u.figures.covered_population_pct <= 100.0 + 1e-9);
+
+                let rows = &u.breakdown;
+                let sum_u64 = |f: fn(&Figures) -> u64| rows.iter().map(|r| f(&r.figures)).sum::<u64>();
+                let sum_f64 = |f: fn(&Figures) -> f64| rows.iter().map(|r| f(&r.figures)).sum::<f64>();
+                prop_assert_eq!(rows.iter().map(|r| r.figures.communes).sum::<usize>(), u.figures.communes);
+                prop_assert_eq!(sum_u64(|f| f.population), u.figures.population);
+                prop_assert_eq!(sum_u64(|f| f.covered_population), u.figures.covered_population);
+                prop_assert!(close(sum_f64(|f| f.area_km2), u.figures.area_km2));
+                prop_assert!(close(sum_f64(|f| f.covered_area_km2), u.figures.covered_area_km2));
+
+                // Overlap agrees: `a` and `b` share nothing, and all of `a` lies in the union.
+                let ab = overlap(&data, "a", "b", &scope).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(ab.both.communes, 0);
+                let au = overlap(&data, "a", "u", &scope).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(au.both.population, a.covered_population);
+                prop_assert_eq!(au.a.communes_covered, a.communes_covered);
+            }
+        }
+    }
+}

@@ -449,7 +449,7 @@ impl PageUrls {
     fn new(base: &str, id: &str, bbox: Option<&BoundingBox>, limit: usize) -> Self {
         let mut query = Vec::new();
         if let Some(r) = bbox {
-            query.push(format!("bbox={},{},{},{}", r.west, r.south, r.east, r.north));
+            query.push(format!("bbox={r}"));
         }
         query.push(format!("limit={limit}"));
         PageUrls {

@@ -174,3 +174,97 @@ impl<'a> Params<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn bbox(text: &str) -> Result<Option<BoundingBox>, ApiError> {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .append_pair("bbox", text)
+            .finish();
+        Params::parse(Some(&query)).bbox("bbox")
+    }
+
+    fn longitude() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(-180.0), Just(180.0), Just(-0.0), -180.0..=180.0]
+    }
+
+    fn latitude() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(-90.0), Just(90.0), -90.0..=90.0]
+    }
+
+    /// A number as a client may write it, beyond what the grammar takes: exponents, NaN, infinities.
+    fn any_number() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<f64>().prop_map(|v| v.to_string()),
+            (-1e3..1e3f64).prop_map(|v| v.to_string()),
+            Just("NaN".to_string()),
+            Just("inf".to_string()),
+            Just("-inf".to_string()),
+            Just("1e1".to_string()),
+            Just(String::new()),
+        ]
+    }
+
+    proptest! {
+        /// What the server writes in its links (a box's `Display`) reads back as the same box,
+        /// across the antimeridian and at the poles.
+        #[test]
+        fn a_written_box_reads_back(west in longitude(), lat_a in latitude(), east in longitude(), lat_b in latitude()) {
+            let b = BoundingBox::new(west, lat_a, east, lat_b);
+            let read = bbox(&b.to_string()).map_err(|e| TestCaseError::fail(e.message))?;
+            prop_assert_eq!(read, Some(b));
+            prop_assert_eq!(read.map(|r| r.crosses_antimeridian()), Some(west > east));
+        }
+
+        /// A latitude beyond a pole is refused, naming the parameter.
+        #[test]
+        fn a_latitude_off_the_globe_is_refused(
+            west in longitude(), east in longitude(), lat in latitude(),
+            off in 90.000_001..1e9f64, south in any::<bool>(), first in any::<bool>(),
+        ) {
+            let off = if south { -off } else { off };
+            let (a, b) = if first { (off, lat) } else { (lat, off) };
+            let e = bbox(&format!("{west},{a},{east},{b}")).err();
+            prop_assert_eq!(e.and_then(|e| e.parameter), Some("bbox".to_string()));
+        }
+
+        /// Any other count of numbers, or a number the grammar does not spell, is an error; any
+        /// text at all is an answer, never a panic, and an accepted box is on the globe.
+        #[test]
+        fn anything_else_is_an_error(
+            numbers in prop::collection::vec(any_number(), 0..8),
+            text in "\\PC{0,40}",
+        ) {
+            let joined = numbers.join(",");
+            let all_plain = numbers.len() == 4
+                && numbers.iter().all(|n| n.parse::<f64>().is_ok_and(f64::is_finite) && !n.contains(['e', 'E']));
+            if !all_plain {
+                prop_assert!(bbox(&joined).is_err(), "{}", joined);
+            }
+            for given in [joined.as_str(), text.as_str()] {
+                if let Ok(Some(b)) = bbox(given) {
+                    prop_assert!(b.south <= b.north && b.south >= -90.0 && b.north <= 90.0, "{}", given);
+                    prop_assert!(b.west.abs() <= 180.0 && b.east.abs() <= 180.0, "{}", given);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nan_and_exponents_are_not_degrees() {
+        for text in [
+            "NaN,0,1,1",
+            "0,NaN,1,1",
+            "1e1,0,20,1",
+            "0,0,1",
+            "0,0,1,1,1",
+            "",
+            "181,0,1,1",
+        ] {
+            assert!(bbox(text).is_err(), "{text}");
+        }
+    }
+}

@@ -44,6 +44,9 @@ pub struct TextReader<R> {
     out: Vec<u8>,
     out_start: usize,
     eof: bool,
+    /// Whether the decoder was told the input ended: it then holds nothing back and must not be
+    /// called again (encoding_rs panics), however often the caller reads past the end.
+    flushed: bool,
 }
 
 impl<R: Read> TextReader<R> {
@@ -69,6 +72,7 @@ impl<R: Read> TextReader<R> {
             out: Vec::with_capacity(CHUNK),
             out_start: 0,
             eof,
+            flushed: false,
         })
     }
 
@@ -97,8 +101,11 @@ impl<R: Read> TextReader<R> {
                 self.eof = true;
             }
             if self.raw.is_empty() && self.eof {
-                if let Mode::Decoding(decoder) = &mut self.mode {
+                if let Mode::Decoding(decoder) = &mut self.mode
+                    && !self.flushed
+                {
                     decode(decoder, &[], &mut self.out, true);
+                    self.flushed = true;
                 }
                 return Ok(!self.out.is_empty());
             }
@@ -134,6 +141,7 @@ impl<R: Read> TextReader<R> {
             Mode::Guessing | Mode::Utf8 => std::mem::swap(&mut self.out, &mut self.raw),
             Mode::Decoding(decoder) => {
                 decode(decoder, &self.raw, &mut self.out, self.eof);
+                self.flushed = self.eof;
                 self.raw.clear();
             }
         }
@@ -241,5 +249,35 @@ mod tests {
         assert_eq!(encoding, Encoding::Windows1252);
         assert!(out.ends_with("cœur;5€\n"));
         assert_eq!(decoded(b"", 1), (String::new(), Encoding::Utf8, false));
+    }
+
+    /// Found by `cargo fuzz` (batch_csv): a UTF-8 character cut by the end of the input switched to
+    /// Windows-1252 at the last read, and the next read called the finished decoder again (an
+    /// encoding_rs panic). A UTF-16 input with an odd last byte did the same; and any decoded input
+    /// read past its end, as a JSON parser checking for trailing characters does.
+    #[test]
+    fn reading_past_the_end_is_the_end() {
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend("lat;lon\n".encode_utf16().flat_map(u16::to_le_bytes));
+        let mut odd = utf16.clone();
+        odd.push(b'x');
+        for (bytes, text) in [
+            (
+                &b"lat,lon,nom\n45.05,2.05,\xc3"[..],
+                "lat,lon,nom\n45.05,2.05,\u{c3}",
+            ),
+            (&b"nom\n\xe9t\xe9"[..], "nom\n\u{e9}t\u{e9}"),
+            (&utf16[..], "lat;lon\n"),
+            (&odd[..], "lat;lon\n\u{fffd}"),
+        ] {
+            for step in [1, 2, 3, 100_000] {
+                assert_eq!(decoded(bytes, step).0, text, "{bytes:?} by {step}");
+            }
+            let mut reader = TextReader::new(bytes).unwrap();
+            reader.read_to_end(&mut Vec::new()).unwrap();
+            for _ in 0..3 {
+                assert_eq!(reader.read(&mut [0; 16]).unwrap(), 0, "{bytes:?}");
+            }
+        }
     }
 }
