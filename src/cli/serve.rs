@@ -54,17 +54,25 @@ pub struct Args {
     batch_timeout_s: u64,
 }
 
+/// The log filter when `RUST_LOG` is unset: the server's own messages, not a line a request. The
+/// access log (`RUST_LOG=info`, or `info,territoires::access=info`) costs point lookups 10–20 % of
+/// their throughput even written off their threads (BENCHMARKS.md, "HTTP").
+const DEFAULT_LOG: &str = "info,territoires::access=warn";
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    // Lines are formatted on the request's thread and written by the appender's: a slow terminal or
-    // pipe never holds an answer. Past its buffer (128 k lines) lines are dropped, not waited for.
-    let (writer, _flushed_on_exit) = tracing_appender::non_blocking(std::io::stdout());
+    // Lines are formatted on the request's thread and written by the appender's, a batch at a time
+    // (it flushes when it has emptied its queue): a slow terminal or pipe never holds an answer, and
+    // a busy server makes one write for many lines rather than one each. Past its buffer (128 k
+    // lines) lines are dropped, not waited for.
+    let batched = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
+    let (writer, _flushed_on_exit) = tracing_appender::non_blocking(batched);
     tracing_subscriber::fmt()
         .with_writer(writer)
         // Colours for a person at a terminal, plain text for a file or a journal.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_LOG)),
         )
         .init();
     let options = ServeOptions {
