@@ -3,12 +3,16 @@
 //!
 //! `axum::serve` has no timeouts, so a client sending its headers or its body a byte at a time
 //! (slowloris), or never reading its answer, would hold a connection and its buffers forever. Here:
-//! - hyper closes a connection whose request headers take longer than the idle timeout, which also
-//!   bounds how long an idle keep-alive connection stays open;
+//! - a per-connection watchdog closes it when the client stays silent for the idle timeout before
+//!   its request's headers (counted from the connection's start or the end of the previous answer,
+//!   which bounds how long an idle keep-alive connection stays open), or when one request — reading
+//!   its body, computing, and writing the whole answer — outlasts its deadline: long for batch
+//!   lookups, short for everything else;
 //! - a request body that stalls for the idle timeout fails, so an upload cannot hold a batch slot
-//!   while sending nothing;
-//! - a per-connection watchdog closes it when one request — reading its body, computing, and writing
-//!   the whole answer — outlasts its deadline: long for batch lookups, short for everything else.
+//!   while sending nothing.
+//!
+//! The watchdog replaces hyper's `header_read_timeout`, which armed and cancelled a timer for every
+//! request: a measurable share of a point lookup's cost (BENCHMARKS.md, "HTTP").
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -20,7 +24,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request};
 use bytes::Bytes;
 use hyper::body::{Frame, Incoming, SizeHint};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpSocket};
@@ -97,10 +101,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(timeouts.idle);
+    let http = hyper::server::conn::http1::Builder::new();
     tokio::pin!(shutdown);
-    let shortest = timeouts.request.min(timeouts.batch);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -115,7 +117,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let deadline = Deadline::new();
+        let deadline = Deadline::new(timeouts.idle);
         let service = {
             let live = live.clone();
             let deadline = deadline.clone();
@@ -137,7 +139,7 @@ pub async fn serve(
         tokio::spawn(async move {
             tokio::select! {
                 _ = connection => {}
-                () = deadline.expired(shortest) => {
+                () = deadline.expired() => {
                     // Dropping the connection closes the socket.
                     metrics.connection_timed_out();
                     tracing::debug!(%peer, "request deadline passed; connection closed");
@@ -154,57 +156,70 @@ pub async fn serve(
     }
 }
 
-/// The deadline of the request a connection is serving, if any. Each request takes a new turn, so
-/// that the end of an earlier answer never clears a later request's deadline.
+/// When a connection must have made progress: the end of the wait for a request's headers, or of
+/// the request being served. Each request takes a new turn, so that the end of an earlier answer
+/// never moves a later request's deadline.
 ///
 /// Beginning and ending a request write under the connection's own (uncontended) lock and wake no
-/// one: the watchdog sleeps until the deadline it last saw, or, with none, for the shortest request
-/// timeout, since no request beginning during that sleep can have an earlier deadline. (A watch
-/// channel woke the watchdog and re-armed its timer twice a request: a tenth of the throughput of
-/// small answers.)
+/// one: the watchdog sleeps until the deadline it last saw, then looks again, since a deadline only
+/// ever moves later while it sleeps. (A watch channel woke it twice a request.)
 #[derive(Clone)]
-struct Deadline(Arc<Mutex<Turn>>);
+struct Deadline(Arc<DeadlineState>);
 
-#[derive(Default)]
+struct DeadlineState {
+    turn: Mutex<Turn>,
+    /// How long the client may stay silent before its next request's headers.
+    idle: Duration,
+}
+
 struct Turn {
     current: u64,
-    deadline: Option<Instant>,
+    deadline: Instant,
 }
 
 impl Deadline {
-    fn new() -> Self {
-        Deadline(Arc::default())
+    /// A new connection's: its first request's headers within `idle`.
+    fn new(idle: Duration) -> Self {
+        Deadline(Arc::new(DeadlineState {
+            turn: Mutex::new(Turn {
+                current: 0,
+                deadline: Instant::now() + idle,
+            }),
+            idle,
+        }))
     }
 
     fn turn(&self) -> std::sync::MutexGuard<'_, Turn> {
         // The guarded data is two plain values, whole after any panic.
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0
+            .turn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn begin(&self, within: Duration) -> u64 {
         let mut turn = self.turn();
         turn.current += 1;
-        turn.deadline = Some(Instant::now() + within);
+        turn.deadline = Instant::now() + within;
         turn.current
     }
 
+    /// The answer of `ended` is sent: the next request's headers are due within the idle timeout.
     fn end(&self, ended: u64) {
         let mut turn = self.turn();
         if turn.current == ended {
-            turn.deadline = None;
+            turn.deadline = Instant::now() + self.0.idle;
         }
     }
 
-    /// Completes when a request's deadline passes before its answer is complete. `shortest` is the
-    /// shortest deadline a request may get.
-    async fn expired(&self, shortest: Duration) {
+    /// Completes when a deadline passes: the headers did not come, or the request is unfinished.
+    async fn expired(&self) {
         loop {
             let deadline = self.turn().deadline;
-            match deadline {
-                None => tokio::time::sleep(shortest).await,
-                Some(at) if at <= Instant::now() => return,
-                Some(at) => tokio::time::sleep_until(at).await,
+            if deadline <= Instant::now() {
+                return;
             }
+            tokio::time::sleep_until(deadline).await;
         }
     }
 }
