@@ -106,3 +106,56 @@ impl BodyCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(bytes: usize) -> Encoded {
+        Encoded::new(vec![b'x'; bytes])
+    }
+
+    fn tile(x: u32) -> BodyKey {
+        BodyKey::Tile {
+            layer: LayerIx::at(0),
+            z: 10,
+            x,
+            y: 0,
+        }
+    }
+
+    #[test]
+    fn what_is_kept_stays_within_the_budget_and_is_counted() {
+        let metrics = Arc::new(Metrics::default());
+        let cache = BodyCache::new(64 * 1024, metrics.clone());
+        for x in 0..40 {
+            cache.get_or_make(tile(x), || body(8 * 1024));
+        }
+        let size = cache.size(&territoires_core::Indexed::new(
+            territoires_fixtures::tiny_dataset(),
+        ));
+        assert!(size.bytes <= 64 * 1024, "{} bytes kept", size.bytes);
+        assert!(size.entries < 40);
+        let text = metrics.render(&size);
+        assert!(text.contains("territoires_cache_misses_total 40"), "{text}");
+        assert!(!text.contains("territoires_cache_evictions_total 0\n"), "{text}");
+    }
+
+    #[test]
+    fn a_kept_answer_is_made_once() {
+        let metrics = Arc::new(Metrics::default());
+        let cache = BodyCache::new(1024 * 1024, metrics.clone());
+        let mut made = 0;
+        for _ in 0..3 {
+            cache.get_or_make(tile(1), || {
+                made += 1;
+                body(100)
+            });
+        }
+        assert_eq!(made, 1);
+        assert!(cache.get(&tile(1)).is_some());
+        let failed = cache.try_get_or_make(tile(2), || Err::<Encoded, _>("no"));
+        assert!(failed.is_err());
+        assert!(cache.get(&tile(2)).is_none(), "a failure is not kept");
+    }
+}

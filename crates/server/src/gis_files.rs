@@ -1,8 +1,9 @@
 //! `GET /api/layers/{id}.fgb` and `.gpkg?zoom=&bbox=`: a layer as a file QGIS opens, at full
 //! resolution or with the map's generalisation for `zoom`.
 //!
-//! Whole-layer files are written once (one at a time: each takes a core and, for the communes, tens of
-//! megabytes) and kept with their gzip and brotli encodings and strong ETag, like the GeoJSON. They
+//! Whole-layer files are written one at a time (each takes a core and, for the communes, tens of
+//! megabytes) and kept in the cache of encoded answers with their gzip and brotli encodings and strong
+//! ETag, like the GeoJSON. They
 //! answer byte ranges, so that a FlatGeobuf is read over HTTP a bbox at a time.
 
 use std::sync::Arc;

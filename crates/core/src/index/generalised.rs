@@ -173,3 +173,59 @@ impl LayerCache {
         generalised
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    /// A layer of `features` squares, each ring five coordinates.
+    fn generalised(features: usize) -> Arc<Generalised> {
+        let square = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 0.0)];
+        Arc::new(Generalised {
+            features: (0..features)
+                .map(|_| MultiPolygon(vec![square.clone()]))
+                .collect(),
+            boxes: vec![Some([0.0, 0.0, 1.0, 1.0]); features],
+        })
+    }
+
+    #[test]
+    fn the_least_recently_used_go_first_and_the_newest_always_stays() {
+        let one = generalised(10).bytes();
+        let mut kept = Kept {
+            budget: 3 * one,
+            bytes: 0,
+            entries: VecDeque::new(),
+        };
+        for zoom in 0..3 {
+            kept.used(0, zoom, &generalised(10));
+        }
+        // Zoom 0 asked again: zoom 1 is now the least recently used.
+        kept.used(0, 0, &generalised(10));
+        kept.used(0, 3, &generalised(10));
+        let zooms: Vec<u8> = kept.entries.iter().map(|e| e.zoom).collect();
+        assert_eq!(zooms, [2, 0, 3]);
+        assert_eq!(kept.bytes, 3 * one);
+        // Over the budget on its own: kept alone, until the next.
+        kept.used(1, 6, &generalised(100));
+        assert_eq!(kept.entries.len(), 1);
+        assert!(kept.bytes > kept.budget);
+    }
+
+    #[test]
+    fn a_generalisation_pushed_out_lives_while_held() {
+        let held = generalised(10);
+        let weak = Arc::downgrade(&held);
+        let mut kept = Kept {
+            budget: 1,
+            bytes: 0,
+            entries: VecDeque::new(),
+        };
+        kept.used(0, 4, &held);
+        kept.used(0, 5, &generalised(10));
+        assert!(weak.upgrade().is_some(), "still held by its request");
+        drop(held);
+        assert!(weak.upgrade().is_none(), "freed once no one holds it");
+    }
+}
