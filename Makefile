@@ -92,6 +92,7 @@ bench: data
 	$(CARGO) bench --bench search -- --noplot
 	bench/build.sh
 	bench/http.sh
+	bench/memory.sh
 	bench/batch-memory.sh
 	bench/gis_files.sh
 
