@@ -75,7 +75,7 @@ impl Live {
             }
             Err(e) => {
                 self.options.metrics.reloaded(false);
-                let reason = format!("{e:#}");
+                let reason = territoires_core::error::describe(e.as_ref());
                 tracing::error!(reason = %reason, "reload refused; still serving the previous dataset");
                 Err(reason)
             }

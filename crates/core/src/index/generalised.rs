@@ -5,8 +5,9 @@
 //! ones are kept within a byte budget ([`DEFAULT_GENERALISED_BUDGET`]): kept for ever, every layer at
 //! every zoom took a server past a gigabyte once a crawler had asked for them all. One that is
 //! pushed out lives on while a request holds it, and is made again from the topology when asked
-//! next. The neighbour graph comes from the same arcs. The CLI's exports, the server's layers and tiles, portraits and the simulator all
-//! read them from here, so none of them needs a server to run.
+//! next. The neighbour graph comes from the same arcs. The CLI's exports, the server's layers and
+//! tiles, portraits and the simulator all read them from here, so none of them needs a server to
+//! run.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
@@ -179,7 +180,7 @@ mod tests {
     use super::*;
     use geo::polygon;
 
-    /// A layer of `features` squares, each ring five coordinates.
+    /// A layer of `features` triangles, each ring four coordinates (closed).
     fn generalised(features: usize) -> Arc<Generalised> {
         let square = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 0.0)];
         Arc::new(Generalised {
