@@ -18,8 +18,8 @@ fn simulate_benches(c: &mut Criterion) {
     let ix = Indexed::load(&common::data_dir()).expect("run `make data` first");
     let layer = ix.dataset.layer_from(InputKind::Epci).expect("an EPCI layer");
     let epci = &ix.dataset.layers[layer];
-    let geometries: Vec<_> = epci.features.iter().map(|f| &f.geometry).collect();
-    let topology = Topology::build(&geometries, DEFAULT_SNAP_DEG);
+    let polygons = epci.geometries.all_polygons();
+    let topology = Topology::build(&polygons.iter().collect::<Vec<_>>(), DEFAULT_SNAP_DEG);
     let neighbours = Neighbours::new(&topology);
     let graph = EpciGraph {
         layer,

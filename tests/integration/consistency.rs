@@ -122,9 +122,9 @@ fn the_grid_agrees_with_exact_polygon_tests() {
             );
         }
         // Vertices lie on borders, where the grid's crossing rules are most fragile.
-        let features = &ix.dataset.layers[layer].features;
-        for f in features.iter().step_by(97) {
-            for &c in f.geometry.0[0].exterior().0.iter().step_by(3) {
+        let data = &ix.dataset.layers[layer];
+        for (f, _) in data.indexed_features().step_by(97) {
+            for &c in data.polygons(f).0[0].exterior().0.iter().step_by(3) {
                 assert_eq!(
                     all_at(layer, c, false),
                     all_at(layer, c, true),

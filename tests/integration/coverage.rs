@@ -33,13 +33,11 @@ fn metropolitan_area_matches_the_dissolved_regions_within_a_thousandth() {
         .filter(|c| c.metropolitan)
         .map(|c| c.region.as_str())
         .collect();
-    let regions_km2: f64 = data
-        .layer("regions")
-        .unwrap()
-        .features
-        .iter()
-        .filter(|f| metro_regions.contains(f.id.as_str()))
-        .map(|f| f.geometry.geodesic_km2())
+    let regions = data.layer("regions").unwrap();
+    let regions_km2: f64 = regions
+        .indexed_features()
+        .filter(|(_, f)| metro_regions.contains(f.id.as_str()))
+        .map(|(f, _)| regions.polygons(f).geodesic_km2())
         .sum();
     let relative = (c.figures.area_km2 - regions_km2).abs() / regions_km2;
     assert!(relative < 1e-3, "{} vs {regions_km2}", c.figures.area_km2);

@@ -74,15 +74,14 @@ fn an_epci_that_signed_two_contracts_is_in_both() {
         .expect("the file has EPCIs in two contracts");
     let ix = common::indexed();
     let communes = ix.dataset.layer("communes").unwrap();
-    let commune = communes
-        .features
-        .iter()
-        .find(|f| {
+    let (commune_ix, commune) = communes
+        .indexed_features()
+        .find(|(_, f)| {
             let (_, c) = ix.dataset.commune_by_code(&f.id).unwrap();
             c.epci.as_deref() == Some(epci.as_str())
         })
         .expect("a commune of that EPCI with a geometry");
-    let p = commune.geometry.interior_point().unwrap();
+    let p = communes.polygons(commune_ix).interior_point().unwrap();
     let found = located(p.y(), p.x());
     assert!(both.is_subset(&found), "{found:?} lacks one of {both:?}");
     assert_eq!(found, expected_at(&commune.id));

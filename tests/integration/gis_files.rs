@@ -84,7 +84,9 @@ fn file_columns(csv: Vec<String>) -> Vec<String> {
 fn features_with_geometry(layer: &str) -> usize {
     let data = &common::indexed().dataset;
     let l = data.layer(layer).unwrap_or_else(|| panic!("no layer {layer}"));
-    l.features.iter().filter(|f| !f.geometry.0.is_empty()).count()
+    l.indexed_features()
+        .filter(|&(f, _)| l.bounds(f).is_some())
+        .count()
 }
 
 /// Features of the map's GeoJSON at `zoom`: those whose outline survives the generalisation.
@@ -335,13 +337,12 @@ async fn a_bbox_selects_the_features_it_meets() {
     // The communes of a small box, at full resolution: expected from the source geometry's extent.
     let bbox = [2.0, 45.5, 2.3, 45.8];
     let data = &common::indexed().dataset;
-    let expected = data
-        .layer("communes")
-        .unwrap()
-        .features
-        .iter()
-        .filter(|f| {
-            let points = f.geometry.0.iter().flat_map(|p| p.exterior().0.iter());
+    let communes = data.layer("communes").unwrap();
+    let expected = communes
+        .indexed_features()
+        .filter(|&(f, _)| {
+            let polygons = communes.polygons(f);
+            let points = polygons.0.iter().flat_map(|p| p.exterior().0.iter());
             let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
             for c in points {
                 (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y));

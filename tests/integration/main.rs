@@ -13,6 +13,7 @@ mod consistency;
 mod coverage;
 mod crs_proj;
 mod crte;
+mod dataset_file;
 mod faults;
 mod gis_files;
 mod headers;

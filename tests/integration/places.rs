@@ -2,6 +2,7 @@
 
 use crate::common;
 
+use territoires_core::dataset::FeatureIx;
 use territoires_query::QueryError;
 use territoires_query::locate::{LocateOptions, Location, locate};
 
@@ -93,8 +94,9 @@ fn a_point_on_a_shared_border_belongs_to_the_smallest_insee_code() {
     let communes = common::layer(ix, "communes");
     let features = &ix.dataset.layers[communes].features;
     // A vertex of Clermont-Ferrand's border that another commune shares.
-    let clermont = features.iter().find(|f| f.id == "63113").unwrap();
-    let shared = clermont.geometry.0[0]
+    let clermont = features.iter().position(|f| f.id == "63113").unwrap();
+    let polygons = ix.dataset.layers[communes].polygons(FeatureIx::at(clermont));
+    let shared = polygons.0[0]
         .exterior()
         .0
         .iter()

@@ -43,6 +43,18 @@ fn feature<'a>(layer: &str, id: &str) -> &'a territoires_core::dataset::Feature 
         .unwrap_or_else(|| panic!("no {layer}/{id} in the dataset"))
 }
 
+/// The polygons of feature `id` of `layer`.
+fn polygons(layer: &str, id: &str) -> geo::MultiPolygon<f64> {
+    let data = &common::indexed().dataset;
+    data.layer(layer)
+        .and_then(|l| {
+            l.indexed_features()
+                .find(|(_, f)| f.id == id)
+                .map(|(f, _)| l.polygons(f))
+        })
+        .unwrap_or_else(|| panic!("no {layer}/{id} in the dataset"))
+}
+
 /// The `pays-petr.csv` row of a Pays and its member SIRENs.
 fn pays_row_members(id: &str) -> BTreeSet<String> {
     let row = common::territory_rows(&common::layer_file("pays"))
@@ -321,7 +333,10 @@ async fn neighbours_share_a_border_and_no_commune() {
             let nid = n["id"].as_str().unwrap();
             let other = feature(layer, nid);
             assert_ne!(nid, id);
-            assert!(other.geometry.intersects(&own.geometry), "{layer}/{nid}");
+            assert!(
+                polygons(layer, nid).intersects(&polygons(layer, id)),
+                "{layer}/{nid}"
+            );
             assert!(
                 other.communes.iter().all(|c| !own.communes.contains(c)),
                 "{layer}/{nid}"
@@ -339,13 +354,11 @@ async fn neighbours_share_a_border_and_no_commune() {
         }
     }
     // Every département bordering the Aisne in the dataset's own polygons is found.
-    let aisne = feature("departements", "02");
-    let bordering = data
-        .layer("departements")
-        .unwrap()
-        .features
-        .iter()
-        .filter(|f| f.id != "02" && f.geometry.intersects(&aisne.geometry))
+    let aisne = polygons("departements", "02");
+    let departements = data.layer("departements").unwrap();
+    let bordering = departements
+        .indexed_features()
+        .filter(|&(f, d)| d.id != "02" && departements.polygons(f).intersects(&aisne))
         .count();
     let (_, body) = get("/api/portrait/departements/02").await;
     assert_eq!(body["neighbours"].as_array().unwrap().len(), bordering);
@@ -419,7 +432,7 @@ async fn members_download_as_csv_and_geojson() {
         match c.feature {
             Some(i) => {
                 // The full geometry: as many vertices as the commune's own polygons.
-                let full = &communes_layer.features[i].geometry;
+                let full = &communes_layer.polygons(i);
                 let rings: usize = full.0.iter().map(|p| 1 + p.interiors().len()).sum();
                 let got: usize = g["geometry"]["coordinates"]
                     .as_array()

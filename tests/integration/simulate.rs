@@ -101,15 +101,19 @@ async fn two_epci_far_apart_are_not_one_piece() {
 async fn the_neighbours_of_an_epci_without_it_enclose_it() {
     // Neighbours found by geometry alone: EPCIs whose polygons meet Saint-Pourçain's.
     let epci = common::indexed().dataset.layer("epci").unwrap();
-    let centre = epci.features.iter().find(|f| f.id == SAINT_POURCAIN).unwrap();
-    let area = centre.geometry.bounding_rect().unwrap();
+    let centre = epci
+        .indexed_features()
+        .find(|(_, f)| f.id == SAINT_POURCAIN)
+        .map(|(f, _)| epci.polygons(f))
+        .unwrap();
+    let area = centre.bounding_rect().unwrap();
     let neighbours: Vec<&str> = epci
-        .features
-        .iter()
-        .filter(|f| f.id != SAINT_POURCAIN)
-        .filter(|f| f.geometry.bounding_rect().is_some_and(|r| r.intersects(&area)))
-        .filter(|f| f.geometry.intersects(&centre.geometry))
-        .map(|f| f.id.as_str())
+        .indexed_features()
+        .filter(|(_, f)| f.id != SAINT_POURCAIN)
+        .map(|(f, feature)| (epci.polygons(f), feature))
+        .filter(|(g, _)| g.bounding_rect().is_some_and(|r| r.intersects(&area)))
+        .filter(|(g, _)| g.intersects(&centre))
+        .map(|(_, f)| f.id.as_str())
         .collect();
     assert!(neighbours.len() >= 3, "{neighbours:?}");
     let body = simulate(&neighbours).await;

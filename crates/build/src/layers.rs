@@ -12,9 +12,9 @@ use crate::sources::decoupage::{AdminRecords, EpciRecord};
 use crate::sources::membership_csv::TerritoryRecord;
 use crate::sources::polygons_file::PolygonRecord;
 use territoires_core::dataset::{
-    CommuneIx, Feature, FeatureIx, Layer, LayerKind, Legend, LegendClass, Membership, Value,
+    CommuneIx, Feature, FeatureIx, Geometries, Layer, LayerKind, Legend, LegendClass, Membership, Value,
 };
-use territoires_core::index::grid::{PointGrid, RingArena};
+use territoires_core::index::grid::PointGrid;
 use territoires_core::index::polygon::{PolygonIndex, Position};
 use territoires_geo::{CleanPolygons, GeodesicKm2, LabelPoint};
 
@@ -58,7 +58,7 @@ impl AtomSet<'_> {
 
 /// The `communes` layer: one feature per commune with a geometry, located through a point grid.
 pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<FeatureIx>>) {
-    let mut features = Vec::new();
+    let (mut features, mut polygons) = (Vec::new(), Vec::new());
     let mut feature_of = vec![None; atoms.admin.communes.len()];
     for (i, c) in atoms.admin.communes.iter().enumerate() {
         let Some(geometry) = &atoms.geometries[i] else {
@@ -76,19 +76,27 @@ pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<
             communes: vec![CommuneIx::at(i)],
             population: c.population,
             area_km2: atoms.areas_km2[i],
-            geometry: geometry.clone(),
             label: None,
         });
+        polygons.push(geometry.clone());
     }
-    let indexes = exact_tests(&features);
-    let layer = located_layer(meta, LayerKind::Communes, features, &indexes, atoms, 4_000_000);
+    let indexes = exact_tests(&polygons);
+    let layer = located_layer(
+        meta,
+        LayerKind::Communes,
+        features,
+        polygons,
+        &indexes,
+        atoms,
+        4_000_000,
+    );
     (layer, feature_of)
 }
 
 /// A layer of commune sets, each dissolved into one polygon. Returns the layer and the number of
 /// sliver holes closed by the dissolves.
 pub fn commune_set_layer(meta: &LayerEntry, sets: Vec<CommuneSet>, atoms: &AtomSet) -> (Layer, usize) {
-    let dissolved: Vec<(Feature, usize)> = sets
+    let dissolved: Vec<(Feature, MultiPolygon<f64>, usize)> = sets
         .into_par_iter()
         .map(|set| {
             let (geometry, closed, _) = dissolve(
@@ -103,17 +111,17 @@ pub fn commune_set_layer(meta: &LayerEntry, sets: Vec<CommuneSet>, atoms: &AtomS
                 name: set.name,
                 properties: set.properties,
                 communes: set.communes,
-                geometry,
                 label: None,
             };
-            (feature, closed)
+            (feature, geometry, closed)
         })
         .collect();
-    let closed = dissolved.iter().map(|(_, c)| c).sum();
-    let features: Vec<Feature> = dissolved.into_iter().map(|(f, _)| f).collect();
+    let closed = dissolved.iter().map(|(_, _, c)| c).sum();
+    let (features, polygons): (Vec<Feature>, Vec<MultiPolygon<f64>>) =
+        dissolved.into_iter().map(|(f, g, _)| (f, g)).unzip();
     let membership = Membership::from_features(atoms.admin.communes.len(), &features);
     (
-        layer(meta, LayerKind::CommuneSets, features, membership, None),
+        layer(meta, LayerKind::CommuneSets, features, polygons, membership, None),
         closed,
     )
 }
@@ -127,7 +135,7 @@ pub fn polygons_layer(
     name_key: &str,
     atoms: &AtomSet,
 ) -> Layer {
-    let features: Vec<Feature> = records
+    let (features, polygons): (Vec<Feature>, Vec<MultiPolygon<f64>>) = records
         .into_par_iter()
         .map(|r| {
             let geometry = r.geometry.cleaned().0;
@@ -137,24 +145,31 @@ pub fn polygons_layer(
                     .find(|(k, _)| k == key)
                     .map(|(_, v)| v.to_string())
             };
-            Feature {
+            let feature = Feature {
                 id: text(id_key).unwrap_or_else(|| r.index.to_string()),
                 name: text(name_key).unwrap_or_default(),
                 area_km2: geometry.geodesic_km2(),
                 properties: r.properties,
                 communes: Vec::new(),
                 population: 0,
-                geometry,
                 label: None,
-            }
+            };
+            (feature, geometry)
         })
-        .collect();
-    let indexes = exact_tests(&features);
-    let mut layer = located_layer(meta, LayerKind::Polygons, features, &indexes, atoms, 500_000);
+        .unzip();
+    let indexes = exact_tests(&polygons);
+    let mut layer = located_layer(
+        meta,
+        LayerKind::Polygons,
+        features,
+        polygons,
+        &indexes,
+        atoms,
+        500_000,
+    );
     // Each commune goes to the polygons holding its interior point, found through the grid just
     // built (exact tests for points outside its extent).
     let grid = layer.grid.take();
-    let arena = RingArena::new(&layer.features.iter().map(|f| &f.geometry).collect::<Vec<_>>());
     let points: Vec<Option<Coord<f64>>> = atoms
         .geometries
         .par_iter()
@@ -164,7 +179,7 @@ pub fn polygons_layer(
         let Some(p) = *point else { continue };
         let mut holders = Vec::new();
         let on_grid = grid.as_ref().is_some_and(|g| {
-            g.features_at(&arena, p, |f| {
+            g.features_at(&layer.geometries, p, |f| {
                 holders.push(f.0);
                 true
             })
@@ -187,11 +202,8 @@ pub fn polygons_layer(
 }
 
 /// The exact point-in-polygon test of each feature.
-fn exact_tests(features: &[Feature]) -> Vec<PolygonIndex> {
-    features
-        .par_iter()
-        .map(|f| PolygonIndex::new(&f.geometry))
-        .collect()
+fn exact_tests(polygons: &[MultiPolygon<f64>]) -> Vec<PolygonIndex> {
+    polygons.par_iter().map(PolygonIndex::new).collect()
 }
 
 /// A layer located by its own geometry, with a point grid over the metropolitan extent.
@@ -199,30 +211,33 @@ fn located_layer(
     meta: &LayerEntry,
     kind: LayerKind,
     features: Vec<Feature>,
+    polygons: Vec<MultiPolygon<f64>>,
     indexes: &[PolygonIndex],
     atoms: &AtomSet,
     target_cells: usize,
 ) -> Layer {
     let grid = PointGrid::build(
-        &features.iter().map(|f| &f.geometry).collect::<Vec<_>>(),
+        &polygons.iter().collect::<Vec<_>>(),
         indexes,
         atoms.grid_extent,
         target_cells,
     );
     let membership = Membership::from_features(atoms.admin.communes.len(), &features);
-    layer(meta, kind, features, membership, Some(grid))
+    layer(meta, kind, features, polygons, membership, Some(grid))
 }
 
 fn layer(
     meta: &LayerEntry,
     kind: LayerKind,
     mut features: Vec<Feature>,
+    polygons: Vec<MultiPolygon<f64>>,
     membership: Membership,
     grid: Option<PointGrid>,
 ) -> Layer {
     features
         .par_iter_mut()
-        .for_each(|f| f.label = f.geometry.label_point().map(|c| [c.x, c.y]));
+        .zip(&polygons)
+        .for_each(|(f, g)| f.label = g.label_point().map(|c| [c.x, c.y]));
     Layer {
         id: meta.id.clone(),
         title: meta.title.clone(),
@@ -241,6 +256,7 @@ fn layer(
         note: meta.note.clone(),
         carried_by_territories: meta.carried_by_territories,
         features,
+        geometries: Geometries::new(&polygons),
         membership,
         grid,
     }

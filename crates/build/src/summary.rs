@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::communes::AtomsReport;
 use territoires_core::dataset::Dataset;
-use territoires_geo::vertex_count;
 
 /// A hole left inside the national outline.
 #[derive(Debug, Clone, Serialize)]
@@ -77,7 +76,7 @@ impl BuildSummary {
                 .map(|l| LayerRow {
                     layer: l.id.clone(),
                     features: l.features.len(),
-                    vertices: l.features.iter().map(|f| vertex_count(&f.geometry)).sum(),
+                    vertices: l.geometries.vertices().len(),
                     area_km2: l.features.iter().map(|f| f.area_km2).sum(),
                     population: l.features.iter().map(|f| f.population).sum(),
                     warnings: warnings_by_layer.get(&l.id).copied().unwrap_or(0),

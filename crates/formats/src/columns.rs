@@ -197,7 +197,9 @@ pub fn attributes_csv(layer: &Layer) -> Vec<u8> {
 mod tests {
     use super::*;
     use territoires_core::dataset::InputKind;
-    use territoires_core::dataset::{Feature, Layer, LayerKind, Membership, Source as DataSource, Value};
+    use territoires_core::dataset::{
+        Feature, Geometries, Layer, LayerKind, Membership, Source as DataSource, Value,
+    };
 
     fn feature(id: &str, properties: Vec<(&str, Value)>) -> Feature {
         Feature {
@@ -207,7 +209,6 @@ mod tests {
             communes: Vec::new(),
             population: 7,
             area_km2: 1.23456,
-            geometry: geo::MultiPolygon(Vec::new()),
             label: None,
         }
     }
@@ -234,6 +235,7 @@ mod tests {
             fields: Vec::new(),
             note: None,
             carried_by_territories: false,
+            geometries: Geometries::new(&vec![geo::MultiPolygon(Vec::new()); features.len()]),
             features,
             membership: Membership::default(),
             grid: None,

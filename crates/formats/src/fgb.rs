@@ -49,7 +49,8 @@ pub fn write_flatgeobuf(export: &LayerExport, out: impl Write) -> Result<(), Exp
         };
         writer.add_column(&column.name, kind, |_, args| args.nullable = column.name != "id");
     }
-    for &(f, geometry) in &export.rows {
+    for (f, geometry) in &export.rows {
+        let (f, geometry) = (*f, &**geometry);
         let feature = &layer.features[f];
         let mut failure = None;
         writer

@@ -5,10 +5,12 @@
 //! map generalisation); [`crate::columns`] turns their attributes into typed columns; [`crate::fgb`] and [`crate::gpkg`]
 //! write the files.
 
+use std::borrow::Cow;
+
 use geo::MultiPolygon;
 use geozero::{GeomProcessor, GeozeroGeometry};
 
-use territoires_core::dataset::Layer;
+use territoires_core::dataset::{FeatureIx, Layer};
 use territoires_geo::BoundingBox;
 
 /// EPSG code of WGS 84 longitude/latitude, the only reference system of the dataset.
@@ -71,8 +73,9 @@ pub enum ExportError {
 /// One layer's features as a file will hold them.
 pub struct LayerExport<'a> {
     pub layer: &'a Layer,
-    /// `(feature index in the layer, geometry to write)`, in layer order.
-    pub rows: Vec<(usize, &'a MultiPolygon<f64>)>,
+    /// `(feature index in the layer, geometry to write)`, in layer order: borrowed from a
+    /// generalisation, or made from the layer's flat geometry.
+    pub rows: Vec<(usize, Cow<'a, MultiPolygon<f64>>)>,
     /// When the data last changed (RFC 3339), for the GeoPackage's `last_change`: taken from the
     /// dataset rather than the clock, so that the same data always gives the same bytes and ETag.
     pub last_change: String,
@@ -81,14 +84,21 @@ pub struct LayerExport<'a> {
 impl<'a> LayerExport<'a> {
     /// Every feature with its source geometry.
     pub fn full_resolution(layer: &'a Layer, last_change: impl Into<String>) -> Self {
+        Self::full_resolution_of(layer, FeatureIx::all(layer.features.len()), last_change)
+    }
+
+    /// `features` (ascending) with their source geometry.
+    pub fn full_resolution_of(
+        layer: &'a Layer,
+        features: impl Iterator<Item = FeatureIx>,
+        last_change: impl Into<String>,
+    ) -> Self {
         LayerExport {
             layer,
-            rows: layer
-                .features
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| !f.geometry.0.is_empty())
-                .map(|(i, f)| (i, &f.geometry))
+            rows: features
+                .map(|f| (f.index(), layer.polygons(f)))
+                .filter(|(_, g)| !g.0.is_empty())
+                .map(|(i, g)| (i, Cow::Owned(g)))
                 .collect(),
             last_change: last_change.into(),
         }
@@ -107,6 +117,7 @@ impl<'a> LayerExport<'a> {
                 .iter()
                 .enumerate()
                 .filter(|(_, g)| !g.0.is_empty())
+                .map(|(i, g)| (i, Cow::Borrowed(g)))
                 .collect(),
             last_change: last_change.into(),
         }

@@ -260,7 +260,8 @@ fn insert_features(
     ))?;
     let mut index = db.prepare(&format!("INSERT INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
     let mut values: Vec<SqlValue> = Vec::with_capacity(columns.len() + 1);
-    for &(f, geometry) in &export.rows {
+    for (f, geometry) in &export.rows {
+        let (f, geometry) = (*f, &**geometry);
         let feature = &export.layer.features[f];
         values.clear();
         values.push(match geopackage_geometry(geometry)? {

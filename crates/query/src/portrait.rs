@@ -14,7 +14,6 @@ use super::coverage::{method, percent};
 use super::territory::find_feature;
 use territoires_core::dataset::InputKind;
 use territoires_core::dataset::{CommuneIx, Dataset, Feature, FeatureIx, Layer, LayerIx, LayerKind, Source};
-use territoires_geo::bounds;
 use territoires_geo::topology::Neighbours;
 
 /// Per-feature properties that say where a perimeter comes from, shown beside it when present.
@@ -245,7 +244,7 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
         properties: crate::answer::Properties::of(feature),
         provenance: provenance(feature),
         figures,
-        bbox: bounds(&feature.geometry),
+        bbox: layer.bounds(f),
         departements: division_shares(
             data,
             communes,

@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::QueryError;
 use crate::answer::{CommuneRef, FeatureRef, Properties, SharedFeature};
 use territoires_core::dataset::{Dataset, FeatureIx, LayerIx, LayerKind};
-use territoires_geo::bounds;
 
 /// Features of `other` sharing communes with feature `feature` of `layer`, with how many they share,
 /// in feature order.
@@ -111,7 +110,7 @@ pub fn territory_at(data: &Dataset, l: LayerIx, f: FeatureIx) -> Territory {
         properties: Properties::of(feature),
         population: feature.population,
         area_km2: feature.area_km2,
-        bbox: bounds(&feature.geometry),
+        bbox: layer.bounds(f),
         communes: feature
             .communes
             .iter()

@@ -202,8 +202,8 @@ pub async fn territory_get(
         other => other.into(),
     })?;
     let t = territory::territory_at(data, l, f);
-    let geometry = with_geometry
-        .then(|| territoires_formats::geojson::geometry_json(&data.layers[l].features[f].geometry, None));
+    let geometry =
+        with_geometry.then(|| territoires_formats::geojson::geometry_json(&data.layers[l].polygons(f), None));
     with_vintage(&state, WithGeometry { body: t, geometry })
 }
 
@@ -270,7 +270,7 @@ pub async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     Json(Health {
         status: HealthStatus::Ok,
         dataset: DatasetIdentity {
-            sha256: file.map(|f| f.sha256.as_str()),
+            sha256: file.and_then(|f| f.checksum.get()),
             written: file.and_then(|f| f.written.as_deref()),
             bytes: file.map(|f| f.bytes),
             builder: &data.provenance.builder,

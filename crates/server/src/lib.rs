@@ -40,7 +40,6 @@ use error::ApiError;
 pub use limits::{Admission, DEFAULT_MAX_BODY_BYTES, Limits};
 use territoires_core::Indexed;
 use territoires_core::dataset::LayerIx;
-use territoires_geo::bounds;
 use territoires_query::search::SearchIndex;
 
 /// Everything a request may read: built once per dataset, never written but for its cache.
@@ -114,7 +113,7 @@ impl AppState {
             .dataset
             .layers
             .iter()
-            .map(|l| l.features.iter().map(|f| bounds(&f.geometry)).collect())
+            .map(|l| l.indexed_features().map(|(f, _)| l.bounds(f)).collect())
             .collect();
         AppState {
             bodies: cache::BodyCache::new(options.cache_bytes, options.metrics.clone()),
@@ -239,24 +238,41 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let web = options.web.clone();
     let metrics = Arc::new(metrics::Metrics::default());
     let admission = Admission::new(&options.limits, metrics.clone());
-    let live = Arc::new(
-        live::Live::start(
-            &options.data,
-            StateOptions {
-                tiles_url: options.tiles_url.clone(),
-                metrics: metrics.clone(),
-                cache_bytes: options.cache_bytes,
-            },
-            Box::new(move |state| app(state, &admission, web.as_deref())),
-        )
-        .await?,
-    );
+    let (live, verification) = live::Live::start(
+        &options.data,
+        StateOptions {
+            tiles_url: options.tiles_url.clone(),
+            metrics: metrics.clone(),
+            cache_bytes: options.cache_bytes,
+        },
+        Box::new(move |state| app(state, &admission, web.as_deref())),
+    )
+    .await?;
+    let live = Arc::new(live);
     reload_on_sighup(live.clone());
     let listener = listen::bind(options.addr)?;
     tracing::info!(addr = %listener.local_addr()?, "serving");
-    listen::serve(listener, live, metrics, options.timeouts, shutdown_signal()).await;
+    let damaged = Arc::new(std::sync::OnceLock::new());
+    let stop = {
+        let damaged = damaged.clone();
+        let check = tokio::task::spawn_blocking(move || verification.wait());
+        async move {
+            tokio::select! {
+                () = shutdown_signal() => {}
+                Ok(Err(e)) = check => {
+                    let reason = territoires_core::error::describe(&e);
+                    tracing::error!(reason = %reason, "the dataset is damaged; stopping");
+                    let _ = damaged.set(reason);
+                }
+            }
+        }
+    };
+    listen::serve(listener, live, metrics, options.timeouts, stop).await;
     tracing::info!("stopped");
-    Ok(())
+    match damaged.get() {
+        Some(reason) => anyhow::bail!("{reason}"),
+        None => Ok(()),
+    }
 }
 
 #[cfg(unix)]

@@ -3,7 +3,9 @@
 //! Each dataset gets its own router (the router owns the [`AppState`] and its caches). A request takes
 //! the current router when it arrives and keeps it to the end, so requests under way finish on the
 //! dataset they started with, and the old one is freed when its last request ends. A reload loads and
-//! checks the new file away from the runtime's threads; anything wrong leaves the old dataset serving.
+//! checks the new file away from the runtime's threads, its checksum included, while the old one
+//! serves; anything wrong leaves the old dataset serving. At start there is no old one: the server
+//! serves as soon as the file is mapped, and stops if the checksum check then fails.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -13,6 +15,7 @@ use axum::Router;
 use super::{AppState, StateOptions};
 use territoires_core::Indexed;
 use territoires_core::dataset::InputKind;
+use territoires_core::file::Verification;
 use territoires_query::locate::self_check;
 
 /// Builds the router for one dataset's state: the same routes and layers for every reload.
@@ -30,16 +33,22 @@ pub struct Live {
 
 impl Live {
     /// Loads the dataset at `data` (a directory holding `territoires.bin`) and prepares its router.
-    pub async fn start(data: &Path, options: StateOptions, make_router: MakeRouter) -> anyhow::Result<Self> {
-        let state = load_state(data.to_path_buf(), options.clone()).await?;
+    /// The file's checksum is still being checked: the caller waits on the [`Verification`].
+    pub async fn start(
+        data: &Path,
+        options: StateOptions,
+        make_router: MakeRouter,
+    ) -> anyhow::Result<(Self, Verification)> {
+        let (state, verification) = open_state(data.to_path_buf(), options.clone()).await?;
         warm(state.clone());
-        Ok(Live {
+        let live = Live {
             current: RwLock::new(make_router(state)),
             data: data.to_path_buf(),
             options,
             make_router,
             reloading: tokio::sync::Mutex::new(()),
-        })
+        };
+        Ok((live, verification))
     }
 
     /// The router of the dataset being served now.
@@ -67,7 +76,7 @@ impl Live {
                 }
                 self.options.metrics.reloaded(true);
                 tracing::info!(
-                    sha256 = file.as_ref().map_or("", |f| f.sha256.as_str()),
+                    sha256 = file.as_ref().and_then(|f| f.checksum.get()).unwrap_or(""),
                     seconds = started.elapsed().as_secs_f64(),
                     "dataset reloaded"
                 );
@@ -83,19 +92,27 @@ impl Live {
     }
 }
 
-/// Reads, checks and indexes a dataset on a blocking thread, then makes its state.
-async fn load_state(data: PathBuf, options: StateOptions) -> anyhow::Result<Arc<AppState>> {
+/// Maps, checks and indexes a dataset on a blocking thread, then makes its state; the checksum
+/// check goes on on its own thread.
+async fn open_state(data: PathBuf, options: StateOptions) -> anyhow::Result<(Arc<AppState>, Verification)> {
     let started = std::time::Instant::now();
-    let state = tokio::task::spawn_blocking(move || -> anyhow::Result<AppState> {
-        let ix = Indexed::load(&data)?;
+    let (state, verification) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let (ix, verification) = Indexed::open(&data)?;
         let checked =
             self_check(&ix).map_err(|e| anyhow::anyhow!("{}: self-check failed: {e}", data.display()))?;
         tracing::debug!(points = checked, "self-check passed");
-        Ok(AppState::with_options(ix, options))
+        Ok((AppState::with_options(ix, options), verification))
     })
     .await??;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "dataset loaded");
-    Ok(Arc::new(state))
+    Ok((Arc::new(state), verification))
+}
+
+/// [`open_state`], then waits for the checksum check.
+async fn load_state(data: PathBuf, options: StateOptions) -> anyhow::Result<Arc<AppState>> {
+    let (state, verification) = open_state(data, options).await?;
+    tokio::task::spawn_blocking(move || verification.wait()).await??;
+    Ok(state)
 }
 
 /// Builds every layer's topology and its default zoom in the background, so the map's first

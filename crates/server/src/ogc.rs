@@ -18,7 +18,7 @@ use serde_json::{Value as Json_, json};
 use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use territoires_core::dataset::{Layer, LayerIx};
+use territoires_core::dataset::{FeatureIx, Layer, LayerIx};
 use territoires_formats::LayerExport;
 use territoires_formats::geojson;
 use territoires_geo::BoundingBox;
@@ -432,7 +432,10 @@ fn features_in(layer: &Layer, boxes: &[Option<[f64; 4]>], bbox: Option<&Bounding
             (None, _) => true,
             (Some(_), None) => false,
             (Some(wanted), Some(b)) => {
-                wanted.meets(b) && rects.iter().any(|r| layer.features[f].geometry.intersects(r))
+                wanted.meets(b) && {
+                    let polygons = layer.polygons(FeatureIx::at(f));
+                    rects.iter().any(|r| polygons.intersects(r))
+                }
             }
         })
         .collect()
@@ -524,8 +527,8 @@ fn flatgeobuf_page(
     offset: usize,
     next: Option<String>,
 ) -> Result<Response, ApiError> {
-    let mut export = LayerExport::full_resolution(layer, String::new());
-    export.rows.retain(|(f, _)| page.binary_search(f).is_ok());
+    let export =
+        LayerExport::full_resolution_of(layer, page.iter().map(|&f| FeatureIx::at(f)), String::new());
     let mut body = Vec::new();
     territoires_formats::fgb::write_flatgeobuf(&export, &mut body)
         .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
@@ -553,8 +556,7 @@ fn flatgeobuf_page(
 fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Link>) -> String {
     let mut collection = geojson::Collection::new(&[]);
     for &f in page {
-        let feature = &layer.features[f];
-        collection.push(layer, feature, &feature.geometry, None);
+        collection.push(layer, &layer.features[f], &layer.polygons(FeatureIx::at(f)), None);
     }
     let stamp = Json_::from(territoires_core::time::now()).to_string();
     collection.finish(&[
@@ -579,14 +581,13 @@ pub async fn item(
     let html = wants_html(&mut p, &headers, FEATURE_FORMATS)?;
     p.finish()?;
     let layer = &state.ix.dataset.layers[l];
-    let feature = layer
-        .features
-        .iter()
-        .find(|f| f.id == feature_id)
+    let (f, feature) = layer
+        .indexed_features()
+        .find(|(_, f)| f.id == feature_id)
         .ok_or_else(|| ApiError::not_found(format!("no feature `{feature_id}` in collection `{id}`")))?;
     let b = base(&headers);
     let mut body = String::new();
-    geojson::write_feature(&mut body, layer, feature, &feature.geometry, None);
+    geojson::write_feature(&mut body, layer, feature, &layer.polygons(f), None);
     let mut doc: Json_ = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
     doc["links"] = json!([
         link(

@@ -238,13 +238,12 @@ pub async fn members_file(
                 .commune_by_code(&m.code)
                 .and_then(|(_, c)| c.feature)
                 .zip(communes_layer)
-                .and_then(|(g, cl)| cl.features.get(g.index()));
+                .filter(|(g, cl)| g.index() < cl.features.len())
+                .map(|(g, cl)| cl.polygons(g));
             match geometry {
-                Some(g) => territoires_formats::geojson::write_geometry(
-                    out,
-                    &g.geometry,
-                    Some(MEMBERS_GEOJSON_DECIMALS),
-                ),
+                Some(g) => {
+                    territoires_formats::geojson::write_geometry(out, &g, Some(MEMBERS_GEOJSON_DECIMALS))
+                }
                 None => out.push_str("null"),
             }
             out.push('}');

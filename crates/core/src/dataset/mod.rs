@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
+mod geometry;
 mod grid;
 mod ids;
 mod value;
 mod vocabulary;
 
 pub use crate::file::{DEFAULT_DIR, FILE_NAME, LoadedFile, sha256_hex};
+pub use geometry::Geometries;
 pub use grid::PointGrid;
 pub use ids::{CommuneIx, FeatureIx, LayerIx};
 pub use value::{Membership, Value};
@@ -112,6 +114,10 @@ pub struct Layer {
     /// simulator says whether a draft could.
     pub carried_by_territories: bool,
     pub features: Vec<Feature>,
+    /// The features' polygons, in feature order; kept in the file's own sections, not in the
+    /// encoded attributes.
+    #[serde(skip)]
+    pub geometries: Geometries,
     /// Commune id → features of this layer.
     pub membership: Membership,
     /// Pre-classified cells for point location, for layers located by geometry.
@@ -144,7 +150,6 @@ pub struct Feature {
     pub communes: Vec<CommuneIx>,
     pub population: u64,
     pub area_km2: f64,
-    pub geometry: MultiPolygon<f64>,
     /// Where the feature's name is written on a map: the pole of inaccessibility of its largest
     /// polygon, always inside it (a centroid may fall outside).
     pub label: Option<[f64; 2]>,
@@ -154,6 +159,17 @@ impl Layer {
     /// Every feature with its position.
     pub fn indexed_features(&self) -> impl Iterator<Item = (FeatureIx, &Feature)> {
         FeatureIx::all(self.features.len()).zip(&self.features)
+    }
+
+    /// Feature `f`'s polygons, made anew from the layer's flat geometry.
+    pub fn polygons(&self, f: FeatureIx) -> MultiPolygon<f64> {
+        self.geometries.polygons(f)
+    }
+
+    /// Feature `f`'s bounding box `[min_x, min_y, max_x, max_y]`; `None` for a feature without
+    /// polygons.
+    pub fn bounds(&self, f: FeatureIx) -> Option<[f64; 4]> {
+        self.geometries.bounds(f)
     }
 }
 
@@ -234,6 +250,41 @@ impl Dataset {
             .iter()
             .find(|d| d.code == code)
             .map(|d| d.name.as_str())
+    }
+
+    /// Checks what queries index by without looking: member communes, commune features,
+    /// membership rows, polygons and grids. The loader calls it on every file it reads.
+    pub fn check(&self) -> Result<(), String> {
+        let communes = self.communes.len();
+        for layer in &self.layers {
+            let features = layer.features.len();
+            let context = |e: String| format!("layer {}: {e}", layer.id);
+            if let Some(f) = layer
+                .features
+                .iter()
+                .find(|f| f.communes.iter().any(|c| c.index() >= communes))
+            {
+                return Err(context(format!("feature {} names a commune of none", f.id)));
+            }
+            layer.membership.check(communes, features).map_err(context)?;
+            layer.geometries.check(features).map_err(context)?;
+            if let Some(grid) = &layer.grid {
+                grid.check().map_err(context)?;
+            }
+        }
+        let commune_features = self
+            .layers
+            .iter()
+            .find(|l| l.kind == LayerKind::Communes)
+            .map_or(0, |l| l.features.len());
+        match self
+            .communes
+            .iter()
+            .find(|c| c.feature.is_some_and(|f| f.index() >= commune_features))
+        {
+            Some(c) => Err(format!("commune {} has a feature of none", c.code)),
+            None => Ok(()),
+        }
     }
 
     /// Counts of warnings by layer id prefix, for the summary table.

@@ -84,6 +84,21 @@ impl Membership {
         }
     }
 
+    /// Checks a loaded table: one row per commune, in order, naming features that exist.
+    pub(crate) fn check(&self, communes: usize, features: usize) -> Result<(), String> {
+        if self.offsets.len() != communes + 1
+            || self.offsets.first() != Some(&0)
+            || self.offsets.windows(2).any(|w| w[0] > w[1])
+            || self.offsets.last().map(|&o| o as usize) != Some(self.features.len())
+        {
+            return Err("membership rows out of order".into());
+        }
+        match self.features.iter().find(|f| f.index() >= features) {
+            Some(f) => Err(format!("membership names feature {} of {features}", f.index())),
+            None => Ok(()),
+        }
+    }
+
     pub fn features_of(&self, commune: CommuneIx) -> &[FeatureIx] {
         let c = commune.index();
         match (self.offsets.get(c), self.offsets.get(c + 1)) {

@@ -140,9 +140,8 @@ impl LayerCache {
 
     pub(crate) fn topology(&self, layers: &[Layer], layer: usize) -> &Topology {
         self.topologies[layer].get_or_init(|| {
-            let features: Vec<&MultiPolygon<f64>> =
-                layers[layer].features.iter().map(|f| &f.geometry).collect();
-            Topology::build(&features, DEFAULT_SNAP_DEG)
+            let polygons = layers[layer].geometries.all_polygons();
+            Topology::build(&polygons.iter().collect::<Vec<_>>(), DEFAULT_SNAP_DEG)
         })
     }
 

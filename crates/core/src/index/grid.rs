@@ -7,16 +7,17 @@
 //! query point: an odd count flips the reference's answer. Everything a query reads is in a few
 //! contiguous arrays, which is what makes it fast.
 //!
-//! The grid is built once by the data build and stored in the dataset; edges are indices into a
-//! [`RingArena`] that the loader rebuilds from the features' geometry in the same order.
+//! The grid is built once by the data build and stored in the dataset; edges are indices into the
+//! layer's flat [`Geometries`], which the file keeps in the same order.
 
 use geo::kernels::{Kernel, RobustKernel};
 use geo::{Coord, MultiPolygon, Orientation};
 use rayon::prelude::*;
 
 use super::polygon::{BoxTree, PolygonIndex, Position, box_tree};
-use crate::dataset::FeatureIx;
 pub use crate::dataset::PointGrid;
+use crate::dataset::{FeatureIx, Geometries};
+use crate::file::Section;
 
 /// Cell value with this bit set: the rest indexes the boundary cells.
 const BOUNDARY: u32 = 1 << 31;
@@ -43,48 +44,20 @@ const BLOCK_SHIFT: u32 = 3;
 /// Block value: the block's cells differ.
 const MIXED: u32 = u32::MAX;
 
-/// Every ring vertex of a layer's features, features one after another. An edge is named by the
-/// index of its first vertex.
-#[derive(Debug, Clone, Default)]
-pub struct RingArena {
-    pub coords: Vec<Coord<f64>>,
-    /// Whether the vertex at this index starts an edge (false on a ring's last vertex).
-    starts_edge: Vec<bool>,
-}
-
-impl RingArena {
-    pub fn new(features: &[&MultiPolygon<f64>]) -> Self {
-        let mut arena = RingArena::default();
-        for mp in features {
-            for ring in
-                mp.0.iter()
-                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            {
-                let n = ring.0.len();
-                arena.coords.extend_from_slice(&ring.0);
-                arena.starts_edge.extend((0..n).map(|i| i + 1 < n));
-            }
-        }
-        arena
+/// Whether each vertex of `geometries` starts an edge (false on a ring's last vertex), and each
+/// feature's vertices: an edge is named by the index of its first vertex.
+fn edges(geometries: &Geometries) -> (Vec<bool>, Vec<std::ops::Range<u32>>) {
+    let mut starts_edge = vec![true; geometries.vertices().len()];
+    for &end in geometries.ring_ends.iter() {
+        starts_edge[end as usize - 1] = false;
     }
-
-    /// Edge starts of each feature, in feature order.
-    fn edges_by_feature(features: &[&MultiPolygon<f64>]) -> Vec<std::ops::Range<u32>> {
-        let mut start = 0u32;
-        features
-            .iter()
-            .map(|mp| {
-                let n: usize = mp
-                    .0
-                    .iter()
-                    .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
-                    .sum();
-                let range = start..start + n as u32;
-                start += n as u32;
-                range
-            })
-            .collect()
-    }
+    let ranges = FeatureIx::all(geometries.len())
+        .map(|f| {
+            let r = geometries.vertex_range(f);
+            r.start as u32..r.end as u32
+        })
+        .collect();
+    (starts_edge, ranges)
 }
 
 /// What a grid knows about the cell of a point.
@@ -158,14 +131,15 @@ impl PointGrid {
         target_cells: usize,
     ) -> Self {
         let mut grid = PointGrid::empty(extent, target_cells);
-        let arena = RingArena::new(features);
-        let edge_ranges = RingArena::edges_by_feature(features);
-        let touching = grid.touching_edges(&arena, &edge_ranges);
+        let geometries = Geometries::new(features.iter().copied());
+        let touching = grid.touching_edges(&geometries);
         let containment = Containment::new(indexes);
         let regions = grid.flood_regions(&touching, &containment);
         let boundary_cells = grid.classify_boundary_cells(&touching, &containment);
-        grid.encode(&regions, boundary_cells);
-        grid.blocks = grid.summarise_blocks();
+        let (cells, boundary) = grid.encode(&regions, boundary_cells);
+        grid.blocks = summarise_blocks(grid.size, &cells).into();
+        grid.cells = cells.into();
+        grid.boundary = boundary.into();
         grid
     }
 
@@ -184,9 +158,9 @@ impl PointGrid {
             origin: [extent[0], extent[1]],
             cell: [cell_w, cell_h],
             size,
-            cells: Vec::new(),
-            boundary: Vec::new(),
-            blocks: Vec::new(),
+            cells: Section::default(),
+            boundary: Section::default(),
+            blocks: Section::default(),
         }
     }
 
@@ -195,14 +169,16 @@ impl PointGrid {
     }
 
     /// Phase 1: `(cell, feature, edge)` for every edge and every cell it may touch, sorted.
-    fn touching_edges(&self, arena: &RingArena, edge_ranges: &[std::ops::Range<u32>]) -> Vec<Touch> {
+    fn touching_edges(&self, geometries: &Geometries) -> Vec<Touch> {
+        let (starts_edge, edge_ranges) = edges(geometries);
+        let vertices = geometries.vertices();
         let mut touching: Vec<Touch> = edge_ranges
             .par_iter()
             .enumerate()
             .flat_map_iter(|(f, range)| {
                 let mut triples = Vec::new();
-                for e in range.clone().filter(|&e| arena.starts_edge[e as usize]) {
-                    let (a, b) = (arena.coords[e as usize], arena.coords[e as usize + 1]);
+                for e in range.clone().filter(|&e| starts_edge[e as usize]) {
+                    let (a, b) = (vertices[e as usize].into(), vertices[e as usize + 1].into());
                     self.cells_crossed(a, b, |cell| triples.push((cell, f as u32, e)));
                 }
                 triples
@@ -304,10 +280,10 @@ impl PointGrid {
             .collect()
     }
 
-    /// Phase 4: writes `cells` and `boundary`. A region covered by several features becomes boundary
+    /// Phase 4: makes `cells` and `boundary`. A region covered by several features becomes boundary
     /// cells without edges; the boundary records go in cell order.
-    fn encode(&mut self, regions: &Regions, boundary_cells: Vec<BoundaryCell>) {
-        self.cells = regions
+    fn encode(&self, regions: &Regions, boundary_cells: Vec<BoundaryCell>) -> (Vec<u32>, Vec<u32>) {
+        let mut cells: Vec<u32> = regions
             .of
             .iter()
             .map(|&r| match r {
@@ -320,7 +296,7 @@ impl PointGrid {
             })
             .collect();
         let mut encoded: Vec<BoundaryCell> = (0..self.cell_count() as u32)
-            .filter(|&c| self.cells[c as usize] == u32::MAX)
+            .filter(|&c| cells[c as usize] == u32::MAX)
             .map(|c| {
                 let entries = regions.features[regions.of[c as usize] as usize]
                     .iter()
@@ -331,37 +307,16 @@ impl PointGrid {
             .collect();
         encoded.extend(boundary_cells);
         encoded.sort_unstable_by_key(|(c, _, _)| *c);
+        let mut boundary = Vec::new();
         for (cell, spot, entries) in encoded {
-            self.cells[cell as usize] = BOUNDARY | self.boundary.len() as u32;
-            self.boundary.push((spot << SPOT_SHIFT) | entries.len() as u32);
+            cells[cell as usize] = BOUNDARY | boundary.len() as u32;
+            boundary.push((spot << SPOT_SHIFT) | entries.len() as u32);
             for (feature, edges) in entries {
-                self.boundary.push(feature);
-                push_edge_runs(&mut self.boundary, &edges);
+                boundary.push(feature);
+                push_edge_runs(&mut boundary, &edges);
             }
         }
-    }
-
-    fn summarise_blocks(&self) -> Vec<u32> {
-        let [nx, ny] = [self.size[0] as usize, self.size[1] as usize];
-        let bw = nx.div_ceil(1 << BLOCK_SHIFT);
-        let bh = ny.div_ceil(1 << BLOCK_SHIFT);
-        let mut blocks = vec![None::<u32>; bw * bh];
-        let mut mixed = vec![false; bw * bh];
-        for y in 0..ny {
-            for x in 0..nx {
-                let v = self.cells[y * nx + x];
-                let b = (y >> BLOCK_SHIFT) * bw + (x >> BLOCK_SHIFT);
-                if v & BOUNDARY != 0 || blocks[b].is_some_and(|w| w != v) {
-                    mixed[b] = true;
-                }
-                blocks[b].get_or_insert(v);
-            }
-        }
-        blocks
-            .into_iter()
-            .zip(mixed)
-            .map(|(v, m)| if m { MIXED } else { v.unwrap_or(0) })
-            .collect()
+        (cells, boundary)
     }
 
     #[inline]
@@ -387,37 +342,54 @@ impl PointGrid {
     /// Features whose closed polygon holds `p`, in ascending order, through `found` (which stops the
     /// walk by returning `false`). Returns `false`, having called nothing, when `p` lies outside the
     /// grid's extent: the caller answers those points another way.
+    ///
+    /// The grid comes from a file that is read in place, not checked value by value when loaded: a
+    /// cell or record that leads to no feature, record or vertex of the layer ends the walk.
     #[inline]
     pub fn features_at(
         &self,
-        arena: &RingArena,
+        geometries: &Geometries,
         p: Coord<f64>,
         mut found: impl FnMut(FeatureIx) -> bool,
     ) -> bool {
+        let features = geometries.len();
         match self.cell_at(p) {
             Cell::OutsideExtent => return false,
             Cell::Empty => {}
             Cell::Covered(f) => {
-                found(FeatureIx(f));
+                if (f as usize) < features {
+                    found(FeatureIx(f));
+                }
             }
-            Cell::Boundary(b) => self.boundary_features(arena, b, p, |f| found(FeatureIx(f))),
+            Cell::Boundary(b) => {
+                self.boundary_features(geometries, b, p, |f| {
+                    (f as usize) < features && found(FeatureIx(f))
+                });
+            }
         }
         true
     }
 
     /// Features of boundary cell `b` whose closed polygon holds `p`, in ascending order. Calls
-    /// `found` for each; stops early if it returns `false`. `p` must lie in the cell.
+    /// `found` for each; stops early if it returns `false`, or at a record or run that is not there.
+    /// `p` must lie in the cell.
     #[inline]
     pub fn boundary_features(
         &self,
-        arena: &RingArena,
+        geometries: &Geometries,
         b: u32,
         p: Coord<f64>,
         mut found: impl FnMut(u32) -> bool,
     ) {
-        let record = &self.boundary[b as usize..];
-        let spot = REFERENCE_SPOTS[(record[0] >> SPOT_SHIFT) as usize];
-        let entries = record[0] & ((1 << SPOT_SHIFT) - 1);
+        let Some(record) = self.boundary.get(b as usize..) else {
+            return;
+        };
+        let coords = geometries.vertices();
+        let Some(&head) = record.first() else { return };
+        let Some(spot) = REFERENCE_SPOTS.get((head >> SPOT_SHIFT) as usize) else {
+            return;
+        };
+        let entries = head & ((1 << SPOT_SHIFT) - 1);
         let fx = ((p.x - self.origin[0]) / self.cell[0]).floor();
         let fy = ((p.y - self.origin[1]) / self.cell[1]).floor();
         let reference = Coord {
@@ -426,15 +398,20 @@ impl PointGrid {
         };
         let mut at = 1;
         for _ in 0..entries {
-            let feature = record[at];
-            let runs = record[at + 1] as usize;
-            let run_list = &record[at + 2..at + 2 + 2 * runs];
-            at += 2 + 2 * runs;
+            let (Some(&feature), Some(&runs)) = (record.get(at), record.get(at + 1)) else {
+                return;
+            };
+            let Some(run_list) = record.get(at + 2..at + 2 + 2 * runs as usize) else {
+                return;
+            };
+            at += 2 + 2 * runs as usize;
             let mut inside = feature & REFERENCE_INSIDE != 0;
             'runs: for run in run_list.chunks_exact(2) {
-                let vertices = &arena.coords[run[0] as usize..(run[0] + run[1]) as usize];
+                let Some(vertices) = coords.get(run[0] as usize..run[0] as usize + run[1] as usize) else {
+                    return;
+                };
                 for edge in vertices.windows(2) {
-                    match crossing(reference, p, edge[0], edge[1]) {
+                    match crossing(reference, p, edge[0].into(), edge[1].into()) {
                         Crossing::OnEdge => {
                             inside = true;
                             break 'runs;
@@ -448,6 +425,38 @@ impl PointGrid {
                 return;
             }
         }
+    }
+
+    /// The arrays in file order.
+    pub(crate) fn sections(&self) -> [&[u8]; 3] {
+        [
+            self.cells.as_bytes(),
+            self.boundary.as_bytes(),
+            self.blocks.as_bytes(),
+        ]
+    }
+
+    /// Checks a loaded grid's shape: its arrays are as long as its size says, so that finding a
+    /// cell cannot read out of bounds. What the cells hold is not read here (4 million of them in
+    /// the communes' grid, at every start): [`Self::features_at`] stops at a record or a feature
+    /// that is not there instead.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let (nx, ny) = (self.size[0] as usize, self.size[1] as usize);
+        if !self.origin.iter().chain(&self.cell).all(|v| v.is_finite()) || self.cell.iter().any(|&c| c <= 0.0)
+        {
+            return Err("grid extent is not a grid".into());
+        }
+        if nx.checked_mul(ny) != Some(self.cells.len()) {
+            return Err(format!("grid of {nx} × {ny} cells holds {}", self.cells.len()));
+        }
+        let side = 1 << BLOCK_SHIFT;
+        if nx.div_ceil(side) * ny.div_ceil(side) != self.blocks.len() {
+            return Err(format!(
+                "grid of {nx} × {ny} cells has {} blocks",
+                self.blocks.len()
+            ));
+        }
+        Ok(())
     }
 
     /// Cells, and cells that a border crosses, for the build summary.
@@ -501,6 +510,31 @@ enum Crossing {
     /// The edge crosses the segment from the reference point to the query point.
     Crosses,
     Misses,
+}
+
+/// Per block of cells, the value its cells share, or `MIXED`.
+fn summarise_blocks(size: [u32; 2], cells: &[u32]) -> Vec<u32> {
+    let [nx, ny] = [size[0] as usize, size[1] as usize];
+
+    let bw = nx.div_ceil(1 << BLOCK_SHIFT);
+    let bh = ny.div_ceil(1 << BLOCK_SHIFT);
+    let mut blocks = vec![None::<u32>; bw * bh];
+    let mut mixed = vec![false; bw * bh];
+    for y in 0..ny {
+        for x in 0..nx {
+            let v = cells[y * nx + x];
+            let b = (y >> BLOCK_SHIFT) * bw + (x >> BLOCK_SHIFT);
+            if v & BOUNDARY != 0 || blocks[b].is_some_and(|w| w != v) {
+                mixed[b] = true;
+            }
+            blocks[b].get_or_insert(v);
+        }
+    }
+    blocks
+        .into_iter()
+        .zip(mixed)
+        .map(|(v, m)| if m { MIXED } else { v.unwrap_or(0) })
+        .collect()
 }
 
 /// Does edge `a`–`b` cross segment `r`–`p`? A vertex exactly on the line through `r` and `p` counts
@@ -576,12 +610,12 @@ mod tests {
 
     fn check(grid: &PointGrid, mps: &[MultiPolygon<f64>], p: Coord<f64>) {
         let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
-        let arena = RingArena::new(&mps.iter().collect::<Vec<_>>());
+        let geometries = Geometries::new(mps);
         let expected: Vec<u32> = (0..mps.len() as u32)
             .filter(|&f| indexes[f as usize].position(p) != Position::Outside)
             .collect();
         let mut found = Vec::new();
-        let inside_extent = grid.features_at(&arena, p, |f| {
+        let inside_extent = grid.features_at(&geometries, p, |f| {
             found.push(f.0);
             true
         });

@@ -1,7 +1,7 @@
 //! Run-time indexes over a loaded dataset.
 //!
 //! Layers located by geometry (communes, published polygons) carry a [`grid::PointGrid`] built by the
-//! data build; the loader only lays out their vertices in a [`grid::RingArena`]. Every layer can also
+//! data build, which reads edges from the layer's flat geometry where the file lies. Every layer can also
 //! get, on first use, exact polygon tests and an R-tree over feature boxes: they serve points outside
 //! the grid, tolerance searches, and the cross-check of commune-built layers against their dissolved
 //! polygons.
@@ -21,8 +21,8 @@ use territoires_geo::topology::{Neighbours, Topology};
 
 use crate::dataset::{CommuneIx, Dataset, FeatureIx, LayerIx, LayerKind};
 use crate::error::Result;
+use crate::file::Verification;
 use generalised::{Generalised, LayerCache};
-use grid::RingArena;
 use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
 
 /// In `feature_commune`, a feature with no member commune.
@@ -46,24 +46,13 @@ pub struct Indexed {
 
 #[derive(Default)]
 struct LayerIndex {
-    arena: Option<RingArena>,
     polygons: OnceLock<Vec<PolygonIndex>>,
     boxes: OnceLock<BoxTree>,
 }
 
 impl Indexed {
     pub fn new(dataset: Dataset) -> Self {
-        let layers = dataset
-            .layers
-            .par_iter()
-            .map(|layer| LayerIndex {
-                arena: layer
-                    .grid
-                    .as_ref()
-                    .map(|_| RingArena::new(&layer.features.iter().map(|f| &f.geometry).collect::<Vec<_>>())),
-                ..LayerIndex::default()
-            })
-            .collect();
+        let layers = dataset.layers.iter().map(|_| LayerIndex::default()).collect();
         let mut set_offsets = Vec::with_capacity(dataset.communes.len() + 1);
         let mut set_features = Vec::new();
         set_offsets.push(0);
@@ -100,8 +89,15 @@ impl Indexed {
         }
     }
 
+    /// Loads and indexes `DIR/territoires.bin`, its checksum checked.
     pub fn load(dir: &Path) -> Result<Self> {
         Ok(Self::new(Dataset::load(dir)?))
+    }
+
+    /// Maps and indexes `DIR/territoires.bin` while its checksum is checked (see [`Dataset::open`]).
+    pub fn open(dir: &Path) -> Result<(Self, Verification)> {
+        let (dataset, verification) = Dataset::open(dir)?;
+        Ok((Self::new(dataset), verification))
     }
 
     pub fn layer_position(&self, id: &str) -> Option<LayerIx> {
@@ -157,10 +153,11 @@ impl Indexed {
     /// Exact point-in-polygon structures of a layer's features, prepared on first use.
     pub fn polygons(&self, layer: LayerIx) -> &[PolygonIndex] {
         self.layers[layer.index()].polygons.get_or_init(|| {
-            self.dataset.layers[layer]
-                .features
+            let layer = &self.dataset.layers[layer];
+            FeatureIx::all(layer.features.len())
+                .collect::<Vec<_>>()
                 .par_iter()
-                .map(|f| PolygonIndex::new(&f.geometry))
+                .map(|&f| PolygonIndex::new(&layer.polygons(f)))
                 .collect()
         })
     }
@@ -175,9 +172,9 @@ impl Indexed {
     /// in ascending feature order. Calls `found` for each; stops early if it returns `false`.
     #[inline]
     pub fn features_at(&self, layer: LayerIx, p: Coord<f64>, mut found: impl FnMut(FeatureIx) -> bool) {
-        let l = layer.index();
-        if let (Some(grid), Some(arena)) = (&self.dataset.layers[l].grid, &self.layers[l].arena)
-            && grid.features_at(arena, p, &mut found)
+        let layer_data = &self.dataset.layers[layer];
+        if let Some(grid) = &layer_data.grid
+            && grid.features_at(&layer_data.geometries, p, &mut found)
         {
             return;
         }

@@ -433,7 +433,7 @@ fn result(data: &Dataset, c: &Candidate) -> SearchResult {
         id: feature.id.clone(),
         name: feature.name.clone(),
         population: feature.population,
-        bbox: territoires_geo::bounds(&feature.geometry),
+        bbox: layer.bounds(f),
         pays: super::territory::pays_of(data, l, f),
         matched: former.map(|m| Matched {
             name: m.name.clone(),

@@ -1,0 +1,332 @@
+//! The dataset file, laid out to be used where it lies: a header, the attributes (postcard), the
+//! flat arrays (polygons and point grids) in aligned sections, and a SHA-256 trailer.
+//!
+//! ```text
+//! MAGIC · attributes length (u64) · section count (u64) · per section (offset, length) (u64 each)
+//! · attributes · per section: zero padding to 8 bytes, its values (little-endian) · SHA-256
+//! ```
+//!
+//! Loading maps the file, decodes the attributes and points every layer's arrays into the mapping:
+//! the bulk of the file is neither copied nor decoded, and processes that load the same file share
+//! its pages. The checksum is checked on a second thread meanwhile ([`Verification`]), and every
+//! section is checked for what the queries index by ([`crate::dataset::Dataset::check`]) before use,
+//! so a damaged file is refused and a crafted one cannot make a query read out of bounds.
+//!
+//! A stale file from another format version is refused instead of misread.
+
+mod map;
+mod section;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+
+use sha2::{Digest, Sha256};
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+use map::FileBytes;
+pub use section::Section;
+
+#[cfg(target_endian = "big")]
+compile_error!("the dataset file is little-endian and its arrays are read in place");
+
+/// Changes whenever the layout changes; a file with another header is refused.
+const MAGIC: &[u8; 8] = b"TERRDS14";
+
+/// Length of the trailer: the SHA-256 of everything before it.
+const TRAILER: usize = 32;
+
+/// Sections start at multiples of this, so that any of them can be read as `f64`s.
+const ALIGN: usize = 8;
+
+/// File name of the dataset inside its directory.
+pub const FILE_NAME: &str = "territoires.bin";
+
+/// Default directory of the prepared dataset, relative to the project root.
+pub const DEFAULT_DIR: &str = "geodata/build";
+
+/// Which file a running server or command reads, so that a deployment can tell which data it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadedFile {
+    pub path: PathBuf,
+    /// When the build wrote the file (its modification time, RFC 3339): the build itself records no
+    /// clock, so that the same inputs always give the same bytes.
+    pub written: Option<String>,
+    pub bytes: u64,
+    /// SHA-256 of the whole file, once its check is done.
+    pub checksum: Checksum,
+}
+
+/// SHA-256 of the whole file, as `sha256sum` and `territoires build` print it; set when the
+/// background check has read the whole file and found it whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checksum(Arc<OnceLock<String>>);
+
+impl Checksum {
+    pub fn known(sha256: String) -> Self {
+        Checksum(Arc::new(OnceLock::from(sha256)))
+    }
+
+    pub fn get(&self) -> Option<&str> {
+        self.0.get().map(String::as_str)
+    }
+}
+
+/// The checksum check of a file being loaded, running on its own thread.
+pub enum Verification {
+    Running(JoinHandle<Result<()>>),
+    /// Where no thread could be started, the check was made before loading went on.
+    Done(Result<()>),
+}
+
+impl Verification {
+    fn start(bytes: Arc<FileBytes>, path: PathBuf, checksum: Checksum) -> Self {
+        let check = {
+            let (bytes, path, checksum) = (Arc::clone(&bytes), path.clone(), checksum.clone());
+            move || {
+                let sha256 = verify(bytes.bytes(), &path)?;
+                let _ = checksum.0.set(sha256);
+                Ok(())
+            }
+        };
+        match std::thread::Builder::new()
+            .name("dataset-check".into())
+            .spawn(check)
+        {
+            Ok(thread) => Verification::Running(thread),
+            Err(_) => Verification::Done(verify(bytes.bytes(), &path).map(|sha256| {
+                let _ = checksum.0.set(sha256);
+            })),
+        }
+    }
+
+    /// Waits for the check: an error if the file is damaged or truncated.
+    pub fn wait(self) -> Result<()> {
+        match self {
+            Verification::Running(thread) => thread.join().unwrap_or_else(|_| {
+                Err(Error::file(
+                    FILE_NAME,
+                    "the dataset's checksum check stopped short",
+                ))
+            }),
+            Verification::Done(answer) => answer,
+        }
+    }
+}
+
+/// Checks the trailer; returns the SHA-256 of the whole file.
+fn verify(bytes: &[u8], path: &Path) -> Result<String> {
+    let content_len = content_len(bytes, path)?;
+    let (content, trailer) = bytes.split_at(content_len);
+    let mut hasher = Sha256::new();
+    hasher.update(content);
+    if hasher.clone().finalize()[..] != *trailer {
+        return Err(Error::file(
+            path,
+            "damaged or truncated dataset (its checksum does not match); rebuild it with `territoires build`",
+        ));
+    }
+    hasher.update(trailer);
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Length before the trailer, after checking the magic.
+fn content_len(bytes: &[u8], path: &Path) -> Result<usize> {
+    if !bytes.starts_with(MAGIC) {
+        return Err(Error::file(
+            path,
+            "not a territoires dataset of this version; rebuild it with `territoires build`",
+        ));
+    }
+    bytes
+        .len()
+        .checked_sub(TRAILER)
+        .filter(|&n| n >= MAGIC.len())
+        .ok_or_else(|| Error::file(path, "truncated dataset; rebuild it with `territoires build`"))
+}
+
+/// The attributes' range and the sections' ranges, read from the header.
+fn layout(bytes: &[u8], path: &Path) -> Result<(Range<usize>, Vec<Range<usize>>)> {
+    let corrupt = |what: &str| {
+        Error::file(
+            path,
+            format!("corrupt dataset ({what}); rebuild it with `territoires build`"),
+        )
+    };
+    let content = &bytes[..content_len(bytes, path)?];
+    let mut words = content[MAGIC.len()..]
+        .chunks_exact(8)
+        .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()) as usize);
+    let (Some(attributes_len), Some(count)) = (words.next(), words.next()) else {
+        return Err(corrupt("no header"));
+    };
+    if count > content.len() / 16 {
+        return Err(corrupt("section count past the end"));
+    }
+    let mut sections = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (Some(offset), Some(len)) = (words.next(), words.next()) else {
+            return Err(corrupt("section table past the end"));
+        };
+        let range = offset
+            ..offset
+                .checked_add(len)
+                .ok_or_else(|| corrupt("section past the end"))?;
+        if range.end > content.len() || offset % ALIGN != 0 {
+            return Err(corrupt("section misplaced"));
+        }
+        sections.push(range);
+    }
+    let start = MAGIC.len() + 16 + 16 * count;
+    let attributes = start..start.saturating_add(attributes_len);
+    if attributes.end > content.len() {
+        return Err(corrupt("attributes past the end"));
+    }
+    Ok((attributes, sections))
+}
+
+impl Dataset {
+    /// Encodes the dataset; the same dataset always gives the same bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let attributes = postcard::to_allocvec(self)
+            .map_err(|e| Error::file(FILE_NAME, format!("cannot encode dataset: {e}")))?;
+        let sections = self.sections();
+        let mut at = MAGIC.len() + 16 + 16 * sections.len() + attributes.len();
+        let mut table = Vec::with_capacity(sections.len());
+        for s in &sections {
+            at = at.next_multiple_of(ALIGN);
+            table.push(at);
+            at += s.len();
+        }
+        let mut bytes = Vec::with_capacity(at + TRAILER);
+        bytes.extend_from_slice(MAGIC);
+        for word in [attributes.len(), sections.len()] {
+            bytes.extend_from_slice(&(word as u64).to_le_bytes());
+        }
+        for (offset, s) in table.iter().zip(&sections) {
+            bytes.extend_from_slice(&(*offset as u64).to_le_bytes());
+            bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        }
+        bytes.extend_from_slice(&attributes);
+        for (offset, s) in table.iter().zip(&sections) {
+            bytes.resize(*offset, 0);
+            bytes.extend_from_slice(s);
+        }
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
+        Ok(bytes)
+    }
+
+    /// The flat arrays, in file order: per layer its geometries, then its grid's.
+    fn sections(&self) -> Vec<&[u8]> {
+        let mut sections = Vec::new();
+        for layer in &self.layers {
+            sections.extend(layer.geometries.sections());
+            if let Some(grid) = &layer.grid {
+                sections.extend(grid.sections());
+            }
+        }
+        sections
+    }
+
+    /// Decodes the attributes of `bytes` and points the layers' arrays into it, checked for what the
+    /// queries index by; the checksum is not checked here.
+    fn in_place(bytes: &Arc<FileBytes>, path: &Path) -> Result<Self> {
+        let corrupt = |what: String| {
+            Error::file(
+                path,
+                format!("corrupt dataset ({what}); rebuild it with `territoires build`"),
+            )
+        };
+        let (attributes, ranges) = layout(bytes.bytes(), path)?;
+        let mut dataset: Dataset =
+            postcard::from_bytes(&bytes.bytes()[attributes]).map_err(|e| corrupt(e.to_string()))?;
+        let mut ranges = ranges.into_iter();
+        let mut next = || ranges.next().ok_or_else(|| corrupt("too few sections".into()));
+        let misaligned = || corrupt("a section does not hold whole values".into());
+        macro_rules! section {
+            ($t:ty) => {
+                Section::<$t>::mapped(bytes, next()?).ok_or_else(misaligned)?
+            };
+        }
+        for layer in &mut dataset.layers {
+            let g = &mut layer.geometries;
+            g.coords = section!([f64; 2]);
+            g.ring_ends = section!(u32);
+            g.polygon_ends = section!(u32);
+            g.feature_ends = section!(u32);
+            if let Some(grid) = &mut layer.grid {
+                grid.cells = section!(u32);
+                grid.boundary = section!(u32);
+                grid.blocks = section!(u32);
+            }
+        }
+        if ranges.next().is_some() {
+            return Err(corrupt("too many sections".into()));
+        }
+        dataset.check().map_err(corrupt)?;
+        Ok(dataset)
+    }
+
+    /// Decodes a dataset after checking its header and its checksum.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        let bytes = Arc::new(FileBytes::copy(bytes));
+        verify(bytes.bytes(), path)?;
+        Self::in_place(&bytes, path)
+    }
+
+    /// Maps `DIR/territoires.bin` and makes it ready to use, while a second thread checks its
+    /// checksum: the caller waits for that check ([`Verification::wait`]) before it trusts its
+    /// answers, or serves meanwhile and stops if the check fails. A file that does not decode is
+    /// reported as damaged if its checksum says so.
+    pub fn open(dir: &Path) -> Result<(Self, Verification)> {
+        let path = dir.join(FILE_NAME);
+        let bytes = FileBytes::map(&path).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => Error::file(
+                &path,
+                "no prepared dataset here; run `make data` or `territoires build`",
+            ),
+            other => other,
+        })?;
+        let bytes = Arc::new(bytes);
+        content_len(bytes.bytes(), &path)?;
+        let checksum = Checksum::default();
+        let verification = Verification::start(Arc::clone(&bytes), path.clone(), checksum.clone());
+        let mut dataset = match Self::in_place(&bytes, &path) {
+            Ok(dataset) => dataset,
+            Err(e) => return Err(verification.wait().err().unwrap_or(e)),
+        };
+        dataset.file = Some(LoadedFile {
+            written: std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(crate::time::rfc3339),
+            bytes: bytes.bytes().len() as u64,
+            path,
+            checksum,
+        });
+        Ok((dataset, verification))
+    }
+
+    /// Loads `DIR/territoires.bin`, checked, and notes which file it came from.
+    pub fn load(dir: &Path) -> Result<Self> {
+        let (dataset, verification) = Self::open(dir)?;
+        verification.wait()?;
+        Ok(dataset)
+    }
+
+    /// Writes the dataset atomically, so a failed write never replaces a good dataset. Returns
+    /// the file's path and SHA-256.
+    pub fn save(&self, dir: &Path) -> Result<(PathBuf, String)> {
+        let bytes = self.to_bytes()?;
+        let path = dir.join(FILE_NAME);
+        crate::fs::write_atomically(&path, &bytes)?;
+        Ok((path, sha256_hex(&bytes)))
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
