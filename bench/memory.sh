@@ -7,7 +7,9 @@
 #      full-resolution FlatGeobuf and GeoPackage, and its attributes as CSV (the URLs the OpenAPI
 #      document lists);
 #   4. 10,000 distinct vector tiles (random layers, zooms 5–12, over metropolitan France).
-# Prints RSS after each step, the peak (VmHWM), and the cache's figures from /metrics.
+# Prints RSS after each step (with its part in the mapped dataset file, which other processes that
+# map the same file share), the peak (VmHWM), and the cache's figures from /metrics. Then starts a
+# second server on the same file and prints each one's PSS (shared pages counted once between them).
 # Usage: bench/memory.sh [serve flags…]       e.g. bench/memory.sh --cache-mb 64
 #        BIN=path/to/territoires bench/memory.sh   (another build, to compare in the same run)
 set -euo pipefail
@@ -21,11 +23,12 @@ RUST_LOG=info "$bin" serve --addr "127.0.0.1:$port" "$@" >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 600); do grep -q "generalised layers ready" "$log" && break; sleep 0.1; done
-mb() { awk -v key="$1:" '$1 == key {printf "%.0f MB", $2 / 1024}' "/proc/$server/status"; }
-echo "idle:                                    RSS $(mb VmRSS)"
+mb() { awk -v key="$1:" '$1 == key {printf "%.0f MB", $2 / 1024}' "/proc/${2:-$server}/status"; }
+rss() { echo "RSS $(mb VmRSS) (file $(mb RssFile), heap and stacks $(mb RssAnon))"; }
+echo "idle:                                    $(rss)"
 
 wrk -t1 -c64 -d10s -s bench/soak.lua "$url" >/dev/null
-echo "after the warm-up (soak mix, 10 s):      RSS $(mb VmRSS)"
+echo "after the warm-up (soak mix, 10 s):      $(rss)"
 
 layers=$(curl -sf "$url/api/layers" | python3 -c 'import json,sys; print(" ".join(l["id"] for l in json.load(sys.stdin)["layers"]))')
 failed=0
@@ -40,7 +43,7 @@ for layer in $layers; do
   done
   for file in fgb gpkg csv; do get "$url/api/layers/$layer.$file"; asked=$((asked + 1)); done
 done
-echo "after $asked layer files:                 RSS $(mb VmRSS), peak $(mb VmHWM)"
+echo "after $asked layer files:                 $(rss), peak $(mb VmHWM)"
 
 # 10,000 distinct tiles, drawn once (seeded) and fetched 16 at a time.
 python3 - "$url" $layers >target/bench-memory-tiles.txt <<'PY'
@@ -61,6 +64,18 @@ for layer, z, x, y in sorted(seen):
     print(f"{url}/tiles/{layer}/{z}/{x}/{y}.mvt")
 PY
 tiles_failed=$(xargs -P 16 -I{} curl -s -o /dev/null -w '%{http_code}\n' {} <target/bench-memory-tiles.txt | grep -vc '^200$' || true)
-echo "after 10,000 tiles ($tiles_failed not 200): RSS $(mb VmRSS), peak $(mb VmHWM)"
+echo "after 10,000 tiles ($tiles_failed not 200): $(rss), peak $(mb VmHWM)"
 curl -sf "$url/metrics" | grep -E '^territoires_(geometry_)?cache_' | sed 's/^/  /' || true
+
+# A second server on the same dataset file: the mapped pages are in memory once for both.
+second_log=$(mktemp)
+"$bin" serve --addr "127.0.0.1:$((port + 1))" "$@" >"$second_log" 2>&1 &
+second=$!
+trap 'kill $server $second 2>/dev/null; rm -f "$log" "$second_log"' EXIT
+for _ in $(seq 600); do grep -q "generalised layers ready" "$second_log" && break; sleep 0.1; done
+wrk -t1 -c64 -d10s -s bench/soak.lua "http://127.0.0.1:$((port + 1))" >/dev/null
+pss() { awk '$1 == "Pss:" {printf "%.0f MB", $2 / 1024} $1 == "Pss_File:" {printf " (file %.0f MB)", $2 / 1024}' "/proc/$1/smaps_rollup"; }
+echo "two servers on one file, after the second's warm-up:"
+echo "  first:  RSS $(mb VmRSS), PSS $(pss $server)"
+echo "  second: RSS $(mb VmRSS "$second"), PSS $(pss $second)"
 [ "$failed" = 0 ] || { echo "FAIL: $failed layer files not answered"; exit 1; }

@@ -59,7 +59,7 @@ fn slip(rng: &mut SplitMix64, chars: &mut Vec<char>) {
 fn make_query(rng: &mut SplitMix64, c: &Commune) -> Query {
     let mut name = c.name.clone();
     if below(rng, 2) == 0 {
-        name = name.replace("Saint-", "St-").replace("Sainte-", "Ste-");
+        name = name.replace("Saint-", "St-").replace("Sainte-", "Ste-").into();
     }
     let mut chars: Vec<char> = name.chars().collect();
     let letters = chars.iter().filter(|c| c.is_alphabetic()).count();
@@ -81,7 +81,7 @@ fn make_query(rng: &mut SplitMix64, c: &Commune) -> Query {
     }
     Query {
         text,
-        code: c.code.clone(),
+        code: c.code.to_string(),
     }
 }
 

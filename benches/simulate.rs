@@ -49,7 +49,7 @@ fn simulate_benches(c: &mut Criterion) {
         let draft = Draft {
             epci: order[..size]
                 .iter()
-                .map(|&f| epci.features[f as usize].id.clone())
+                .map(|&f| epci.features[f as usize].id.to_string())
                 .collect(),
             replaces: None,
             zoom: 8,

@@ -36,7 +36,7 @@ fn ten_thousand_random_points_agree_with_memberships() {
         let ids = |layer: LayerIx, found: &[FeatureIx]| -> Vec<String> {
             found
                 .iter()
-                .map(|&f| data.layers[layer].features[f].id.clone())
+                .map(|&f| data.layers[layer].features[f].id.to_string())
                 .collect()
         };
         let at = format!("({lat}, {lon}) in commune {}", commune.code);

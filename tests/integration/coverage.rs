@@ -70,7 +70,9 @@ fn pays_coverage_equals_an_independent_sum_over_member_communes() {
         .communes
         .iter()
         .filter(|c| c.metropolitan)
-        .filter(|c| members.contains(&c.code) || c.epci.as_ref().is_some_and(|e| members.contains(e)))
+        .filter(|c| {
+            members.contains(c.code.as_str()) || c.epci.as_ref().is_some_and(|e| members.contains(e.as_str()))
+        })
         .collect();
     let population: u64 = covered.iter().map(|c| c.population).sum();
     let area: f64 = covered.iter().map(|c| c.area_km2).sum();

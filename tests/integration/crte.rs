@@ -40,7 +40,7 @@ fn located(lat: f64, lon: f64) -> BTreeSet<String> {
     let location = locate(ix, lon, lat, &LocateOptions::default()).unwrap();
     location
         .hits_in(l)
-        .map(|h| ix.dataset.layers[l].features[h.feature].id.clone())
+        .map(|h| ix.dataset.layers[l].features[h.feature].id.to_string())
         .collect()
 }
 

@@ -50,7 +50,7 @@ fn crte_carried_by_a_territory_of_the_layer() {
         .dataset
         .communes
         .iter()
-        .filter_map(|c| c.epci.clone())
+        .filter_map(|c| c.epci.as_ref().map(ToString::to_string))
         .collect();
     let epci_of = |rows: &[&std::collections::BTreeMap<String, String>]| -> BTreeSet<String> {
         rows.iter()

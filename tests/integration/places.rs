@@ -16,7 +16,7 @@ fn ids(location: &Location, layer: &str) -> Vec<String> {
     let l = common::layer(ix, layer);
     location
         .hits_in(l)
-        .map(|h| ix.dataset.layers[l].features[h.feature].id.clone())
+        .map(|h| ix.dataset.layers[l].features[h.feature].id.to_string())
         .collect()
 }
 

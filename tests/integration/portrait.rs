@@ -141,7 +141,7 @@ fn division_totals(by_region: bool) -> BTreeMap<String, (u64, f64)> {
     let mut totals: BTreeMap<String, (u64, f64)> = BTreeMap::new();
     for c in &common::indexed().dataset.communes {
         let key = if by_region { &c.region } else { &c.departement };
-        let t = totals.entry(key.clone()).or_default();
+        let t = totals.entry(key.to_string()).or_default();
         t.0 += c.population;
         t.1 += c.area_km2;
     }

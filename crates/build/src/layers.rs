@@ -12,7 +12,7 @@ use crate::sources::decoupage::{AdminRecords, EpciRecord};
 use crate::sources::membership_csv::TerritoryRecord;
 use crate::sources::polygons_file::PolygonRecord;
 use territoires_core::dataset::{
-    CommuneIx, Feature, FeatureIx, Geometries, Layer, LayerKind, Legend, LegendClass, Membership, Value,
+    CommuneIx, Feature, FeatureIx, Geometries, Layer, LayerKind, Legend, LegendClass, Membership, Text, Value,
 };
 use territoires_core::index::grid::PointGrid;
 use territoires_core::index::polygon::{PolygonIndex, Position};
@@ -22,7 +22,7 @@ use territoires_geo::{CleanPolygons, GeodesicKm2, LabelPoint};
 pub struct CommuneSet {
     pub id: String,
     pub name: String,
-    pub properties: Vec<(String, Value)>,
+    pub properties: Vec<(Text, Value)>,
     pub communes: Vec<CommuneIx>,
 }
 
@@ -66,12 +66,15 @@ pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<
         };
         feature_of[i] = Some(FeatureIx::at(features.len()));
         features.push(Feature {
-            id: c.code.clone(),
-            name: c.name.clone(),
+            id: c.code.clone().into(),
+            name: c.name.clone().into(),
             properties: vec![
-                ("postcodes".into(), Value::List(c.postcodes.clone())),
-                ("departement".into(), Value::Text(c.departement.clone())),
-                ("region".into(), Value::Text(c.region.clone())),
+                (
+                    "postcodes".into(),
+                    Value::List(c.postcodes.iter().map(Text::from).collect()),
+                ),
+                ("departement".into(), Value::Text(c.departement.clone().into())),
+                ("region".into(), Value::Text(c.region.clone().into())),
             ],
             communes: vec![CommuneIx::at(i)],
             population: c.population,
@@ -107,8 +110,8 @@ pub fn commune_set_layer(meta: &LayerEntry, sets: Vec<CommuneSet>, atoms: &AtomS
             let feature = Feature {
                 population: atoms.population(&set.communes),
                 area_km2: atoms.area_km2(&set.communes),
-                id: set.id,
-                name: set.name,
+                id: set.id.into(),
+                name: set.name.into(),
                 properties: set.properties,
                 communes: set.communes,
                 label: None,
@@ -146,8 +149,8 @@ pub fn polygons_layer(
                     .map(|(_, v)| v.to_string())
             };
             let feature = Feature {
-                id: text(id_key).unwrap_or_else(|| r.index.to_string()),
-                name: text(name_key).unwrap_or_default(),
+                id: text(id_key).unwrap_or_else(|| r.index.to_string()).into(),
+                name: text(name_key).unwrap_or_default().into(),
                 area_km2: geometry.geodesic_km2(),
                 properties: r.properties,
                 communes: Vec::new(),
@@ -309,7 +312,7 @@ pub fn epci_sets(
             CommuneSet {
                 id: e.siren.clone(),
                 name: e.name.clone(),
-                properties: vec![("type".into(), Value::Text(e.kind.clone()))],
+                properties: vec![("type".into(), Value::Text(e.kind.clone().into()))],
                 communes,
             }
         })
@@ -373,7 +376,10 @@ pub fn territory_sets(
             continue;
         }
         let mut properties = r.properties;
-        properties.push(("members".into(), Value::List(r.members)));
+        properties.push((
+            "members".into(),
+            Value::List(r.members.into_iter().map(Text::from).collect()),
+        ));
         sets.push(CommuneSet {
             id: r.id,
             name: r.name,

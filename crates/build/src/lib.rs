@@ -30,7 +30,7 @@ use layers::AtomSet;
 pub use progress::Progress;
 pub use summary::{BuildSummary, Hole};
 use territoires_core::dataset::{
-    Commune, Dataset, Division, IndicatorsFile, InputFile, Layer, Provenance, sha256_hex,
+    Commune, Dataset, Division, IndicatorsFile, InputFile, Layer, Provenance, Text, sha256_hex,
 };
 use territoires_core::error::{Error, Result};
 use territoires_geo::GeodesicKm2;
@@ -321,14 +321,14 @@ fn dataset_communes(
         .iter()
         .enumerate()
         .map(|(i, c)| Commune {
-            code: c.code.clone(),
-            name: c.name.clone(),
-            postcodes: c.postcodes.clone(),
+            code: c.code.clone().into(),
+            name: c.name.clone().into(),
+            postcodes: c.postcodes.iter().map(Text::from).collect(),
             population: c.population,
-            departement: c.departement.clone(),
-            region: c.region.clone(),
+            departement: c.departement.clone().into(),
+            region: c.region.clone().into(),
             metropolitan: c.metropolitan,
-            epci: epci_of[i].clone(),
+            epci: epci_of[i].as_deref().map(Text::from),
             area_km2: areas_km2[i],
             feature: feature_of[i],
             seat: c.seat,

@@ -179,7 +179,7 @@ pub fn attributes_csv(layer: &Layer) -> Vec<u8> {
     let mut out = Vec::new();
     crate::batch::push_csv_record(&mut out, &header);
     for f in &layer.features {
-        let mut row = vec![f.id.clone(), f.name.clone()];
+        let mut row = vec![f.id.to_string(), f.name.to_string()];
         row.extend(
             keys.iter()
                 .map(|k| f.property(k).map(ToString::to_string).unwrap_or_default()),
@@ -204,8 +204,8 @@ mod tests {
     fn feature(id: &str, properties: Vec<(&str, Value)>) -> Feature {
         Feature {
             id: id.into(),
-            name: format!("name {id}"),
-            properties: properties.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            name: format!("name {id}").into(),
+            properties: properties.into_iter().map(|(k, v)| (k.into(), v)).collect(),
             communes: Vec::new(),
             population: 7,
             area_km2: 1.23456,

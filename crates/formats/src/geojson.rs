@@ -68,10 +68,10 @@ fn write_number(out: &mut String, v: f64, scale: Option<f64>) {
 /// communes its population and area.
 pub fn properties(layer: &Layer, feature: &Feature) -> Map<String, Json> {
     let mut props = Map::new();
-    props.insert("id".into(), feature.id.clone().into());
-    props.insert("name".into(), feature.name.clone().into());
+    props.insert("id".into(), feature.id.as_str().into());
+    props.insert("name".into(), feature.name.as_str().into());
     for (k, v) in &feature.properties {
-        props.insert(k.clone(), v.to_json());
+        props.insert(k.to_string(), v.to_json());
     }
     if layer.kind != LayerKind::Polygons {
         props.insert("population".into(), feature.population.into());
@@ -93,7 +93,7 @@ pub fn write_feature(
     decimals: Option<u32>,
 ) {
     out.push_str(r#"{"type":"Feature","id":"#);
-    out.push_str(&Json::from(feature.id.clone()).to_string());
+    out.push_str(&Json::from(feature.id.as_str()).to_string());
     if let Some([lon, lat]) = feature.label {
         let scale = scale_for(decimals);
         out.push_str(r#","label":["#);

@@ -36,10 +36,10 @@ impl LocationWriter {
                     .iter()
                     .map(|f| {
                         let mut view = serde_json::Map::new();
-                        view.insert("id".into(), f.id.clone().into());
-                        view.insert("name".into(), f.name.clone().into());
+                        view.insert("id".into(), f.id.as_str().into());
+                        view.insert("name".into(), f.name.as_str().into());
                         for (k, v) in f.properties.iter().filter(|(k, _)| k != "members") {
-                            view.insert(k.clone(), v.to_json());
+                            view.insert(k.to_string(), v.to_json());
                         }
                         if layer.kind != LayerKind::Polygons {
                             view.insert("population".into(), f.population.into());

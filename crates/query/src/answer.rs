@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use territoires_core::dataset::{Feature, Value};
+use territoires_core::dataset::{Feature, Text, Value};
 
 /// An answer with the base data's vintage beside its own members: what every API answer states.
 /// Its schema goes by `T`'s name: a client sees one `Coverage`, the answer it gets.
@@ -48,8 +48,8 @@ impl JsonSchema for LayerId {
 impl FeatureRef {
     pub fn of(feature: &Feature) -> Self {
         FeatureRef {
-            id: feature.id.clone(),
-            name: feature.name.clone(),
+            id: feature.id.to_string(),
+            name: feature.name.to_string(),
         }
     }
 }
@@ -73,7 +73,7 @@ pub struct CommuneRef {
 /// A feature's attributes as a JSON object, in file order. Stored values are a closed enum that
 /// postcard can decode; this writes each one as the plain JSON value it stands for.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Properties(pub Vec<(String, Value)>);
+pub struct Properties(pub Vec<(Text, Value)>);
 
 impl Properties {
     pub fn of(feature: &Feature) -> Self {
@@ -148,7 +148,7 @@ mod tests {
         );
         // The same as the stored value's own JSON, which the GeoJSON writers use.
         for (key, value) in &properties.0 {
-            assert_eq!(json[key], value.to_json(), "{key}");
+            assert_eq!(json[key.as_str()], value.to_json(), "{key}");
         }
     }
 }

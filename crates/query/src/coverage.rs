@@ -36,8 +36,8 @@ impl Scope {
     pub fn contains(&self, c: &Commune) -> bool {
         match self {
             Scope::Metropole => c.metropolitan,
-            Scope::Region(code) => &c.region == code,
-            Scope::Departement(code) => &c.departement == code,
+            Scope::Region(code) => c.region == code,
+            Scope::Departement(code) => c.departement == code,
         }
     }
 }
@@ -155,8 +155,8 @@ pub fn coverage(
         None => Vec::new(),
         Some(by) => {
             let key = |c: &Commune| match by {
-                Breakdown::Region => c.region.clone(),
-                Breakdown::Departement => c.departement.clone(),
+                Breakdown::Region => c.region.to_string(),
+                Breakdown::Departement => c.departement.to_string(),
             };
             let mut codes: Vec<String> = in_scope.iter().map(|&c| key(&data.communes[c])).collect();
             codes.sort();
@@ -351,7 +351,7 @@ mod tests {
         let features = |pick: &dyn Fn(Holder) -> Option<usize>, count: usize| -> Vec<Feature> {
             (0..count)
                 .map(|f| Feature {
-                    id: format!("f{f}"),
+                    id: format!("f{f}").into(),
                     communes: CommuneIx::all(holders.len())
                         .filter(|c| pick(holders[c.index()]) == Some(f))
                         .collect(),

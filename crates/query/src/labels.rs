@@ -95,12 +95,12 @@ pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
                 .filter_map(|f| Some((f, f.label?)))
                 .filter(|(_, p)| inside(*p))
                 .map(|(f, p)| Label {
-                    text: f.name.clone(),
+                    text: f.name.to_string(),
                     lon: p[0],
                     lat: p[1],
                     kind: division.1,
                     layer: layer.id.clone(),
-                    id: f.id.clone(),
+                    id: f.id.to_string(),
                     seat: None,
                     population: f.population,
                 }),
@@ -125,12 +125,12 @@ pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
                 let f = &layer.features[c.feature?];
                 let p = f.label?;
                 inside(p).then(|| Label {
-                    text: c.name.clone(),
+                    text: c.name.to_string(),
                     lon: p[0],
                     lat: p[1],
                     kind: "town",
                     layer: layer.id.clone(),
-                    id: c.code.clone(),
+                    id: c.code.to_string(),
                     seat: c.seat,
                     population: c.population,
                 })
@@ -157,12 +157,12 @@ pub fn labels(data: &Dataset, query: &LabelQuery) -> Vec<Label> {
             layer.features.iter().filter_map(|f| {
                 let p = f.label?;
                 inside(p).then(|| Label {
-                    text: f.name.clone(),
+                    text: f.name.to_string(),
                     lon: p[0],
                     lat: p[1],
                     kind: "feature",
                     layer: layer.id.clone(),
-                    id: f.id.clone(),
+                    id: f.id.to_string(),
                     seat: None,
                     population: f.population,
                 })

@@ -239,8 +239,8 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
 
     Ok(Portrait {
         layer: LayerRef::of(layer),
-        id: feature.id.clone(),
-        name: feature.name.clone(),
+        id: feature.id.to_string(),
+        name: feature.name.to_string(),
         properties: crate::answer::Properties::of(feature),
         provenance: provenance(feature),
         figures,
@@ -265,7 +265,7 @@ pub fn portrait(data: &Dataset, layer_id: &str, id: &str) -> Result<Portrait, Qu
 fn division_shares<'a>(
     data: &'a Dataset,
     communes: &[CommuneIx],
-    key: impl Fn(&'a territoires_core::dataset::Commune) -> &'a String,
+    key: impl Fn(&'a territoires_core::dataset::Commune) -> &'a str,
     name: impl Fn(&str) -> Option<&'a str>,
 ) -> Vec<DivisionShare> {
     #[derive(Default)]
@@ -277,14 +277,14 @@ fn division_shares<'a>(
     let mut part: BTreeMap<&str, Sums> = BTreeMap::new();
     for &c in communes {
         let commune = &data.communes[c];
-        let s = part.entry(key(commune).as_str()).or_default();
+        let s = part.entry(key(commune)).or_default();
         s.communes += 1;
         s.population += commune.population;
         s.area += commune.area_km2;
     }
     let mut whole: HashMap<&str, Sums> = part.keys().map(|&k| (k, Sums::default())).collect();
     for commune in &data.communes {
-        if let Some(s) = whole.get_mut(key(commune).as_str()) {
+        if let Some(s) = whole.get_mut(key(commune)) {
             s.communes += 1;
             s.population += commune.population;
             s.area += commune.area_km2;
@@ -318,7 +318,9 @@ pub fn members(data: &Dataset, feature: &Feature) -> Members {
         .map(|l| l.features.iter().map(|f| (f.id.as_str(), f)).collect())
         .unwrap_or_default();
     let declared: Vec<String> = match feature.property("members") {
-        Some(territoires_core::dataset::Value::List(items)) => items.clone(),
+        Some(territoires_core::dataset::Value::List(items)) => {
+            items.iter().map(ToString::to_string).collect()
+        }
         _ => Vec::new(),
     };
 
@@ -328,16 +330,16 @@ pub fn members(data: &Dataset, feature: &Feature) -> Members {
         .map(|&c| {
             let commune = &data.communes[c];
             MemberCommune {
-                code: commune.code.clone(),
-                name: commune.name.clone(),
-                epci: commune.epci.clone(),
+                code: commune.code.to_string(),
+                name: commune.name.to_string(),
+                epci: commune.epci.as_ref().map(ToString::to_string),
                 epci_name: commune
                     .epci
                     .as_deref()
                     .and_then(|e| epci_index.get(e))
-                    .map(|f| f.name.clone()),
-                departement: commune.departement.clone(),
-                region: commune.region.clone(),
+                    .map(|f| f.name.to_string()),
+                departement: commune.departement.to_string(),
+                region: commune.region.to_string(),
                 population: commune.population,
                 area_km2: commune.area_km2,
             }
@@ -360,7 +362,7 @@ pub fn members(data: &Dataset, feature: &Feature) -> Members {
             let total_communes = whole.map_or(n, |f| f.communes.len());
             MemberEpci {
                 id: id.to_string(),
-                name: whole.map_or_else(|| id.to_string(), |f| f.name.clone()),
+                name: whole.map_or_else(|| id.to_string(), |f| f.name.to_string()),
                 communes: n,
                 population,
                 area_km2: area,
@@ -432,8 +434,8 @@ fn relation(
             let contains = !common.is_empty() && common.len() == g.communes.len();
             let within = !common.is_empty() && common.len() == own.len();
             Related {
-                id: g.id.clone(),
-                name: g.name.clone(),
+                id: g.id.to_string(),
+                name: g.name.to_string(),
                 relation: match (contains, within) {
                     _ if common.is_empty() => "carried",
                     (true, true) => "same",
@@ -487,8 +489,8 @@ pub fn neighbours(data: &Dataset, layer: LayerIx, feature: FeatureIx, graph: &Ne
         .iter()
         .filter_map(|&n| features.get(n as usize))
         .map(|n| Neighbour {
-            id: n.id.clone(),
-            name: n.name.clone(),
+            id: n.id.to_string(),
+            name: n.name.to_string(),
             population: n.population,
             area_km2: n.area_km2,
         })

@@ -77,8 +77,8 @@ pub struct DraftMember {
 impl DraftMember {
     fn of(epci: &Feature) -> Self {
         DraftMember {
-            siren: epci.id.clone(),
-            name: epci.name.clone(),
+            siren: epci.id.to_string(),
+            name: epci.name.to_string(),
             population: epci.population,
             communes: epci.communes.len(),
             area_km2: epci.area_km2,
@@ -96,8 +96,8 @@ pub struct EpciRef {
 impl EpciRef {
     fn of(feature: &Feature) -> Self {
         EpciRef {
-            siren: feature.id.clone(),
-            name: feature.name.clone(),
+            siren: feature.id.to_string(),
+            name: feature.name.to_string(),
         }
     }
 }
@@ -437,12 +437,12 @@ fn epci_in_other_petr(
             for h in holders {
                 let territory = &t.features[h];
                 elsewhere.push(MemberElsewhere {
-                    siren: epci_layer.features[f].id.clone(),
-                    name: epci_layer.features[f].name.clone(),
+                    siren: epci_layer.features[f].id.to_string(),
+                    name: epci_layer.features[f].name.to_string(),
                     territory: TerritoryRef {
                         layer: t.id.clone(),
-                        id: territory.id.clone(),
-                        name: territory.name.clone(),
+                        id: territory.id.to_string(),
+                        name: territory.name.to_string(),
                         kind: territory.text("kind"),
                     },
                 });
@@ -515,8 +515,8 @@ fn meets(data: &Dataset, layer: &Layer, communes: &[CommuneIx], draft_area: f64)
         .map(|(f, (count, area))| {
             let feature = &layer.features[f];
             MetFeature {
-                id: feature.id.clone(),
-                name: feature.name.clone(),
+                id: feature.id.to_string(),
+                name: feature.name.to_string(),
                 shared_communes: count,
                 share_of_draft_area_pct: percent(area, draft_area),
                 coincides: feature.communes.as_slice() == communes,
@@ -553,12 +553,12 @@ fn coverage_change(
                 .any(|&f| Some(f) != replaced)
     };
     let mut scopes = vec![Scope::Metropole];
-    let touched = |key: fn(&territoires_core::dataset::Commune) -> &String| -> BTreeSet<String> {
+    let touched = |key: fn(&territoires_core::dataset::Commune) -> &str| -> BTreeSet<String> {
         data.communes
             .iter()
             .zip(in_draft)
             .filter(|&(_, &d)| d)
-            .map(|(c, _)| key(c).clone())
+            .map(|(c, _)| key(c).to_string())
             .collect()
     };
     scopes.extend(touched(|c| &c.region).into_iter().map(Scope::Region));

@@ -94,8 +94,8 @@ pub fn territory_at(data: &Dataset, l: LayerIx, f: FeatureIx) -> Territory {
                 .map(|(g, shared)| {
                     let g = &other.features[g];
                     SharedFeature {
-                        id: g.id.clone(),
-                        name: g.name.clone(),
+                        id: g.id.to_string(),
+                        name: g.name.to_string(),
                         shared_communes: shared,
                     }
                 })
@@ -105,8 +105,8 @@ pub fn territory_at(data: &Dataset, l: LayerIx, f: FeatureIx) -> Territory {
         .collect();
     Territory {
         layer: layer.id.clone(),
-        id: feature.id.clone(),
-        name: feature.name.clone(),
+        id: feature.id.to_string(),
+        name: feature.name.to_string(),
         properties: Properties::of(feature),
         population: feature.population,
         area_km2: feature.area_km2,
@@ -117,8 +117,8 @@ pub fn territory_at(data: &Dataset, l: LayerIx, f: FeatureIx) -> Territory {
             .map(|&c| {
                 let c = &data.communes[c];
                 CommuneRef {
-                    code: c.code.clone(),
-                    name: c.name.clone(),
+                    code: c.code.to_string(),
+                    name: c.name.to_string(),
                     population: c.population,
                 }
             })

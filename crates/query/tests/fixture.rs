@@ -23,7 +23,7 @@ fn every_commune_centre_locates_its_commune_its_epci_and_its_pays() {
             let ids = |l: LayerIx| -> Vec<String> {
                 found
                     .hits_in(l)
-                    .map(|h| ix.dataset.layers[l].features[h.feature].id.clone())
+                    .map(|h| ix.dataset.layers[l].features[h.feature].id.to_string())
                     .collect()
             };
             let commune = found.commune.expect("a commune");

@@ -116,8 +116,8 @@ fn render(
         feature.id = Some(f as u64);
         let feature_data = &l.features[f];
         for (key, value) in [
-            ("id", TileValue::Str(feature_data.id.clone())),
-            ("name", TileValue::Str(feature_data.name.clone())),
+            ("id", TileValue::Str(feature_data.id.to_string())),
+            ("name", TileValue::Str(feature_data.name.to_string())),
         ] {
             let (k, v) = tags.insert_ref(key, value);
             feature.tags.extend([k, v]);

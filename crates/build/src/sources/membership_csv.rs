@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::catalogue::MembershipColumns;
-use territoires_core::dataset::Value;
+use territoires_core::dataset::{Text, Value};
 use territoires_core::error::{Error, Result};
 
 #[derive(Debug, Clone)]
@@ -18,7 +18,7 @@ pub struct TerritoryRecord {
     /// 9-digit EPCI SIRENs and 5-character commune INSEE codes.
     pub members: Vec<String>,
     /// Every other column, in file order.
-    pub properties: Vec<(String, Value)>,
+    pub properties: Vec<(Text, Value)>,
 }
 
 pub fn read(path: &Path, columns: &MembershipColumns) -> Result<Vec<TerritoryRecord>> {
@@ -86,7 +86,7 @@ pub fn read(path: &Path, columns: &MembershipColumns) -> Result<Vec<TerritoryRec
             .iter()
             .enumerate()
             .filter(|(c, _)| ![id_col, name_col, members_col].contains(c))
-            .map(|(c, h)| (h.to_string(), Value::Text(field(c))))
+            .map(|(c, h)| (h.into(), Value::Text(field(c).into())))
             .collect();
         records.push(TerritoryRecord {
             line,

