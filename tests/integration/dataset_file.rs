@@ -18,11 +18,13 @@ fn sections(bytes: &[u8]) -> Vec<(usize, usize)> {
     (0..word(1)).map(|s| (word(2 + 2 * s), word(3 + 2 * s))).collect()
 }
 
-/// Section numbers of layer `id`: its four geometry sections, then its grid's three if it has one.
+/// Section numbers of layer `id`: its four geometry sections, the communes layer's label points,
+/// then its grid's three if it has one.
 fn layer_sections(data: &Dataset, id: &str) -> std::ops::Range<usize> {
     let mut at = 0;
     for layer in &data.layers {
-        let n = 4 + if layer.grid.is_some() { 3 } else { 0 };
+        let labels = usize::from(layer.kind == territoires_core::dataset::LayerKind::Communes);
+        let n = 4 + labels + if layer.grid.is_some() { 3 } else { 0 };
         if layer.id == id {
             return at..at + n;
         }
@@ -67,7 +69,7 @@ fn the_checksum_is_checked_beside_loading() {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = file_bytes();
     let data = common::indexed();
-    let (offset, _) = sections(&bytes)[layer_sections(&data.dataset, "communes").start + 4];
+    let (offset, _) = sections(&bytes)[layer_sections(&data.dataset, "communes").start + 5];
     bytes[offset + 1000] ^= 0x40;
     std::fs::write(dir.path().join(FILE_NAME), &bytes).unwrap();
     let (_, verification) = Dataset::open(dir.path()).unwrap();
@@ -86,7 +88,7 @@ fn a_crafted_grid_answers_without_panicking() {
     let data = &common::indexed().dataset;
     let mut state = 0x2545_f491_4f6c_dd1du64;
     for layer in data.layers.iter().filter(|l| l.grid.is_some()) {
-        let grid = layer_sections(data, &layer.id).start + 4;
+        let grid = layer_sections(data, &layer.id).end - 3;
         for (offset, len) in &table[grid..grid + 2] {
             for word in bytes[*offset..offset + len].chunks_exact_mut(4) {
                 state ^= state << 13;
@@ -145,7 +147,39 @@ fn a_section_off_its_alignment_or_past_the_end_is_refused() {
     }
     // A file of another layout is named as such, not misread.
     let mut bytes = original;
-    bytes[..8].copy_from_slice(b"TERRDS13");
+    bytes[..8].copy_from_slice(b"TERRDS14");
     let e = load(&bytes).unwrap_err().to_string();
     assert!(e.contains("not a territoires dataset of this version"), "{e}");
+}
+
+#[test]
+fn the_dataset_file_gives_back_every_feature_and_polygon() {
+    let built = territoires_fixtures::tiny_dataset();
+    let bytes = built.to_bytes().unwrap();
+    let loaded = load(&bytes).unwrap();
+    assert_eq!(loaded.layers.len(), built.layers.len());
+    for (a, b) in built.layers.iter().zip(&loaded.layers) {
+        // The communes layer's features come back made from the communes, labels and all.
+        assert_eq!(a.features, b.features, "{}", a.id);
+        assert_eq!(
+            a.geometries.all_polygons(),
+            b.geometries.all_polygons(),
+            "{}",
+            a.id
+        );
+    }
+    assert!(loaded.to_bytes().unwrap() == bytes);
+}
+
+#[test]
+fn a_communes_feature_that_is_not_its_communes_record_is_not_written() {
+    let mut data = territoires_fixtures::tiny_dataset();
+    let communes = data
+        .layers
+        .iter_mut()
+        .find(|l| l.kind == territoires_core::dataset::LayerKind::Communes)
+        .unwrap();
+    communes.features[2].name = "Autre nom".into();
+    let e = data.to_bytes().unwrap_err().to_string();
+    assert!(e.contains("is not its commune's record"), "{e}");
 }

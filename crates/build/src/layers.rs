@@ -12,7 +12,7 @@ use crate::sources::decoupage::{AdminRecords, EpciRecord};
 use crate::sources::membership_csv::TerritoryRecord;
 use crate::sources::polygons_file::PolygonRecord;
 use territoires_core::dataset::{
-    CommuneIx, Feature, FeatureIx, Geometries, Layer, LayerKind, Legend, LegendClass, Membership, Text, Value,
+    CommuneIx, Feature, Geometries, Layer, LayerKind, Legend, LegendClass, Membership, Text, Value,
 };
 use territoires_core::index::grid::PointGrid;
 use territoires_core::index::polygon::{PolygonIndex, Position};
@@ -29,6 +29,8 @@ pub struct CommuneSet {
 /// The commune atoms every layer is built from.
 pub struct AtomSet<'a> {
     pub admin: &'a AdminRecords,
+    /// The dataset's communes, made from `admin` (each knows its feature in the communes layer).
+    pub communes: &'a [territoires_core::dataset::Commune],
     pub geometries: &'a [Option<MultiPolygon<f64>>],
     pub areas_km2: &'a [f64],
     /// Extent of the metropolitan communes; point grids cover it.
@@ -57,34 +59,16 @@ impl AtomSet<'_> {
 }
 
 /// The `communes` layer: one feature per commune with a geometry, located through a point grid.
-pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<FeatureIx>>) {
+pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> Layer {
     let (mut features, mut polygons) = (Vec::new(), Vec::new());
-    let mut feature_of = vec![None; atoms.admin.communes.len()];
-    for (i, c) in atoms.admin.communes.iter().enumerate() {
-        let Some(geometry) = &atoms.geometries[i] else {
-            continue;
-        };
-        feature_of[i] = Some(FeatureIx::at(features.len()));
-        features.push(Feature {
-            id: c.code.clone().into(),
-            name: c.name.clone().into(),
-            properties: vec![
-                (
-                    "postcodes".into(),
-                    Value::List(c.postcodes.iter().map(Text::from).collect()),
-                ),
-                ("departement".into(), Value::Text(c.departement.clone().into())),
-                ("region".into(), Value::Text(c.region.clone().into())),
-            ],
-            communes: vec![CommuneIx::at(i)],
-            population: c.population,
-            area_km2: atoms.areas_km2[i],
-            label: None,
-        });
-        polygons.push(geometry.clone());
+    for (c, commune) in CommuneIx::all(atoms.communes.len()).zip(atoms.communes) {
+        if let Some(geometry) = &atoms.geometries[c.index()] {
+            features.push(Feature::of_commune(c, commune, None));
+            polygons.push(geometry.clone());
+        }
     }
     let indexes = exact_tests(&polygons);
-    let layer = located_layer(
+    located_layer(
         meta,
         LayerKind::Communes,
         features,
@@ -92,8 +76,7 @@ pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> (Layer, Vec<Option<
         &indexes,
         atoms,
         4_000_000,
-    );
-    (layer, feature_of)
+    )
 }
 
 /// A layer of commune sets, each dissolved into one polygon. Returns the layer and the number of

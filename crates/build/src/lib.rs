@@ -87,8 +87,22 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         .ok_or_else(|| Error::file(&wheel, "no metropolitan commune has a geometry"))?;
     step.done();
 
+    // The communes layer holds the communes with a geometry, in code order.
+    let mut next_feature = 0;
+    let feature_of: Vec<Option<territoires_core::dataset::FeatureIx>> = atoms
+        .geometries
+        .iter()
+        .map(|g| {
+            g.as_ref().map(|_| {
+                next_feature += 1;
+                territoires_core::dataset::FeatureIx::at(next_feature - 1)
+            })
+        })
+        .collect();
+    let communes = dataset_communes(admin, &areas_km2, &feature_of);
     let set = AtomSet {
         admin,
+        communes: &communes,
         geometries: &atoms.geometries,
         areas_km2: &areas_km2,
         grid_extent,
@@ -107,7 +121,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildOutcome> {
         },
         base: inputs.catalogue.base.clone(),
         indicators: inputs.indicators,
-        communes: dataset_communes(admin, &areas_km2, &built.feature_of),
+        communes,
         departements: divisions(&admin.departements),
         regions: divisions(&admin.regions),
         layers: built.layers,
@@ -243,8 +257,6 @@ fn national_outline(
 /// The catalogue's layers, built in its order.
 struct BuiltLayers {
     layers: Vec<Layer>,
-    /// Per commune, its feature in the communes layer.
-    feature_of: Vec<Option<territoires_core::dataset::FeatureIx>>,
     /// Sliver holes closed in the layers' dissolved features.
     slivers: usize,
 }
@@ -261,14 +273,11 @@ fn build_layers(
     let geodata = |rel: &str| options.geodata.join(rel);
     let bar = progress.bar("building layers", catalogue.layers.len() as u64);
     let mut layers = Vec::with_capacity(catalogue.layers.len());
-    let mut feature_of = Vec::new();
     let mut slivers = 0;
     for entry in &catalogue.layers {
         let sets = match &entry.input {
             Input::Communes => {
-                let (layer, of) = layers::communes_layer(entry, set);
-                feature_of = of;
-                layers.push(layer);
+                layers.push(layers::communes_layer(entry, set));
                 bar.inc(1);
                 continue;
             }
@@ -302,11 +311,7 @@ fn build_layers(
         bar.inc(1);
     }
     bar.done();
-    Ok(BuiltLayers {
-        layers,
-        feature_of,
-        slivers,
-    })
+    Ok(BuiltLayers { layers, slivers })
 }
 
 /// The dataset's communes: the records with their EPCI, area and communes-layer feature.

@@ -141,7 +141,7 @@ pub struct LegendClass {
     pub dashed: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Feature {
     pub id: Text,
     pub name: Text,
@@ -174,6 +174,24 @@ impl Layer {
 }
 
 impl Feature {
+    /// Commune `c`'s feature in the communes layer. It holds nothing but the commune's own record
+    /// and its label point, so the dataset file keeps only the label and the loader makes it again.
+    pub fn of_commune(c: CommuneIx, commune: &Commune, label: Option<[f64; 2]>) -> Feature {
+        Feature {
+            id: commune.code.clone(),
+            name: commune.name.clone(),
+            properties: vec![
+                ("postcodes".into(), Value::List(commune.postcodes.clone())),
+                ("departement".into(), Value::Text(commune.departement.clone())),
+                ("region".into(), Value::Text(commune.region.clone())),
+            ],
+            communes: vec![c],
+            population: commune.population,
+            area_km2: commune.area_km2,
+            label,
+        }
+    }
+
     pub fn property(&self, key: &str) -> Option<&Value> {
         self.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }

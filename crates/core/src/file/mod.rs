@@ -8,7 +8,8 @@
 //!
 //! Loading maps the file, decodes the attributes and points every layer's arrays into the mapping:
 //! the bulk of the file is neither copied nor decoded, and processes that load the same file share
-//! its pages. The checksum is checked on a second thread meanwhile ([`Verification`]), and every
+//! its pages. The communes layer's features are the communes' own records: the file keeps only
+//! their label points (a section) and the loader makes them again ([`Feature::of_commune`]). The checksum is checked on a second thread meanwhile ([`Verification`]), and every
 //! section is checked for what the queries index by ([`crate::dataset::Dataset::check`]) before use,
 //! so a damaged file is refused and a crafted one cannot make a query read out of bounds.
 //!
@@ -24,7 +25,7 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
-use crate::dataset::Dataset;
+use crate::dataset::{CommuneIx, Dataset, Feature, Layer, LayerKind};
 use crate::error::{Error, Result};
 use map::FileBytes;
 pub use section::Section;
@@ -33,7 +34,7 @@ pub use section::Section;
 compile_error!("the dataset file is little-endian and its arrays are read in place");
 
 /// Changes whenever the layout changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS14";
+const MAGIC: &[u8; 8] = b"TERRDS15";
 
 /// Length of the trailer: the SHA-256 of everything before it.
 const TRAILER: usize = 32;
@@ -190,9 +191,14 @@ fn layout(bytes: &[u8], path: &Path) -> Result<(Range<usize>, Vec<Range<usize>>)
 impl Dataset {
     /// Encodes the dataset; the same dataset always gives the same bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let attributes = postcard::to_allocvec(self)
-            .map_err(|e| Error::file(FILE_NAME, format!("cannot encode dataset: {e}")))?;
-        let sections = self.sections();
+        let cannot = |e: String| Error::file(FILE_NAME, format!("cannot encode dataset: {e}"));
+        let labels = self.commune_labels().map_err(cannot)?;
+        let mut stored = self.clone();
+        for layer in stored.layers.iter_mut().filter(|l| l.kind == LayerKind::Communes) {
+            layer.features = Vec::new();
+        }
+        let attributes = postcard::to_allocvec(&stored).map_err(|e| cannot(e.to_string()))?;
+        let sections = self.sections(&labels);
         let mut at = MAGIC.len() + 16 + 16 * sections.len() + attributes.len();
         let mut table = Vec::with_capacity(sections.len());
         for s in &sections {
@@ -219,16 +225,48 @@ impl Dataset {
         Ok(bytes)
     }
 
-    /// The flat arrays, in file order: per layer its geometries, then its grid's.
-    fn sections(&self) -> Vec<&[u8]> {
+    /// The flat arrays, in file order: per layer its geometries, the communes layer's label points
+    /// (`labels`), then its grid's.
+    fn sections<'a>(&'a self, labels: &'a [[f64; 2]]) -> Vec<&'a [u8]> {
         let mut sections = Vec::new();
         for layer in &self.layers {
             sections.extend(layer.geometries.sections());
+            if layer.kind == LayerKind::Communes {
+                sections.push(bytemuck::cast_slice(labels));
+            }
             if let Some(grid) = &layer.grid {
                 sections.extend(grid.sections());
             }
         }
         sections
+    }
+
+    /// The label points of the communes layer's features (NaN for none), after checking that each
+    /// feature is its commune's: what the loader makes again from them.
+    fn commune_labels(&self) -> std::result::Result<Vec<[f64; 2]>, String> {
+        let Some(layer) = self.layers.iter().find(|l| l.kind == LayerKind::Communes) else {
+            return Ok(Vec::new());
+        };
+        let mut of_feature = vec![None; layer.features.len()];
+        for (c, commune) in self.indexed_communes() {
+            if let Some(slot) = commune.feature.and_then(|f| of_feature.get_mut(f.index())) {
+                *slot = Some(c);
+            }
+        }
+        layer
+            .features
+            .iter()
+            .zip(of_feature)
+            .map(|(feature, c)| match c {
+                Some(c) if *feature == Feature::of_commune(c, &self.communes[c], feature.label) => {
+                    Ok(feature.label.unwrap_or([f64::NAN; 2]))
+                }
+                _ => Err(format!(
+                    "communes layer feature {} is not its commune's record",
+                    feature.id
+                )),
+            })
+            .collect()
     }
 
     /// Decodes the attributes of `bytes` and points the layers' arrays into it, checked for what the
@@ -251,12 +289,16 @@ impl Dataset {
                 Section::<$t>::mapped(bytes, next()?).ok_or_else(misaligned)?
             };
         }
+        let mut labels = None;
         for layer in &mut dataset.layers {
             let g = &mut layer.geometries;
             g.coords = section!([f64; 2]);
             g.ring_ends = section!(u32);
             g.polygon_ends = section!(u32);
             g.feature_ends = section!(u32);
+            if layer.kind == LayerKind::Communes {
+                labels = Some(section!([f64; 2]));
+            }
             if let Some(grid) = &mut layer.grid {
                 grid.cells = section!(u32);
                 grid.boundary = section!(u32);
@@ -265,6 +307,13 @@ impl Dataset {
         }
         if ranges.next().is_some() {
             return Err(corrupt("too many sections".into()));
+        }
+        if let Some(labels) = labels {
+            let communes = &dataset.communes;
+            let layer = dataset.layers.iter_mut().find(|l| l.kind == LayerKind::Communes);
+            if let Some(layer) = layer {
+                layer.features = commune_features(communes, &labels, layer).map_err(corrupt)?;
+            }
         }
         dataset.check().map_err(corrupt)?;
         Ok(dataset)
@@ -325,6 +374,39 @@ impl Dataset {
         crate::fs::write_atomically(&path, &bytes)?;
         Ok((path, sha256_hex(&bytes)))
     }
+}
+
+/// The communes layer's features, made from the communes that have one and the label points.
+fn commune_features(
+    communes: &[crate::dataset::Commune],
+    labels: &[[f64; 2]],
+    layer: &Layer,
+) -> std::result::Result<Vec<Feature>, String> {
+    if labels.len() != layer.geometries.len() {
+        return Err(format!(
+            "{} commune label points for {} commune geometries",
+            labels.len(),
+            layer.geometries.len()
+        ));
+    }
+    let mut features: Vec<Option<Feature>> = vec![None; labels.len()];
+    for (c, commune) in CommuneIx::all(communes.len()).zip(communes) {
+        let Some(f) = commune.feature else { continue };
+        let slot = features
+            .get_mut(f.index())
+            .ok_or_else(|| format!("commune {} has a feature of none", commune.code))?;
+        if slot.is_some() {
+            return Err(format!("commune {} shares its feature", commune.code));
+        }
+        let [x, y] = labels[f.index()];
+        let label = (!x.is_nan() && !y.is_nan()).then_some([x, y]);
+        *slot = Some(Feature::of_commune(c, commune, label));
+    }
+    features
+        .into_iter()
+        .enumerate()
+        .map(|(f, feature)| feature.ok_or_else(|| format!("communes layer feature {f} has no commune")))
+        .collect()
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
