@@ -41,6 +41,7 @@ impl Geometries {
     }
 
     /// Number of features.
+    #[inline]
     pub fn len(&self) -> usize {
         self.feature_ends.len()
     }

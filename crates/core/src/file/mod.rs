@@ -9,9 +9,13 @@
 //! Loading maps the file, decodes the attributes and points every layer's arrays into the mapping:
 //! the bulk of the file is neither copied nor decoded, and processes that load the same file share
 //! its pages. The communes layer's features are the communes' own records: the file keeps only
-//! their label points (a section) and the loader makes them again ([`Feature::of_commune`]). The checksum is checked on a second thread meanwhile ([`Verification`]), and every
-//! section is checked for what the queries index by ([`crate::dataset::Dataset::check`]) before use,
-//! so a damaged file is refused and a crafted one cannot make a query read out of bounds.
+//! their label points (a section) and the loader makes them again ([`Feature::of_commune`]).
+//!
+//! The checksum is checked on a second thread meanwhile ([`Verification`]), so a damaged file is
+//! refused. A crafted one, whose checksum matches, cannot make a query panic either: what queries
+//! index by without looking (member communes, memberships, the polygons' ends, the grids' sizes) is
+//! checked before use ([`crate::dataset::Dataset::check`]), and the grid query stops at a cell or
+//! record that leads nowhere rather than reading 4 million cells at every start.
 //!
 //! A stale file from another format version is refused instead of misread.
 
@@ -66,10 +70,6 @@ pub struct LoadedFile {
 pub struct Checksum(Arc<OnceLock<String>>);
 
 impl Checksum {
-    pub fn known(sha256: String) -> Self {
-        Checksum(Arc::new(OnceLock::from(sha256)))
-    }
-
     pub fn get(&self) -> Option<&str> {
         self.0.get().map(String::as_str)
     }
@@ -194,8 +194,8 @@ impl Dataset {
         let cannot = |e: String| Error::file(FILE_NAME, format!("cannot encode dataset: {e}"));
         let labels = self.commune_labels().map_err(cannot)?;
         let mut stored = self.clone();
-        for layer in stored.layers.iter_mut().filter(|l| l.kind == LayerKind::Communes) {
-            layer.features = Vec::new();
+        if let Some(l) = self.layer_of_communes() {
+            stored.layers[l].features = Vec::new();
         }
         let attributes = postcard::to_allocvec(&stored).map_err(|e| cannot(e.to_string()))?;
         let sections = self.sections(&labels);
@@ -225,13 +225,20 @@ impl Dataset {
         Ok(bytes)
     }
 
+    /// Position of the communes layer, whose features the file does not keep (the first layer of
+    /// that kind; a dataset has one).
+    fn layer_of_communes(&self) -> Option<usize> {
+        self.layers.iter().position(|l| l.kind == LayerKind::Communes)
+    }
+
     /// The flat arrays, in file order: per layer its geometries, the communes layer's label points
     /// (`labels`), then its grid's.
     fn sections<'a>(&'a self, labels: &'a [[f64; 2]]) -> Vec<&'a [u8]> {
         let mut sections = Vec::new();
-        for layer in &self.layers {
+        let communes = self.layer_of_communes();
+        for (l, layer) in self.layers.iter().enumerate() {
             sections.extend(layer.geometries.sections());
-            if layer.kind == LayerKind::Communes {
+            if Some(l) == communes {
                 sections.push(bytemuck::cast_slice(labels));
             }
             if let Some(grid) = &layer.grid {
@@ -244,7 +251,7 @@ impl Dataset {
     /// The label points of the communes layer's features (NaN for none), after checking that each
     /// feature is its commune's: what the loader makes again from them.
     fn commune_labels(&self) -> std::result::Result<Vec<[f64; 2]>, String> {
-        let Some(layer) = self.layers.iter().find(|l| l.kind == LayerKind::Communes) else {
+        let Some(layer) = self.layer_of_communes().map(|l| &self.layers[l]) else {
             return Ok(Vec::new());
         };
         let mut of_feature = vec![None; layer.features.len()];
@@ -290,13 +297,14 @@ impl Dataset {
             };
         }
         let mut labels = None;
-        for layer in &mut dataset.layers {
+        let communes = dataset.layer_of_communes();
+        for (l, layer) in dataset.layers.iter_mut().enumerate() {
             let g = &mut layer.geometries;
             g.coords = section!([f64; 2]);
             g.ring_ends = section!(u32);
             g.polygon_ends = section!(u32);
             g.feature_ends = section!(u32);
-            if layer.kind == LayerKind::Communes {
+            if Some(l) == communes {
                 labels = Some(section!([f64; 2]));
             }
             if let Some(grid) = &mut layer.grid {
@@ -308,12 +316,9 @@ impl Dataset {
         if ranges.next().is_some() {
             return Err(corrupt("too many sections".into()));
         }
-        if let Some(labels) = labels {
-            let communes = &dataset.communes;
-            let layer = dataset.layers.iter_mut().find(|l| l.kind == LayerKind::Communes);
-            if let Some(layer) = layer {
-                layer.features = commune_features(communes, &labels, layer).map_err(corrupt)?;
-            }
+        if let (Some(labels), Some(l)) = (labels, communes) {
+            let features = commune_features(&dataset.communes, &labels, &dataset.layers[l]);
+            dataset.layers[l].features = features.map_err(corrupt)?;
         }
         dataset.check().map_err(corrupt)?;
         Ok(dataset)
