@@ -151,7 +151,11 @@ pub fn unframe(file: &[u8]) -> [Vec<u8>; 2] {
         structured.extend_from_slice(&u32::try_from(len).expect("a small section").to_le_bytes());
         sections.extend_from_slice(&content[offset..offset + len]);
     }
-    structured.extend_from_slice(&u32::try_from(attributes_len).expect("small attributes").to_le_bytes());
+    structured.extend_from_slice(
+        &u32::try_from(attributes_len)
+            .expect("small attributes")
+            .to_le_bytes(),
+    );
     structured.extend_from_slice(&content[start..start + attributes_len]);
     structured.extend_from_slice(&sections);
     let mut raw = vec![1];
