@@ -295,7 +295,7 @@ pub fn epci_sets(
             CommuneSet {
                 id: e.siren.clone(),
                 name: e.name.clone(),
-                properties: vec![("type".into(), Value::Text(e.kind.clone().into()))],
+                properties: vec![("type".into(), Value::Text(e.kind.as_str().into()))],
                 communes,
             }
         })

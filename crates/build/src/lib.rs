@@ -326,12 +326,12 @@ fn dataset_communes(
         .iter()
         .enumerate()
         .map(|(i, c)| Commune {
-            code: c.code.clone().into(),
-            name: c.name.clone().into(),
+            code: c.code.as_str().into(),
+            name: c.name.as_str().into(),
             postcodes: c.postcodes.iter().map(Text::from).collect(),
             population: c.population,
-            departement: c.departement.clone().into(),
-            region: c.region.clone().into(),
+            departement: c.departement.as_str().into(),
+            region: c.region.as_str().into(),
             metropolitan: c.metropolitan,
             epci: epci_of[i].as_deref().map(Text::from),
             area_km2: areas_km2[i],

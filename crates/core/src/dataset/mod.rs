@@ -241,6 +241,15 @@ impl Dataset {
         }
     }
 
+    /// Position of the communes layer: the first of that kind (a dataset has one), whose features
+    /// are the communes' own records.
+    pub fn communes_layer(&self) -> Option<LayerIx> {
+        self.layers
+            .iter()
+            .position(|l| l.kind == LayerKind::Communes)
+            .map(LayerIx::at)
+    }
+
     /// Position of the layer of territoires de projet (the catalogue's `territories_layer`).
     pub fn territories_layer(&self) -> Option<LayerIx> {
         self.layers
@@ -290,11 +299,7 @@ impl Dataset {
                 grid.check().map_err(context)?;
             }
         }
-        let commune_features = self
-            .layers
-            .iter()
-            .find(|l| l.kind == LayerKind::Communes)
-            .map_or(0, |l| l.features.len());
+        let commune_features = self.communes_layer().map_or(0, |l| self.layers[l].features.len());
         match self
             .communes
             .iter()

@@ -29,7 +29,7 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
-use crate::dataset::{CommuneIx, Dataset, Feature, Layer, LayerKind};
+use crate::dataset::{CommuneIx, Dataset, Feature, Layer, LayerIx};
 use crate::error::{Error, Result};
 use map::FileBytes;
 pub use section::Section;
@@ -194,8 +194,8 @@ impl Dataset {
         let cannot = |e: String| Error::file(FILE_NAME, format!("cannot encode dataset: {e}"));
         let labels = self.commune_labels().map_err(cannot)?;
         let mut stored = self.clone();
-        if let Some(l) = self.layer_of_communes() {
-            stored.layers[l].features = Vec::new();
+        if let Some(l) = self.communes_layer() {
+            stored.layers[l.index()].features = Vec::new();
         }
         let attributes = postcard::to_allocvec(&stored).map_err(|e| cannot(e.to_string()))?;
         let sections = self.sections(&labels);
@@ -225,18 +225,12 @@ impl Dataset {
         Ok(bytes)
     }
 
-    /// Position of the communes layer, whose features the file does not keep (the first layer of
-    /// that kind; a dataset has one).
-    fn layer_of_communes(&self) -> Option<usize> {
-        self.layers.iter().position(|l| l.kind == LayerKind::Communes)
-    }
-
     /// The flat arrays, in file order: per layer its geometries, the communes layer's label points
     /// (`labels`), then its grid's.
     fn sections<'a>(&'a self, labels: &'a [[f64; 2]]) -> Vec<&'a [u8]> {
         let mut sections = Vec::new();
-        let communes = self.layer_of_communes();
-        for (l, layer) in self.layers.iter().enumerate() {
+        let communes = self.communes_layer();
+        for (l, layer) in self.indexed_layers() {
             sections.extend(layer.geometries.sections());
             if Some(l) == communes {
                 sections.push(bytemuck::cast_slice(labels));
@@ -251,7 +245,7 @@ impl Dataset {
     /// The label points of the communes layer's features (NaN for none), after checking that each
     /// feature is its commune's: what the loader makes again from them.
     fn commune_labels(&self) -> std::result::Result<Vec<[f64; 2]>, String> {
-        let Some(layer) = self.layer_of_communes().map(|l| &self.layers[l]) else {
+        let Some(layer) = self.communes_layer().map(|l| &self.layers[l]) else {
             return Ok(Vec::new());
         };
         let mut of_feature = vec![None; layer.features.len()];
@@ -297,8 +291,8 @@ impl Dataset {
             };
         }
         let mut labels = None;
-        let communes = dataset.layer_of_communes();
-        for (l, layer) in dataset.layers.iter_mut().enumerate() {
+        let communes = dataset.communes_layer();
+        for (l, layer) in LayerIx::all(dataset.layers.len()).zip(&mut dataset.layers) {
             let g = &mut layer.geometries;
             g.coords = section!([f64; 2]);
             g.ring_ends = section!(u32);
@@ -318,7 +312,7 @@ impl Dataset {
         }
         if let (Some(labels), Some(l)) = (labels, communes) {
             let features = commune_features(&dataset.communes, &labels, &dataset.layers[l]);
-            dataset.layers[l].features = features.map_err(corrupt)?;
+            dataset.layers[l.index()].features = features.map_err(corrupt)?;
         }
         dataset.check().map_err(corrupt)?;
         Ok(dataset)

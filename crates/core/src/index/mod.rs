@@ -64,11 +64,7 @@ impl Indexed {
             }
             set_offsets.push(set_features.len() as u32);
         }
-        let communes_layer = dataset
-            .layers
-            .iter()
-            .position(|l| l.kind == LayerKind::Communes)
-            .map(LayerIx::at);
+        let communes_layer = dataset.communes_layer();
         let feature_commune = communes_layer
             .map(|l| {
                 let features = &dataset.layers[l].features;
@@ -154,10 +150,9 @@ impl Indexed {
     pub fn polygons(&self, layer: LayerIx) -> &[PolygonIndex] {
         self.layers[layer.index()].polygons.get_or_init(|| {
             let layer = &self.dataset.layers[layer];
-            FeatureIx::all(layer.features.len())
-                .collect::<Vec<_>>()
-                .par_iter()
-                .map(|&f| PolygonIndex::new(&layer.polygons(f)))
+            (0..layer.features.len())
+                .into_par_iter()
+                .map(|f| PolygonIndex::new(&layer.polygons(FeatureIx::at(f))))
                 .collect()
         })
     }

@@ -247,7 +247,7 @@ impl SearchIndex {
             .collect();
         let names: Vec<String> = name_keys.iter().map(|&k| keys[k as usize].clone()).collect();
 
-        let communes_layer = data.layers.iter().position(|l| l.kind == LayerKind::Communes);
+        let communes_layer = data.communes_layer().map(LayerIx::index);
         let departement_of = communes_layer
             .map(|l| {
                 data.layers[l]
