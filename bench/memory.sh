@@ -63,8 +63,10 @@ while len(seen) < 10000:
 for layer, z, x, y in sorted(seen):
     print(f"{url}/tiles/{layer}/{z}/{x}/{y}.mvt")
 PY
+started=$(date +%s.%N)
 tiles_failed=$(xargs -P 16 -I{} curl -s -o /dev/null -w '%{http_code}\n' {} <target/bench-memory-tiles.txt | grep -vc '^200$' || true)
-echo "after 10,000 tiles ($tiles_failed not 200): $(rss), peak $(mb VmHWM)"
+took=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$started" "$(date +%s.%N)")
+echo "after 10,000 tiles ($tiles_failed not 200, ${took} s): $(rss), peak $(mb VmHWM)"
 curl -sf "$url/metrics" | grep -E '^territoires_(geometry_)?cache_' | sed 's/^/  /' || true
 
 # A second server on the same dataset file: the mapped pages are in memory once for both.

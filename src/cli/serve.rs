@@ -31,8 +31,9 @@ pub struct Args {
     /// default. /healthz and /metrics are never limited.
     #[arg(long)]
     rate_limit: Option<NonZeroU32>,
-    /// Memory for encoded answers kept to be served again (whole layers, attribute tables, GIS
-    /// files, vector tiles), in MiB; the least asked are made again when needed.
+    /// Memory for what is kept to be served again, in MiB: encoded answers (whole layers,
+    /// attribute tables, GIS files, vector tiles) and, in 3/8 of it, the layers generalised for a
+    /// zoom that they are made from. The least asked are made again when needed.
     #[arg(long, default_value_t = DEFAULT_CACHE_MB)]
     cache_mb: usize,
     /// Directory of the web page, served at `/`.

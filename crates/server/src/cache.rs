@@ -36,6 +36,14 @@ pub enum BodyKey {
 /// room for tiles and a few GIS files.
 pub const DEFAULT_CACHE_MB: usize = 128;
 
+/// How `--cache-mb` is shared: `(encoded answers, generalised geometry)`. The geometry's share
+/// (3/8, 48 MiB by default) holds every layer at the map's first zoom and the communes at one finer
+/// zoom (14 and 22 MB): both caches within one figure, so that the operator's figure bounds them.
+pub fn split_budget(total_bytes: u64) -> (u64, u64) {
+    let geometry = total_bytes / 8 * 3 + total_bytes % 8 * 3 / 8;
+    (total_bytes - geometry, geometry)
+}
+
 /// Encoded answers within a byte budget; hits, misses and evictions are counted in [`Metrics`].
 pub struct BodyCache {
     bodies: moka::sync::Cache<BodyKey, Arc<Encoded>>,
@@ -139,6 +147,35 @@ mod tests {
         let text = metrics.render(&size);
         assert!(text.contains("territoires_cache_misses_total 40"), "{text}");
         assert!(!text.contains("territoires_cache_evictions_total 0\n"), "{text}");
+    }
+
+    #[test]
+    fn one_budget_bounds_the_answers_and_the_generalised_geometry_together() {
+        let state = crate::AppState::with_options(
+            territoires_core::Indexed::new(territoires_fixtures::tiny_dataset()),
+            crate::StateOptions {
+                cache_bytes: 80 * 1024 * 1024,
+                ..crate::StateOptions::default()
+            },
+        );
+        let size = state.bodies.size(&state.ix);
+        assert_eq!(size.budget_bytes, 50 * 1024 * 1024);
+        assert_eq!(size.geometry_budget_bytes, 30 * 1024 * 1024);
+        // Generalising every zoom of the fixture's layers keeps no more than the geometry's share.
+        state.ix.set_generalised_budget(1);
+        for zoom in 0..=territoires_geo::zoom::MAX_GENERALISED_ZOOM {
+            state.ix.generalised(LayerIx::at(0), zoom);
+        }
+        let newest = state
+            .ix
+            .generalised(LayerIx::at(0), territoires_geo::zoom::MAX_GENERALISED_ZOOM)
+            .bytes();
+        assert_eq!(
+            state.ix.generalised_bytes(),
+            (newest, 1),
+            "only the newest is kept"
+        );
+        assert_eq!(split_budget(7), (5, 2), "the shares add up to the whole");
     }
 
     #[test]

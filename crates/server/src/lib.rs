@@ -67,7 +67,8 @@ pub struct AppState {
 pub struct StateOptions {
     pub tiles_url: Option<String>,
     pub metrics: Arc<metrics::Metrics>,
-    /// The budget of [`AppState::bodies`].
+    /// The budget of [`AppState::bodies`] and of the dataset's generalised geometry, shared by
+    /// [`cache::split_budget`].
     pub cache_bytes: u64,
 }
 
@@ -115,8 +116,10 @@ impl AppState {
             .iter()
             .map(|l| l.indexed_features().map(|(f, _)| l.bounds(f)).collect())
             .collect();
+        let (bodies_bytes, geometry_bytes) = cache::split_budget(options.cache_bytes);
+        ix.set_generalised_budget(usize::try_from(geometry_bytes).unwrap_or(usize::MAX));
         AppState {
-            bodies: cache::BodyCache::new(options.cache_bytes, options.metrics.clone()),
+            bodies: cache::BodyCache::new(bodies_bytes, options.metrics.clone()),
             gis_writing: std::sync::Mutex::new(()),
             tiles_url: options.tiles_url,
             location_writer: territoires_formats::LocationWriter::new(&ix),
@@ -139,7 +142,7 @@ pub struct ServeOptions {
     pub tiles_url: Option<String>,
     /// Batch body size, batches at once, requests a second per client.
     pub limits: Limits,
-    /// The byte budget of the cache of encoded answers.
+    /// The byte budget of the caches: encoded answers and generalised geometry.
     pub cache_bytes: u64,
     pub timeouts: listen::Timeouts,
 }

@@ -104,6 +104,11 @@ impl Kept {
             }
         };
         self.entries.push_back(entry);
+        self.shrink();
+    }
+
+    /// Lets the least recently used go while over budget; the newest always stays.
+    fn shrink(&mut self) {
         while self.bytes > self.budget && self.entries.len() > 1 {
             if let Some(oldest) = self.entries.pop_front() {
                 self.bytes -= oldest.bytes;
@@ -136,6 +141,13 @@ impl LayerCache {
     pub(crate) fn kept_bytes(&self) -> (usize, usize) {
         let kept = lock(&self.kept);
         (kept.bytes, kept.budget)
+    }
+
+    /// Sets the budget, letting the least recently used go at once if over it.
+    pub(crate) fn set_budget(&self, budget: usize) {
+        let mut kept = lock(&self.kept);
+        kept.budget = budget;
+        kept.shrink();
     }
 
     pub(crate) fn topology(&self, layers: &[Layer], layer: usize) -> &Topology {

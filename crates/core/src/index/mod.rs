@@ -140,6 +140,12 @@ impl Indexed {
         self.generalised.kept_bytes()
     }
 
+    /// Sets the bytes of generalised geometry kept ([`generalised::DEFAULT_GENERALISED_BUDGET`]
+    /// unless set): a server shares its `--cache-mb` between them and its encoded answers.
+    pub fn set_generalised_budget(&self, bytes: usize) {
+        self.generalised.set_budget(bytes);
+    }
+
     /// The layer generalised for `zoom` (clamped to [`territoires_geo::zoom::MAX_GENERALISED_ZOOM`]).
     pub fn generalised(&self, layer: LayerIx, zoom: u8) -> Arc<Generalised> {
         self.generalised
