@@ -8,3 +8,8 @@ pub fn data_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("geodata/build"))
 }
+
+/// The binary's allocator (`src/main.rs`) and its configuration (`.cargo/config.toml`), so that a
+/// bench measures what ships: loading the dataset is mostly small allocations.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

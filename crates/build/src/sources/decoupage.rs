@@ -187,8 +187,8 @@ fn attached_commune(
         current,
         FormerCommune {
             relation,
-            name: Some(c.nom),
-            code: c.code,
+            name: Some(c.nom.into()),
+            code: c.code.into(),
         },
     ))
 }
@@ -217,7 +217,7 @@ fn current_commune(i: usize, c: RawCommune, path: &Path) -> Result<CommuneRecord
             .map(|code| FormerCommune {
                 relation: Relation::Ancienne,
                 name: None,
-                code,
+                code: code.into(),
             })
             .collect(),
         siren: c.siren,

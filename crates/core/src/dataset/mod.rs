@@ -32,6 +32,7 @@ pub struct Dataset {
     /// The national association's figures and how ours are measured, from the catalogue.
     pub indicators: IndicatorsFile,
     /// Every current commune of COG 2026, sorted by INSEE code; indices into it are "commune ids".
+    #[serde(deserialize_with = "value::preallocated")]
     pub communes: Vec<Commune>,
     pub departements: Vec<Division>,
     pub regions: Vec<Division>,

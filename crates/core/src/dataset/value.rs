@@ -111,3 +111,31 @@ impl Membership {
         }
     }
 }
+
+/// Most elements a decoded list reserves room for from its stated length: France has 35,000
+/// communes, and a crafted length must not reserve gigabytes.
+const MOST_PREALLOCATED: usize = 1 << 17;
+
+/// Decodes a list into room reserved once from its stated length. serde reserves at most 1 MiB up
+/// front, so the 7 MB of communes grew by doubling, copied and faulted in twice over at every load.
+pub(crate) fn preallocated<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Elements<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Elements<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut elements = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MOST_PREALLOCATED));
+            while let Some(element) = seq.next_element()? {
+                elements.push(element);
+            }
+            Ok(elements)
+        }
+    }
+    deserializer.deserialize_seq(Elements(std::marker::PhantomData))
+}

@@ -203,9 +203,11 @@ impl Measure {
 pub struct FormerCommune {
     pub relation: Relation,
     /// `None` for a former commune the COG lists by code only (`anciensCodes`).
-    pub name: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub name: Option<crate::dataset::Text>,
     /// Its INSEE code, which may be the current commune's own.
-    pub code: String,
+    #[schemars(with = "String")]
+    pub code: crate::dataset::Text,
 }
 
 /// How a former commune stands to the current one.

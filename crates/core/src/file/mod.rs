@@ -388,24 +388,25 @@ fn commune_features(
             layer.geometries.len()
         ));
     }
-    let mut features: Vec<Option<Feature>> = vec![None; labels.len()];
+    // Which commune each feature is, then the features made once where they stay: a list of
+    // optional features, collected into another, took twice their 5 MB and a copy.
+    let mut commune_of: Vec<Option<CommuneIx>> = vec![None; labels.len()];
     for (c, commune) in CommuneIx::all(communes.len()).zip(communes) {
         let Some(f) = commune.feature else { continue };
-        let slot = features
+        let slot = commune_of
             .get_mut(f.index())
             .ok_or_else(|| format!("commune {} has a feature of none", commune.code))?;
-        if slot.is_some() {
+        if slot.replace(c).is_some() {
             return Err(format!("commune {} shares its feature", commune.code));
         }
-        let [x, y] = labels[f.index()];
-        let label = (!x.is_nan() && !y.is_nan()).then_some([x, y]);
-        *slot = Some(Feature::of_commune(c, commune, label));
     }
-    features
-        .into_iter()
-        .enumerate()
-        .map(|(f, feature)| feature.ok_or_else(|| format!("communes layer feature {f} has no commune")))
-        .collect()
+    let mut features = Vec::with_capacity(labels.len());
+    for (f, (c, &[x, y])) in commune_of.into_iter().zip(labels).enumerate() {
+        let c = c.ok_or_else(|| format!("communes layer feature {f} has no commune"))?;
+        let label = (!x.is_nan() && !y.is_nan()).then_some([x, y]);
+        features.push(Feature::of_commune(c, &communes[c.index()], label));
+    }
+    Ok(features)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -436,8 +436,8 @@ fn result(data: &Dataset, c: &Candidate) -> SearchResult {
         bbox: layer.bounds(f),
         pays: super::territory::pays_of(data, l, f),
         matched: former.map(|m| Matched {
-            name: m.name.clone(),
-            code: m.code.clone(),
+            name: m.name.as_deref().map(str::to_owned),
+            code: m.code.to_string(),
             relation: m.relation,
         }),
         note: former.map(|m| note(m, &feature.name, c.posting.kind == KeyKind::Code)),
