@@ -542,6 +542,16 @@ fn summarise_blocks(size: [u32; 2], cells: &[u32]) -> Vec<u32> {
 /// never lies on the edge (the build chooses it so).
 #[inline]
 fn crossing(r: Coord<f64>, p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Crossing {
+    // Most edges in a cell lie beside the short segment from its reference point: boxes that do
+    // not meet settle them before any orientation test (and `p`, inside the segment's box, cannot
+    // lie on such an edge).
+    if a.x.max(b.x) < r.x.min(p.x)
+        || a.x.min(b.x) > r.x.max(p.x)
+        || a.y.max(b.y) < r.y.min(p.y)
+        || a.y.min(b.y) > r.y.max(p.y)
+    {
+        return Crossing::Misses;
+    }
     let on_edge = p.x >= a.x.min(b.x) && p.x <= a.x.max(b.x) && p.y >= a.y.min(b.y) && p.y <= a.y.max(b.y);
     let side_p = RobustKernel::orient2d(a, b, p);
     if side_p == Orientation::Collinear {
