@@ -32,8 +32,8 @@ pub enum BodyKey {
     Tile { layer: LayerIx, z: u8, x: u32, y: u32 },
 }
 
-/// The default budget of [`BodyCache`], in MiB: every layer's GeoJSON at the map's zooms, with
-/// room for tiles and a few GIS files.
+/// The default `--cache-mb`, shared by [`split_budget`]: 80 MiB of encoded answers (every layer's
+/// GeoJSON at the map's zooms, with room for tiles and a few GIS files) and 48 MiB of geometry.
 pub const DEFAULT_CACHE_MB: usize = 128;
 
 /// How `--cache-mb` is shared: `(encoded answers, generalised geometry)`. The geometry's share
@@ -161,7 +161,8 @@ mod tests {
         let size = state.bodies.size(&state.ix);
         assert_eq!(size.budget_bytes, 50 * 1024 * 1024);
         assert_eq!(size.geometry_budget_bytes, 30 * 1024 * 1024);
-        // Generalising every zoom of the fixture's layers keeps no more than the geometry's share.
+        // The geometry keeps within whatever budget it is given: below the size of any one
+        // generalisation, the newest alone after every zoom was asked.
         state.ix.set_generalised_budget(1);
         for zoom in 0..=territoires_geo::zoom::MAX_GENERALISED_ZOOM {
             state.ix.generalised(LayerIx::at(0), zoom);
