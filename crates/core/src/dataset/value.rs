@@ -113,8 +113,9 @@ impl Membership {
 }
 
 /// Most elements a decoded list reserves room for from its stated length: France has 35,000
-/// communes, and a crafted length must not reserve gigabytes.
-const MOST_PREALLOCATED: usize = 1 << 17;
+/// communes (a longer list still decodes, growing past it), and a crafted length must reserve no
+/// more than this (13 MB of communes).
+const MOST_PREALLOCATED: usize = 1 << 16;
 
 /// Decodes a list into room reserved once from its stated length. serde reserves at most 1 MiB up
 /// front, so the 7 MB of communes grew by doubling, copied and faulted in twice over at every load.
