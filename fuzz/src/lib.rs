@@ -177,12 +177,15 @@ pub fn tiny_dataset_with_grid() -> Dataset {
         .collect();
     let indexes: Vec<PolygonIndex> = polygons.iter().map(PolygonIndex::new).collect();
     // Over the fixture and a margin around it, about 0.05° cells: covered, boundary and empty cells.
-    layer.grid = Some(PointGrid::build(
-        &polygons.iter().collect::<Vec<_>>(),
-        &indexes,
-        [1.95, 44.95, 2.4, 45.45],
-        90,
-    ));
+    layer.grid = Some(
+        PointGrid::build(
+            &polygons.iter().collect::<Vec<_>>(),
+            &indexes,
+            [1.95, 44.95, 2.4, 45.45],
+            90,
+        )
+        .expect("the tiny dataset's grid fits its records"),
+    );
     dataset
 }
 

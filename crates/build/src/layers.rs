@@ -59,7 +59,7 @@ impl AtomSet<'_> {
 }
 
 /// The `communes` layer: one feature per commune with a geometry, located through a point grid.
-pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> Layer {
+pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> Result<Layer, String> {
     let (mut features, mut polygons) = (Vec::new(), Vec::new());
     for (c, commune) in CommuneIx::all(atoms.communes.len()).zip(atoms.communes) {
         if let Some(geometry) = &atoms.geometries[c.index()] {
@@ -120,7 +120,7 @@ pub fn polygons_layer(
     id_key: &str,
     name_key: &str,
     atoms: &AtomSet,
-) -> Layer {
+) -> Result<Layer, String> {
     let (features, polygons): (Vec<Feature>, Vec<MultiPolygon<f64>>) = records
         .into_par_iter()
         .map(|r| {
@@ -152,7 +152,7 @@ pub fn polygons_layer(
         &indexes,
         atoms,
         500_000,
-    );
+    )?;
     // Each commune goes to the polygons holding its interior point, found through the grid just
     // built (exact tests for points outside its extent).
     let grid = layer.grid.take();
@@ -184,7 +184,7 @@ pub fn polygons_layer(
         f.population = atoms.population(&f.communes);
     }
     layer.membership = Membership::from_features(atoms.admin.communes.len(), &layer.features);
-    layer
+    Ok(layer)
 }
 
 /// The exact point-in-polygon test of each feature.
@@ -201,15 +201,15 @@ fn located_layer(
     indexes: &[PolygonIndex],
     atoms: &AtomSet,
     target_cells: usize,
-) -> Layer {
+) -> Result<Layer, String> {
     let grid = PointGrid::build(
         &polygons.iter().collect::<Vec<_>>(),
         indexes,
         atoms.grid_extent,
         target_cells,
-    );
+    )?;
     let membership = Membership::from_features(atoms.admin.communes.len(), &features);
-    layer(meta, kind, features, polygons, membership, Some(grid))
+    Ok(layer(meta, kind, features, polygons, membership, Some(grid)))
 }
 
 fn layer(

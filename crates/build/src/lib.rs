@@ -261,6 +261,11 @@ struct BuiltLayers {
     slivers: usize,
 }
 
+/// A layer whose point grid cannot be built, named by its catalogue entry.
+fn grid_error(options: &BuildOptions, entry: &catalogue::LayerEntry, message: String) -> Error {
+    Error::record(&options.catalogue, format!("layer `{}`", entry.id), message)
+}
+
 /// Builds every layer of the catalogue, reading its file when it has one.
 fn build_layers(
     options: &BuildOptions,
@@ -277,7 +282,7 @@ fn build_layers(
     for entry in &catalogue.layers {
         let sets = match &entry.input {
             Input::Communes => {
-                layers.push(layers::communes_layer(entry, set));
+                layers.push(layers::communes_layer(entry, set).map_err(|e| grid_error(options, entry, e))?);
                 bar.inc(1);
                 continue;
             }
@@ -287,13 +292,10 @@ fn build_layers(
                 name_property,
             } => {
                 let records = polygons_file::read(&geodata(file))?;
-                layers.push(layers::polygons_layer(
-                    entry,
-                    records,
-                    id_property,
-                    name_property,
-                    set,
-                ));
+                layers.push(
+                    layers::polygons_layer(entry, records, id_property, name_property, set)
+                        .map_err(|e| grid_error(options, entry, e))?,
+                );
                 bar.inc(1);
                 continue;
             }

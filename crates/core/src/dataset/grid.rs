@@ -17,11 +17,17 @@ pub struct PointGrid {
     #[serde(skip)]
     pub(crate) cells: Section<u32>,
     /// Boundary cell records, each contiguous so that a query reads one place:
-    /// `spot << SPOT_SHIFT | entries`, then per entry `feature | REFERENCE_INSIDE`, `runs`, then per
-    /// run `first vertex`, `vertices` (a run of connected edges in the arena).
+    /// `spot << SPOT_SHIFT | entries`, then per entry one word, `REFERENCE_INSIDE | runs <<
+    /// feature_bits | feature`, then per run one word, `vertices << vertex_bits | first vertex` (a
+    /// run of connected edges in the layer's flat geometry).
     #[serde(skip)]
     pub(crate) boundary: Section<u32>,
     /// Per block of cells: the value all its cells share, or `MIXED`.
     #[serde(skip)]
     pub(crate) blocks: Section<u32>,
+    /// Low bits of a boundary entry's word that hold its feature: as few as the layer's features
+    /// need, so that entry and run count share one word.
+    pub(crate) feature_bits: u8,
+    /// Low bits of a run's word that hold its first vertex; its vertex count sits above them.
+    pub(crate) vertex_bits: u8,
 }

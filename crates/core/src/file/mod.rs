@@ -38,7 +38,7 @@ pub use section::Section;
 compile_error!("the dataset file is little-endian and its arrays are read in place");
 
 /// Changes whenever the layout changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS15";
+const MAGIC: &[u8; 8] = b"TERRDS16";
 
 /// Length of the trailer: the SHA-256 of everything before it.
 const TRAILER: usize = 32;

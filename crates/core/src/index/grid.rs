@@ -43,6 +43,15 @@ const SPOT_SHIFT: u32 = 28;
 const BLOCK_SHIFT: u32 = 3;
 /// Block value: the block's cells differ.
 const MIXED: u32 = u32::MAX;
+/// Most bits an entry's feature may take (8 million features), leaving 8 for its run count.
+const MOST_FEATURE_BITS: u8 = 23;
+/// Most bits a run's first vertex may take (268 million vertices), leaving 4 for its length.
+const MOST_VERTEX_BITS: u8 = 28;
+
+/// Bits that hold every value below `count` (at least one).
+fn bits_for(count: usize) -> u8 {
+    (usize::BITS - count.saturating_sub(1).leading_zeros()).max(1) as u8
+}
 
 /// Whether each vertex of `geometries` starts an edge (false on a ring's last vertex), and each
 /// feature's vertices: an edge is named by the index of its first vertex.
@@ -123,24 +132,34 @@ struct Regions {
 
 impl PointGrid {
     /// Builds a grid over `extent` (`[min_x, min_y, max_x, max_y]`) with about `target_cells`
-    /// roughly square cells. `indexes[i]` is the exact test of `features[i]`.
+    /// roughly square cells. `indexes[i]` is the exact test of `features[i]`. Fails only for a
+    /// layer too large for its records to name its features and vertices.
     pub fn build(
         features: &[&MultiPolygon<f64>],
         indexes: &[PolygonIndex],
         extent: [f64; 4],
         target_cells: usize,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let mut grid = PointGrid::empty(extent, target_cells);
         let geometries = Geometries::new(features.iter().copied());
+        grid.feature_bits = bits_for(features.len());
+        grid.vertex_bits = bits_for(geometries.vertices().len());
+        if grid.feature_bits > MOST_FEATURE_BITS || grid.vertex_bits > MOST_VERTEX_BITS {
+            return Err(format!(
+                "{} features and {} vertices are more than a point grid can name (at most 2^{MOST_FEATURE_BITS} and 2^{MOST_VERTEX_BITS})",
+                features.len(),
+                geometries.vertices().len()
+            ));
+        }
         let touching = grid.touching_edges(&geometries);
         let containment = Containment::new(indexes);
         let regions = grid.flood_regions(&touching, &containment);
         let boundary_cells = grid.classify_boundary_cells(&touching, &containment);
-        let (cells, boundary) = grid.encode(&regions, boundary_cells);
+        let (cells, boundary) = grid.encode(&regions, boundary_cells)?;
         grid.blocks = summarise_blocks(grid.size, &cells).into();
         grid.cells = cells.into();
         grid.boundary = boundary.into();
-        grid
+        Ok(grid)
     }
 
     /// A grid with no cells classified yet: its cells are about square on the ground (narrower in
@@ -161,6 +180,8 @@ impl PointGrid {
             cells: Section::default(),
             boundary: Section::default(),
             blocks: Section::default(),
+            feature_bits: 1,
+            vertex_bits: 1,
         }
     }
 
@@ -282,7 +303,11 @@ impl PointGrid {
 
     /// Phase 4: makes `cells` and `boundary`. A region covered by several features becomes boundary
     /// cells without edges; the boundary records go in cell order.
-    fn encode(&self, regions: &Regions, boundary_cells: Vec<BoundaryCell>) -> (Vec<u32>, Vec<u32>) {
+    fn encode(
+        &self,
+        regions: &Regions,
+        boundary_cells: Vec<BoundaryCell>,
+    ) -> Result<(Vec<u32>, Vec<u32>), String> {
         let mut cells: Vec<u32> = regions
             .of
             .iter()
@@ -307,16 +332,27 @@ impl PointGrid {
             .collect();
         encoded.extend(boundary_cells);
         encoded.sort_unstable_by_key(|(c, _, _)| *c);
+        let most_runs = (1usize << (31 - self.feature_bits)) - 1;
         let mut boundary = Vec::new();
+        let mut runs = Vec::new();
         for (cell, spot, entries) in encoded {
             cells[cell as usize] = BOUNDARY | boundary.len() as u32;
             boundary.push((spot << SPOT_SHIFT) | entries.len() as u32);
             for (feature, edges) in entries {
-                boundary.push(feature);
-                push_edge_runs(&mut boundary, &edges);
+                runs.clear();
+                edge_runs(&edges, self.vertex_bits, &mut runs);
+                if runs.len() > most_runs {
+                    return Err(format!(
+                        "feature {} crosses a cell in {} runs of edges, more than {most_runs}",
+                        feature & !REFERENCE_INSIDE,
+                        runs.len()
+                    ));
+                }
+                boundary.push(feature | ((runs.len() as u32) << self.feature_bits));
+                boundary.extend_from_slice(&runs);
             }
         }
-        (cells, boundary)
+        Ok((cells, boundary))
     }
 
     #[inline]
@@ -390,6 +426,8 @@ impl PointGrid {
             return;
         };
         let entries = head & ((1 << SPOT_SHIFT) - 1);
+        let feature_mask = (1u32 << self.feature_bits) - 1;
+        let vertex_mask = (1u32 << self.vertex_bits) - 1;
         let fx = ((p.x - self.origin[0]) / self.cell[0]).floor();
         let fy = ((p.y - self.origin[1]) / self.cell[1]).floor();
         let reference = Coord {
@@ -398,16 +436,16 @@ impl PointGrid {
         };
         let mut at = 1;
         for _ in 0..entries {
-            let (Some(&feature), Some(&runs)) = (record.get(at), record.get(at + 1)) else {
+            let Some(&entry) = record.get(at) else { return };
+            let runs = ((entry & !REFERENCE_INSIDE) >> self.feature_bits) as usize;
+            let Some(run_list) = record.get(at + 1..at + 1 + runs) else {
                 return;
             };
-            let Some(run_list) = record.get(at + 2..at + 2 + 2 * runs as usize) else {
-                return;
-            };
-            at += 2 + 2 * runs as usize;
-            let mut inside = feature & REFERENCE_INSIDE != 0;
-            'runs: for run in run_list.chunks_exact(2) {
-                let Some(vertices) = coords.get(run[0] as usize..run[0] as usize + run[1] as usize) else {
+            at += 1 + runs;
+            let mut inside = entry & REFERENCE_INSIDE != 0;
+            'runs: for &run in run_list {
+                let first = (run & vertex_mask) as usize;
+                let Some(vertices) = coords.get(first..first + (run >> self.vertex_bits) as usize) else {
                     return;
                 };
                 for edge in vertices.windows(2) {
@@ -421,7 +459,7 @@ impl PointGrid {
                     }
                 }
             }
-            if inside && !found(feature & !REFERENCE_INSIDE) {
+            if inside && !found(entry & feature_mask) {
                 return;
             }
         }
@@ -445,6 +483,14 @@ impl PointGrid {
         if !self.origin.iter().chain(&self.cell).all(|v| v.is_finite()) || self.cell.iter().any(|&c| c <= 0.0)
         {
             return Err("grid extent is not a grid".into());
+        }
+        if !(1..=MOST_FEATURE_BITS).contains(&self.feature_bits)
+            || !(1..=MOST_VERTEX_BITS).contains(&self.vertex_bits)
+        {
+            return Err(format!(
+                "grid records of {} feature bits and {} vertex bits",
+                self.feature_bits, self.vertex_bits
+            ));
         }
         if nx.checked_mul(ny) != Some(self.cells.len()) {
             return Err(format!("grid of {nx} × {ny} cells holds {}", self.cells.len()));
@@ -573,25 +619,27 @@ fn crossing(r: Coord<f64>, p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> Cross
     }
 }
 
-/// Appends the run count, then `first vertex`, `vertices` per run of `edges` (ascending). Edges with
-/// consecutive indices are connected (a ring's last vertex starts no edge), so they form one run of
-/// vertices.
-fn push_edge_runs(boundary: &mut Vec<u32>, edges: &[u32]) {
-    let runs_at = boundary.len();
-    boundary.push(0);
-    let mut runs = 0;
+/// Appends to `runs` one word per run of `edges` (ascending): `vertices << vertex_bits | first
+/// vertex`. Edges with consecutive indices are connected (a ring's last vertex starts no edge), so
+/// they form one run of vertices; a run longer than its bits can count is cut into runs that share
+/// a vertex.
+fn edge_runs(edges: &[u32], vertex_bits: u8, runs: &mut Vec<u32>) {
+    let most_vertices = (1u32 << (32 - vertex_bits)) - 1;
     let mut i = 0;
     while i < edges.len() {
         let mut j = i + 1;
         while j < edges.len() && edges[j] == edges[j - 1] + 1 {
             j += 1;
         }
-        boundary.push(edges[i]);
-        boundary.push((j - i + 1) as u32);
-        runs += 1;
+        let (mut first, mut vertices) = (edges[i], (j - i + 1) as u32);
+        while vertices > most_vertices {
+            runs.push((most_vertices << vertex_bits) | first);
+            first += most_vertices - 1;
+            vertices -= most_vertices - 1;
+        }
+        runs.push((vertices << vertex_bits) | first);
         i = j;
     }
-    boundary[runs_at] = runs;
 }
 
 #[cfg(test)]
@@ -653,7 +701,8 @@ mod tests {
             &indexes,
             [-0.5, -0.5, 3.0, 1.5],
             56,
-        );
+        )
+        .expect("a small grid");
         for p in lattice(-0.6, 0.01037, 350, -0.6, 0.01041, 200) {
             check(&grid, &mps, p);
         }
@@ -665,6 +714,40 @@ mod tests {
             for c in mp.0[0].exterior().0.iter() {
                 check(&grid, &mps, *c);
             }
+        }
+    }
+
+    #[test]
+    fn runs_share_their_word_with_their_length_and_long_ones_are_cut() {
+        let mut runs = Vec::new();
+        edge_runs(&[1, 2, 3, 7, 8], 21, &mut runs);
+        let decoded = |runs: &[u32], bits: u8| -> Vec<(u32, u32)> {
+            runs.iter().map(|r| (r & ((1 << bits) - 1), r >> bits)).collect()
+        };
+        assert_eq!(decoded(&runs, 21), [(1, 4), (7, 3)]);
+        // 28 bits for the vertex leave 4 for the length: 41 vertices make runs of at most 15,
+        // each starting where the last ended.
+        runs.clear();
+        edge_runs(&(100..140).collect::<Vec<u32>>(), 28, &mut runs);
+        assert_eq!(decoded(&runs, 28), [(100, 15), (114, 15), (128, 13)]);
+    }
+
+    #[test]
+    fn a_grid_whose_records_name_too_many_bits_is_refused() {
+        let mps = features();
+        let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
+        let mut grid = PointGrid::build(
+            &mps.iter().collect::<Vec<_>>(),
+            &indexes,
+            [-0.5, -0.5, 3.0, 1.5],
+            56,
+        )
+        .expect("a small grid");
+        assert!(grid.check().is_ok());
+        for (feature_bits, vertex_bits) in [(0, 8), (24, 8), (8, 0), (8, 29)] {
+            grid.feature_bits = feature_bits;
+            grid.vertex_bits = vertex_bits;
+            assert!(grid.check().is_err(), "{feature_bits} and {vertex_bits} bits");
         }
     }
 }
