@@ -105,33 +105,7 @@ pub fn frame(input: &[u8]) -> Vec<u8> {
     let attributes_len = word(take(4));
     let attributes = take(attributes_len);
     let sections: Vec<&[u8]> = lengths.iter().map(|&n| take(n)).collect();
-    lay_out(attributes, &sections)
-}
-
-/// The file the build writes for `attributes` and `sections`, trailer included.
-fn lay_out(attributes: &[u8], sections: &[&[u8]]) -> Vec<u8> {
-    let mut at = MAGIC_LEN + 16 + 16 * sections.len() + attributes.len();
-    let mut offsets = Vec::with_capacity(sections.len());
-    for s in sections {
-        at = at.next_multiple_of(8);
-        offsets.push(at);
-        at += s.len();
-    }
-    let mut file = Vec::with_capacity(at + TRAILER);
-    file.extend_from_slice(magic());
-    for word in [attributes.len(), sections.len()] {
-        file.extend_from_slice(&(word as u64).to_le_bytes());
-    }
-    for (&offset, s) in offsets.iter().zip(sections) {
-        file.extend_from_slice(&(offset as u64).to_le_bytes());
-        file.extend_from_slice(&(s.len() as u64).to_le_bytes());
-    }
-    file.extend_from_slice(attributes);
-    for (&offset, s) in offsets.iter().zip(sections) {
-        file.resize(offset, 0);
-        file.extend_from_slice(s);
-    }
-    with_trailer(file)
+    territoires_core::file::lay_out(attributes, &sections)
 }
 
 /// The `dataset_decode` inputs that [`frame`] turns back into `file` (a file the build wrote):

@@ -133,6 +133,36 @@ fn verify(bytes: &[u8], path: &Path) -> Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// The file around encoded `attributes` and `sections`, as the module's layout says: magic, lengths,
+/// the table of aligned offsets, the attributes, the padded sections, the SHA-256 trailer. The one
+/// writer of the layout: the encoder uses it, and so do the fuzzers' framing of their inputs.
+pub fn lay_out(attributes: &[u8], sections: &[&[u8]]) -> Vec<u8> {
+    let mut at = MAGIC.len() + 16 + 16 * sections.len() + attributes.len();
+    let mut table = Vec::with_capacity(sections.len());
+    for s in sections {
+        at = at.next_multiple_of(ALIGN);
+        table.push(at);
+        at += s.len();
+    }
+    let mut bytes = Vec::with_capacity(at + TRAILER);
+    bytes.extend_from_slice(MAGIC);
+    for word in [attributes.len(), sections.len()] {
+        bytes.extend_from_slice(&(word as u64).to_le_bytes());
+    }
+    for (offset, s) in table.iter().zip(sections) {
+        bytes.extend_from_slice(&(*offset as u64).to_le_bytes());
+        bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
+    }
+    bytes.extend_from_slice(attributes);
+    for (offset, s) in table.iter().zip(sections) {
+        bytes.resize(*offset, 0);
+        bytes.extend_from_slice(s);
+    }
+    let digest = Sha256::digest(&bytes);
+    bytes.extend_from_slice(&digest);
+    bytes
+}
+
 /// Length before the trailer, after checking the magic.
 fn content_len(bytes: &[u8], path: &Path) -> Result<usize> {
     if !bytes.starts_with(MAGIC) {
@@ -198,31 +228,7 @@ impl Dataset {
             stored.layers[l.index()].features = Vec::new();
         }
         let attributes = postcard::to_allocvec(&stored).map_err(|e| cannot(e.to_string()))?;
-        let sections = self.sections(&labels);
-        let mut at = MAGIC.len() + 16 + 16 * sections.len() + attributes.len();
-        let mut table = Vec::with_capacity(sections.len());
-        for s in &sections {
-            at = at.next_multiple_of(ALIGN);
-            table.push(at);
-            at += s.len();
-        }
-        let mut bytes = Vec::with_capacity(at + TRAILER);
-        bytes.extend_from_slice(MAGIC);
-        for word in [attributes.len(), sections.len()] {
-            bytes.extend_from_slice(&(word as u64).to_le_bytes());
-        }
-        for (offset, s) in table.iter().zip(&sections) {
-            bytes.extend_from_slice(&(*offset as u64).to_le_bytes());
-            bytes.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        }
-        bytes.extend_from_slice(&attributes);
-        for (offset, s) in table.iter().zip(&sections) {
-            bytes.resize(*offset, 0);
-            bytes.extend_from_slice(s);
-        }
-        let digest = Sha256::digest(&bytes);
-        bytes.extend_from_slice(&digest);
-        Ok(bytes)
+        Ok(lay_out(&attributes, &self.sections(&labels)))
     }
 
     /// The flat arrays, in file order: per layer its geometries, the communes layer's label points
@@ -248,24 +254,20 @@ impl Dataset {
         let Some(layer) = self.communes_layer().map(|l| &self.layers[l]) else {
             return Ok(Vec::new());
         };
-        let mut of_feature = vec![None; layer.features.len()];
-        for (c, commune) in self.indexed_communes() {
-            if let Some(slot) = commune.feature.and_then(|f| of_feature.get_mut(f.index())) {
-                *slot = Some(c);
-            }
-        }
+        let communes = communes_of_features(&self.communes, layer.features.len())?;
         layer
             .features
             .iter()
-            .zip(of_feature)
-            .map(|(feature, c)| match c {
-                Some(c) if *feature == Feature::of_commune(c, &self.communes[c], feature.label) => {
+            .zip(communes)
+            .map(|(feature, c)| {
+                if *feature == Feature::of_commune(c, &self.communes[c], feature.label) {
                     Ok(feature.label.unwrap_or([f64::NAN; 2]))
+                } else {
+                    Err(format!(
+                        "communes layer feature {} is not its commune's record",
+                        feature.id
+                    ))
                 }
-                _ => Err(format!(
-                    "communes layer feature {} is not its commune's record",
-                    feature.id
-                )),
             })
             .collect()
     }
@@ -388,9 +390,27 @@ fn commune_features(
             layer.geometries.len()
         ));
     }
-    // Which commune each feature is, then the features made once where they stay: a list of
-    // optional features, collected into another, took twice their 5 MB and a copy.
-    let mut commune_of: Vec<Option<CommuneIx>> = vec![None; labels.len()];
+    // The features made once where they stay: a list of optional features, collected into
+    // another, took twice their 5 MB and a copy.
+    let mut features = Vec::with_capacity(labels.len());
+    for (c, &[x, y]) in communes_of_features(communes, labels.len())?
+        .into_iter()
+        .zip(labels)
+    {
+        let label = (!x.is_nan() && !y.is_nan()).then_some([x, y]);
+        features.push(Feature::of_commune(c, &communes[c.index()], label));
+    }
+    Ok(features)
+}
+
+/// Per feature of a communes layer of `features` features, its commune: what pairs them one to
+/// one, for the encoder (which refuses a layer that is not the communes' records) and the loader
+/// (which makes the features again).
+fn communes_of_features(
+    communes: &[crate::dataset::Commune],
+    features: usize,
+) -> std::result::Result<Vec<CommuneIx>, String> {
+    let mut commune_of: Vec<Option<CommuneIx>> = vec![None; features];
     for (c, commune) in CommuneIx::all(communes.len()).zip(communes) {
         let Some(f) = commune.feature else { continue };
         let slot = commune_of
@@ -400,13 +420,11 @@ fn commune_features(
             return Err(format!("commune {} shares its feature", commune.code));
         }
     }
-    let mut features = Vec::with_capacity(labels.len());
-    for (f, (c, &[x, y])) in commune_of.into_iter().zip(labels).enumerate() {
-        let c = c.ok_or_else(|| format!("communes layer feature {f} has no commune"))?;
-        let label = (!x.is_nan() && !y.is_nan()).then_some([x, y]);
-        features.push(Feature::of_commune(c, &communes[c.index()], label));
-    }
-    Ok(features)
+    commune_of
+        .into_iter()
+        .enumerate()
+        .map(|(f, c)| c.ok_or_else(|| format!("communes layer feature {f} has no commune")))
+        .collect()
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
