@@ -6,7 +6,6 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use sha2::{Digest, Sha256};
 use territoires_core::dataset::{CommuneIx, FeatureIx};
 use territoires_core::index::grid::PointGrid;
 use territoires_core::index::polygon::PolygonIndex;
@@ -60,10 +59,10 @@ pub fn magic() -> &'static [u8] {
     })
 }
 
-/// `content` followed by its SHA-256, as the dataset file's trailer is.
+/// `content` followed by its trailer, as the dataset file ends.
 pub fn with_trailer(mut content: Vec<u8>) -> Vec<u8> {
-    let digest = Sha256::digest(&content);
-    content.extend_from_slice(&digest);
+    let trailer = territoires_core::file::trailer_of(&content);
+    content.extend_from_slice(&trailer);
     content
 }
 

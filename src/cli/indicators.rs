@@ -6,7 +6,7 @@ pub use super::ReadArgs as Args;
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let dataset = args.data.load_dataset()?;
-    let answer = territoires_query::indicators(&dataset);
+    let answer = territoires_query::indicators(dataset);
     if args.output.json {
         return print_json(&answer);
     }

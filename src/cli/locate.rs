@@ -59,7 +59,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let crs = args.crs.as_deref().map(Crs::parse).transpose().context("--crs")?;
     let ix = args.data.load()?;
-    let wanted = LayerSelection::from_names(&ix, args.layers.as_deref())
+    let wanted = LayerSelection::from_names(ix, args.layers.as_deref())
         .context("--layers")?
         .into_positions();
     let options = LocateOptions {
@@ -77,19 +77,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             },
             progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         };
-        let report = file.run(&ix, &options)?;
+        let report = file.run(ix, &options)?;
         eprintln!("{report}");
         return Ok(());
     }
     let point = PointInput::from_parts(args.lat, args.lon, args.x, args.y, crs)?.to_wgs84()?;
-    let location = territoires_query::locate(&ix, point.x, point.y, &options)?;
+    let location = territoires_query::locate(ix, point.x, point.y, &options)?;
     if args.print.json {
         let mut text = String::new();
-        LocationWriter::new(&ix).write(&location, &wanted, &[], &mut text);
+        LocationWriter::new(ix).write(&location, &wanted, &[], &mut text);
         let value: serde_json::Value = serde_json::from_str(&text)?;
         return super::print_json(&value);
     }
-    print_text(&ix, &location, &wanted);
+    print_text(ix, &location, &wanted);
     Ok(())
 }
 

@@ -92,8 +92,10 @@ pub struct DataArgs {
 }
 
 impl DataArgs {
-    /// The dataset with its indexes; `TERRITOIRES_TIMING` prints how long loading took.
-    fn load(&self) -> anyhow::Result<Indexed> {
+    /// The dataset with its indexes; `TERRITOIRES_TIMING` prints how long loading took. It lives as
+    /// long as the process: freeing its 200,000 allocations one by one at exit took 4 ms of a
+    /// 50 ms `locate`, for memory the exit gives back at once.
+    fn load(&self) -> anyhow::Result<&'static Indexed> {
         let started = Instant::now();
         let ix = Indexed::load(&self.data)?;
         if std::env::var_os("TERRITOIRES_TIMING").is_some() {
@@ -103,12 +105,12 @@ impl DataArgs {
                 started.elapsed().as_secs_f64()
             );
         }
-        Ok(ix)
+        Ok(Box::leak(Box::new(ix)))
     }
 
-    /// The dataset alone, for commands that locate nothing.
-    fn load_dataset(&self) -> anyhow::Result<Dataset> {
-        Ok(Dataset::load(&self.data)?)
+    /// The dataset alone, for commands that locate nothing; kept to the exit as [`Self::load`] is.
+    fn load_dataset(&self) -> anyhow::Result<&'static Dataset> {
+        Ok(Box::leak(Box::new(Dataset::load(&self.data)?)))
     }
 }
 

@@ -30,8 +30,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let wanted = match &args.layers {
         None => None,
         Some(names) => Some(
-            LayerSelection::from_names(&ix, Some(names))
-                .and_then(|s| s.searchable(&ix))
+            LayerSelection::from_names(ix, Some(names))
+                .and_then(|s| s.searchable(ix))
                 .context("--layers")?
                 .into_positions(),
         ),

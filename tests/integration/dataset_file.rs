@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use territoires_core::Indexed;
 use territoires_core::dataset::{Dataset, FILE_NAME};
 
@@ -36,8 +35,8 @@ fn layer_sections(data: &Dataset, id: &str) -> std::ops::Range<usize> {
 /// A new trailer for changed content: what a crafted file carries.
 fn reframe(bytes: &mut [u8]) {
     let content = bytes.len() - 32;
-    let digest = Sha256::digest(&bytes[..content]);
-    bytes[content..].copy_from_slice(&digest);
+    let trailer = territoires_core::file::trailer_of(&bytes[..content]);
+    bytes[content..].copy_from_slice(&trailer);
 }
 
 fn load(bytes: &[u8]) -> territoires_core::Result<Dataset> {
@@ -47,7 +46,8 @@ fn load(bytes: &[u8]) -> territoires_core::Result<Dataset> {
 #[test]
 fn a_loaded_dataset_encodes_to_the_same_bytes() {
     let bytes = file_bytes();
-    let mapped = Dataset::load(&common::data_dir()).unwrap();
+    let (mapped, verification) = Dataset::open(&common::data_dir()).unwrap();
+    verification.wait().unwrap();
     assert!(mapped.to_bytes().unwrap() == bytes, "mapped, then encoded");
     assert!(
         load(&bytes).unwrap().to_bytes().unwrap() == bytes,
