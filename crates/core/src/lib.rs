@@ -12,7 +12,7 @@
 pub mod dataset;
 /// Errors of the data path, naming the file and the record.
 pub mod error;
-/// The dataset file: magic header, postcard, SHA-256 trailer.
+/// The dataset file: magic header, postcard attributes, aligned sections, checksum trailer.
 pub mod file;
 /// Files written whole or not at all.
 pub mod fs;
