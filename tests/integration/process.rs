@@ -73,7 +73,14 @@ fn sighup_swaps_in_a_good_dataset_and_keeps_serving_through_a_damaged_one() {
     let server = ServeProcess::start(&["--data", dir.to_str().unwrap()]);
     let rt = runtime();
 
-    let health = get_json(&rt, &server.url("/healthz"));
+    // The server answers as soon as the file is mapped; `/healthz` names its SHA-256 once the
+    // check in the background has found it whole.
+    let mut health = get_json(&rt, &server.url("/healthz"));
+    let checked_by = Instant::now() + Duration::from_secs(10);
+    while health["dataset"]["sha256"].is_null() && Instant::now() < checked_by {
+        std::thread::sleep(Duration::from_millis(20));
+        health = get_json(&rt, &server.url("/healthz"));
+    }
     let first_sha = territoires_core::dataset::sha256_hex(&original);
     assert_eq!(health["dataset"]["sha256"], first_sha.as_str());
     assert!(

@@ -89,28 +89,24 @@ impl Checksum {
 /// the file meanwhile so checks it on two cores, without a third thread taking turns with its load.
 pub struct Verification {
     pieces: Arc<PieceCheck>,
-    /// Hashes pieces, then (for a server) the whole file; `None` where no thread could start.
-    thread: Option<JoinHandle<Option<String>>>,
+    /// Hashes pieces; `None` where no thread could start.
+    thread: Option<JoinHandle<()>>,
     checksum: Option<Checksum>,
 }
 
 impl Verification {
     /// Starts the check of `bytes`' trailer; `checksum`, if given, gets the whole file's SHA-256
-    /// once the file is found whole (a second pass, which a command does not need).
+    /// once the file is found whole (a second pass, made by the waiter while the check's thread
+    /// hashes pieces; a command does not need it).
     fn start(bytes: Arc<FileBytes>, path: PathBuf, checksum: Option<Checksum>) -> Self {
         let pieces = Arc::new(PieceCheck::new(bytes, path));
-        let whole_file = checksum.is_some();
-        let run = {
+        let thread = {
             let pieces = Arc::clone(&pieces);
-            move || {
-                pieces.hash_pieces_left();
-                whole_file.then(|| sha256_hex(pieces.bytes.bytes()))
-            }
+            std::thread::Builder::new()
+                .name("dataset-check".into())
+                .spawn(move || pieces.hash_pieces_left())
+                .ok()
         };
-        let thread = std::thread::Builder::new()
-            .name("dataset-check".into())
-            .spawn(run)
-            .ok();
         Verification {
             pieces,
             thread,
@@ -118,19 +114,19 @@ impl Verification {
         }
     }
 
-    /// Waits for the check, hashing the pieces left meanwhile: an error if the file is damaged or
-    /// truncated.
+    /// Waits for the check, making the whole file's SHA-256 if asked and then hashing the pieces
+    /// left meanwhile: an error if the file is damaged or truncated.
     pub fn wait(self) -> Result<()> {
+        let whole_file = self
+            .checksum
+            .is_some()
+            .then(|| sha256_hex(self.pieces.bytes.bytes()));
         self.pieces.hash_pieces_left();
-        let whole_file = match self.thread {
-            Some(thread) => thread
+        if let Some(thread) = self.thread {
+            thread
                 .join()
-                .map_err(|_| Error::file(FILE_NAME, "the dataset's checksum check stopped short"))?,
-            None => self
-                .checksum
-                .is_some()
-                .then(|| sha256_hex(self.pieces.bytes.bytes())),
-        };
+                .map_err(|_| Error::file(FILE_NAME, "the dataset's checksum check stopped short"))?;
+        }
         self.pieces.verdict()?;
         if let (Some(checksum), Some(sha256)) = (self.checksum, whole_file) {
             let _ = checksum.0.set(sha256);
