@@ -95,11 +95,11 @@ pub struct Verification {
 }
 
 impl Verification {
-    /// Starts the check of `bytes`' trailer; `checksum`, if given, gets the whole file's SHA-256
+    /// Starts the check of a file's `pieces`; `checksum`, if given, gets the whole file's SHA-256
     /// once the file is found whole (a second pass, made by the waiter while the check's thread
     /// hashes pieces; a command does not need it).
-    fn start(bytes: Arc<FileBytes>, path: PathBuf, checksum: Option<Checksum>) -> Self {
-        let pieces = Arc::new(PieceCheck::new(bytes, path));
+    fn start(pieces: PieceCheck, checksum: Option<Checksum>) -> Self {
+        let pieces = Arc::new(pieces);
         let thread = {
             let pieces = Arc::clone(&pieces);
             std::thread::Builder::new()
@@ -139,34 +139,35 @@ impl Verification {
 struct PieceCheck {
     bytes: Arc<FileBytes>,
     path: PathBuf,
+    /// Where the trailer starts.
+    content_len: usize,
     /// The next piece no thread has taken.
     next: AtomicUsize,
     digests: Mutex<Vec<[u8; TRAILER]>>,
 }
 
 impl PieceCheck {
-    fn new(bytes: Arc<FileBytes>, path: PathBuf) -> Self {
-        let pieces = content_len(bytes.bytes(), &path).map_or(0, |n| n.div_ceil(PIECE));
-        PieceCheck {
+    /// The check of `bytes`, after checking its magic and that it holds a trailer.
+    fn new(bytes: Arc<FileBytes>, path: PathBuf) -> Result<Self> {
+        let content_len = content_len(bytes.bytes(), &path)?;
+        Ok(PieceCheck {
             bytes,
             path,
+            content_len,
             next: AtomicUsize::new(0),
-            digests: Mutex::new(vec![[0; TRAILER]; pieces]),
-        }
+            digests: Mutex::new(vec![[0; TRAILER]; content_len.div_ceil(PIECE)]),
+        })
     }
 
     /// Hashes the next piece left until none is.
     fn hash_pieces_left(&self) {
-        let Ok(content_len) = content_len(self.bytes.bytes(), &self.path) else {
-            return;
-        };
-        let content = &self.bytes.bytes()[..content_len];
+        let content = &self.bytes.bytes()[..self.content_len];
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             let Some(piece) = content.chunks(PIECE).nth(i) else {
                 return;
             };
-            let digest = Sha256::digest(piece).into();
+            let digest = piece_digest(piece);
             if let Ok(mut digests) = self.digests.lock() {
                 digests[i] = digest;
             }
@@ -175,13 +176,12 @@ impl PieceCheck {
 
     /// Once every piece is hashed: whether the trailer holds.
     fn verdict(&self) -> Result<()> {
-        let bytes = self.bytes.bytes();
-        let trailer = &bytes[content_len(bytes, &self.path)?..];
+        let trailer = &self.bytes.bytes()[self.content_len..];
         let digests = self
             .digests
             .lock()
             .map_err(|_| Error::file(&self.path, "the dataset's checksum check stopped short"))?;
-        if Sha256::digest(digests.as_flattened())[..] != *trailer {
+        if digest_of_pieces(&digests)[..] != *trailer {
             return Err(Error::file(
                 &self.path,
                 "damaged or truncated dataset (its checksum does not match); rebuild it with `territoires build`",
@@ -194,10 +194,16 @@ impl PieceCheck {
 /// The trailer of a file whose bytes before the trailer are `content`: the SHA-256 of the SHA-256s
 /// of its [`PIECE`]-byte pieces.
 pub fn trailer_of(content: &[u8]) -> [u8; TRAILER] {
-    let digests: Vec<[u8; TRAILER]> = content
-        .chunks(PIECE)
-        .map(|piece| Sha256::digest(piece).into())
-        .collect();
+    let digests: Vec<[u8; TRAILER]> = content.chunks(PIECE).map(piece_digest).collect();
+    digest_of_pieces(&digests)
+}
+
+fn piece_digest(piece: &[u8]) -> [u8; TRAILER] {
+    Sha256::digest(piece).into()
+}
+
+/// The trailer made from the pieces' digests, in file order.
+fn digest_of_pieces(digests: &[[u8; TRAILER]]) -> [u8; TRAILER] {
     Sha256::digest(digests.as_flattened()).into()
 }
 
@@ -391,7 +397,7 @@ impl Dataset {
     /// Decodes a dataset after checking its header and its checksum.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         let bytes = Arc::new(FileBytes::copy(bytes));
-        let check = PieceCheck::new(Arc::clone(&bytes), path.to_path_buf());
+        let check = PieceCheck::new(Arc::clone(&bytes), path.to_path_buf())?;
         check.hash_pieces_left();
         check.verdict()?;
         Self::in_place(&bytes, path)
@@ -425,13 +431,9 @@ impl Dataset {
             other => other,
         })?;
         let bytes = Arc::new(bytes);
-        content_len(bytes.bytes(), &path)?;
+        let pieces = PieceCheck::new(Arc::clone(&bytes), path.clone())?;
         let checksum = Checksum::default();
-        let verification = Verification::start(
-            Arc::clone(&bytes),
-            path.clone(),
-            whole_file_checksum.then(|| checksum.clone()),
-        );
+        let verification = Verification::start(pieces, whole_file_checksum.then(|| checksum.clone()));
         let mut dataset = match Self::in_place(&bytes, &path) {
             Ok(dataset) => dataset,
             Err(e) => return Err(verification.wait().err().unwrap_or(e)),
@@ -527,11 +529,9 @@ mod tests {
 
     fn check(bytes: &[u8], whole_file: bool) -> (Result<()>, Checksum) {
         let checksum = Checksum::default();
-        let verification = Verification::start(
-            Arc::new(FileBytes::copy(bytes)),
-            PathBuf::from(FILE_NAME),
-            whole_file.then(|| checksum.clone()),
-        );
+        let pieces = PieceCheck::new(Arc::new(FileBytes::copy(bytes)), PathBuf::from(FILE_NAME))
+            .expect("a file with its magic and a trailer");
+        let verification = Verification::start(pieces, whole_file.then(|| checksum.clone()));
         (verification.wait(), checksum)
     }
 
