@@ -58,13 +58,16 @@ pub fn with_vintage(state: &AppState, body: impl serde::Serialize) -> JsonResult
     .into_response())
 }
 
-pub async fn locate_get(
-    State(state): State<Arc<AppState>>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let mut p = Params::parse(raw.as_deref());
+pub async fn locate_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
+    locate_answer(&state, raw.as_deref())
+}
+
+/// `GET /api/locate` from its query string: the router's handler, and the accept loop's own
+/// answer to the same request (`Served::answer_directly`).
+pub fn locate_answer(state: &AppState, raw: Option<&str>) -> JsonResult {
+    let mut p = Params::parse(raw);
     let (lon, lat) = point_params(&mut p)?;
-    let layers = layer_list(&state, p.list("layers")?)?;
+    let layers = layer_list(state, p.list("layers")?)?;
     let tolerance_m = p.number("tolerance_m")?;
     p.finish()?;
     let options = LocateOptions {

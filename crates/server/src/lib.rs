@@ -160,6 +160,47 @@ pub fn router_with_web(state: Arc<AppState>, limits: &Limits, web: Option<&std::
 /// Every route over one dataset's state. `admission` outlives the router: the server builds it once,
 /// so batch permits and rate-limit quotas carry over when a reload brings a new router.
 pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::Path>) -> Router {
+    served(state, admission, web).router
+}
+
+/// One dataset as the accept loop serves it: its router, and the answers given without it.
+pub struct Served {
+    pub router: Router,
+    /// None with a rate limit: every request then goes through the router, which counts it.
+    direct: Option<Direct>,
+}
+
+struct Direct {
+    state: Arc<AppState>,
+    observe: observe::ObserveLayer,
+}
+
+impl Served {
+    /// The answer to `request` when the accept loop gives it without the router: `GET /api/locate`,
+    /// the API's hottest route (the map, the widget, and clients looking points up one by one). It is
+    /// the router's handler, with the router's metrics, log line and headers; what it skips is axum's
+    /// machinery around a routed request (the route's service stack cloned, its matched path, and a
+    /// future per layer), which cost as much as the lookup itself (BENCHMARKS.md, "HTTP").
+    pub fn answer_directly<B>(&self, request: &axum::http::Request<B>) -> Option<Response> {
+        let direct = self.direct.as_ref()?;
+        if request.method() != Method::GET || request.uri().path() != LOCATE_PATH {
+            return None;
+        }
+        let started = std::time::Instant::now();
+        let response = api::locate_answer(&direct.state, request.uri().query()).into_response();
+        Some(
+            direct
+                .observe
+                .answered_directly(LOCATE_PATH, request, started, response),
+        )
+    }
+}
+
+/// The point lookup's path: answered by [`Served::answer_directly`] for GET, by the router otherwise.
+const LOCATE_PATH: &str = "/api/locate";
+
+/// [`app`], with the accept loop's direct answers.
+pub fn served(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::Path>) -> Served {
     let cors = CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::HEAD]);
@@ -188,15 +229,18 @@ pub fn app(state: Arc<AppState>, admission: &Admission, web: Option<&std::path::
     .layer(CompressionLayer::new().gzip(true).br(true));
     // Monitoring is never rate-limited: a probe refused would look like an outage.
     let operations = operations.layer(CompressionLayer::new().gzip(true).br(true));
-    admission
+    let observe = observe::ObserveLayer::new(
+        state.metrics.clone(),
+        observe::SecurityHeaders::new(state.tiles_url.as_deref()),
+    );
+    let router = admission
         .rate_limited(lookups.merge(compressed))
         .merge(operations)
-        .layer(observe::ObserveLayer::new(
-            state.metrics.clone(),
-            observe::SecurityHeaders::new(state.tiles_url.as_deref()),
-        ))
+        .layer(observe.clone())
         .layer(cors)
-        .with_state(state)
+        .with_state(state.clone());
+    let direct = (!admission.limits_rate()).then_some(Direct { state, observe });
+    Served { router, direct }
 }
 
 /// The widget meant for other sites' `<iframe>`s, served from the web directory's `embed.html`.
@@ -248,7 +292,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             metrics: metrics.clone(),
             cache_bytes: options.cache_bytes,
         },
-        Box::new(move |state| app(state, &admission, web.as_deref())),
+        Box::new(move |state| served(state, &admission, web.as_deref())),
     )
     .await?;
     let live = Arc::new(live);

@@ -71,6 +71,11 @@ impl Admission {
         }
     }
 
+    /// Whether clients' requests are counted against a per-client rate limit.
+    pub fn limits_rate(&self) -> bool {
+        self.rate_limit.is_some()
+    }
+
     /// `router` behind the per-client rate limit, when there is one.
     pub fn rate_limited<S>(&self, router: Router<S>) -> Router<S>
     where

@@ -1,5 +1,6 @@
-//! The accept loop: HTTP/1 connections with deadlines, each request routed to the dataset being
-//! served when it arrives.
+//! The accept loop: HTTP/1 connections with deadlines, each request answered by the dataset being
+//! served when it arrives: by its router, or directly for the few requests that skip it
+//! ([`Served::answer_directly`](crate::Served::answer_directly)).
 //!
 //! `axum::serve` has no timeouts, so a client sending its headers or its body a byte at a time
 //! (slowloris), or never reading its answer, would hold a connection and its buffers forever. Here:
@@ -23,6 +24,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request};
 use bytes::Bytes;
+use futures_util::future::Either;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -122,13 +124,20 @@ pub async fn serve(
             let live = live.clone();
             let deadline = deadline.clone();
             tower::service_fn(move |request: Request<Incoming>| {
-                let mut request = request.map(|body| Body::new(TimeoutBody::new(timeouts.idle, body)));
-                request.extensions_mut().insert(ConnectInfo(peer));
                 let turn = deadline.begin(timeouts.for_request(&request));
-                let router = live.router();
+                let served = live.served();
                 let deadline = deadline.clone();
+                let answer = match served.answer_directly(&request) {
+                    Some(response) => Either::Left(std::future::ready(Ok(response))),
+                    None => {
+                        let mut request =
+                            request.map(|body| Body::new(TimeoutBody::new(timeouts.idle, body)));
+                        request.extensions_mut().insert(ConnectInfo(peer));
+                        Either::Right(served.router.clone().oneshot(request))
+                    }
+                };
                 async move {
-                    let response = router.oneshot(request).await?;
+                    let response = answer.await?;
                     Ok::<_, std::convert::Infallible>(response.map(|body| Tracked { body, deadline, turn }))
                 }
             })

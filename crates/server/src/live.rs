@@ -10,23 +10,21 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use axum::Router;
-
-use super::{AppState, StateOptions};
+use super::{AppState, Served, StateOptions};
 use territoires_core::Indexed;
 use territoires_core::dataset::InputKind;
 use territoires_core::file::Verification;
 use territoires_query::locate::self_check;
 
 /// Builds the router for one dataset's state: the same routes and layers for every reload.
-pub type MakeRouter = Box<dyn Fn(Arc<AppState>) -> Router + Send + Sync>;
+pub type MakeRouter = Box<dyn Fn(Arc<AppState>) -> Served + Send + Sync>;
 
 pub struct Live {
     data: PathBuf,
     /// The same for every dataset's state: the metrics, so counts survive reloads.
     options: StateOptions,
     make_router: MakeRouter,
-    current: RwLock<Router>,
+    current: RwLock<Arc<Served>>,
     /// One reload at a time: a second SIGHUP during a reload waits its turn.
     reloading: tokio::sync::Mutex<()>,
 }
@@ -42,7 +40,7 @@ impl Live {
         let (state, verification) = open_state(data.to_path_buf(), options.clone()).await?;
         warm(state.clone());
         let live = Live {
-            current: RwLock::new(make_router(state)),
+            current: RwLock::new(Arc::new(make_router(state))),
             data: data.to_path_buf(),
             options,
             make_router,
@@ -51,8 +49,8 @@ impl Live {
         Ok((live, verification))
     }
 
-    /// The router of the dataset being served now.
-    pub fn router(&self) -> Router {
+    /// The dataset being served now, as its router and its direct answers.
+    pub fn served(&self) -> Arc<Served> {
         // A poisoned lock still holds a whole router: the swap is a single assignment.
         match self.current.read() {
             Ok(router) => router.clone(),
@@ -69,7 +67,7 @@ impl Live {
             Ok(state) => {
                 let file = state.ix.dataset.file.clone();
                 warm(state.clone());
-                let router = (self.make_router)(state);
+                let router = Arc::new((self.make_router)(state));
                 match self.current.write() {
                     Ok(mut current) => *current = router,
                     Err(poisoned) => *poisoned.into_inner() = router,

@@ -106,6 +106,45 @@ impl ObserveLayer {
     pub fn new(metrics: Arc<Metrics>, headers: SecurityHeaders) -> Self {
         ObserveLayer(Arc::new(Shared { metrics, headers }))
     }
+
+    /// An answer the accept loop made without the router (`Served::answer_directly`): counted,
+    /// logged and given the headers of a routed answer, the CORS layer's included.
+    pub fn answered_directly<B>(
+        &self,
+        route: &'static str,
+        request: &axum::http::Request<B>,
+        started: Instant,
+        response: Response,
+    ) -> Response {
+        let seen = Seen {
+            route: Some(RouteName::Direct(route)),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            started,
+        };
+        let mut response = answered(seen, response, &self.0);
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        response
+    }
+}
+
+/// The route pattern a request took, for the metrics.
+enum RouteName {
+    /// Through the router, which matched it.
+    Matched(MatchedPath),
+    /// Answered by the accept loop, for this pattern.
+    Direct(&'static str),
+}
+
+impl RouteName {
+    fn as_str(&self) -> &str {
+        match self {
+            RouteName::Matched(path) => path.as_str(),
+            RouteName::Direct(pattern) => pattern,
+        }
+    }
 }
 
 impl<S> tower::Layer<S> for ObserveLayer {
@@ -127,7 +166,7 @@ pub struct Observe<S> {
 
 /// What the response's turn needs to know of its request.
 struct Seen {
-    route: Option<MatchedPath>,
+    route: Option<RouteName>,
     method: Method,
     uri: Uri,
     started: Instant,
@@ -147,7 +186,11 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let seen = Seen {
-            route: request.extensions().get::<MatchedPath>().cloned(),
+            route: request
+                .extensions()
+                .get::<MatchedPath>()
+                .cloned()
+                .map(RouteName::Matched),
             method: request.method().clone(),
             // Shares the request's bytes: no copy of the path.
             uri: request.uri().clone(),
@@ -192,7 +235,7 @@ fn answered(seen: Seen, response: Response, shared: &Shared) -> Response {
     let elapsed = seen.started.elapsed();
     let status = response.status();
     shared.metrics.record(
-        seen.route.as_ref().map(MatchedPath::as_str),
+        seen.route.as_ref().map(RouteName::as_str),
         seen.method.as_str(),
         status.as_u16(),
         elapsed,

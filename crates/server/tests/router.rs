@@ -9,7 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::Value as Json;
 use territoires_core::Indexed;
 use territoires_fixtures::{commune_centre, epci_siren, tiny_dataset};
-use territoires_server::{AppState, Limits, router};
+use territoires_server::{Admission, AppState, Limits, router, served};
 use tower::ServiceExt;
 
 fn app() -> Router {
@@ -211,4 +211,90 @@ async fn the_simulator_body_is_read_as_its_schema_says() {
         let message = error["message"].as_str().unwrap_or_default();
         assert!(message.contains(says), "{refused}: {message}");
     }
+}
+
+/// The accept loop answers `GET /api/locate` without the router (`Served::answer_directly`): its
+/// answer must be the router's, status, every header and every byte, errors included, and be
+/// counted under the route's pattern as a routed one is.
+#[tokio::test]
+async fn the_direct_point_lookup_answers_as_the_router_does() {
+    let state = Arc::new(AppState::new(Indexed::new(tiny_dataset())));
+    let admission = Admission::new(&Limits::default(), state.metrics.clone());
+    let served = served(state.clone(), &admission, None);
+    let (lon, lat) = commune_centre(1, 2);
+    let uris = [
+        format!("/api/locate?lat={lat}&lon={lon}"),
+        format!("/api/locate?lon={lon}&lat={lat}&layers=epci,communes"),
+        format!("/api/locate?lat={lat}&lon={}&tolerance_m=50000", lon + 0.5),
+        format!("/api/locate?x={lon}&y={lat}&crs=EPSG:4326"),
+        "/api/locate?lat=0&lon=0".to_string(),
+        "/api/locate?lat=95&lon=2".to_string(),
+        "/api/locate?lat=45".to_string(),
+        "/api/locate?lat=45&lat=46&lon=2".to_string(),
+        "/api/locate?lat=45&lon=2&layers=nowhere".to_string(),
+        "/api/locate?lat=45&lon=2&colour=red".to_string(),
+        "/api/locate?lat=4%35&lon=2".to_string(),
+    ];
+    for uri in &uris {
+        let request = || Request::get(uri.as_str()).body(Body::empty()).expect("request");
+        let direct = served.answer_directly(&request()).expect("answered directly");
+        let routed = served.router.clone().oneshot(request()).await.expect("routed");
+        assert_eq!(direct.status(), routed.status(), "{uri}");
+        // The router writes the length it knows; hyper writes it for the direct answer, whose
+        // body's length is as known.
+        let mut routed_headers = routed.headers().clone();
+        let length = routed_headers.remove(header::CONTENT_LENGTH).expect("a length");
+        assert_eq!(direct.headers(), &routed_headers, "{uri}");
+        assert_eq!(
+            axum::body::HttpBody::size_hint(direct.body()).exact(),
+            Some(length.to_str().expect("ASCII").parse().expect("a number")),
+            "{uri}"
+        );
+        let body =
+            |response: axum::response::Response| axum::body::to_bytes(response.into_body(), usize::MAX);
+        let (direct, routed) = (
+            body(direct).await.expect("body"),
+            body(routed).await.expect("body"),
+        );
+        assert!(!direct.is_empty(), "{uri}");
+        assert_eq!(direct, routed, "{uri}");
+    }
+    let metrics = state.metrics.render(&state.bodies.size(&state.ix));
+    let counted: u64 = metrics
+        .lines()
+        .filter(|l| l.starts_with("territoires_requests_total{route=\"/api/locate\",method=\"GET\""))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert_eq!(counted, 2 * uris.len() as u64, "{metrics}");
+
+    // Everything else goes through the router.
+    for request in [
+        Request::head(uris[0].as_str()),
+        Request::post("/api/locate"),
+        Request::options("/api/locate"),
+        Request::get("/api/locate/"),
+        Request::get("/api/layers"),
+    ] {
+        let request = request.body(Body::empty()).expect("request");
+        assert!(
+            served.answer_directly(&request).is_none(),
+            "{} {}",
+            request.method(),
+            request.uri()
+        );
+    }
+    // With a rate limit, every request is counted against it by the router.
+    let limited = Limits {
+        rate_limit: std::num::NonZeroU32::new(10),
+        ..Limits::default()
+    };
+    let served = territoires_server::served(
+        state.clone(),
+        &Admission::new(&limited, state.metrics.clone()),
+        None,
+    );
+    let request = Request::get(uris[0].as_str())
+        .body(Body::empty())
+        .expect("request");
+    assert!(served.answer_directly(&request).is_none());
 }
