@@ -60,11 +60,11 @@ impl LocationWriter {
     /// Appends the answer for `layers` to `out`, with `extra` top-level members (already JSON).
     pub fn write(&self, location: &Location, layers: &[LayerIx], extra: &[(&str, &str)], out: &mut String) {
         use std::fmt::Write;
-        let _ = write!(
-            out,
-            "{{\"lon\":{},\"lat\":{},\"layers\":[",
-            location.lon, location.lat
-        );
+        out.push_str("{\"lon\":");
+        push_number(out, location.lon);
+        out.push_str(",\"lat\":");
+        push_number(out, location.lat);
+        out.push_str(",\"layers\":[");
         for (i, &l) in layers.iter().enumerate() {
             if i > 0 {
                 out.push(',');
@@ -92,5 +92,79 @@ impl LocationWriter {
             let _ = write!(out, ",\"{key}\":{json}");
         }
         out.push('}');
+    }
+}
+
+/// Appends `v` as JSON: the shortest digits that read back as `v`, never an exponent, as `Display`
+/// writes them (`Display`'s float formatting was a tenth of a point lookup's handler). ryu writes
+/// the same text in this range, but for whole numbers' `.0`; where several 17-digit texts read
+/// back as `v`, it takes the closest, which `Display` does not always do.
+fn push_number(out: &mut String, v: f64) {
+    use std::fmt::Write;
+    let magnitude = v.abs();
+    if magnitude == 0.0 || (1e-5..1e16).contains(&magnitude) {
+        let mut digits = ryu::Buffer::new();
+        let text = digits.format_finite(v);
+        out.push_str(text.strip_suffix(".0").unwrap_or(text));
+    } else {
+        let _ = write!(out, "{v}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_number;
+    use proptest::prelude::*;
+
+    fn written(v: f64) -> String {
+        let mut out = String::new();
+        push_number(&mut out, v);
+        out
+    }
+
+    #[test]
+    fn numbers_read_as_display_writes_them() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            4.2,
+            45.37,
+            1e-5,
+            9.99e-6,
+            1e-7,
+            0.1 + 0.2,
+            1e15,
+            1e16,
+            123456789.0,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+            -f64::INFINITY,
+        ] {
+            assert_eq!(written(v), v.to_string(), "{v:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_number_reads_back_as_itself(v in any::<f64>()) {
+            let text = written(v);
+            if v.is_finite() {
+                prop_assert_eq!(text.parse::<f64>().ok(), Some(v), "{}", text);
+                prop_assert!(!text.contains('e'), "{}", text);
+            } else {
+                prop_assert_eq!(text, v.to_string());
+            }
+        }
+
+        /// Coordinates as people and programs write them: up to 15 significant digits.
+        #[test]
+        fn coordinates_read_as_display_writes_them(v in -180.0..180.0f64, digits in 0..13i32) {
+            let rounded = (v * 10f64.powi(digits)).round() / 10f64.powi(digits);
+            prop_assert_eq!(written(rounded), rounded.to_string());
+        }
     }
 }
