@@ -59,12 +59,13 @@ pub fn with_vintage(state: &AppState, body: impl serde::Serialize) -> JsonResult
 }
 
 pub async fn locate_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> JsonResult {
-    locate_answer(&state, raw.as_deref())
+    let body = locate_body(&state, raw.as_deref())?;
+    Ok(super::respond::bytes_response("application/json", body))
 }
 
-/// `GET /api/locate` from its query string: the router's handler, and the accept loop's own
-/// answer to the same request (`Served::answer_directly`).
-pub fn locate_answer(state: &AppState, raw: Option<&str>) -> JsonResult {
+/// The JSON answer of `GET /api/locate` for its query string: the router's handler's, and the one
+/// the accept loop gives without the router (`Served::answer_directly`).
+pub fn locate_body(state: &AppState, raw: Option<&str>) -> Result<String, ApiError> {
     let mut p = Params::parse(raw);
     let (lon, lat) = point_params(&mut p)?;
     let layers = layer_list(state, p.list("layers")?)?;
@@ -83,7 +84,7 @@ pub fn locate_answer(state: &AppState, raw: Option<&str>) -> JsonResult {
         &[("vintage", &state.vintage_json)],
         &mut body,
     );
-    Ok(super::respond::bytes_response("application/json", body))
+    Ok(body)
 }
 
 /// The point of a lookup: `lat` and `lon` in WGS84 degrees, or `x` and `y` in the system `crs`

@@ -173,6 +173,10 @@ pub struct Served {
 struct Direct {
     state: Arc<AppState>,
     observe: observe::ObserveLayer,
+    /// Where the point lookups are counted, found once.
+    locate_counters: metrics::RouteCounters,
+    /// A successful lookup's headers, made once: the router's layers add them one by one.
+    locate_headers: axum::http::HeaderMap,
 }
 
 impl Served {
@@ -187,12 +191,16 @@ impl Served {
             return None;
         }
         let started = std::time::Instant::now();
-        let response = api::locate_answer(&direct.state, request.uri().query()).into_response();
-        Some(
-            direct
-                .observe
-                .answered_directly(LOCATE_PATH, request, started, response),
-        )
+        let (observe, counters) = (&direct.observe, direct.locate_counters);
+        Some(match api::locate_body(&direct.state, request.uri().query()) {
+            Ok(body) => {
+                let mut response = Response::new(axum::body::Body::from(body));
+                *response.headers_mut() = direct.locate_headers.clone();
+                observe.counted_directly(counters, request, started, response.status());
+                response
+            }
+            Err(e) => observe.answered_directly(counters, request, started, e.into_response()),
+        })
     }
 }
 
@@ -239,7 +247,12 @@ pub fn served(state: Arc<AppState>, admission: &Admission, web: Option<&std::pat
         .layer(observe.clone())
         .layer(cors)
         .with_state(state.clone());
-    let direct = (!admission.limits_rate()).then_some(Direct { state, observe });
+    let direct = (!admission.limits_rate()).then(|| Direct {
+        locate_counters: state.metrics.route(Some(LOCATE_PATH)),
+        locate_headers: observe.headers_of_direct_answers("application/json"),
+        state,
+        observe,
+    });
     Served { router, direct }
 }
 

@@ -47,6 +47,10 @@ pub struct Metrics {
 }
 
 /// How full the cache of encoded answers is ([`crate::cache::BodyCache`]).
+/// Where [`Metrics`] counts one route's requests.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteCounters(usize);
+
 pub struct CacheSize {
     pub budget_bytes: u64,
     pub bytes: u64,
@@ -116,12 +120,25 @@ impl Metrics {
         }
     }
 
+    /// The counters of route pattern `route` (`None`: no route matched), found once by a caller
+    /// that records many requests of one route.
+    pub fn route(&self, route: Option<&str>) -> RouteCounters {
+        let unmatched = self.names.len() - 1;
+        RouteCounters(
+            route
+                .and_then(|r| self.routes.get(r).copied())
+                .unwrap_or(unmatched),
+        )
+    }
+
     /// Counts one answered request. `route` is the matched pattern (`None`: no route matched).
     pub fn record(&self, route: Option<&str>, method: &str, status: u16, elapsed: std::time::Duration) {
-        let unmatched = self.names.len() - 1;
-        let route = route
-            .and_then(|r| self.routes.get(r).copied())
-            .unwrap_or(unmatched);
+        self.record_in(self.route(route), method, status, elapsed);
+    }
+
+    /// [`Metrics::record`] for a route already found.
+    pub fn record_in(&self, route: RouteCounters, method: &str, status: u16, elapsed: std::time::Duration) {
+        let RouteCounters(route) = route;
         let method = METHODS
             .iter()
             .position(|m| *m == method)

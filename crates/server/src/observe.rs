@@ -20,7 +20,7 @@ use territoires_query::ErrorCode;
 
 use crate::EMBED_PATH;
 use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, RouteCounters};
 
 /// The `tracing` target of the access log: one line a request at `info`, so that
 /// `RUST_LOG=info,territoires::access=warn` keeps the server's own messages and drops the requests.
@@ -111,22 +111,49 @@ impl ObserveLayer {
     /// logged and given the headers of a routed answer, the CORS layer's included.
     pub fn answered_directly<B>(
         &self,
-        route: &'static str,
+        route: RouteCounters,
         request: &axum::http::Request<B>,
         started: Instant,
         response: Response,
     ) -> Response {
-        let seen = Seen {
-            route: Some(RouteName::Direct(route)),
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            started,
-        };
-        let mut response = answered(seen, response, &self.0);
+        let mut response = answered(Seen::direct(route, request, started), response, &self.0);
         response
             .headers_mut()
             .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
         response
+    }
+
+    /// The headers [`Self::answered_directly`] leaves on a successful answer of `content_type`,
+    /// made once, so that such answers can take a copy and be only counted
+    /// ([`Self::counted_directly`]).
+    pub fn headers_of_direct_answers(&self, content_type: &'static str) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(8);
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        self.0.headers.apply(&mut headers, false);
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers
+    }
+
+    /// Counts and logs a successful direct answer that already has its headers.
+    pub fn counted_directly<B>(
+        &self,
+        route: RouteCounters,
+        request: &axum::http::Request<B>,
+        started: Instant,
+        status: StatusCode,
+    ) {
+        count(&Seen::direct(route, request, started), status, &self.0);
+    }
+}
+
+impl Seen {
+    fn direct<B>(route: RouteCounters, request: &axum::http::Request<B>, started: Instant) -> Self {
+        Seen {
+            route: Some(RouteName::Direct(route)),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            started,
+        }
     }
 }
 
@@ -134,17 +161,8 @@ impl ObserveLayer {
 enum RouteName {
     /// Through the router, which matched it.
     Matched(MatchedPath),
-    /// Answered by the accept loop, for this pattern.
-    Direct(&'static str),
-}
-
-impl RouteName {
-    fn as_str(&self) -> &str {
-        match self {
-            RouteName::Matched(path) => path.as_str(),
-            RouteName::Direct(pattern) => pattern,
-        }
-    }
+    /// Answered by the accept loop, in these counters.
+    Direct(RouteCounters),
 }
 
 impl<S> tower::Layer<S> for ObserveLayer {
@@ -232,14 +250,25 @@ where
 
 /// Counts and logs the answer, turns a bodiless framework error into ours, adds the headers.
 fn answered(seen: Seen, response: Response, shared: &Shared) -> Response {
+    count(&seen, response.status(), shared);
+    let mut response = as_our_error(response, &seen);
+    shared
+        .headers
+        .apply(response.headers_mut(), seen.uri.path() == EMBED_PATH);
+    response
+}
+
+/// Counts the answer in the metrics and writes its access log line.
+fn count(seen: &Seen, status: StatusCode, shared: &Shared) {
     let elapsed = seen.started.elapsed();
-    let status = response.status();
-    shared.metrics.record(
-        seen.route.as_ref().map(RouteName::as_str),
-        seen.method.as_str(),
-        status.as_u16(),
-        elapsed,
-    );
+    let counters = match &seen.route {
+        Some(RouteName::Direct(counters)) => *counters,
+        Some(RouteName::Matched(path)) => shared.metrics.route(Some(path.as_str())),
+        None => shared.metrics.route(None),
+    };
+    shared
+        .metrics
+        .record_in(counters, seen.method.as_str(), status.as_u16(), elapsed);
     // One event and no span: written by the subscriber's non-blocking writer, off this thread.
     tracing::info!(
         target: ACCESS_LOG,
@@ -248,11 +277,6 @@ fn answered(seen: Seen, response: Response, shared: &Shared) -> Response {
         status = status.as_u16(),
         micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
     );
-    let mut response = as_our_error(response, &seen);
-    shared
-        .headers
-        .apply(response.headers_mut(), seen.uri.path() == EMBED_PATH);
-    response
 }
 
 /// The framework's own errors (405, 413, 415, …) come without a body: they get a JSON error like
