@@ -5,16 +5,24 @@
 # points, and the GeoJSON layer sizes per zoom.
 # Usage: bench/http.sh   (after `make data`; needs wrk: apt-get install wrk)
 #        BIN=path/to/territoires to measure another build; RUST_LOG=… to change the log level;
-#        ROUNDS=N (default 3) rounds of wrk, the peer then territoires in each; LOCATE_ONLY=1 to stop there.
+#        ROUNDS=N (default 5) rounds of wrk, the peer then territoires in each (this machine's speed
+#        drifts by tens of percent within minutes: only the ratio within a round, and the median of
+#        those, mean anything); PIN=1 to pin the servers and wrk to their own cores; LOCATE_ONLY=1
+#        to stop after the point lookups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 bin=${BIN:-target/release/territoires}
+# PIN=1 puts each server on core 0 and wrk on core 1: steadier figures (the two servers' threads and
+# wrk no longer trade cores), the same work.
+server_cpu=${PIN:+taskset -c 0}
+client_cpu=${PIN:+taskset -c 1}
+
 cargo build --release --locked --quiet -p bare-axum
 port=18090
 peer_port=18091
 log=target/bench-http-server.log
-"$bin" serve --addr 127.0.0.1:$port >"$log" 2>&1 &
+$server_cpu "$bin" serve --addr 127.0.0.1:$port >"$log" 2>&1 &
 server=$!
 trap 'kill $server ${peer:-} 2>/dev/null' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -22,21 +30,30 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && 
 # The peer answers the bytes of one real answer: a point of Aurec-sur-Loire, in a PETR, a SCoT, a CRTE.
 body=target/bench-locate-body.json
 curl -sf -o "$body" "http://127.0.0.1:$port/api/locate?lat=45.3700&lon=4.2000"
-target/release/bare-axum "127.0.0.1:$peer_port" "$body" >/dev/null &
+$server_cpu target/release/bare-axum "127.0.0.1:$peer_port" "$body" >/dev/null &
 peer=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$peer_port/" >/dev/null && break; sleep 0.1; done
 
-wrk_locate() { # URL: one 10 s run, 64 connections, one wrk thread; prints req/s, p50, p99
-  wrk -t1 -c64 -d10s --latency -s bench/locate.lua "$1" |
-    awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
-         END {printf "%10.0f req/s   p50 %8s   p99 %8s%s\n", rps, p50, p99, bad ? "   NON-2xx " bad : ""}'
+wrk_locate() { # URL PID: one 10 s run, 64 connections, one wrk thread; prints req/s, p50, p99, and
+  # the server's CPU time (user + system, from /proc) per request
+  local before after
+  before=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  $client_cpu wrk -t1 -c64 -d10s --latency -s bench/locate.lua "$1" > target/bench-wrk.txt
+  after=$(awk '{print $14 + $15}' "/proc/$2/stat")
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} /requests in/ {n=$1}
+    END {printf "%10.0f req/s   p50 %8s   p99 %8s   server CPU %5.1f us/request%s\n",
+         rps, p50, p99, ticks / hz * 1e6 / n, bad ? "   NON-2xx " bad : ""}' target/bench-wrk.txt
 }
 
 echo "== GET /api/locate at random points, wrk -t1 -c64 -d10s; the peer answers the same $(wc -c <"$body") bytes"
-for round in $(seq "${ROUNDS:-3}"); do
-  printf "round %s  bare axum    " "$round"; wrk_locate "http://127.0.0.1:$peer_port"
-  printf "round %s  territoires  " "$round"; wrk_locate "http://127.0.0.1:$port"
+ratios=()
+for round in $(seq "${ROUNDS:-5}"); do
+  printf "round %s  bare axum    " "$round"; peer_line=$(wrk_locate "http://127.0.0.1:$peer_port" "$peer"); echo "$peer_line"
+  printf "round %s  territoires  " "$round"; line=$(wrk_locate "http://127.0.0.1:$port" "$server"); echo "$line"
+  ratios+=("$(awk -v a="${peer_line%% req/s*}" -v b="${line%% req/s*}" 'BEGIN {printf "%.2f", b / a}')")
 done
+echo "territoires / bare axum, per round: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR + 1) / 2)]}')"
 echo "server log: $(wc -l <"$log") lines, $(du -h "$log" | cut -f1)"
 [ -n "${LOCATE_ONLY:-}" ] && exit 0
 
