@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use territoires_core::Indexed;
-use territoires_formats::LocationWriter;
 use territoires_formats::batch::InputOptions;
 use territoires_formats::batch::file::FileBatch;
+use territoires_formats::locate_json::write_location_once;
 use territoires_geo::crs::{Crs, PointInput};
 use territoires_query::request::LayerSelection;
 use territoires_query::{LocateOptions, Location};
@@ -85,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let location = territoires_query::locate(ix, point.x, point.y, &options)?;
     if args.print.json {
         let mut text = String::new();
-        LocationWriter::new(ix).write(&location, &wanted, &[], &mut text);
+        write_location_once(ix, &location, &wanted, &[], &mut text);
         let value: serde_json::Value = serde_json::from_str(&text)?;
         return super::print_json(&value);
     }
