@@ -16,14 +16,15 @@ use territoires_core::dataset::InputKind;
 use territoires_core::file::Verification;
 use territoires_query::locate::self_check;
 
-/// Builds the router for one dataset's state: the same routes and layers for every reload.
-pub type MakeRouter = Box<dyn Fn(Arc<AppState>) -> Served + Send + Sync>;
+/// Builds what serves one dataset's state, its router and its direct answers: the same routes and
+/// layers for every reload.
+pub type MakeServed = Box<dyn Fn(Arc<AppState>) -> Served + Send + Sync>;
 
 pub struct Live {
     data: PathBuf,
     /// The same for every dataset's state: the metrics, so counts survive reloads.
     options: StateOptions,
-    make_router: MakeRouter,
+    make_served: MakeServed,
     current: RwLock<Arc<Served>>,
     /// One reload at a time: a second SIGHUP during a reload waits its turn.
     reloading: tokio::sync::Mutex<()>,
@@ -35,15 +36,15 @@ impl Live {
     pub async fn start(
         data: &Path,
         options: StateOptions,
-        make_router: MakeRouter,
+        make_served: MakeServed,
     ) -> anyhow::Result<(Self, Verification)> {
         let (state, verification) = open_state(data.to_path_buf(), options.clone()).await?;
         warm(state.clone());
         let live = Live {
-            current: RwLock::new(Arc::new(make_router(state))),
+            current: RwLock::new(Arc::new(make_served(state))),
             data: data.to_path_buf(),
             options,
-            make_router,
+            make_served,
             reloading: tokio::sync::Mutex::new(()),
         };
         Ok((live, verification))
@@ -53,7 +54,7 @@ impl Live {
     pub fn served(&self) -> Arc<Served> {
         // A poisoned lock still holds a whole router: the swap is a single assignment.
         match self.current.read() {
-            Ok(router) => router.clone(),
+            Ok(served) => served.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
@@ -67,10 +68,10 @@ impl Live {
             Ok(state) => {
                 let file = state.ix.dataset.file.clone();
                 warm(state.clone());
-                let router = Arc::new((self.make_router)(state));
+                let served = Arc::new((self.make_served)(state));
                 match self.current.write() {
-                    Ok(mut current) => *current = router,
-                    Err(poisoned) => *poisoned.into_inner() = router,
+                    Ok(mut current) => *current = served,
+                    Err(poisoned) => *poisoned.into_inner() = served,
                 }
                 self.options.metrics.reloaded(true);
                 tracing::info!(
