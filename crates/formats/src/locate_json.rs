@@ -37,8 +37,7 @@ impl LocationWriter {
         // reading their first bytes together lets the cache misses overlap, where copying them one
         // after the other would wait for each in turn.
         let first_bytes = location.hits.iter().fold(0u8, |acc, hit| {
-            let text = self.features[hit.layer.index()][hit.feature.index()].as_bytes();
-            acc ^ text.first().copied().unwrap_or(0)
+            acc ^ self.feature_text(hit).as_bytes().first().copied().unwrap_or(0)
         });
         std::hint::black_box(first_bytes);
         write_location(
@@ -47,12 +46,12 @@ impl LocationWriter {
             extra,
             out,
             |l| self.heads[l.index()].as_str().into(),
-            |hit| {
-                self.features[hit.layer.index()][hit.feature.index()]
-                    .as_str()
-                    .into()
-            },
+            |hit| self.feature_text(hit).into(),
         );
+    }
+
+    fn feature_text(&self, hit: &Hit) -> &str {
+        &self.features[hit.layer.index()][hit.feature.index()]
     }
 }
 
@@ -74,12 +73,7 @@ pub fn write_location_once(
         |l| head_json(&all[l]).into(),
         |hit| {
             let layer = &all[hit.layer];
-            layer
-                .features
-                .get(hit.feature.index())
-                .map(|f| feature_json(layer, f))
-                .unwrap_or_default()
-                .into()
+            feature_json(layer, &layer.features[hit.feature.index()]).into()
         },
     );
 }

@@ -46,11 +46,11 @@ pub struct Metrics {
     cache_evictions: AtomicU64,
 }
 
-/// How full the cache of encoded answers is ([`crate::cache::BodyCache`]).
 /// Where [`Metrics`] counts one route's requests.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteCounters(usize);
 
+/// How full the cache of encoded answers is ([`crate::cache::BodyCache`]).
 pub struct CacheSize {
     pub budget_bytes: u64,
     pub bytes: u64,
@@ -120,8 +120,8 @@ impl Metrics {
         }
     }
 
-    /// The counters of route pattern `route` (`None`: no route matched), found once by a caller
-    /// that records many requests of one route.
+    /// The counters of route pattern `route` (`None`: no route matched): found for each request
+    /// by the observe layer, once for all by a caller that answers one route.
     pub fn route(&self, route: Option<&str>) -> RouteCounters {
         let unmatched = self.names.len() - 1;
         RouteCounters(
@@ -131,13 +131,8 @@ impl Metrics {
         )
     }
 
-    /// Counts one answered request. `route` is the matched pattern (`None`: no route matched).
-    pub fn record(&self, route: Option<&str>, method: &str, status: u16, elapsed: std::time::Duration) {
-        self.record_in(self.route(route), method, status, elapsed);
-    }
-
-    /// [`Metrics::record`] for a route already found.
-    pub fn record_in(&self, route: RouteCounters, method: &str, status: u16, elapsed: std::time::Duration) {
+    /// Counts one answered request of `route` ([`Metrics::route`]).
+    pub fn record(&self, route: RouteCounters, method: &str, status: u16, elapsed: std::time::Duration) {
         let RouteCounters(route) = route;
         let method = METHODS
             .iter()

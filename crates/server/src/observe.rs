@@ -117,9 +117,7 @@ impl ObserveLayer {
         response: Response,
     ) -> Response {
         let mut response = answered(Seen::direct(route, request, started), response, &self.0);
-        response
-            .headers_mut()
-            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        allow_any_origin(response.headers_mut());
         response
     }
 
@@ -130,7 +128,7 @@ impl ObserveLayer {
         let mut headers = HeaderMap::with_capacity(8);
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         self.0.headers.apply(&mut headers, false);
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        allow_any_origin(&mut headers);
         headers
     }
 
@@ -144,6 +142,11 @@ impl ObserveLayer {
     ) {
         count(&Seen::direct(route, request, started), status, &self.0);
     }
+}
+
+/// What the router's CORS layer adds to an answer to a plain (not preflight) request.
+fn allow_any_origin(headers: &mut HeaderMap) {
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
 }
 
 impl Seen {
@@ -268,7 +271,7 @@ fn count(seen: &Seen, status: StatusCode, shared: &Shared) {
     };
     shared
         .metrics
-        .record_in(counters, seen.method.as_str(), status.as_u16(), elapsed);
+        .record(counters, seen.method.as_str(), status.as_u16(), elapsed);
     // One event and no span: written by the subscriber's non-blocking writer, off this thread.
     tracing::info!(
         target: ACCESS_LOG,
