@@ -12,7 +12,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::Coord;
 use territoires_core::Indexed;
 use territoires_geo::sample::{METROPOLE_BOX, uniform_points};
-use territoires_query::locate::{LocateOptions, Location, locate_into};
+use territoires_query::locate::{LocateOptions, Location, locate_each, locate_into};
 
 const POINTS: usize = 1_000_000;
 const SEED: u64 = 42;
@@ -36,6 +36,21 @@ fn locate_benches(c: &mut Criterion) {
             for &p in &points {
                 locate_into(&ix, p, &all_layers, &mut out);
                 hits += out.hits.len();
+            }
+            black_box(hits)
+        })
+    });
+
+    // The same points located a batch at a time, as a file of points or a batch request is.
+    group.bench_function("every_layer_batched", |b| {
+        // Rows are read, located and written a few thousand at a time (`territoires locate FILE`).
+        let mut out = vec![Location::default(); 4096];
+        b.iter(|| {
+            let mut hits = 0;
+            for points in points.chunks(out.len()) {
+                let out = &mut out[..points.len()];
+                locate_each(&ix, points, &all_layers, out);
+                hits += out.iter().map(|l| l.hits.len()).sum::<usize>();
             }
             black_box(hits)
         })

@@ -134,3 +134,59 @@ fn the_grid_agrees_with_exact_polygon_tests() {
         }
     }
 }
+
+/// A batch lookup keeps many points in flight; it must answer each as a lookup of that point
+/// alone does: at random points, on borders (the vertices of communes and of the contrats de
+/// ruralité), at sea within a tolerance, for every layer and for a few.
+#[test]
+fn points_located_together_get_the_answers_they_get_alone() {
+    use territoires_query::locate::{Location, locate_each, locate_into};
+    let ix = common::indexed();
+    let mut points: Vec<Coord<f64>> = uniform_points(50_000, 11, METROPOLE_BOX)
+        .into_iter()
+        .map(|(x, y)| Coord { x, y })
+        .collect();
+    for layer in ["communes", "contrats-ruralite-2016-2017"].map(|l| common::layer(ix, l)) {
+        let data = &ix.dataset.layers[layer];
+        for (f, _) in data.indexed_features().step_by(211) {
+            points.extend(data.polygons(f).0[0].exterior().0.iter().step_by(5));
+        }
+    }
+    // Outside every grid's extent: the exact tests answer those.
+    points.extend([Coord { x: -20.0, y: 40.0 }, Coord { x: 55.5, y: -21.1 }]);
+    let some_layers = ["pays", "contrats-ruralite-2016-2017", "communes"].map(|l| common::layer(ix, l));
+    let choices = [
+        LocateOptions::default(),
+        LocateOptions {
+            tolerance_m: Some(2_000.0),
+            layers: None,
+        },
+        LocateOptions {
+            tolerance_m: None,
+            layers: Some(some_layers.to_vec()),
+        },
+        LocateOptions {
+            tolerance_m: Some(500.0),
+            layers: Some(vec![common::layer(ix, "contrats-ruralite-2016-2017")]),
+        },
+    ];
+    for options in &choices {
+        // An odd length, so that the last batch is a short one.
+        let points = &points[..points.len() / 2 * 2 - 1];
+        let mut together = vec![Location::default(); points.len()];
+        locate_each(ix, points, options, &mut together);
+        let mut alone = Location::default();
+        let mut with_hits = 0;
+        for (&p, together) in points.iter().zip(&together) {
+            locate_into(ix, p, options, &mut alone);
+            assert_eq!(together.commune, alone.commune, "{p:?} with {options:?}");
+            assert_eq!(together.hits, alone.hits, "{p:?} with {options:?}");
+            with_hits += usize::from(!alone.hits.is_empty());
+        }
+        assert!(
+            with_hits > points.len() / 5,
+            "{with_hits} of {} points found something",
+            points.len()
+        );
+    }
+}

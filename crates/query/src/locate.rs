@@ -12,6 +12,7 @@ use geo::Coord;
 use super::QueryError;
 use territoires_core::dataset::{CommuneIx, FeatureIx, LayerIx, LayerKind};
 use territoires_core::index::Indexed;
+use territoires_core::index::grid::Cell;
 
 /// Largest tolerance accepted: beyond it "nearest" stops meaning "here".
 pub const MAX_TOLERANCE_M: f64 = 50_000.0;
@@ -77,37 +78,108 @@ pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Resu
 
 /// The allocation-free core of [`locate`]: reuses `out`'s buffer. `p` must be valid.
 pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &mut Location) {
-    out.hits.clear();
-    out.commune = None;
+    let cell_in = |l: LayerIx| ix.dataset.layers[l].grid.as_ref().map(|grid| grid.cell_at(p));
+    let commune_hit = commune_hit(ix, p, options, cell_in);
+    locate_in_cells(ix, p, options, commune_hit, cell_in, out);
+}
+
+/// The commune at `p`, exact or within the tolerance.
+#[inline]
+fn commune_hit(
+    ix: &Indexed,
+    p: Coord<f64>,
+    options: &LocateOptions,
+    cell_in: impl Fn(LayerIx) -> Option<Cell>,
+) -> Option<Hit> {
+    ix.communes_layer()
+        .and_then(|l| first_or_nearest(ix, l, cell_in(l), p, options.tolerance_m))
+}
+
+/// Points that [`locate_each`] takes together: enough for their memory reads to overlap, few
+/// enough that what the first step reads is still in cache at the last.
+const BATCH: usize = 32;
+
+/// [`locate_into`] for each of `points`, into the location beside it in `out` (as many as
+/// `points`): the same answers, found a batch of points at a time so that the memory reads of
+/// different points overlap (see [`territoires_core::index::grid::PointGrid::cells_at_each`]).
+/// What a file or a request of many points takes.
+pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions, out: &mut [Location]) {
+    debug_assert_eq!(points.len(), out.len());
     let wanted = |l: LayerIx| options.layers.as_ref().is_none_or(|w| w.contains(&l));
-
-    // The commune, exact or within the tolerance.
-    let commune_hit = ix
-        .communes_layer()
-        .and_then(|l| first_or_nearest(ix, l, p, options.tolerance_m));
-    out.commune = commune_hit.and_then(|hit| ix.commune_of_feature(hit.feature));
-
-    if let (Some(c), Some(hit)) = (out.commune, commune_hit) {
-        for &(l, f) in ix.commune_set_features(c) {
-            if wanted(l) {
-                out.hits.push(Hit {
-                    layer: l,
-                    feature: f,
-                    ..hit
-                });
-            }
+    // The layers found through their grid: the communes first (always: every commune-built layer
+    // is read from the commune), then the wanted polygon layers.
+    let mut slot_of = vec![None; ix.dataset.layers.len()];
+    let mut gridded = Vec::new();
+    let communes_layer = ix.communes_layer();
+    let polygon_layers = ix
+        .dataset
+        .indexed_layers()
+        .filter(|(l, layer)| layer.kind == LayerKind::Polygons && wanted(*l));
+    for l in communes_layer.into_iter().chain(polygon_layers.map(|(l, _)| l)) {
+        if ix.dataset.layers[l].grid.is_some() {
+            slot_of[l.index()] = Some(gridded.len());
+            gridded.push(l);
         }
     }
-    for (l, layer) in ix.dataset.indexed_layers() {
-        if !wanted(l) {
-            continue;
+    let mut cells = vec![[Cell::OutsideExtent; BATCH]; gridded.len()];
+    let mut communes = [None; BATCH];
+    let mut commune_features = Vec::with_capacity(BATCH);
+    for (points, out) in points.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
+        for (&l, cells) in gridded.iter().zip(&mut cells) {
+            ix.cells_at_each(l, points, &mut cells[..points.len()]);
         }
+        let (slot_of, cells) = (&slot_of, &cells);
+        let cell_in = |i: usize| move |l: LayerIx| slot_of[l.index()].map(|s: usize| cells[s][i]);
+        for (i, (&p, commune)) in points.iter().zip(&mut communes).enumerate() {
+            *commune = commune_hit(ix, p, options, cell_in(i));
+        }
+        commune_features.clear();
+        commune_features.extend(communes[..points.len()].iter().flatten().map(|hit| hit.feature));
+        ix.read_memberships_ahead(&commune_features);
+        for (i, (&p, out)) in points.iter().zip(out).enumerate() {
+            locate_in_cells(ix, p, options, communes[i], cell_in(i), out);
+        }
+    }
+}
+
+/// [`locate_into`], given the commune at `p` and, by `cell_in`, the cell of `p` in each looked-up
+/// layer's grid.
+#[inline]
+fn locate_in_cells(
+    ix: &Indexed,
+    p: Coord<f64>,
+    options: &LocateOptions,
+    commune_hit: Option<Hit>,
+    cell_in: impl Fn(LayerIx) -> Option<Cell>,
+    out: &mut Location,
+) {
+    out.hits.clear();
+    let wanted = |l: LayerIx| options.layers.as_ref().is_none_or(|w| w.contains(&l));
+    out.commune = commune_hit.and_then(|hit| ix.commune_of_feature(hit.feature));
+    // The commune's memberships, by layer then feature: each commune-set layer takes its own from
+    // the front, so that the hits come out in layer order without sorting them.
+    let mut memberships = match (out.commune, commune_hit) {
+        (Some(c), Some(_)) => ix.commune_set_features(c),
+        _ => &[],
+    };
+    for (l, layer) in ix.dataset.indexed_layers() {
         match layer.kind {
-            LayerKind::Communes => out.hits.extend(commune_hit),
-            LayerKind::CommuneSets => {} // read above, from the commune's memberships
-            LayerKind::Polygons => {
+            LayerKind::Communes if wanted(l) => out.hits.extend(commune_hit),
+            LayerKind::Communes => {}
+            LayerKind::CommuneSets => {
+                let (these, rest) = memberships.split_at(memberships.iter().take_while(|m| m.0 == l).count());
+                memberships = rest;
+                if let (true, Some(hit)) = (wanted(l), commune_hit) {
+                    out.hits.extend(these.iter().map(|&(layer, feature)| Hit {
+                        layer,
+                        feature,
+                        ..hit
+                    }));
+                }
+            }
+            LayerKind::Polygons if wanted(l) => {
                 let before = out.hits.len();
-                ix.features_at(l, p, |f| {
+                ix.features_in(l, cell_in(l), p, |f| {
                     out.hits.push(exact(l, f));
                     true
                 });
@@ -123,9 +195,10 @@ pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &m
                     });
                 }
             }
+            LayerKind::Polygons => {}
         }
     }
-    out.hits.sort_unstable_by_key(|h| (h.layer, h.feature));
+    debug_assert!(out.hits.is_sorted_by_key(|h| (h.layer, h.feature)));
 }
 
 fn exact(layer: LayerIx, feature: FeatureIx) -> Hit {
@@ -137,9 +210,15 @@ fn exact(layer: LayerIx, feature: FeatureIx) -> Hit {
     }
 }
 
-fn first_or_nearest(ix: &Indexed, layer: LayerIx, p: Coord<f64>, tolerance_m: Option<f64>) -> Option<Hit> {
+fn first_or_nearest(
+    ix: &Indexed,
+    layer: LayerIx,
+    cell: Option<Cell>,
+    p: Coord<f64>,
+    tolerance_m: Option<f64>,
+) -> Option<Hit> {
     let mut first = None;
-    ix.features_at(layer, p, |f| {
+    ix.features_in(layer, cell, p, |f| {
         first = Some(f);
         false
     });

@@ -355,23 +355,31 @@ impl PointGrid {
         Ok((cells, boundary))
     }
 
+    /// Where `p` falls: the positions of its cell and of its cell's block, or `None` outside the
+    /// extent.
     #[inline]
-    pub fn cell_at(&self, p: Coord<f64>) -> Cell {
+    fn positions(&self, p: Coord<f64>) -> Option<(usize, usize)> {
         let fx = (p.x - self.origin[0]) / self.cell[0];
         let fy = (p.y - self.origin[1]) / self.cell[1];
         if !(fx >= 0.0 && fy >= 0.0 && fx < self.size[0] as f64 && fy < self.size[1] as f64) {
-            return Cell::OutsideExtent;
+            return None;
         }
         let (x, y) = (fx as usize, fy as usize);
         let blocks_per_row = (self.size[0] as usize).div_ceil(1 << BLOCK_SHIFT);
-        let v = match self.blocks[(y >> BLOCK_SHIFT) * blocks_per_row + (x >> BLOCK_SHIFT)] {
-            MIXED => self.cells[y * self.size[0] as usize + x],
-            uniform => uniform,
+        Some((
+            y * self.size[0] as usize + x,
+            (y >> BLOCK_SHIFT) * blocks_per_row + (x >> BLOCK_SHIFT),
+        ))
+    }
+
+    #[inline]
+    pub fn cell_at(&self, p: Coord<f64>) -> Cell {
+        let Some((cell, block)) = self.positions(p) else {
+            return Cell::OutsideExtent;
         };
-        match v {
-            0 => Cell::Empty,
-            v if v & BOUNDARY == 0 => Cell::Covered(v - 1),
-            v => Cell::Boundary(v & !BOUNDARY),
+        match self.blocks[block] {
+            MIXED => decode(self.cells[cell]),
+            uniform => decode(uniform),
         }
     }
 
@@ -386,10 +394,22 @@ impl PointGrid {
         &self,
         geometries: &Geometries,
         p: Coord<f64>,
+        found: impl FnMut(FeatureIx) -> bool,
+    ) -> bool {
+        self.features_in(geometries, self.cell_at(p), p, found)
+    }
+
+    /// [`Self::features_at`] for a point whose cell is already known (`cell` must be `p`'s).
+    #[inline]
+    pub fn features_in(
+        &self,
+        geometries: &Geometries,
+        cell: Cell,
+        p: Coord<f64>,
         mut found: impl FnMut(FeatureIx) -> bool,
     ) -> bool {
         let features = geometries.len();
-        match self.cell_at(p) {
+        match cell {
             Cell::OutsideExtent => return false,
             Cell::Empty => {}
             Cell::Covered(f) => {
@@ -406,6 +426,82 @@ impl PointGrid {
         true
     }
 
+    /// The cells of a batch of points, each as [`Self::cell_at`] finds it, with what
+    /// [`Self::features_in`] will read for them brought into cache: every point's cell first, then
+    /// every border record they lead to, then the first vertex of each run of edges in those
+    /// records. One point's reads depend on each other (cell, record, edges), but different points'
+    /// do not: taken a step at a time over the batch, a point's reads wait for memory together with
+    /// the others' instead of after them, which is most of what a lookup costs.
+    pub fn cells_at_each(&self, geometries: &Geometries, points: &[Coord<f64>], cells: &mut [Cell]) {
+        // The cells' values are read in a loop that never branches on one: a branch that waits
+        // for memory and is mispredicted throws away the reads begun after it, and which of empty,
+        // covered or boundary a random point meets is a coin toss.
+        const STEP: usize = 32;
+        for (points, cells) in points.chunks(STEP).zip(cells.chunks_mut(STEP)) {
+            let mut at = [None; STEP];
+            let mut values = [0u32; STEP];
+            for ((at, value), &p) in at.iter_mut().zip(&mut values).zip(points) {
+                *at = self.positions(p);
+                if let Some((_, block)) = *at {
+                    *value = self.blocks[block];
+                }
+            }
+            for (at, value) in at.iter().zip(&mut values) {
+                if let (Some((cell, _)), MIXED) = (*at, *value) {
+                    *value = self.cells[cell];
+                }
+            }
+            for ((cell, at), &value) in cells.iter_mut().zip(&at).zip(&values) {
+                *cell = if at.is_some() {
+                    decode(value)
+                } else {
+                    Cell::OutsideExtent
+                };
+            }
+        }
+        let mut read = 0u32;
+        for cell in cells.iter() {
+            if let Cell::Boundary(b) = *cell {
+                read ^= self.boundary.get(b as usize).copied().unwrap_or(0);
+            }
+        }
+        let coords = geometries.vertices();
+        let vertex_mask = (1u32 << self.vertex_bits) - 1;
+        for cell in cells.iter() {
+            if let Cell::Boundary(b) = *cell {
+                for (_, runs) in self.record_entries(b).1 {
+                    for &run in runs {
+                        read ^= coords
+                            .get((run & vertex_mask) as usize)
+                            .map_or(0, |v| v[0].to_bits() as u32);
+                    }
+                }
+            }
+        }
+        // The values read only matter for having been read.
+        std::hint::black_box(read);
+    }
+
+    /// Boundary record `b`: its head word and its entries, each as its word and its runs of edges.
+    /// The entries end early where the record holds less than it says (a damaged file), so that a
+    /// walk needs no checks of its own.
+    #[inline]
+    fn record_entries(&self, b: u32) -> (u32, RecordEntries<'_>) {
+        let record = self.boundary.get(b as usize..).unwrap_or_default();
+        let head = record.first().copied().unwrap_or(0);
+        let entries = RecordEntries {
+            record,
+            at: 1,
+            left: if record.is_empty() {
+                0
+            } else {
+                head & ((1 << SPOT_SHIFT) - 1)
+            },
+            feature_bits: self.feature_bits,
+        };
+        (head, entries)
+    }
+
     /// Features of boundary cell `b` whose closed polygon holds `p`, in ascending order. Calls
     /// `found` for each; stops early if it returns `false`, or at a record or run that is not there.
     /// `p` must lie in the cell.
@@ -417,15 +513,11 @@ impl PointGrid {
         p: Coord<f64>,
         mut found: impl FnMut(u32) -> bool,
     ) {
-        let Some(record) = self.boundary.get(b as usize..) else {
-            return;
-        };
-        let coords = geometries.vertices();
-        let Some(&head) = record.first() else { return };
+        let (head, entries) = self.record_entries(b);
         let Some(spot) = REFERENCE_SPOTS.get((head >> SPOT_SHIFT) as usize) else {
             return;
         };
-        let entries = head & ((1 << SPOT_SHIFT) - 1);
+        let coords = geometries.vertices();
         let feature_mask = (1u32 << self.feature_bits) - 1;
         let vertex_mask = (1u32 << self.vertex_bits) - 1;
         let fx = ((p.x - self.origin[0]) / self.cell[0]).floor();
@@ -434,14 +526,7 @@ impl PointGrid {
             x: self.origin[0] + (fx + spot[0]) * self.cell[0],
             y: self.origin[1] + (fy + spot[1]) * self.cell[1],
         };
-        let mut at = 1;
-        for _ in 0..entries {
-            let Some(&entry) = record.get(at) else { return };
-            let runs = ((entry & !REFERENCE_INSIDE) >> self.feature_bits) as usize;
-            let Some(run_list) = record.get(at + 1..at + 1 + runs) else {
-                return;
-            };
-            at += 1 + runs;
+        for (entry, run_list) in entries {
             let mut inside = entry & REFERENCE_INSIDE != 0;
             'runs: for &run in run_list {
                 let first = (run & vertex_mask) as usize;
@@ -550,12 +635,47 @@ impl PointGrid {
     }
 }
 
+/// The entries of a boundary record: each entry's word and its runs' words.
+struct RecordEntries<'a> {
+    record: &'a [u32],
+    at: usize,
+    left: u32,
+    feature_bits: u8,
+}
+
+impl<'a> Iterator for RecordEntries<'a> {
+    type Item = (u32, &'a [u32]);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        let entry = *self.record.get(self.at)?;
+        let runs = ((entry & !REFERENCE_INSIDE) >> self.feature_bits) as usize;
+        let run_list = self.record.get(self.at + 1..self.at + 1 + runs)?;
+        self.at += 1 + runs;
+        self.left -= 1;
+        Some((entry, run_list))
+    }
+}
+
 enum Crossing {
     /// The query point lies on the edge.
     OnEdge,
     /// The edge crosses the segment from the reference point to the query point.
     Crosses,
     Misses,
+}
+
+/// What a cell's value says (not `MIXED`, which only blocks hold).
+#[inline]
+fn decode(value: u32) -> Cell {
+    match value {
+        0 => Cell::Empty,
+        v if v & BOUNDARY == 0 => Cell::Covered(v - 1),
+        v => Cell::Boundary(v & !BOUNDARY),
+    }
 }
 
 /// Per block of cells, the value its cells share, or `MIXED`.

@@ -23,6 +23,7 @@ use crate::dataset::{CommuneIx, Dataset, FeatureIx, LayerIx, LayerKind};
 use crate::error::Result;
 use crate::file::Verification;
 use generalised::{Generalised, LayerCache};
+use grid::Cell;
 use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
 
 /// In `feature_commune`, a feature with no member commune.
@@ -59,7 +60,14 @@ impl Indexed {
         for c in CommuneIx::all(dataset.communes.len()) {
             for (l, layer) in dataset.indexed_layers() {
                 if layer.kind == LayerKind::CommuneSets {
+                    let from = set_features.len();
                     set_features.extend(layer.membership.features_of(c).iter().map(|&f| (l, f)));
+                    // The build writes rows sorted, and a locate's answer relies on it; a file
+                    // from elsewhere gets sorted here rather than answering out of order.
+                    let row = &mut set_features[from..];
+                    if !row.is_sorted() {
+                        row.sort_unstable();
+                    }
                 }
             }
             set_offsets.push(set_features.len() as u32);
@@ -125,6 +133,30 @@ impl Indexed {
         &self.set_features[self.set_offsets[c] as usize..self.set_offsets[c + 1] as usize]
     }
 
+    /// Reads the memberships of the communes under `features` (of the communes layer) into cache,
+    /// a step at a time for all of them, so that their reads overlap: each step (the feature's
+    /// commune, the commune's row, the row) depends on the one before, but not on another
+    /// feature's. What [`Self::commune_set_features`] reads next is then at hand.
+    pub fn read_memberships_ahead(&self, features: &[FeatureIx]) {
+        const MOST: usize = 64;
+        let mut rows = [0u32; MOST];
+        let mut read = 0u32;
+        for features in features.chunks(MOST) {
+            let rows = &mut rows[..features.len()];
+            for (row, f) in rows.iter_mut().zip(features) {
+                *row = self.feature_commune.get(f.index()).map_or(u32::MAX, |c| c.0);
+            }
+            for row in rows.iter_mut() {
+                *row = self.set_offsets.get(*row as usize).copied().unwrap_or(u32::MAX);
+            }
+            for &row in rows.iter() {
+                read ^= self.set_features.get(row as usize).map_or(0, |m| m.1.0);
+            }
+        }
+        // The values read only matter for having been read.
+        std::hint::black_box(read);
+    }
+
     /// The layer's shared-border topology, built on first use.
     pub fn topology(&self, layer: LayerIx) -> &Topology {
         self.generalised.topology(&self.dataset.layers, layer.index())
@@ -172,14 +204,43 @@ impl Indexed {
     /// Features of `layer` whose polygon contains `p` or has it on its border, by geometry alone,
     /// in ascending feature order. Calls `found` for each; stops early if it returns `false`.
     #[inline]
-    pub fn features_at(&self, layer: LayerIx, p: Coord<f64>, mut found: impl FnMut(FeatureIx) -> bool) {
+    pub fn features_at(&self, layer: LayerIx, p: Coord<f64>, found: impl FnMut(FeatureIx) -> bool) {
+        let cell = self.dataset.layers[layer]
+            .grid
+            .as_ref()
+            .map(|grid| grid.cell_at(p));
+        self.features_in(layer, cell, p, found);
+    }
+
+    /// [`Self::features_at`] for a point whose cell in the layer's grid is already known (`None`
+    /// for a layer without a grid).
+    #[inline]
+    pub fn features_in(
+        &self,
+        layer: LayerIx,
+        cell: Option<Cell>,
+        p: Coord<f64>,
+        mut found: impl FnMut(FeatureIx) -> bool,
+    ) {
         let layer_data = &self.dataset.layers[layer];
-        if let Some(grid) = &layer_data.grid
-            && grid.features_at(&layer_data.geometries, p, &mut found)
+        if let (Some(grid), Some(cell)) = (&layer_data.grid, cell)
+            && grid.features_in(&layer_data.geometries, cell, p, &mut found)
         {
             return;
         }
         self.features_at_exactly(layer, p, found);
+    }
+
+    /// The cells of a batch of points in the layer's grid, their reads overlapped (see
+    /// [`grid::PointGrid::cells_at_each`]); `false`, with `cells` untouched, for a layer without a
+    /// grid.
+    pub fn cells_at_each(&self, layer: LayerIx, points: &[Coord<f64>], cells: &mut [Cell]) -> bool {
+        let layer_data = &self.dataset.layers[layer];
+        let Some(grid) = &layer_data.grid else {
+            return false;
+        };
+        grid.cells_at_each(&layer_data.geometries, points, cells);
+        true
     }
 
     /// Same answer as [`Self::features_at`], without the grid: an R-tree of feature boxes and an

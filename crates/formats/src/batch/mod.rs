@@ -36,7 +36,7 @@ pub use output::{OutputFormat, RowWriter, push_csv_field, push_csv_record};
 
 use territoires_core::index::Indexed;
 use territoires_geo::crs::Crs;
-use territoires_query::locate::{LocateOptions, Location, locate_into};
+use territoires_query::locate::{LocateOptions, Location, locate_each};
 
 /// Bytes read from the input at a time.
 const READ_BUFFER: usize = 64 * 1024;
@@ -333,6 +333,9 @@ fn output_failed() -> io::Error {
 struct Chunk {
     slots: Vec<Slot>,
     len: usize,
+    /// The rows' points that are valid, in WGS84, in row order, and where each is.
+    points: Vec<Coord<f64>>,
+    locations: Vec<Location>,
 }
 
 struct Slot {
@@ -341,7 +344,6 @@ struct Slot {
     point: Result<Coord<f64>, String>,
     crs: Crs,
     at: RowAt,
-    location: Location,
 }
 
 enum Owned {
@@ -361,7 +363,6 @@ impl Chunk {
                 point: Err(String::new()),
                 crs: Crs::WGS84,
                 at: RowAt::Nowhere,
-                location: Location::default(),
             });
         }
         let slot = &mut self.slots[self.len];
@@ -388,20 +389,31 @@ impl Chunk {
     /// Converts the points to WGS84 and locates them, in parallel.
     fn locate(&mut self, ix: &Indexed, options: &LocateOptions) {
         use rayon::prelude::*;
-        self.slots[..self.len].par_iter_mut().for_each(|slot| {
+        /// Points a core locates at a time: a few batches of [`locate_each`]'s.
+        const POINTS_PER_TASK: usize = 256;
+        let rows = &mut self.slots[..self.len];
+        rows.par_iter_mut().for_each(|slot| {
             if let Ok(p) = slot.point {
                 slot.point = slot.crs.to_wgs84(p.x, p.y).map_err(|m| slot.at.says(m));
                 slot.crs = Crs::WGS84;
             }
-            if let Ok(p) = slot.point {
-                locate_into(ix, p, options, &mut slot.location);
-            }
         });
+        self.points.clear();
+        self.points
+            .extend(rows.iter().filter_map(|slot| slot.point.as_ref().ok().copied()));
+        if self.locations.len() < self.points.len() {
+            self.locations.resize_with(self.points.len(), Location::default);
+        }
+        self.points
+            .par_chunks(POINTS_PER_TASK)
+            .zip(self.locations[..self.points.len()].par_chunks_mut(POINTS_PER_TASK))
+            .for_each(|(points, out)| locate_each(ix, points, options, out));
     }
 
     /// Writes every row in order, and empties.
     fn write<W: Write>(&mut self, writer: &mut RowWriter<'_, W>) -> io::Result<()> {
         let rows = &self.slots[..self.len];
+        let mut locations = self.locations.iter();
         for slot in rows.iter() {
             let row = Row {
                 passthrough: match &slot.passthrough {
@@ -416,8 +428,9 @@ impl Chunk {
                 crs: Crs::WGS84,
                 at: slot.at,
             };
+            // One location per valid point, in the same order.
             let located = match &slot.point {
-                Ok(_) => Ok(&slot.location),
+                Ok(_) => locations.next().ok_or("the row's point was not located"),
                 Err(message) => Err(message.as_str()),
             };
             writer.row(&row, located)?;
