@@ -151,9 +151,7 @@ pub fn polygons_layer(
         polygons,
         &indexes,
         atoms,
-        // Finer than its borders need: a point's cell is then more often wholly inside or outside
-        // a polygon, and a border cell holds fewer edges to cross (BENCHMARKS.md, sixth session).
-        2_000_000,
+        500_000,
     )?;
     // Each commune goes to the polygons holding its interior point, found through the grid just
     // built (exact tests for points outside its extent).
