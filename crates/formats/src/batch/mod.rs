@@ -333,8 +333,9 @@ fn output_failed() -> io::Error {
 struct Chunk {
     slots: Vec<Slot>,
     len: usize,
-    /// The rows' points that are valid, in WGS84, in row order, and where each is.
+    /// The valid rows' points in WGS84, in row order, located together by [`locate_each`].
     points: Vec<Coord<f64>>,
+    /// One per valid row, in the same order (kept from chunk to chunk, their buffers reused).
     locations: Vec<Location>,
 }
 
