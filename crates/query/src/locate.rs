@@ -26,6 +26,14 @@ pub struct LocateOptions {
     pub layers: Option<Vec<LayerIx>>,
 }
 
+impl LocateOptions {
+    /// Whether the answer is to hold layer `l`.
+    #[inline]
+    pub fn wants(&self, l: LayerIx) -> bool {
+        self.layers.as_ref().is_none_or(|w| w.contains(&l))
+    }
+}
+
 /// One feature of one layer at the point.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
@@ -78,7 +86,7 @@ pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Resu
 
 /// The allocation-free core of [`locate`]: reuses `out`'s buffer. `p` must be valid.
 pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &mut Location) {
-    let cell_in = |l: LayerIx| ix.dataset.layers[l].grid.as_ref().map(|grid| grid.cell_at(p));
+    let cell_in = |l: LayerIx| ix.cell_at(l, p);
     let commune_hit = commune_hit(ix, p, options, cell_in);
     locate_in_cells(ix, p, options, commune_hit, cell_in, out);
 }
@@ -105,7 +113,6 @@ const BATCH: usize = 32;
 /// What a file or a request of many points takes.
 pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions, out: &mut [Location]) {
     debug_assert_eq!(points.len(), out.len());
-    let wanted = |l: LayerIx| options.layers.as_ref().is_none_or(|w| w.contains(&l));
     // The layers found through their grid: the communes first (always: every commune-built layer
     // is read from the commune), then the wanted polygon layers.
     let mut slot_of = vec![None; ix.dataset.layers.len()];
@@ -114,7 +121,7 @@ pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions,
     let polygon_layers = ix
         .dataset
         .indexed_layers()
-        .filter(|(l, layer)| layer.kind == LayerKind::Polygons && wanted(*l));
+        .filter(|(l, layer)| layer.kind == LayerKind::Polygons && options.wants(*l));
     for l in communes_layer.into_iter().chain(polygon_layers.map(|(l, _)| l)) {
         if ix.dataset.layers[l].grid.is_some() {
             slot_of[l.index()] = Some(gridded.len());
@@ -154,7 +161,6 @@ fn locate_in_cells(
     out: &mut Location,
 ) {
     out.hits.clear();
-    let wanted = |l: LayerIx| options.layers.as_ref().is_none_or(|w| w.contains(&l));
     out.commune = commune_hit.and_then(|hit| ix.commune_of_feature(hit.feature));
     // The commune's memberships, by layer then feature: each commune-set layer takes its own from
     // the front, so that the hits come out in layer order without sorting them.
@@ -164,12 +170,12 @@ fn locate_in_cells(
     };
     for (l, layer) in ix.dataset.indexed_layers() {
         match layer.kind {
-            LayerKind::Communes if wanted(l) => out.hits.extend(commune_hit),
+            LayerKind::Communes if options.wants(l) => out.hits.extend(commune_hit),
             LayerKind::Communes => {}
             LayerKind::CommuneSets => {
                 let (these, rest) = memberships.split_at(memberships.iter().take_while(|m| m.0 == l).count());
                 memberships = rest;
-                if let (true, Some(hit)) = (wanted(l), commune_hit) {
+                if let (true, Some(hit)) = (options.wants(l), commune_hit) {
                     out.hits.extend(these.iter().map(|&(layer, feature)| Hit {
                         layer,
                         feature,
@@ -177,7 +183,7 @@ fn locate_in_cells(
                     }));
                 }
             }
-            LayerKind::Polygons if wanted(l) => {
+            LayerKind::Polygons if options.wants(l) => {
                 let before = out.hits.len();
                 ix.features_in(l, cell_in(l), p, |f| {
                     out.hits.push(exact(l, f));

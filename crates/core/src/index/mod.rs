@@ -205,11 +205,16 @@ impl Indexed {
     /// in ascending feature order. Calls `found` for each; stops early if it returns `false`.
     #[inline]
     pub fn features_at(&self, layer: LayerIx, p: Coord<f64>, found: impl FnMut(FeatureIx) -> bool) {
-        let cell = self.dataset.layers[layer]
+        self.features_in(layer, self.cell_at(layer, p), p, found);
+    }
+
+    /// The cell of `p` in the layer's grid (`None` for a layer without a grid).
+    #[inline]
+    pub fn cell_at(&self, layer: LayerIx, p: Coord<f64>) -> Option<Cell> {
+        self.dataset.layers[layer]
             .grid
             .as_ref()
-            .map(|grid| grid.cell_at(p));
-        self.features_in(layer, cell, p, found);
+            .map(|grid| grid.cell_at(p))
     }
 
     /// [`Self::features_at`] for a point whose cell in the layer's grid is already known (`None`
@@ -232,15 +237,12 @@ impl Indexed {
     }
 
     /// The cells of a batch of points in the layer's grid, their reads overlapped (see
-    /// [`grid::PointGrid::cells_at_each`]); `false`, with `cells` untouched, for a layer without a
-    /// grid.
-    pub fn cells_at_each(&self, layer: LayerIx, points: &[Coord<f64>], cells: &mut [Cell]) -> bool {
+    /// [`grid::PointGrid::cells_at_each`]); `cells` is left as it is for a layer without a grid.
+    pub fn cells_at_each(&self, layer: LayerIx, points: &[Coord<f64>], cells: &mut [Cell]) {
         let layer_data = &self.dataset.layers[layer];
-        let Some(grid) = &layer_data.grid else {
-            return false;
-        };
-        grid.cells_at_each(&layer_data.geometries, points, cells);
-        true
+        if let Some(grid) = &layer_data.grid {
+            grid.cells_at_each(&layer_data.geometries, points, cells);
+        }
     }
 
     /// Same answer as [`Self::features_at`], without the grid: an R-tree of feature boxes and an
