@@ -135,6 +135,62 @@ fn the_grid_agrees_with_exact_polygon_tests() {
     }
 }
 
+/// The communes' grid answers for the contrats de ruralité where their answer is the same all over
+/// a cell: it must give the exact tests' answer wherever it answers, at random points and on the
+/// borders of communes and of contrats, and answer most points in France (or it is not used).
+#[test]
+fn the_communes_grid_answers_for_its_companion_as_the_exact_tests_do() {
+    use territoires_query::locate::{Location, locate_into};
+    let ix = common::indexed();
+    let [communes, contrats] = ["communes", "contrats-ruralite-2016-2017"].map(|l| common::layer(ix, l));
+    let grid = ix.dataset.layers[communes]
+        .grid
+        .as_ref()
+        .expect("the communes' grid");
+    assert_eq!(grid.companion(), Some(contrats.index() as u32));
+    let mut points: Vec<Coord<f64>> = uniform_points(100_000, 23, METROPOLE_BOX)
+        .into_iter()
+        .map(|(x, y)| Coord { x, y })
+        .collect();
+    for layer in [communes, contrats] {
+        let data = &ix.dataset.layers[layer];
+        for (f, _) in data.indexed_features().step_by(53) {
+            points.extend(data.polygons(f).0[0].exterior().0.iter().step_by(2));
+        }
+    }
+    let options = LocateOptions {
+        layers: Some(vec![contrats]),
+        ..LocateOptions::default()
+    };
+    let (mut in_a_commune, mut answered) = (0, 0);
+    let mut location = Location::default();
+    for p in points {
+        let Some(cell) = ix.cell_at(communes, p) else {
+            continue;
+        };
+        let exact = all_at(contrats, p, true);
+        locate_into(ix, p, &options, &mut location);
+        let located: Vec<FeatureIx> = location.hits.iter().map(|h| h.feature).collect();
+        assert_eq!(located, exact, "located at {p:?}");
+        let answer = ix.companion_answer(communes, cell, contrats);
+        if let Some(answer) = answer {
+            assert_eq!(
+                answer.into_iter().collect::<Vec<_>>(),
+                exact,
+                "companion answer at {p:?}"
+            );
+        }
+        if location.commune.is_some() {
+            in_a_commune += 1;
+            answered += usize::from(answer.is_some());
+        }
+    }
+    assert!(
+        answered * 10 > in_a_commune * 8,
+        "{answered} answered of {in_a_commune} in a commune"
+    );
+}
+
 /// A batch lookup keeps many points in flight; it must answer each as a lookup of that point
 /// alone does: at random points, on borders (the vertices of communes and of the contrats de
 /// ruralité), at sea within a tolerance, for every layer and for a few.

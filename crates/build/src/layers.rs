@@ -187,6 +187,29 @@ pub fn polygons_layer(
     Ok(layer)
 }
 
+/// Makes the communes' grid answer for the first published polygon layer too, wherever that
+/// layer's answer is the same all over a cell (see [`territoires_core::index::grid`]): most points
+/// then find it with the reads that find their commune. Says why when it cannot (the grid's cells
+/// have too few spare bits for that layer's features); the layer is then located by its own grid
+/// alone, as fast as before and as right.
+pub fn pair_first_polygon_layer_with_communes(layers: &mut [Layer]) -> Result<(), String> {
+    let communes = layers.iter().position(|l| l.kind == LayerKind::Communes);
+    let companion = layers
+        .iter()
+        .position(|l| l.kind == LayerKind::Polygons && l.grid.is_some());
+    let (Some(communes), Some(companion)) = (communes, companion) else {
+        return Ok(());
+    };
+    let polygons = layers[companion].geometries.all_polygons();
+    let indexes = exact_tests(&polygons);
+    let companion_id = layers[companion].id.clone();
+    let Some(grid) = layers[communes].grid.as_mut() else {
+        return Ok(());
+    };
+    grid.add_companion(companion as u32, &polygons.iter().collect::<Vec<_>>(), &indexes)
+        .map_err(|e| format!("layer `{companion_id}` is not answered from the communes' grid: {e}"))
+}
+
 /// The exact point-in-polygon test of each feature.
 fn exact_tests(polygons: &[MultiPolygon<f64>]) -> Vec<PolygonIndex> {
     polygons.par_iter().map(PolygonIndex::new).collect()

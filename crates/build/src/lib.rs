@@ -313,6 +313,9 @@ fn build_layers(
         bar.inc(1);
     }
     bar.done();
+    if let Err(why) = layers::pair_first_polygon_layer_with_communes(&mut layers) {
+        warnings.push(why);
+    }
     Ok(BuiltLayers { layers, slivers })
 }
 

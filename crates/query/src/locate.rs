@@ -87,20 +87,29 @@ pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Resu
 /// The allocation-free core of [`locate`]: reuses `out`'s buffer. `p` must be valid.
 pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &mut Location) {
     let cell_in = |l: LayerIx| ix.cell_at(l, p);
-    let commune_hit = commune_hit(ix, p, options, cell_in);
-    locate_in_cells(ix, p, options, commune_hit, cell_in, out);
+    let commune_cell = ix.communes_layer().and_then(cell_in);
+    let commune_hit = commune_hit(ix, p, options, commune_cell);
+    locate_in_cells(ix, p, options, commune_hit, commune_cell, cell_in, out);
 }
 
-/// The commune at `p`, exact or within the tolerance.
+/// The commune at `p`, exact or within the tolerance, given `p`'s cell in the communes' grid.
 #[inline]
 fn commune_hit(
     ix: &Indexed,
     p: Coord<f64>,
     options: &LocateOptions,
-    cell_in: impl Fn(LayerIx) -> Option<Cell>,
+    commune_cell: Option<Cell>,
 ) -> Option<Hit> {
     ix.communes_layer()
-        .and_then(|l| first_or_nearest(ix, l, cell_in(l), p, options.tolerance_m))
+        .and_then(|l| first_or_nearest(ix, l, commune_cell, p, options.tolerance_m))
+}
+
+/// What the communes' grid says of polygon layer `l` at a point in `commune_cell` (see
+/// [`Indexed::companion_answer`]): `None` where `l`'s own grid is to be asked.
+#[inline]
+fn from_commune_cell(ix: &Indexed, commune_cell: Option<Cell>, l: LayerIx) -> Option<Option<FeatureIx>> {
+    let communes = ix.communes_layer()?;
+    ix.companion_answer(communes, commune_cell?, l)
 }
 
 /// Points that [`locate_each`] takes together: enough for their memory reads to overlap, few
@@ -128,35 +137,63 @@ pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions,
             gridded.push(l);
         }
     }
+    let communes_slot = communes_layer.and_then(|l| slot_of[l.index()]);
     let mut cells = vec![[Cell::OutsideExtent; BATCH]; gridded.len()];
     let mut communes = [None; BATCH];
     let mut commune_features = Vec::with_capacity(BATCH);
+    let (mut asked, mut asked_points, mut asked_cells) =
+        ([0; BATCH], [Coord::zero(); BATCH], [Cell::OutsideExtent; BATCH]);
     for (points, out) in points.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
-        for (&l, cells) in gridded.iter().zip(&mut cells) {
-            ix.cells_at_each(l, points, &mut cells[..points.len()]);
+        let commune_cell_of = |cells: &[[Cell; BATCH]], i: usize| communes_slot.map(|s| cells[s][i]);
+        for (s, &l) in gridded.iter().enumerate() {
+            if Some(s) == communes_slot {
+                ix.cells_at_each(l, points, &mut cells[s][..points.len()]);
+                continue;
+            }
+            // Only the points whose commune's cell does not answer for the layer read its grid.
+            let mut n = 0;
+            for (i, &p) in points.iter().enumerate() {
+                if from_commune_cell(ix, commune_cell_of(&cells, i), l).is_none() {
+                    (asked[n], asked_points[n]) = (i, p);
+                    n += 1;
+                }
+            }
+            ix.cells_at_each(l, &asked_points[..n], &mut asked_cells[..n]);
+            for (&i, &cell) in asked[..n].iter().zip(&asked_cells[..n]) {
+                cells[s][i] = cell;
+            }
         }
         let (slot_of, cells) = (&slot_of, &cells);
         let cell_in = |i: usize| move |l: LayerIx| slot_of[l.index()].map(|s: usize| cells[s][i]);
         for (i, (&p, commune)) in points.iter().zip(&mut communes).enumerate() {
-            *commune = commune_hit(ix, p, options, cell_in(i));
+            *commune = commune_hit(ix, p, options, commune_cell_of(cells, i));
         }
         commune_features.clear();
         commune_features.extend(communes[..points.len()].iter().flatten().map(|hit| hit.feature));
         ix.read_memberships_ahead(&commune_features);
         for (i, (&p, out)) in points.iter().zip(out).enumerate() {
-            locate_in_cells(ix, p, options, communes[i], cell_in(i), out);
+            locate_in_cells(
+                ix,
+                p,
+                options,
+                communes[i],
+                commune_cell_of(cells, i),
+                cell_in(i),
+                out,
+            );
         }
     }
 }
 
-/// [`locate_into`], given the commune at `p` and, by `cell_in`, the cell of `p` in each looked-up
-/// layer's grid.
+/// [`locate_into`], given the commune at `p`, `p`'s cell in the communes' grid and, by `cell_in`,
+/// its cell in each looked-up layer's grid (asked only where the communes' cell does not answer).
 #[inline]
 fn locate_in_cells(
     ix: &Indexed,
     p: Coord<f64>,
     options: &LocateOptions,
     commune_hit: Option<Hit>,
+    commune_cell: Option<Cell>,
     cell_in: impl Fn(LayerIx) -> Option<Cell>,
     out: &mut Location,
 ) {
@@ -185,10 +222,13 @@ fn locate_in_cells(
             }
             LayerKind::Polygons if options.wants(l) => {
                 let before = out.hits.len();
-                ix.features_in(l, cell_in(l), p, |f| {
-                    out.hits.push(exact(l, f));
-                    true
-                });
+                match from_commune_cell(ix, commune_cell, l) {
+                    Some(answer) => out.hits.extend(answer.map(|f| exact(l, f))),
+                    None => ix.features_in(l, cell_in(l), p, |f| {
+                        out.hits.push(exact(l, f));
+                        true
+                    }),
+                }
                 if out.hits.len() == before
                     && let Some(t) = options.tolerance_m
                     && let Some((f, d)) = ix.nearest_within(l, p, t)

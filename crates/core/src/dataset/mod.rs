@@ -298,6 +298,14 @@ impl Dataset {
             layer.geometries.check(features).map_err(context)?;
             if let Some(grid) = &layer.grid {
                 grid.check().map_err(context)?;
+                // A companion answers as a polygon layer does: any other kind would be misread.
+                if let Some(c) = grid.companion()
+                    && !self.layers.get(c as usize).is_some_and(|companion| {
+                        companion.kind == LayerKind::Polygons && companion.id != layer.id
+                    })
+                {
+                    return Err(context(format!("its grid's companion {c} is no polygon layer")));
+                }
             }
         }
         let commune_features = self.communes_layer().map_or(0, |l| self.layers[l].features.len());

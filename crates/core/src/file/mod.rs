@@ -42,7 +42,7 @@ pub use section::Section;
 compile_error!("the dataset file is little-endian and its arrays are read in place");
 
 /// Changes whenever the layout changes; a file with another header is refused.
-const MAGIC: &[u8; 8] = b"TERRDS17";
+const MAGIC: &[u8; 8] = b"TERRDS18";
 
 /// Length of the trailer: the SHA-256 of the SHA-256s of everything before it, piece by piece.
 const TRAILER: usize = 32;

@@ -9,6 +9,11 @@
 //!
 //! The grid is built once by the data build and stored in the dataset; edges are indices into the
 //! layer's flat [`Geometries`], which the file keeps in the same order.
+//!
+//! **A companion layer.** The communes' grid also answers for one published polygon layer where
+//! that layer's answer is the same all over a cell, in the spare bits of the cell's value (or of a
+//! boundary record's head): a point then finds both with the reads it makes for its commune, and
+//! only the points in cells that a border of the companion crosses read the companion's own grid.
 
 use geo::kernels::{Kernel, RobustKernel};
 use geo::{Coord, MultiPolygon, Orientation};
@@ -35,8 +40,18 @@ const REFERENCE_SPOTS: [[f64; 2]; 8] = [
     [0.625, 0.375],
     [0.1, 0.9],
 ];
-/// Top bits of a boundary cell's first entry: which reference spot it uses.
+/// Top bits of a boundary record's head word: which reference spot it uses.
 const SPOT_SHIFT: u32 = 28;
+/// Bits of a head word between its entry count and its spot: the companion's code.
+const CODE_SHIFT: u32 = 12;
+/// Low bits of a head word: the record's entry count.
+const ENTRY_COUNT_MASK: u32 = (1 << CODE_SHIFT) - 1;
+/// Companion code: the companion's answer changes within the cell; its own grid must be asked.
+const CODE_ASK_ITS_GRID: u32 = 0;
+/// Companion code: no feature of the companion holds any point of the cell.
+const CODE_NOTHING: u32 = 1;
+/// Companion code of feature `f` alone holding every point of the cell: `f + CODE_FIRST_FEATURE`.
+const CODE_FIRST_FEATURE: u32 = 2;
 /// Blocks of 8 × 8 cells summarise the grid: a block whose cells all hold the same plain value is
 /// answered from the block array, which is small enough to stay in cache (most random points in
 /// France's bounding box fall at sea or abroad, in such blocks).
@@ -69,16 +84,33 @@ fn edges(geometries: &Geometries) -> (Vec<bool>, Vec<std::ops::Range<u32>>) {
     (starts_edge, ranges)
 }
 
-/// What a grid knows about the cell of a point.
+/// What a grid knows about the cell of a point. `code` is what the cell says of the grid's
+/// companion layer (see [`PointGrid::companion_in`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cell {
     /// The point is outside the grid's extent.
     OutsideExtent,
-    Empty,
+    Empty {
+        code: u32,
+    },
     /// One feature covers the whole cell.
-    Covered(u32),
-    /// A border crosses the cell: boundary cell number.
+    Covered {
+        feature: u32,
+        code: u32,
+    },
+    /// A border crosses the cell: where its record starts.
     Boundary(u32),
+}
+
+/// What a grid's cell says of its companion layer at any point of the cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompanionAnswer {
+    /// The companion's answer changes within the cell (or the grid has no companion): ask its grid.
+    AskItsGrid,
+    /// No feature of the companion holds the point.
+    Nothing,
+    /// This feature alone of the companion holds the point.
+    Only(FeatureIx),
 }
 
 /// `(cell, feature, edge)`: an edge of a feature that may touch a cell.
@@ -144,6 +176,7 @@ impl PointGrid {
         let geometries = Geometries::new(features.iter().copied());
         grid.feature_bits = bits_for(features.len());
         grid.vertex_bits = bits_for(geometries.vertices().len());
+        grid.value_bits = bits_for(features.len() + 1);
         if grid.feature_bits > MOST_FEATURE_BITS || grid.vertex_bits > MOST_VERTEX_BITS {
             return Err(format!(
                 "{} features and {} vertices are more than a point grid can name (at most 2^{MOST_FEATURE_BITS} and 2^{MOST_VERTEX_BITS})",
@@ -182,6 +215,76 @@ impl PointGrid {
             blocks: Section::default(),
             feature_bits: 1,
             vertex_bits: 1,
+            value_bits: 1,
+            companion: None,
+        }
+    }
+
+    /// Makes the grid answer for a second layer too (`features` and `indexes` are that layer's,
+    /// `layer` its position in the dataset) in every cell where that layer's answer is the same all
+    /// over the cell: no feature, or one. Leaves the grid as it was, and says why, when the cells'
+    /// spare bits cannot name that layer's features.
+    pub fn add_companion(
+        &mut self,
+        layer: u32,
+        features: &[&MultiPolygon<f64>],
+        indexes: &[PolygonIndex],
+    ) -> Result<(), String> {
+        let code_bits = (31 - u32::from(self.value_bits)).min(SPOT_SHIFT - CODE_SHIFT);
+        if features.len() as u64 + u64::from(CODE_FIRST_FEATURE) > 1 << code_bits {
+            return Err(format!(
+                "{} features are more than a companion of this grid can name (at most {})",
+                features.len(),
+                (1u64 << code_bits) - u64::from(CODE_FIRST_FEATURE)
+            ));
+        }
+        // The companion classified on this grid's cells: a cell none of its edges may touch lies
+        // wholly inside the same features of it.
+        let geometries = Geometries::new(features.iter().copied());
+        let touching = self.touching_edges(&geometries);
+        let regions = self.flood_regions(&touching, &Containment::new(indexes));
+        let mut cells = self.cells.to_vec();
+        let mut boundary = self.boundary.to_vec();
+        for (value, &region) in cells.iter_mut().zip(&regions.of) {
+            let code = match regions.features.get(region as usize).map(Vec::as_slice) {
+                Some([]) => CODE_NOTHING,
+                Some([f]) => f + CODE_FIRST_FEATURE,
+                _ => CODE_ASK_ITS_GRID,
+            };
+            if *value & BOUNDARY == 0 {
+                *value |= code << self.value_bits;
+            } else {
+                boundary[(*value & !BOUNDARY) as usize] |= code << CODE_SHIFT;
+            }
+        }
+        self.blocks = summarise_blocks(self.size, &cells).into();
+        self.cells = cells.into();
+        self.boundary = boundary.into();
+        self.companion = Some(layer);
+        Ok(())
+    }
+
+    /// The layer (its position in the dataset) this grid also answers for, if any.
+    pub fn companion(&self) -> Option<u32> {
+        self.companion
+    }
+
+    /// What `cell` (of a point, as [`Self::cell_at`] gives it) says of the companion layer. A
+    /// code naming no feature of the companion (a damaged file) is to be treated as
+    /// [`CompanionAnswer::AskItsGrid`] by the caller, who knows the companion's size.
+    #[inline]
+    pub fn companion_in(&self, cell: Cell) -> CompanionAnswer {
+        let code = match cell {
+            Cell::OutsideExtent => CODE_ASK_ITS_GRID,
+            Cell::Empty { code } | Cell::Covered { code, .. } => code,
+            Cell::Boundary(b) => self.boundary.get(b as usize).map_or(CODE_ASK_ITS_GRID, |head| {
+                (head & ((1 << SPOT_SHIFT) - 1)) >> CODE_SHIFT
+            }),
+        };
+        match (self.companion, code) {
+            (None, _) | (_, CODE_ASK_ITS_GRID) => CompanionAnswer::AskItsGrid,
+            (_, CODE_NOTHING) => CompanionAnswer::Nothing,
+            (_, code) => CompanionAnswer::Only(FeatureIx(code - CODE_FIRST_FEATURE)),
         }
     }
 
@@ -336,6 +439,12 @@ impl PointGrid {
         let mut boundary = Vec::new();
         let mut runs = Vec::new();
         for (cell, spot, entries) in encoded {
+            if entries.len() > ENTRY_COUNT_MASK as usize {
+                return Err(format!(
+                    "{} features meet in one cell, more than a record can hold ({ENTRY_COUNT_MASK})",
+                    entries.len()
+                ));
+            }
             cells[cell as usize] = BOUNDARY | boundary.len() as u32;
             boundary.push((spot << SPOT_SHIFT) | entries.len() as u32);
             for (feature, edges) in entries {
@@ -378,8 +487,8 @@ impl PointGrid {
             return Cell::OutsideExtent;
         };
         match self.blocks[block] {
-            MIXED => decode(self.cells[cell]),
-            uniform => decode(uniform),
+            MIXED => self.decode(self.cells[cell]),
+            uniform => self.decode(uniform),
         }
     }
 
@@ -411,8 +520,8 @@ impl PointGrid {
         let features = geometries.len();
         match cell {
             Cell::OutsideExtent => return false,
-            Cell::Empty => {}
-            Cell::Covered(f) => {
+            Cell::Empty { .. } => {}
+            Cell::Covered { feature: f, .. } => {
                 if (f as usize) < features {
                     found(FeatureIx(f));
                 }
@@ -453,7 +562,7 @@ impl PointGrid {
             }
             for ((cell, at), &value) in cells.iter_mut().zip(&at).zip(&values) {
                 *cell = if at.is_some() {
-                    decode(value)
+                    self.decode(value)
                 } else {
                     Cell::OutsideExtent
                 };
@@ -495,7 +604,7 @@ impl PointGrid {
             left: if record.is_empty() {
                 0
             } else {
-                head & ((1 << SPOT_SHIFT) - 1)
+                head & ENTRY_COUNT_MASK
             },
             feature_bits: self.feature_bits,
         };
@@ -571,10 +680,11 @@ impl PointGrid {
         }
         if !(1..=MOST_FEATURE_BITS).contains(&self.feature_bits)
             || !(1..=MOST_VERTEX_BITS).contains(&self.vertex_bits)
+            || !(1..=31).contains(&self.value_bits)
         {
             return Err(format!(
-                "grid records of {} feature bits and {} vertex bits",
-                self.feature_bits, self.vertex_bits
+                "grid records of {} feature bits, {} vertex bits and {} value bits",
+                self.feature_bits, self.vertex_bits, self.value_bits
             ));
         }
         if nx.checked_mul(ny) != Some(self.cells.len()) {
@@ -594,6 +704,23 @@ impl PointGrid {
     pub fn cell_counts(&self) -> (usize, usize) {
         let boundary_cells = self.cells.iter().filter(|&&v| v & BOUNDARY != 0).count();
         (self.cells.len(), boundary_cells)
+    }
+
+    /// What a cell's value says (not `MIXED`, which only blocks hold).
+    #[inline]
+    fn decode(&self, value: u32) -> Cell {
+        if value & BOUNDARY != 0 {
+            return Cell::Boundary(value & !BOUNDARY);
+        }
+        let own = value & ((1 << self.value_bits) - 1);
+        let code = value >> self.value_bits;
+        match own {
+            0 => Cell::Empty { code },
+            own => Cell::Covered {
+                feature: own - 1,
+                code,
+            },
+        }
     }
 
     fn spot(&self, cell: usize, frac: [f64; 2]) -> Coord<f64> {
@@ -666,16 +793,6 @@ enum Crossing {
     /// The edge crosses the segment from the reference point to the query point.
     Crosses,
     Misses,
-}
-
-/// What a cell's value says (not `MIXED`, which only blocks hold).
-#[inline]
-fn decode(value: u32) -> Cell {
-    match value {
-        0 => Cell::Empty,
-        v if v & BOUNDARY == 0 => Cell::Covered(v - 1),
-        v => Cell::Boundary(v & !BOUNDARY),
-    }
 }
 
 /// Per block of cells, the value its cells share, or `MIXED`.
@@ -835,6 +952,52 @@ mod tests {
                 check(&grid, &mps, *c);
             }
         }
+    }
+
+    #[test]
+    fn a_companion_is_answered_only_where_its_answer_holds_all_over_the_cell() {
+        let mps = features();
+        let (own, companion) = mps.split_at(2);
+        let own_indexes: Vec<PolygonIndex> = own.iter().map(PolygonIndex::new).collect();
+        let companion_indexes: Vec<PolygonIndex> = companion.iter().map(PolygonIndex::new).collect();
+        let mut grid = PointGrid::build(
+            &own.iter().collect::<Vec<_>>(),
+            &own_indexes,
+            [-0.5, -0.5, 3.0, 1.5],
+            224,
+        )
+        .expect("a small grid");
+        let plain = grid.clone();
+        grid.add_companion(7, &companion.iter().collect::<Vec<_>>(), &companion_indexes)
+            .expect("room for two features");
+        assert_eq!(grid.companion(), Some(7));
+        let (mut nothing, mut only, mut in_boundary_cells, mut asked) = (0, 0, 0, 0);
+        for p in lattice(-0.49, 0.01037, 335, -0.49, 0.01041, 190) {
+            // The grid's own answers are unchanged.
+            check(&grid, own, p);
+            let cell = grid.cell_at(p);
+            let expected: Vec<u32> = (0..2u32)
+                .filter(|&f| companion_indexes[f as usize].position(p) != Position::Outside)
+                .collect();
+            match grid.companion_in(cell) {
+                CompanionAnswer::AskItsGrid => asked += 1,
+                CompanionAnswer::Nothing => {
+                    assert_eq!(expected, Vec::<u32>::new(), "{p:?}");
+                    nothing += 1;
+                }
+                CompanionAnswer::Only(f) => {
+                    assert_eq!(expected, vec![f.0], "{p:?}");
+                    only += 1;
+                    in_boundary_cells += usize::from(matches!(cell, Cell::Boundary(_)));
+                }
+            }
+        }
+        assert!(nothing > 0 && only > 0 && in_boundary_cells > 0 && asked > 0);
+        // A grid without a companion never answers for one.
+        assert_eq!(
+            plain.companion_in(plain.cell_at(Coord { x: 1.0, y: 1.0 })),
+            CompanionAnswer::AskItsGrid
+        );
     }
 
     #[test]

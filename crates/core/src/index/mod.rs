@@ -23,7 +23,7 @@ use crate::dataset::{CommuneIx, Dataset, FeatureIx, LayerIx, LayerKind};
 use crate::error::Result;
 use crate::file::Verification;
 use generalised::{Generalised, LayerCache};
-use grid::Cell;
+use grid::{Cell, CompanionAnswer};
 use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
 
 /// In `feature_commune`, a feature with no member commune.
@@ -215,6 +215,30 @@ impl Indexed {
             .grid
             .as_ref()
             .map(|grid| grid.cell_at(p))
+    }
+
+    /// What the grid of `grid_layer` says of polygon layer `layer` at a point whose cell in that
+    /// grid is `cell`: `Some` of the feature holding the point (or of none) where that grid answers
+    /// for `layer` all over the cell, `None` where `layer`'s own grid is to be asked.
+    #[inline]
+    pub fn companion_answer(
+        &self,
+        grid_layer: LayerIx,
+        cell: Cell,
+        layer: LayerIx,
+    ) -> Option<Option<FeatureIx>> {
+        let grid = self.dataset.layers[grid_layer].grid.as_ref()?;
+        if grid.companion() != Some(layer.index() as u32) {
+            return None;
+        }
+        match grid.companion_in(cell) {
+            CompanionAnswer::AskItsGrid => None,
+            CompanionAnswer::Nothing => Some(None),
+            // A code naming no feature (a damaged file) sends the point to the layer's own grid.
+            CompanionAnswer::Only(f) => {
+                (f.index() < self.dataset.layers[layer].features.len()).then_some(Some(f))
+            }
+        }
     }
 
     /// [`Self::features_at`] for a point whose cell in the layer's grid is already known (`None`
