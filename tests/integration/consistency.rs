@@ -143,11 +143,10 @@ fn the_communes_grid_answers_for_its_companion_as_the_exact_tests_do() {
     use territoires_query::locate::{Location, locate_into};
     let ix = common::indexed();
     let [communes, contrats] = ["communes", "contrats-ruralite-2016-2017"].map(|l| common::layer(ix, l));
-    let grid = ix.dataset.layers[communes]
-        .grid
-        .as_ref()
-        .expect("the communes' grid");
-    assert_eq!(grid.companion(), Some(contrats.index() as u32));
+    let companion = ix
+        .communes_companion()
+        .expect("a companion of the communes' grid");
+    assert_eq!(companion.layer, contrats);
     let mut points: Vec<Coord<f64>> = uniform_points(100_000, 23, METROPOLE_BOX)
         .into_iter()
         .map(|(x, y)| Coord { x, y })
@@ -172,17 +171,18 @@ fn the_communes_grid_answers_for_its_companion_as_the_exact_tests_do() {
         locate_into(ix, p, &options, &mut location);
         let located: Vec<FeatureIx> = location.hits.iter().map(|h| h.feature).collect();
         assert_eq!(located, exact, "located at {p:?}");
-        let answer = ix.companion_answer(communes, cell, contrats);
-        if let Some(answer) = answer {
-            assert_eq!(
-                answer.into_iter().collect::<Vec<_>>(),
-                exact,
-                "companion answer at {p:?}"
-            );
+        let stand_in = companion.stand_in(cell);
+        if let Some(stand_in) = stand_in {
+            let mut answer = Vec::new();
+            ix.features_in(contrats, Some(stand_in), p, |f| {
+                answer.push(f);
+                true
+            });
+            assert_eq!(answer, exact, "companion answer at {p:?}");
         }
         if location.commune.is_some() {
             in_a_commune += 1;
-            answered += usize::from(answer.is_some());
+            answered += usize::from(stand_in.is_some());
         }
     }
     assert!(
@@ -244,5 +244,19 @@ fn points_located_together_get_the_answers_they_get_alone() {
             "{with_hits} of {} points found something",
             points.len()
         );
+    }
+    // Fewer batches than are on their way at once, down to none.
+    for n in [0, 1, 31, 32, 33, 65, 97, 129] {
+        let points = &points[1_000..1_000 + n];
+        let mut together = vec![Location::default(); n];
+        locate_each(ix, points, &LocateOptions::default(), &mut together);
+        for (&p, together) in points.iter().zip(&together) {
+            let alone = locate(ix, p.x, p.y, &LocateOptions::default()).unwrap();
+            assert_eq!(
+                (together.commune, &together.hits),
+                (alone.commune, &alone.hits),
+                "{p:?} of {n}"
+            );
+        }
     }
 }

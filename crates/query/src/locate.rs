@@ -7,12 +7,14 @@
 //! smallest INSEE code (communes are stored in code order and the first match wins). For polygon
 //! layers, which may overlap, every feature whose closed polygon holds the point is returned.
 
+use std::ops::Range;
+
 use geo::Coord;
 
 use super::QueryError;
 use territoires_core::dataset::{CommuneIx, FeatureIx, LayerIx, LayerKind};
 use territoires_core::index::Indexed;
-use territoires_core::index::grid::Cell;
+use territoires_core::index::grid::{BATCH, Cell};
 
 /// Largest tolerance accepted: beyond it "nearest" stops meaning "here".
 pub const MAX_TOLERANCE_M: f64 = 50_000.0;
@@ -86,10 +88,17 @@ pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Resu
 
 /// The allocation-free core of [`locate`]: reuses `out`'s buffer. `p` must be valid.
 pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &mut Location) {
-    let cell_in = |l: LayerIx| ix.cell_at(l, p);
-    let commune_cell = ix.communes_layer().and_then(cell_in);
+    let commune_cell = ix.communes_layer().and_then(|l| ix.cell_at(l, p));
+    let companion = ix.communes_companion();
+    // The communes' cell stands in for the companion's own where it answers for it.
+    let cell_in = |l: LayerIx| match (companion, commune_cell) {
+        (Some(companion), Some(cell)) if companion.layer == l => {
+            companion.stand_in(cell).or_else(|| ix.cell_at(l, p))
+        }
+        _ => ix.cell_at(l, p),
+    };
     let commune_hit = commune_hit(ix, p, options, commune_cell);
-    locate_in_cells(ix, p, options, commune_hit, commune_cell, cell_in, out);
+    locate_in_cells(ix, p, options, commune_hit, cell_in, out);
 }
 
 /// The commune at `p`, exact or within the tolerance, given `p`'s cell in the communes' grid.
@@ -104,96 +113,84 @@ fn commune_hit(
         .and_then(|l| first_or_nearest(ix, l, commune_cell, p, options.tolerance_m))
 }
 
-/// What the communes' grid says of polygon layer `l` at a point in `commune_cell` (see
-/// [`Indexed::companion_answer`]): `None` where `l`'s own grid is to be asked.
-#[inline]
-fn from_commune_cell(ix: &Indexed, commune_cell: Option<Cell>, l: LayerIx) -> Option<Option<FeatureIx>> {
-    let communes = ix.communes_layer()?;
-    ix.companion_answer(communes, commune_cell?, l)
-}
-
-/// Points that [`locate_each`] takes together: enough for their memory reads to overlap, few
-/// enough that what the first step reads is still in cache at the last.
-const BATCH: usize = 32;
-
 /// [`locate_into`] for each of `points`, into the location beside it in `out` (as many as
-/// `points`): the same answers, found a batch of points at a time so that the memory reads of
-/// different points overlap (see [`territoires_core::index::grid::PointGrid::cells_at_each`]).
-/// What a file or a request of many points takes.
+/// `points`): the same answers, found a batch at a time while memory is asked ahead for what the
+/// next batches read (see [`territoires_core::index::grid::PointGrid::for_each_batch`]). What a
+/// file or a request of many points takes.
 pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions, out: &mut [Location]) {
     debug_assert_eq!(points.len(), out.len());
-    // The layers found through their grid: the communes first (always: every commune-built layer
-    // is read from the commune), then the wanted polygon layers.
+    let companion = ix.communes_companion();
+    // The wanted polygon layers with a grid, asked for the points whose commune's cell does not
+    // stand in for theirs.
     let mut slot_of = vec![None; ix.dataset.layers.len()];
-    let mut gridded = Vec::new();
-    let communes_layer = ix.communes_layer();
-    let polygon_layers = ix
-        .dataset
-        .indexed_layers()
-        .filter(|(l, layer)| layer.kind == LayerKind::Polygons && options.wants(*l));
-    for l in communes_layer.into_iter().chain(polygon_layers.map(|(l, _)| l)) {
-        if ix.dataset.layers[l].grid.is_some() {
-            slot_of[l.index()] = Some(gridded.len());
-            gridded.push(l);
+    let mut polygon_layers = Vec::new();
+    for (l, layer) in ix.dataset.indexed_layers() {
+        if layer.kind == LayerKind::Polygons && options.wants(l) && layer.grid.is_some() {
+            slot_of[l.index()] = Some(polygon_layers.len());
+            polygon_layers.push(l);
         }
     }
-    let communes_slot = communes_layer.and_then(|l| slot_of[l.index()]);
-    let mut cells = vec![[Cell::OutsideExtent; BATCH]; gridded.len()];
+    let mut polygon_cells = vec![[Cell::OutsideExtent; BATCH]; polygon_layers.len()];
     let mut communes = [None; BATCH];
     let mut commune_features = Vec::with_capacity(BATCH);
     let (mut asked, mut asked_points, mut asked_cells) =
         ([0; BATCH], [Coord::zero(); BATCH], [Cell::OutsideExtent; BATCH]);
-    for (points, out) in points.chunks(BATCH).zip(out.chunks_mut(BATCH)) {
-        let commune_cell_of = |cells: &[[Cell; BATCH]], i: usize| communes_slot.map(|s| cells[s][i]);
-        for (s, &l) in gridded.iter().enumerate() {
-            if Some(s) == communes_slot {
-                ix.cells_at_each(l, points, &mut cells[s][..points.len()]);
-                continue;
-            }
-            // Only the points whose commune's cell does not answer for the layer read its grid.
+    let mut answer = |batch: Range<usize>, commune_cells: Option<&[Cell]>| {
+        let (points, out) = (&points[batch.clone()], &mut out[batch]);
+        let commune_cell_of = |i: usize| commune_cells.map(|cells| cells[i]);
+        for (s, &l) in polygon_layers.iter().enumerate() {
+            // Only the points whose commune's cell does not stand in for the layer's own read it.
+            let stand_in = companion.filter(|c| c.layer == l);
             let mut n = 0;
             for (i, &p) in points.iter().enumerate() {
-                if from_commune_cell(ix, commune_cell_of(&cells, i), l).is_none() {
-                    (asked[n], asked_points[n]) = (i, p);
-                    n += 1;
+                match stand_in
+                    .zip(commune_cell_of(i))
+                    .and_then(|(c, cell)| c.stand_in(cell))
+                {
+                    Some(cell) => polygon_cells[s][i] = cell,
+                    None => {
+                        (asked[n], asked_points[n]) = (i, p);
+                        n += 1;
+                    }
                 }
             }
             ix.cells_at_each(l, &asked_points[..n], &mut asked_cells[..n]);
             for (&i, &cell) in asked[..n].iter().zip(&asked_cells[..n]) {
-                cells[s][i] = cell;
+                polygon_cells[s][i] = cell;
             }
         }
-        let (slot_of, cells) = (&slot_of, &cells);
-        let cell_in = |i: usize| move |l: LayerIx| slot_of[l.index()].map(|s: usize| cells[s][i]);
         for (i, (&p, commune)) in points.iter().zip(&mut communes).enumerate() {
-            *commune = commune_hit(ix, p, options, commune_cell_of(cells, i));
+            *commune = commune_hit(ix, p, options, commune_cell_of(i));
         }
         commune_features.clear();
         commune_features.extend(communes[..points.len()].iter().flatten().map(|hit| hit.feature));
         ix.read_memberships_ahead(&commune_features);
+        let (slot_of, polygon_cells) = (&slot_of, &polygon_cells);
         for (i, (&p, out)) in points.iter().zip(out).enumerate() {
-            locate_in_cells(
-                ix,
-                p,
-                options,
-                communes[i],
-                commune_cell_of(cells, i),
-                cell_in(i),
-                out,
-            );
+            let cell_in = |l: LayerIx| slot_of[l.index()].map(|s: usize| polygon_cells[s][i]);
+            locate_in_cells(ix, p, options, communes[i], cell_in, out);
+        }
+    };
+    match ix.communes_layer().and_then(|l| ix.grid(l)) {
+        Some((grid, geometries)) => {
+            grid.for_each_batch(geometries, points, |batch, cells| answer(batch, Some(cells)))
+        }
+        None => {
+            for start in (0..points.len()).step_by(BATCH) {
+                answer(start..points.len().min(start + BATCH), None);
+            }
         }
     }
 }
 
-/// [`locate_into`], given the commune at `p`, `p`'s cell in the communes' grid and, by `cell_in`,
-/// its cell in each looked-up layer's grid (asked only where the communes' cell does not answer).
+/// [`locate_into`], given the commune at `p` and, by `cell_in`, its cell in each wanted polygon
+/// layer's grid (or the cell standing in for it).
 #[inline]
 fn locate_in_cells(
     ix: &Indexed,
     p: Coord<f64>,
     options: &LocateOptions,
     commune_hit: Option<Hit>,
-    commune_cell: Option<Cell>,
     cell_in: impl Fn(LayerIx) -> Option<Cell>,
     out: &mut Location,
 ) {
@@ -222,13 +219,10 @@ fn locate_in_cells(
             }
             LayerKind::Polygons if options.wants(l) => {
                 let before = out.hits.len();
-                match from_commune_cell(ix, commune_cell, l) {
-                    Some(answer) => out.hits.extend(answer.map(|f| exact(l, f))),
-                    None => ix.features_in(l, cell_in(l), p, |f| {
-                        out.hits.push(exact(l, f));
-                        true
-                    }),
-                }
+                ix.features_in(l, cell_in(l), p, |f| {
+                    out.hits.push(exact(l, f));
+                    true
+                });
                 if out.hits.len() == before
                     && let Some(t) = options.tolerance_m
                     && let Some((f, d)) = ix.nearest_within(l, p, t)

@@ -102,6 +102,32 @@ pub enum Cell {
     Boundary(u32),
 }
 
+/// Points that [`PointGrid::for_each_batch`] hands over together: enough for their memory reads to
+/// overlap, few enough that what a batch asks for is still in cache when it is answered.
+pub const BATCH: usize = 32;
+
+/// A point's cell on its way from memory (see [`PointGrid::for_each_batch`]): where the cell lies
+/// and its block's value, or nothing for a point outside the grid's extent.
+#[derive(Debug, Clone, Copy, Default)]
+struct PendingCell(Option<(usize, u32)>);
+
+/// Asks memory for `values[i]` (if there is one) without waiting for it: a read soon after finds it
+/// in cache. Does nothing on processors without a stable prefetch instruction in Rust.
+#[inline(always)]
+fn prefetch<T>(values: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(value) = values.get(i) {
+        // SAFETY: a prefetch reads nothing into the program and cannot fault; the address is that
+        // of a live element besides.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (values, i);
+}
+
 /// What a grid's cell says of its companion layer at any point of the cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompanionAnswer {
@@ -536,59 +562,108 @@ impl PointGrid {
     }
 
     /// The cells of a batch of points, each as [`Self::cell_at`] finds it, with what
-    /// [`Self::features_in`] will read for them brought into cache: every point's cell first, then
-    /// every border record they lead to, then the first vertex of each run of edges in those
-    /// records. One point's reads depend on each other (cell, record, edges), but different points'
-    /// do not: taken a step at a time over the batch, a point's reads wait for memory together with
-    /// the others' instead of after them, which is most of what a lookup costs.
+    /// [`Self::features_in`] will read for them on its way into cache: the steps of
+    /// [`Self::for_each_batch`] in a row, for points that come a few at a time. One point's reads depend on each
+    /// other (cell, record, edges), but different points' do not: taken a step at a time over the
+    /// batch, a point's reads wait for memory together with the others' instead of after them.
     pub fn cells_at_each(&self, geometries: &Geometries, points: &[Coord<f64>], cells: &mut [Cell]) {
-        // The cells' values are read in a loop that never branches on one: a branch that waits
-        // for memory and is mispredicted throws away the reads begun after it, and which of empty,
-        // covered or boundary a random point meets is a coin toss.
-        const STEP: usize = 32;
-        for (points, cells) in points.chunks(STEP).zip(cells.chunks_mut(STEP)) {
-            let mut at = [None; STEP];
-            let mut values = [0u32; STEP];
-            for ((at, value), &p) in at.iter_mut().zip(&mut values).zip(points) {
-                *at = self.positions(p);
-                if let Some((_, block)) = *at {
-                    *value = self.blocks[block];
-                }
+        let mut pending = [PendingCell::default(); BATCH];
+        for (points, cells) in points.chunks(BATCH).zip(cells.chunks_mut(BATCH)) {
+            let pending = &mut pending[..points.len()];
+            self.start_cells(points, pending);
+            self.read_cells(pending, cells);
+        }
+        self.ask_edges(geometries, cells);
+    }
+
+    /// Calls `answer(range, cells)` for each batch of [`BATCH`] points of `points` in turn (the
+    /// last may be shorter), with the batch's range in `points` and each point's cell as
+    /// [`Self::cell_at`] finds it, while memory is asked ahead for what the next batches read.
+    ///
+    /// A point's features are found by a chain of reads, each waiting on the one before (its
+    /// cell, the cell's record of borders, the borders' vertices), and random points miss the
+    /// cache at each. Here the batches go through the chain's steps one behind the other: while
+    /// batch `k` is answered, batch `k + 1` asks memory for its vertices, `k + 2` reads its cells
+    /// and asks for their records, and `k + 3` asks for its cells. Each step then finds in cache
+    /// what the step before asked for, a whole batch's work earlier, and the processor works while
+    /// memory answers instead of waiting for it.
+    pub fn for_each_batch(
+        &self,
+        geometries: &Geometries,
+        points: &[Coord<f64>],
+        mut answer: impl FnMut(std::ops::Range<usize>, &[Cell]),
+    ) {
+        /// Batches on their way at once, beside the one being answered.
+        const STEPS: usize = 3;
+        let mut pending = [[PendingCell::default(); BATCH]; STEPS];
+        let mut cells = [[Cell::OutsideExtent; BATCH]; STEPS];
+        let batches = points.len().div_ceil(BATCH);
+        let batch = |k: usize| k * BATCH..points.len().min((k + 1) * BATCH);
+        for step in 0..batches + STEPS {
+            if step < batches {
+                self.start_cells(&points[batch(step)], &mut pending[step % STEPS]);
             }
-            for (at, value) in at.iter().zip(&mut values) {
-                if let (Some((cell, _)), MIXED) = (*at, *value) {
-                    *value = self.cells[cell];
-                }
+            if let Some(k) = step.checked_sub(1).filter(|&k| k < batches) {
+                let n = batch(k).len();
+                self.read_cells(&pending[k % STEPS][..n], &mut cells[k % STEPS][..n]);
             }
-            for ((cell, at), &value) in cells.iter_mut().zip(&at).zip(&values) {
-                *cell = if at.is_some() {
-                    self.decode(value)
-                } else {
-                    Cell::OutsideExtent
-                };
+            if let Some(k) = step.checked_sub(2).filter(|&k| k < batches) {
+                self.ask_edges(geometries, &cells[k % STEPS][..batch(k).len()]);
+            }
+            if let Some(k) = step.checked_sub(STEPS) {
+                answer(batch(k), &cells[k % STEPS][..batch(k).len()]);
             }
         }
-        let mut read = 0u32;
-        for cell in cells.iter() {
+    }
+
+    /// First step of a lookup whose reads are asked for ahead of its work: where each point falls
+    /// and its block's value; the cells of mixed blocks are asked of memory, not waited for.
+    #[inline]
+    fn start_cells(&self, points: &[Coord<f64>], pending: &mut [PendingCell]) {
+        for (pending, &p) in pending.iter_mut().zip(points) {
+            *pending = PendingCell(self.positions(p).map(|(cell, block)| {
+                let value = self.blocks[block];
+                if value == MIXED {
+                    prefetch(&self.cells, cell);
+                }
+                (cell, value)
+            }));
+        }
+    }
+
+    /// Second step (see [`Self::start_cells`]): the cells, as [`Self::cell_at`] finds them; the
+    /// records of boundary cells are asked of memory.
+    #[inline]
+    fn read_cells(&self, pending: &[PendingCell], cells: &mut [Cell]) {
+        for (cell, pending) in cells.iter_mut().zip(pending) {
+            *cell = match pending.0 {
+                None => Cell::OutsideExtent,
+                Some((at, MIXED)) => self.decode(self.cells[at]),
+                Some((_, uniform)) => self.decode(uniform),
+            };
             if let Cell::Boundary(b) = *cell {
-                read ^= self.boundary.get(b as usize).copied().unwrap_or(0);
+                // A record is a few words; it may run into the next line.
+                prefetch(&self.boundary, b as usize);
+                prefetch(&self.boundary, b as usize + 15);
             }
         }
+    }
+
+    /// Third step (see [`Self::start_cells`]): the first vertex of each run of edges in the records
+    /// of boundary cells is asked of memory.
+    #[inline]
+    fn ask_edges(&self, geometries: &Geometries, cells: &[Cell]) {
         let coords = geometries.vertices();
         let vertex_mask = (1u32 << self.vertex_bits) - 1;
-        for cell in cells.iter() {
+        for cell in cells {
             if let Cell::Boundary(b) = *cell {
                 for (_, runs) in self.record_entries(b).1 {
                     for &run in runs {
-                        read ^= coords
-                            .get((run & vertex_mask) as usize)
-                            .map_or(0, |v| v[0].to_bits() as u32);
+                        prefetch(coords, (run & vertex_mask) as usize);
                     }
                 }
             }
         }
-        // The values read only matter for having been read.
-        std::hint::black_box(read);
     }
 
     /// Boundary record `b`: its head word and its entries, each as its word and its runs of edges.

@@ -45,6 +45,32 @@ pub struct Indexed {
     generalised: LayerCache,
 }
 
+/// A polygon layer that the communes' grid answers for where its answer holds all over a cell.
+#[derive(Clone, Copy)]
+pub struct Companion<'a> {
+    pub layer: LayerIx,
+    grid: &'a grid::PointGrid,
+    features: usize,
+}
+
+impl Companion<'_> {
+    /// A cell of the layer's own grid that says what the communes' `commune_cell` says of the
+    /// layer: empty, or covered by its one feature, to be read as the layer's own cell would be
+    /// ([`Indexed::features_in`]). `None` where the layer's own grid is to be asked.
+    #[inline]
+    pub fn stand_in(&self, commune_cell: Cell) -> Option<Cell> {
+        match self.grid.companion_in(commune_cell) {
+            CompanionAnswer::AskItsGrid => None,
+            CompanionAnswer::Nothing => Some(Cell::Empty { code: 0 }),
+            // A code naming no feature (a damaged file) sends the point to the layer's own grid.
+            CompanionAnswer::Only(f) => (f.index() < self.features).then_some(Cell::Covered {
+                feature: f.0,
+                code: 0,
+            }),
+        }
+    }
+}
+
 #[derive(Default)]
 struct LayerIndex {
     polygons: OnceLock<Vec<PolygonIndex>>,
@@ -217,28 +243,15 @@ impl Indexed {
             .map(|grid| grid.cell_at(p))
     }
 
-    /// What the grid of `grid_layer` says of polygon layer `layer` at a point whose cell in that
-    /// grid is `cell`: `Some` of the feature holding the point (or of none) where that grid answers
-    /// for `layer` all over the cell, `None` where `layer`'s own grid is to be asked.
-    #[inline]
-    pub fn companion_answer(
-        &self,
-        grid_layer: LayerIx,
-        cell: Cell,
-        layer: LayerIx,
-    ) -> Option<Option<FeatureIx>> {
-        let grid = self.dataset.layers[grid_layer].grid.as_ref()?;
-        if grid.companion() != Some(layer.index() as u32) {
-            return None;
-        }
-        match grid.companion_in(cell) {
-            CompanionAnswer::AskItsGrid => None,
-            CompanionAnswer::Nothing => Some(None),
-            // A code naming no feature (a damaged file) sends the point to the layer's own grid.
-            CompanionAnswer::Only(f) => {
-                (f.index() < self.dataset.layers[layer].features.len()).then_some(Some(f))
-            }
-        }
+    /// The polygon layer that the communes' grid also answers for, if any (see [`grid`]).
+    pub fn communes_companion(&self) -> Option<Companion<'_>> {
+        let grid = self.dataset.layers[self.communes_layer?].grid.as_ref()?;
+        let layer = LayerIx::at(grid.companion()? as usize);
+        Some(Companion {
+            layer,
+            grid,
+            features: self.dataset.layers[layer].features.len(),
+        })
     }
 
     /// [`Self::features_at`] for a point whose cell in the layer's grid is already known (`None`
@@ -258,6 +271,13 @@ impl Indexed {
             return;
         }
         self.features_at_exactly(layer, p, found);
+    }
+
+    /// The layer's grid and the geometry its records name, for a lookup that runs the grid's
+    /// steps itself (see [`grid::PointGrid::start_cells`]).
+    pub fn grid(&self, layer: LayerIx) -> Option<(&grid::PointGrid, &crate::dataset::Geometries)> {
+        let layer = &self.dataset.layers[layer];
+        layer.grid.as_ref().map(|grid| (grid, &layer.geometries))
     }
 
     /// The cells of a batch of points in the layer's grid, their reads overlapped (see
