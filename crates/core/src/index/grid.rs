@@ -994,6 +994,18 @@ mod tests {
         }
     }
 
+    /// A grid of about `cells` cells over the features of [`features`].
+    fn small_grid(mps: &[MultiPolygon<f64>], cells: usize) -> PointGrid {
+        let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
+        PointGrid::build(
+            &mps.iter().collect::<Vec<_>>(),
+            &indexes,
+            [-0.5, -0.5, 3.0, 1.5],
+            cells,
+        )
+        .expect("a small grid")
+    }
+
     /// Points `x0 + i·dx, y0 + j·dy` for `i < nx`, `j < ny`.
     fn lattice(x0: f64, dx: f64, nx: usize, y0: f64, dy: f64, ny: usize) -> impl Iterator<Item = Coord<f64>> {
         (0..nx).flat_map(move |i| {
@@ -1007,14 +1019,7 @@ mod tests {
     #[test]
     fn grid_answers_agree_with_exact_tests() {
         let mps = features();
-        let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
-        let grid = PointGrid::build(
-            &mps.iter().collect::<Vec<_>>(),
-            &indexes,
-            [-0.5, -0.5, 3.0, 1.5],
-            56,
-        )
-        .expect("a small grid");
+        let grid = small_grid(&mps, 56);
         for p in lattice(-0.6, 0.01037, 350, -0.6, 0.01041, 200) {
             check(&grid, &mps, p);
         }
@@ -1033,15 +1038,8 @@ mod tests {
     fn a_companion_is_answered_only_where_its_answer_holds_all_over_the_cell() {
         let mps = features();
         let (own, companion) = mps.split_at(2);
-        let own_indexes: Vec<PolygonIndex> = own.iter().map(PolygonIndex::new).collect();
         let companion_indexes: Vec<PolygonIndex> = companion.iter().map(PolygonIndex::new).collect();
-        let mut grid = PointGrid::build(
-            &own.iter().collect::<Vec<_>>(),
-            &own_indexes,
-            [-0.5, -0.5, 3.0, 1.5],
-            224,
-        )
-        .expect("a small grid");
+        let mut grid = small_grid(own, 224);
         let plain = grid.clone();
         grid.add_companion(7, &companion.iter().collect::<Vec<_>>(), &companion_indexes)
             .expect("room for two features");
@@ -1093,14 +1091,7 @@ mod tests {
     #[test]
     fn a_grid_whose_records_name_too_many_bits_is_refused() {
         let mps = features();
-        let indexes: Vec<PolygonIndex> = mps.iter().map(PolygonIndex::new).collect();
-        let mut grid = PointGrid::build(
-            &mps.iter().collect::<Vec<_>>(),
-            &indexes,
-            [-0.5, -0.5, 3.0, 1.5],
-            56,
-        )
-        .expect("a small grid");
+        let mut grid = small_grid(&mps, 56);
         assert!(grid.check().is_ok());
         for (feature_bits, vertex_bits) in [(0, 8), (24, 8), (8, 0), (8, 29)] {
             grid.feature_bits = feature_bits;
