@@ -16,10 +16,10 @@ pub struct PointGrid {
     /// companion's code. Or `BOUNDARY | o`: a boundary cell whose record starts at `boundary[o]`.
     #[serde(skip)]
     pub(crate) cells: Section<u32>,
-    /// Boundary cell records, each contiguous so that a query reads one place:
-    /// `spot << SPOT_SHIFT | companion's code << CODE_SHIFT | entries`, then per entry one word, `REFERENCE_INSIDE | runs <<
-    /// feature_bits | feature`, then per run one word, `vertices << vertex_bits | first vertex` (a
-    /// run of connected edges in the layer's flat geometry).
+    /// Boundary cell records, each contiguous so that a query reads one place: a head word,
+    /// `spot << SPOT_SHIFT | companion's code << CODE_SHIFT | entries`, then per entry one word,
+    /// `REFERENCE_INSIDE | runs << feature_bits | feature`, then per run one word, `vertices <<
+    /// vertex_bits | first vertex` (a run of connected edges in the layer's flat geometry).
     #[serde(skip)]
     pub(crate) boundary: Section<u32>,
     /// Per block of cells: the value all its cells share, or `MIXED`.
