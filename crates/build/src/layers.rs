@@ -200,14 +200,19 @@ pub fn pair_first_polygon_layer_with_communes(layers: &mut [Layer]) -> Result<()
     let (Some(communes), Some(companion)) = (communes, companion) else {
         return Ok(());
     };
-    let polygons = layers[companion].geometries.all_polygons();
-    let indexes = exact_tests(&polygons);
-    let companion_id = layers[companion].id.clone();
-    let Some(grid) = layers[communes].grid.as_mut() else {
+    let indexes = exact_tests(&layers[companion].geometries.all_polygons());
+    // Out of its layer while it reads the companion's geometry, as `polygons_layer` does.
+    let Some(mut grid) = layers[communes].grid.take() else {
         return Ok(());
     };
-    grid.add_companion(companion as u32, &polygons.iter().collect::<Vec<_>>(), &indexes)
-        .map_err(|e| format!("layer `{companion_id}` is not answered from the communes' grid: {e}"))
+    let added = grid.add_companion(companion as u32, &layers[companion].geometries, &indexes);
+    layers[communes].grid = Some(grid);
+    added.map_err(|e| {
+        format!(
+            "layer `{}` is not answered from the communes' grid: {e}",
+            layers[companion].id
+        )
+    })
 }
 
 /// The exact point-in-polygon test of each feature.

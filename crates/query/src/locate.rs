@@ -13,8 +13,8 @@ use geo::Coord;
 
 use super::QueryError;
 use territoires_core::dataset::{CommuneIx, FeatureIx, LayerIx, LayerKind};
-use territoires_core::index::Indexed;
 use territoires_core::index::grid::{BATCH, Cell};
+use territoires_core::index::{Companion, Indexed};
 
 /// Largest tolerance accepted: beyond it "nearest" stops meaning "here".
 pub const MAX_TOLERANCE_M: f64 = 50_000.0;
@@ -90,13 +90,7 @@ pub fn locate(ix: &Indexed, lon: f64, lat: f64, options: &LocateOptions) -> Resu
 pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &mut Location) {
     let commune_cell = ix.communes_layer().and_then(|l| ix.cell_at(l, p));
     let companion = ix.communes_companion();
-    // The communes' cell stands in for the companion's own where it answers for it.
-    let cell_in = |l: LayerIx| match (companion, commune_cell) {
-        (Some(companion), Some(cell)) if companion.layer == l => {
-            companion.stand_in(cell).or_else(|| ix.cell_at(l, p))
-        }
-        _ => ix.cell_at(l, p),
-    };
+    let cell_in = |l: LayerIx| stand_in(companion, commune_cell, l).or_else(|| ix.cell_at(l, p));
     let commune_hit = commune_hit(ix, p, options, commune_cell);
     locate_in_cells(ix, p, options, commune_hit, cell_in, out);
 }
@@ -111,6 +105,14 @@ fn commune_hit(
 ) -> Option<Hit> {
     ix.communes_layer()
         .and_then(|l| first_or_nearest(ix, l, commune_cell, p, options.tolerance_m))
+}
+
+/// The cell that the communes' `commune_cell` makes stand in for polygon layer `l`'s own, where
+/// the communes' grid answers for `l` there (see [`Companion::stand_in`]).
+#[inline]
+fn stand_in(companion: Option<Companion>, commune_cell: Option<Cell>, l: LayerIx) -> Option<Cell> {
+    let companion = companion.filter(|c| c.layer == l)?;
+    companion.stand_in(commune_cell?)
 }
 
 /// [`locate_into`] for each of `points`, into the location beside it in `out` (as many as
@@ -140,13 +142,9 @@ pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions,
         let commune_cell_of = |i: usize| commune_cells.map(|cells| cells[i]);
         for (s, &l) in polygon_layers.iter().enumerate() {
             // Only the points whose commune's cell does not stand in for the layer's own read it.
-            let stand_in = companion.filter(|c| c.layer == l);
             let mut n = 0;
             for (i, &p) in points.iter().enumerate() {
-                match stand_in
-                    .zip(commune_cell_of(i))
-                    .and_then(|(c, cell)| c.stand_in(cell))
-                {
+                match stand_in(companion, commune_cell_of(i), l) {
                     Some(cell) => polygon_cells[s][i] = cell,
                     None => {
                         (asked[n], asked_points[n]) = (i, p);

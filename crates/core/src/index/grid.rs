@@ -246,28 +246,27 @@ impl PointGrid {
         }
     }
 
-    /// Makes the grid answer for a second layer too (`features` and `indexes` are that layer's,
+    /// Makes the grid answer for a second layer too (`geometries` and `indexes` are that layer's,
     /// `layer` its position in the dataset) in every cell where that layer's answer is the same all
     /// over the cell: no feature, or one. Leaves the grid as it was, and says why, when the cells'
     /// spare bits cannot name that layer's features.
     pub fn add_companion(
         &mut self,
         layer: u32,
-        features: &[&MultiPolygon<f64>],
+        geometries: &Geometries,
         indexes: &[PolygonIndex],
     ) -> Result<(), String> {
+        let features = indexes.len();
         let code_bits = (31 - u32::from(self.value_bits)).min(SPOT_SHIFT - CODE_SHIFT);
-        if features.len() as u64 + u64::from(CODE_FIRST_FEATURE) > 1 << code_bits {
+        if features as u64 + u64::from(CODE_FIRST_FEATURE) > 1 << code_bits {
             return Err(format!(
-                "{} features are more than a companion of this grid can name (at most {})",
-                features.len(),
+                "{features} features are more than a companion of this grid can name (at most {})",
                 (1u64 << code_bits) - u64::from(CODE_FIRST_FEATURE)
             ));
         }
         // The companion classified on this grid's cells: a cell none of its edges may touch lies
         // wholly inside the same features of it.
-        let geometries = Geometries::new(features.iter().copied());
-        let touching = self.touching_edges(&geometries);
+        let touching = self.touching_edges(geometries);
         let regions = self.flood_regions(&touching, &Containment::new(indexes));
         let mut cells = self.cells.to_vec();
         let mut boundary = self.boundary.to_vec();
@@ -1041,7 +1040,7 @@ mod tests {
         let companion_indexes: Vec<PolygonIndex> = companion.iter().map(PolygonIndex::new).collect();
         let mut grid = small_grid(own, 224);
         let plain = grid.clone();
-        grid.add_companion(7, &companion.iter().collect::<Vec<_>>(), &companion_indexes)
+        grid.add_companion(7, &Geometries::new(companion), &companion_indexes)
             .expect("room for two features");
         assert_eq!(grid.companion(), Some(7));
         let (mut nothing, mut only, mut in_boundary_cells, mut asked) = (0, 0, 0, 0);

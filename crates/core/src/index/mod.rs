@@ -273,8 +273,8 @@ impl Indexed {
         self.features_at_exactly(layer, p, found);
     }
 
-    /// The layer's grid and the geometry its records name, for a lookup that runs the grid's
-    /// steps itself (see [`grid::PointGrid::start_cells`]).
+    /// The layer's grid and the geometry its records name, for a lookup that drives the grid
+    /// itself (see [`grid::PointGrid::for_each_batch`]).
     pub fn grid(&self, layer: LayerIx) -> Option<(&grid::PointGrid, &crate::dataset::Geometries)> {
         let layer = &self.dataset.layers[layer];
         layer.grid.as_ref().map(|grid| (grid, &layer.geometries))
@@ -283,9 +283,8 @@ impl Indexed {
     /// The cells of a batch of points in the layer's grid, their reads overlapped (see
     /// [`grid::PointGrid::cells_at_each`]); `cells` is left as it is for a layer without a grid.
     pub fn cells_at_each(&self, layer: LayerIx, points: &[Coord<f64>], cells: &mut [Cell]) {
-        let layer_data = &self.dataset.layers[layer];
-        if let Some(grid) = &layer_data.grid {
-            grid.cells_at_each(&layer_data.geometries, points, cells);
+        if let Some((grid, geometries)) = self.grid(layer) {
+            grid.cells_at_each(geometries, points, cells);
         }
     }
 
