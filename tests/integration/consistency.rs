@@ -260,3 +260,49 @@ fn points_located_together_get_the_answers_they_get_alone() {
         }
     }
 }
+
+/// A list of layers keeps exactly the hits of those layers that every layer gives, in the same
+/// order, whichever layers are left out between them (the memberships of several layers are copied
+/// as one step), one point at a time and in batches.
+#[test]
+fn a_layer_list_keeps_exactly_its_layers_hits() {
+    use territoires_query::locate::{Location, locate_each};
+    let ix = common::indexed();
+    let points: Vec<Coord<f64>> = uniform_points(3_000, 7, METROPOLE_BOX)
+        .into_iter()
+        .map(|(x, y)| Coord { x, y })
+        .collect();
+    let every: Vec<Location> = points
+        .iter()
+        .map(|p| locate(ix, p.x, p.y, &LocateOptions::default()).unwrap())
+        .collect();
+    let all: Vec<LayerIx> = LayerIx::all(ix.dataset.layers.len()).collect();
+    let mut lists: Vec<Vec<LayerIx>> = all.iter().map(|&l| vec![l]).collect();
+    lists.push(all.iter().copied().step_by(2).collect());
+    lists.push(all.iter().copied().skip(1).step_by(2).collect());
+    lists.push(all.iter().copied().filter(|l| l.index() % 3 != 0).collect());
+    lists.push(
+        ["epci", "crte", "contrats-ruralite-2016-2017"]
+            .map(|l| common::layer(ix, l))
+            .to_vec(),
+    );
+    let mut in_batches = vec![Location::default(); points.len()];
+    for list in lists {
+        let options = LocateOptions {
+            tolerance_m: None,
+            layers: Some(list.clone()),
+        };
+        locate_each(ix, &points, &options, &mut in_batches);
+        for ((p, every), together) in points.iter().zip(&every).zip(&in_batches) {
+            let alone = locate(ix, p.x, p.y, &options).unwrap();
+            let kept: Vec<_> = every
+                .hits
+                .iter()
+                .filter(|h| list.contains(&h.layer))
+                .copied()
+                .collect();
+            assert_eq!(alone.hits, kept, "{p:?} with layers {list:?}");
+            assert_eq!(together.hits, kept, "{p:?} in a batch with layers {list:?}");
+        }
+    }
+}

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use geo::Coord;
+use smallvec::SmallVec;
 
 use super::QueryError;
 use territoires_core::dataset::{CommuneIx, FeatureIx, LayerIx, LayerKind};
@@ -92,7 +93,7 @@ pub fn locate_into(ix: &Indexed, p: Coord<f64>, options: &LocateOptions, out: &m
     let companion = ix.communes_companion();
     let cell_in = |l: LayerIx| stand_in(companion, commune_cell, l).or_else(|| ix.cell_at(l, p));
     let commune_hit = commune_hit(ix, p, options, commune_cell);
-    locate_in_cells(ix, p, options, commune_hit, cell_in, out);
+    locate_in_cells(ix, &Plan::new(ix, options), p, options, commune_hit, cell_in, out);
 }
 
 /// The commune at `p`, exact or within the tolerance, given `p`'s cell in the communes' grid.
@@ -122,6 +123,7 @@ fn stand_in(companion: Option<Companion>, commune_cell: Option<Cell>, l: LayerIx
 pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions, out: &mut [Location]) {
     debug_assert_eq!(points.len(), out.len());
     let companion = ix.communes_companion();
+    let plan = Plan::new(ix, options);
     // The wanted polygon layers with a grid, asked for the points whose commune's cell does not
     // stand in for theirs.
     let mut slot_of = vec![None; ix.dataset.layers.len()];
@@ -166,7 +168,7 @@ pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions,
         let (slot_of, polygon_cells) = (&slot_of, &polygon_cells);
         for (i, (&p, out)) in points.iter().zip(out).enumerate() {
             let cell_in = |l: LayerIx| slot_of[l.index()].map(|s: usize| polygon_cells[s][i]);
-            locate_in_cells(ix, p, options, communes[i], cell_in, out);
+            locate_in_cells(ix, &plan, p, options, communes[i], cell_in, out);
         }
     };
     match ix.communes_layer().and_then(|l| ix.grid(l)) {
@@ -181,11 +183,56 @@ pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions,
     }
 }
 
+/// What [`locate_in_cells`] does at every point, worked out once from the dataset's layers and the
+/// options: the wanted layers in order, where consecutive commune-set layers make one step (their
+/// memberships lie together in the commune's row, by layer), so that a point's answer is a few
+/// copies, not a walk over every layer.
+struct Plan {
+    steps: SmallVec<[Step; 8]>,
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    /// The commune's own hit.
+    Commune,
+    /// The commune's memberships in the layers before `end` (commune-set layers all); every one of
+    /// them, or only those of wanted layers.
+    Memberships { end: LayerIx, every: bool },
+    /// The features of a polygon layer holding the point.
+    Polygons(LayerIx),
+}
+
+impl Plan {
+    fn new(ix: &Indexed, options: &LocateOptions) -> Self {
+        let mut steps = SmallVec::<[Step; 8]>::new();
+        for (l, layer) in ix.dataset.indexed_layers() {
+            let wanted = options.wants(l);
+            match layer.kind {
+                LayerKind::Communes if wanted => steps.push(Step::Commune),
+                LayerKind::CommuneSets => {
+                    let end = LayerIx::at(l.index() + 1);
+                    match steps.last_mut() {
+                        Some(Step::Memberships { end: last_end, every }) => {
+                            *last_end = end;
+                            *every &= wanted;
+                        }
+                        _ => steps.push(Step::Memberships { end, every: wanted }),
+                    }
+                }
+                LayerKind::Polygons if wanted => steps.push(Step::Polygons(l)),
+                LayerKind::Communes | LayerKind::Polygons => {}
+            }
+        }
+        Plan { steps }
+    }
+}
+
 /// [`locate_into`], given the commune at `p` and, by `cell_in`, its cell in each wanted polygon
 /// layer's grid (or the cell standing in for it).
 #[inline]
 fn locate_in_cells(
     ix: &Indexed,
+    plan: &Plan,
     p: Coord<f64>,
     options: &LocateOptions,
     commune_hit: Option<Hit>,
@@ -194,28 +241,34 @@ fn locate_in_cells(
 ) {
     out.hits.clear();
     out.commune = commune_hit.and_then(|hit| ix.commune_of_feature(hit.feature));
-    // The commune's memberships, by layer then feature: each commune-set layer takes its own from
-    // the front, so that the hits come out in layer order without sorting them.
+    // The commune's memberships, by layer then feature: each step takes its own from the front, so
+    // that the hits come out in layer order without sorting them.
     let mut memberships = match (out.commune, commune_hit) {
         (Some(c), Some(_)) => ix.commune_set_features(c),
         _ => &[],
     };
-    for (l, layer) in ix.dataset.indexed_layers() {
-        match layer.kind {
-            LayerKind::Communes if options.wants(l) => out.hits.extend(commune_hit),
-            LayerKind::Communes => {}
-            LayerKind::CommuneSets => {
-                let (these, rest) = memberships.split_at(memberships.iter().take_while(|m| m.0 == l).count());
+    for &step in &plan.steps {
+        match step {
+            Step::Commune => out.hits.extend(commune_hit),
+            Step::Memberships { end, every } => {
+                let (these, rest) =
+                    memberships.split_at(memberships.iter().take_while(|m| m.0 < end).count());
                 memberships = rest;
-                if let (true, Some(hit)) = (options.wants(l), commune_hit) {
-                    out.hits.extend(these.iter().map(|&(layer, feature)| Hit {
+                if let Some(hit) = commune_hit {
+                    let hit_in = |&(layer, feature): &(LayerIx, FeatureIx)| Hit {
                         layer,
                         feature,
                         ..hit
-                    }));
+                    };
+                    if every {
+                        out.hits.extend(these.iter().map(hit_in));
+                    } else {
+                        out.hits
+                            .extend(these.iter().filter(|m| options.wants(m.0)).map(hit_in));
+                    }
                 }
             }
-            LayerKind::Polygons if options.wants(l) => {
+            Step::Polygons(l) => {
                 let before = out.hits.len();
                 ix.features_in(l, cell_in(l), p, |f| {
                     out.hits.push(exact(l, f));
@@ -233,7 +286,6 @@ fn locate_in_cells(
                     });
                 }
             }
-            LayerKind::Polygons => {}
         }
     }
     debug_assert!(out.hits.is_sorted_by_key(|h| (h.layer, h.feature)));
