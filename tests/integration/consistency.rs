@@ -306,3 +306,34 @@ fn a_layer_list_keeps_exactly_its_layers_hits() {
         }
     }
 }
+
+/// Each feature of the communes layer reads, from its row, its commune and every membership of that
+/// commune in the commune-set layers, in layer order: short rows on their line and long ones
+/// elsewhere alike.
+#[test]
+fn every_communes_row_holds_its_communes_memberships() {
+    use territoires_core::dataset::LayerKind;
+    let ix = common::indexed();
+    let communes = ix.communes_layer().expect("a communes layer");
+    let set_layers: Vec<_> = ix
+        .dataset
+        .indexed_layers()
+        .filter(|(_, layer)| layer.kind == LayerKind::CommuneSets)
+        .collect();
+    let (mut rows, mut longest) = (0, 0);
+    for (f, feature) in ix.dataset.layers[communes].indexed_features() {
+        let c = feature.communes[0];
+        let expected: Vec<(LayerIx, FeatureIx)> = set_layers
+            .iter()
+            .flat_map(|&(l, layer)| layer.membership.features_of(c).iter().map(move |&g| (l, g)))
+            .collect();
+        let (commune, memberships) = ix.commune_row(f).expect("a row");
+        assert_eq!((commune, memberships), (c, &expected[..]), "feature {f}");
+        rows += 1;
+        longest = longest.max(expected.len());
+    }
+    // Every commune with an outline has its feature (a few have none in the source).
+    assert!(rows > ix.dataset.communes.len() * 99 / 100, "{rows} rows");
+    // Rows longer than a line holds are in the data, so both kinds were read.
+    assert!(longest > 6, "the longest row has {longest} memberships");
+}

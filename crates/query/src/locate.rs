@@ -164,7 +164,7 @@ pub fn locate_each(ix: &Indexed, points: &[Coord<f64>], options: &LocateOptions,
         }
         commune_features.clear();
         commune_features.extend(communes[..points.len()].iter().flatten().map(|hit| hit.feature));
-        ix.read_memberships_ahead(&commune_features);
+        ix.read_rows_ahead(&commune_features);
         let (slot_of, polygon_cells) = (&slot_of, &polygon_cells);
         for (i, (&p, out)) in points.iter().zip(out).enumerate() {
             let cell_in = |l: LayerIx| slot_of[l.index()].map(|s: usize| polygon_cells[s][i]);
@@ -240,13 +240,12 @@ fn locate_in_cells(
     out: &mut Location,
 ) {
     out.hits.clear();
-    out.commune = commune_hit.and_then(|hit| ix.commune_of_feature(hit.feature));
     // The commune's memberships, by layer then feature: each step takes its own from the front, so
     // that the hits come out in layer order without sorting them.
-    let mut memberships = match (out.commune, commune_hit) {
-        (Some(c), Some(_)) => ix.commune_set_features(c),
-        _ => &[],
-    };
+    let (commune, mut memberships) = commune_hit
+        .and_then(|hit| ix.commune_row(hit.feature))
+        .map_or((None, &[][..]), |(c, memberships)| (Some(c), memberships));
+    out.commune = commune;
     for &step in &plan.steps {
         match step {
             Step::Commune => out.hits.extend(commune_hit),
@@ -300,6 +299,7 @@ fn exact(layer: LayerIx, feature: FeatureIx) -> Hit {
     }
 }
 
+#[inline(always)]
 fn first_or_nearest(
     ix: &Indexed,
     layer: LayerIx,

@@ -114,7 +114,7 @@ struct PendingCell(Option<(usize, u32)>);
 /// Asks memory for `values[i]` (if there is one) without waiting for it: a read soon after finds it
 /// in cache. Does nothing on processors without a stable prefetch instruction in Rust.
 #[inline(always)]
-fn prefetch<T>(values: &[T], i: usize) {
+pub(crate) fn prefetch<T>(values: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(value) = values.get(i) {
         // SAFETY: a prefetch reads nothing into the program and cannot fault; the address is that

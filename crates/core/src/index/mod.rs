@@ -33,16 +33,35 @@ const NO_COMMUNE: CommuneIx = CommuneIx(u32::MAX);
 pub struct Indexed {
     pub dataset: Dataset,
     layers: Vec<LayerIndex>,
-    /// Commune id → `(layer, feature)` of every commune-set layer, in one row per commune so that a
-    /// locate reads all memberships from one place.
-    set_offsets: Vec<u32>,
-    set_features: Vec<(LayerIx, FeatureIx)>,
     /// The communes layer and, per feature of it, its commune id: one small array rather than a
     /// read through each feature's member list.
     communes_layer: Option<LayerIx>,
     feature_commune: Vec<CommuneIx>,
+    /// Per feature of the communes layer, what a locate reads once it has the feature: its commune
+    /// and the commune's memberships, on one cache line.
+    commune_rows: Vec<CommuneRow>,
+    /// The memberships of rows too long for their line.
+    long_rows: Vec<(LayerIx, FeatureIx)>,
     /// Topologies, neighbours and per-zoom geometry, made on first use.
     generalised: LayerCache,
+}
+
+/// Memberships a [`CommuneRow`] holds on its line; longer rows are kept in [`Indexed::long_rows`].
+const ROW_MEMBERSHIPS: usize = 6;
+
+/// A feature of the communes layer as a locate reads it: its commune, and the `(layer, feature)` of
+/// every commune-set layer holding the commune, by layer then feature. One aligned line of 64 bytes,
+/// so that a point's memberships cost one read from memory where a chain of three arrays (feature →
+/// commune → row → memberships) took three, each waiting on the one before.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct CommuneRow {
+    commune: CommuneIx,
+    /// How many memberships: the first `len` of `memberships`, or, beyond [`ROW_MEMBERSHIPS`],
+    /// `long_rows[long_from..long_from + len]`.
+    len: u32,
+    long_from: u32,
+    memberships: [(LayerIx, FeatureIx); ROW_MEMBERSHIPS],
 }
 
 /// A polygon layer that the communes' grid answers for where its answer holds all over a cell.
@@ -80,26 +99,8 @@ struct LayerIndex {
 impl Indexed {
     pub fn new(dataset: Dataset) -> Self {
         let layers = dataset.layers.iter().map(|_| LayerIndex::default()).collect();
-        let mut set_offsets = Vec::with_capacity(dataset.communes.len() + 1);
-        let mut set_features = Vec::new();
-        set_offsets.push(0);
-        for c in CommuneIx::all(dataset.communes.len()) {
-            for (l, layer) in dataset.indexed_layers() {
-                if layer.kind == LayerKind::CommuneSets {
-                    let from = set_features.len();
-                    set_features.extend(layer.membership.features_of(c).iter().map(|&f| (l, f)));
-                    // The build writes rows sorted, and a locate's answer relies on it; a file
-                    // from elsewhere gets sorted here rather than answering out of order.
-                    let row = &mut set_features[from..];
-                    if !row.is_sorted() {
-                        row.sort_unstable();
-                    }
-                }
-            }
-            set_offsets.push(set_features.len() as u32);
-        }
         let communes_layer = dataset.communes_layer();
-        let feature_commune = communes_layer
+        let feature_commune: Vec<CommuneIx> = communes_layer
             .map(|l| {
                 let features = &dataset.layers[l].features;
                 features
@@ -108,14 +109,52 @@ impl Indexed {
                     .collect()
             })
             .unwrap_or_default();
+        let set_layers: Vec<_> = dataset
+            .indexed_layers()
+            .filter(|(_, layer)| layer.kind == LayerKind::CommuneSets)
+            .collect();
+        let mut row = Vec::new();
+        let mut long_rows = Vec::new();
+        let commune_rows = feature_commune
+            .iter()
+            .map(|&c| {
+                row.clear();
+                if c != NO_COMMUNE {
+                    for &(l, layer) in &set_layers {
+                        let from = row.len();
+                        row.extend(layer.membership.features_of(c).iter().map(|&f| (l, f)));
+                        // The build writes each layer's features sorted, and a locate's answer
+                        // relies on it; a file from elsewhere gets sorted here rather than
+                        // answering out of order.
+                        let row = &mut row[from..];
+                        if !row.is_sorted() {
+                            row.sort_unstable();
+                        }
+                    }
+                }
+                let mut commune_row = CommuneRow {
+                    commune: c,
+                    len: row.len() as u32,
+                    long_from: 0,
+                    memberships: [Default::default(); ROW_MEMBERSHIPS],
+                };
+                if row.len() <= ROW_MEMBERSHIPS {
+                    commune_row.memberships[..row.len()].copy_from_slice(&row);
+                } else {
+                    commune_row.long_from = long_rows.len() as u32;
+                    long_rows.extend_from_slice(&row);
+                }
+                commune_row
+            })
+            .collect();
         Indexed {
             generalised: LayerCache::new(dataset.layers.len(), generalised::DEFAULT_GENERALISED_BUDGET),
             dataset,
             layers,
-            set_offsets,
-            set_features,
             communes_layer,
             feature_commune,
+            commune_rows,
+            long_rows,
         }
     }
 
@@ -152,35 +191,29 @@ impl Indexed {
             .filter(|&c| c != NO_COMMUNE)
     }
 
-    /// `(layer, feature)` of every commune-set layer holding commune `c`, by layer then feature.
+    /// The commune of a feature of the `communes` layer, and the `(layer, feature)` of every
+    /// commune-set layer holding it, by layer then feature: what a locate reads once it has found
+    /// the feature, from one line of memory.
     #[inline]
-    pub fn commune_set_features(&self, c: CommuneIx) -> &[(LayerIx, FeatureIx)] {
-        let c = c.index();
-        &self.set_features[self.set_offsets[c] as usize..self.set_offsets[c + 1] as usize]
+    pub fn commune_row(&self, feature: FeatureIx) -> Option<(CommuneIx, &[(LayerIx, FeatureIx)])> {
+        let row = self.commune_rows.get(feature.index())?;
+        if row.commune == NO_COMMUNE {
+            return None;
+        }
+        let len = row.len as usize;
+        let memberships = match row.memberships.get(..len) {
+            Some(memberships) => memberships,
+            None => &self.long_rows[row.long_from as usize..][..len],
+        };
+        Some((row.commune, memberships))
     }
 
-    /// Reads the memberships of the communes under `features` (of the communes layer) into cache,
-    /// a step at a time for all of them, so that their reads overlap: each step (the feature's
-    /// commune, the commune's row, the row) depends on the one before, but not on another
-    /// feature's. What [`Self::commune_set_features`] reads next is then at hand.
-    pub fn read_memberships_ahead(&self, features: &[FeatureIx]) {
-        const MOST: usize = 64;
-        let mut rows = [0u32; MOST];
-        let mut read = 0u32;
-        for features in features.chunks(MOST) {
-            let rows = &mut rows[..features.len()];
-            for (row, f) in rows.iter_mut().zip(features) {
-                *row = self.feature_commune.get(f.index()).map_or(u32::MAX, |c| c.0);
-            }
-            for row in rows.iter_mut() {
-                *row = self.set_offsets.get(*row as usize).copied().unwrap_or(u32::MAX);
-            }
-            for &row in rows.iter() {
-                read ^= self.set_features.get(row as usize).map_or(0, |m| m.1.0);
-            }
+    /// Asks memory for the rows ([`Self::commune_row`]) of `features` (of the communes layer)
+    /// without waiting for them: the reads of a batch's rows overlap, and are in cache when read.
+    pub fn read_rows_ahead(&self, features: &[FeatureIx]) {
+        for f in features {
+            grid::prefetch(&self.commune_rows, f.index());
         }
-        // The values read only matter for having been read.
-        std::hint::black_box(read);
     }
 
     /// The layer's shared-border topology, built on first use.
