@@ -299,7 +299,6 @@ fn exact(layer: LayerIx, feature: FeatureIx) -> Hit {
     }
 }
 
-#[inline(always)]
 fn first_or_nearest(
     ix: &Indexed,
     layer: LayerIx,

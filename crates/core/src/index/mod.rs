@@ -26,19 +26,17 @@ use generalised::{Generalised, LayerCache};
 use grid::{Cell, CompanionAnswer};
 use polygon::{BoxTree, PolygonIndex, Position, box_tree, metres_per_degree};
 
-/// In `feature_commune`, a feature with no member commune.
+/// In a [`CommuneRow`], a feature with no member commune.
 const NO_COMMUNE: CommuneIx = CommuneIx(u32::MAX);
 
 /// A dataset with its indexes: what every query takes.
 pub struct Indexed {
     pub dataset: Dataset,
     layers: Vec<LayerIndex>,
-    /// The communes layer and, per feature of it, its commune id: one small array rather than a
-    /// read through each feature's member list.
     communes_layer: Option<LayerIx>,
-    feature_commune: Vec<CommuneIx>,
     /// Per feature of the communes layer, what a locate reads once it has the feature: its commune
-    /// and the commune's memberships, on one cache line.
+    /// (rather than a read through the feature's member list) and the commune's memberships, on one
+    /// cache line.
     commune_rows: Vec<CommuneRow>,
     /// The memberships of rows too long for their line.
     long_rows: Vec<(LayerIx, FeatureIx)>,
@@ -100,15 +98,11 @@ impl Indexed {
     pub fn new(dataset: Dataset) -> Self {
         let layers = dataset.layers.iter().map(|_| LayerIndex::default()).collect();
         let communes_layer = dataset.communes_layer();
-        let feature_commune: Vec<CommuneIx> = communes_layer
-            .map(|l| {
-                let features = &dataset.layers[l].features;
-                features
-                    .iter()
-                    .map(|f| f.communes.first().copied().unwrap_or(NO_COMMUNE))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let feature_commune = communes_layer
+            .map(|l| &dataset.layers[l].features[..])
+            .unwrap_or_default()
+            .iter()
+            .map(|f| f.communes.first().copied().unwrap_or(NO_COMMUNE));
         let set_layers: Vec<_> = dataset
             .indexed_layers()
             .filter(|(_, layer)| layer.kind == LayerKind::CommuneSets)
@@ -116,8 +110,7 @@ impl Indexed {
         let mut row = Vec::new();
         let mut long_rows = Vec::new();
         let commune_rows = feature_commune
-            .iter()
-            .map(|&c| {
+            .map(|c| {
                 row.clear();
                 if c != NO_COMMUNE {
                     for &(l, layer) in &set_layers {
@@ -152,7 +145,6 @@ impl Indexed {
             dataset,
             layers,
             communes_layer,
-            feature_commune,
             commune_rows,
             long_rows,
         }
@@ -180,15 +172,6 @@ impl Indexed {
     /// Position of the `communes` layer.
     pub fn communes_layer(&self) -> Option<LayerIx> {
         self.communes_layer
-    }
-
-    /// The commune id of a feature of the `communes` layer.
-    #[inline]
-    pub fn commune_of_feature(&self, feature: FeatureIx) -> Option<CommuneIx> {
-        self.feature_commune
-            .get(feature.index())
-            .copied()
-            .filter(|&c| c != NO_COMMUNE)
     }
 
     /// The commune of a feature of the `communes` layer, and the `(layer, feature)` of every
