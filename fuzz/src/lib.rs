@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use territoires_core::dataset::{CommuneIx, FeatureIx};
+use territoires_core::dataset::FeatureIx;
 use territoires_core::index::grid::PointGrid;
 use territoires_core::index::polygon::PolygonIndex;
 use territoires_core::{Dataset, Indexed};
@@ -191,9 +191,14 @@ pub fn load_and_query(file: &[u8]) {
 /// index the layer's features by it.
 pub fn query(dataset: Dataset) {
     let ix = Indexed::new(dataset);
-    for c in CommuneIx::all(ix.dataset.communes.len()) {
-        for &(l, f) in ix.commune_set_features(c) {
-            let _ = &ix.dataset.layers[l].features[f];
+    if let Some(communes) = ix.communes_layer() {
+        for f in FeatureIx::all(ix.dataset.layers[communes].features.len()) {
+            if let Some((c, memberships)) = ix.commune_row(f) {
+                let _ = &ix.dataset.communes[c];
+                for &(l, g) in memberships {
+                    let _ = &ix.dataset.layers[l].features[g];
+                }
+            }
         }
     }
     for (l, layer) in ix.dataset.indexed_layers() {
@@ -209,9 +214,6 @@ pub fn query(dataset: Dataset) {
         for f in FeatureIx::all(layer.features.len()).take(4) {
             let _ = layer.polygons(f);
             let _ = layer.bounds(f);
-            if ix.communes_layer() == Some(l) {
-                let _ = ix.commune_of_feature(f).map(|c| &ix.dataset.communes[c]);
-            }
         }
     }
 }
