@@ -5,45 +5,9 @@
 //! For each system, PROJ projects a grid of WGS84 points (those inside the system's area), then
 //! PROJ and we take the projected points back to WGS84, and the two answers are compared in metres.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use crate::common::gdaltransform;
 
 use territoires_geo::crs::{Crs, supported};
-
-/// Runs `gdaltransform` from `from` to `to` on `points` (x y, or lon lat: GDAL's utilities keep
-/// the GIS order for geographic systems).
-fn gdaltransform(from: &str, to: &str, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut child = Command::new("gdaltransform")
-        .args(["-s_srs", from, "-t_srs", to, "-output_xy"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("gdaltransform is missing: `make tools` installs gdal-bin");
-    let mut input = String::new();
-    for (x, y) in points {
-        input.push_str(&format!("{x:.12} {y:.12}\n"));
-    }
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().expect("gdaltransform runs");
-    writer.join().expect("writer").expect("write to gdaltransform");
-    assert!(
-        output.status.success(),
-        "gdaltransform {from} {to}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).expect("UTF-8");
-    let out: Vec<(f64, f64)> = text
-        .lines()
-        .map(|line| {
-            let mut numbers = line.split_whitespace().map(|v| v.parse::<f64>().expect(line));
-            (numbers.next().expect(line), numbers.next().expect(line))
-        })
-        .collect();
-    assert_eq!(out.len(), points.len(), "gdaltransform {from} {to}");
-    out
-}
 
 /// Distance in metres between two nearby WGS84 points (a local flat approximation, fine at cm).
 fn metres((lon0, lat0): (f64, f64), (lon1, lat1): (f64, f64)) -> f64 {

@@ -22,6 +22,7 @@ mod indicators;
 mod labels;
 mod layers;
 mod limits;
+mod ogc_crs;
 mod ogr;
 mod openapi;
 mod places;

@@ -6,11 +6,11 @@ use std::io::Write;
 use ::flatgeobuf::{ColumnType as FgbColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 use geozero::{ColumnValue, PropertyProcessor};
 
-use super::columns::{Cell, ColumnType, columns};
-use super::{ExportError, LayerExport, MultiPolygonSource, WGS84};
+use super::columns::{Cell, ColumnType};
+use super::{ExportError, LayerExport, MultiPolygonSource};
 
-/// Writes `export` as one FlatGeobuf dataset named after the layer, in EPSG:4326, with its spatial
-/// index.
+/// Writes `export` as one FlatGeobuf dataset named after the layer, in its system (EPSG code and
+/// WKT in the header, as GDAL reads them), with its spatial index.
 pub fn write_flatgeobuf(export: &LayerExport, out: impl Write) -> Result<(), ExportError> {
     let layer = export.layer;
     let description = export.description();
@@ -29,7 +29,9 @@ pub fn write_flatgeobuf(export: &LayerExport, out: impl Write) -> Result<(), Exp
             promote_to_multi: true,
             crs: FgbCrs {
                 org: Some("EPSG"),
-                code: WGS84,
+                code: i32::from(export.crs.code()),
+                name: Some(export.crs.name()),
+                wkt: Some(export.crs.wkt()),
                 ..Default::default()
             },
             title: Some(&layer.title),
@@ -39,7 +41,7 @@ pub fn write_flatgeobuf(export: &LayerExport, out: impl Write) -> Result<(), Exp
         },
     )
     .map_err(fgb_error)?;
-    let columns = columns(layer);
+    let columns = export.columns();
     for column in &columns {
         let kind = match column.kind {
             ColumnType::Integer => FgbColumnType::Long,

@@ -7,6 +7,29 @@ use geo::{LineString, MultiPolygon};
 use serde_json::{Map, Value as Json, json};
 
 use territoires_core::dataset::{Feature, Layer, LayerKind};
+use territoires_geo::CrsRef;
+
+/// How features are written: rounding, the system their geometry is already in, which properties.
+#[derive(Debug, Clone, Copy)]
+pub struct Writing<'a> {
+    /// Decimal places to round coordinates to; all of them without.
+    pub decimals: Option<u32>,
+    /// The reference of the geometry given to the writer; the label point is taken to it.
+    pub crs: CrsRef,
+    /// The properties to keep, by name; all of them without.
+    pub properties: Option<&'a [String]>,
+}
+
+impl Writing<'_> {
+    /// CRS84 and every property, rounded to `decimals`.
+    pub fn crs84(decimals: Option<u32>) -> Writing<'static> {
+        Writing {
+            decimals,
+            crs: CrsRef::CRS84,
+            properties: None,
+        }
+    }
+}
 
 /// Appends a GeoJSON geometry (a `MultiPolygon`, or `null` when empty). With `decimals`, coordinates
 /// are rounded to that many decimal places.
@@ -83,29 +106,37 @@ pub fn properties(layer: &Layer, feature: &Feature) -> Map<String, Json> {
     props
 }
 
-/// Appends one GeoJSON Feature with the given geometry, and the point where a map writes its name as
-/// the foreign member `label` (`[lon, lat]`, inside the feature), so that no client computes it.
+/// Appends one GeoJSON Feature with the given geometry (already in `how.crs`), and the point where a
+/// map writes its name as the foreign member `label` (`[lon, lat]`, or in `how.crs`; inside the
+/// feature), so that no client computes it.
 pub fn write_feature(
     out: &mut String,
     layer: &Layer,
     feature: &Feature,
     geometry: &MultiPolygon<f64>,
-    decimals: Option<u32>,
+    how: &Writing,
 ) {
     out.push_str(r#"{"type":"Feature","id":"#);
     out.push_str(&Json::from(feature.id.as_str()).to_string());
-    if let Some([lon, lat]) = feature.label {
-        let scale = scale_for(decimals);
+    let label = feature
+        .label
+        .and_then(|[lon, lat]| how.crs.from_wgs84(geo::coord! {x: lon, y: lat}).ok());
+    if let Some(label) = label {
+        let scale = scale_for(how.decimals);
         out.push_str(r#","label":["#);
-        write_number(out, lon, scale);
+        write_number(out, label.x, scale);
         out.push(',');
-        write_number(out, lat, scale);
+        write_number(out, label.y, scale);
         out.push(']');
     }
+    let mut props = properties(layer, feature);
+    if let Some(keep) = how.properties {
+        props.retain(|k, _| keep.iter().any(|name| name == k));
+    }
     out.push_str(r#","properties":"#);
-    out.push_str(&Json::Object(properties(layer, feature)).to_string());
+    out.push_str(&Json::Object(props).to_string());
     out.push_str(r#","geometry":"#);
-    write_geometry(out, geometry, decimals);
+    write_geometry(out, geometry, how.decimals);
     out.push('}');
 }
 
@@ -138,14 +169,8 @@ impl Collection {
     }
 
     /// Appends one feature of `layer` with the given geometry (see [`write_feature`]).
-    pub fn push(
-        &mut self,
-        layer: &Layer,
-        feature: &Feature,
-        geometry: &MultiPolygon<f64>,
-        decimals: Option<u32>,
-    ) {
-        write_feature(self.next_feature(), layer, feature, geometry, decimals);
+    pub fn push(&mut self, layer: &Layer, feature: &Feature, geometry: &MultiPolygon<f64>, how: &Writing) {
+        write_feature(self.next_feature(), layer, feature, geometry, how);
     }
 
     /// Closes the features, then the collection after its `trailing` members (values already JSON).

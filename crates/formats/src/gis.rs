@@ -11,9 +11,9 @@ use geo::MultiPolygon;
 use geozero::{GeomProcessor, GeozeroGeometry};
 
 use territoires_core::dataset::{FeatureIx, Layer};
-use territoires_geo::BoundingBox;
+use territoires_geo::{BoundingBox, Crs, CrsRef, NotProjectable, Reproject};
 
-/// EPSG code of WGS 84 longitude/latitude, the only reference system of the dataset.
+/// EPSG code of WGS 84 longitude/latitude, the dataset's own system.
 pub const WGS84: i32 = 4326;
 
 /// The file formats a layer is written as.
@@ -68,6 +68,8 @@ pub enum ExportError {
     Sqlite(#[from] rusqlite::Error),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Projection(#[from] NotProjectable),
 }
 
 /// One layer's features as a file will hold them.
@@ -79,6 +81,10 @@ pub struct LayerExport<'a> {
     /// When the data last changed (RFC 3339), for the GeoPackage's `last_change`: taken from the
     /// dataset rather than the clock, so that the same data always gives the same bytes and ETag.
     pub last_change: String,
+    /// The system of `rows`' coordinates, x (or longitude) first: WGS84 until [`LayerExport::reprojected`].
+    pub crs: Crs,
+    /// The property columns to write (`id` always comes); all of them without.
+    pub properties: Option<Vec<String>>,
 }
 
 impl<'a> LayerExport<'a> {
@@ -101,6 +107,8 @@ impl<'a> LayerExport<'a> {
                 .map(|(i, g)| (i, Cow::Owned(g)))
                 .collect(),
             last_change: last_change.into(),
+            crs: Crs::WGS84,
+            properties: None,
         }
     }
 
@@ -120,14 +128,62 @@ impl<'a> LayerExport<'a> {
                 .map(|(i, g)| (i, Cow::Borrowed(g)))
                 .collect(),
             last_change: last_change.into(),
+            crs: Crs::WGS84,
+            properties: None,
         }
     }
 
-    /// Only the features whose bounding box meets `bbox` (which may cross the antimeridian).
+    /// Only the features whose bounding box meets `bbox` (WGS84, which may cross the antimeridian).
     pub fn within(mut self, bbox: BoundingBox) -> Self {
+        debug_assert!(self.crs.is_wgs84(), "a bbox selects before reprojection");
         self.rows
             .retain(|(_, g)| envelope(g).is_some_and(|b| bbox.meets(b)));
         self
+    }
+
+    /// The rows of `features` (indexes in the layer), in that order: a filter's and a sort's
+    /// choice. A feature without a row (no geometry) stays out.
+    pub fn choose(mut self, features: &[usize]) -> Self {
+        let mut row_of = vec![None; self.layer.features.len()];
+        let mut rows: Vec<Option<(usize, Cow<'a, MultiPolygon<f64>>)>> =
+            self.rows.drain(..).map(Some).collect();
+        for (i, (f, _)) in rows.iter().flatten().enumerate() {
+            row_of[*f] = Some(i);
+        }
+        self.rows = features
+            .iter()
+            .filter_map(|&f| row_of.get(f).copied().flatten())
+            .filter_map(|i| rows[i].take())
+            .collect();
+        self
+    }
+
+    /// Writes only these property columns (and `id`).
+    pub fn with_properties(mut self, properties: Option<Vec<String>>) -> Self {
+        self.properties = properties;
+        self
+    }
+
+    /// The columns the file has: the layer's, less those [`LayerExport::properties`] leaves out.
+    pub fn columns(&self) -> Vec<crate::columns::Column> {
+        let mut columns = crate::columns::columns(self.layer);
+        if let Some(keep) = &self.properties {
+            columns.retain(|c| c.name == "id" || keep.contains(&c.name));
+        }
+        columns
+    }
+
+    /// The rows written in `crs` (x first), every vertex projected; selections come before.
+    pub fn reprojected(mut self, crs: Crs) -> Result<Self, NotProjectable> {
+        if crs == self.crs {
+            return Ok(self);
+        }
+        let to = CrsRef::traditional(crs);
+        for (_, geometry) in &mut self.rows {
+            *geometry = Cow::Owned(geometry.reproject(to)?);
+        }
+        self.crs = crs;
+        Ok(self)
     }
 
     /// The catalogue's description with the source, vintage and licence, as the OGC API says it.
@@ -139,7 +195,7 @@ impl<'a> LayerExport<'a> {
         )
     }
 
-    /// `[min_lon, min_lat, max_lon, max_lat]` of every row, `None` when there is none.
+    /// `[min_x, min_y, max_x, max_y]` of every row in [`LayerExport::crs`], `None` when there is none.
     pub fn envelope(&self) -> Option<[f64; 4]> {
         self.rows
             .iter()

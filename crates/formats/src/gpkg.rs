@@ -10,7 +10,7 @@ use geozero::wkb::{WkbDialect, WkbWriter};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, params};
 
-use super::columns::{Cell, Column, ColumnType, columns};
+use super::columns::{Cell, Column, ColumnType};
 use super::{ExportError, LayerExport, MultiPolygonSource, WGS84, envelope};
 
 /// `PRAGMA application_id`: "GPKG" in ASCII.
@@ -165,7 +165,7 @@ const SPATIAL_REF_SYS: [(&str, i32, &str, i32, &str, &str); 3] = [
 /// Writes `export` as a GeoPackage at `path`, which must not exist or be empty.
 pub fn write_geopackage(export: &LayerExport, path: &Path) -> Result<(), ExportError> {
     let table = export.layer.id.as_str();
-    let columns = columns(export.layer);
+    let columns = export.columns();
     let mut db = Connection::open(path)?;
     // A file written once and read back whole: no journal, no syncs.
     db.query_row("PRAGMA journal_mode = OFF", [], |_| Ok(()))?;
@@ -192,10 +192,23 @@ fn write_metadata(db: &Connection, export: &LayerExport) -> Result<(), ExportErr
     let layer = export.layer;
     let table = layer.id.as_str();
     db.execute_batch(METADATA_TABLES)?;
+    let srs_id = i32::from(export.crs.code());
     for (name, id, organization, organization_id, definition, description) in SPATIAL_REF_SYS {
         db.execute(
             "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![name, id, organization, organization_id, definition, description],
+        )?;
+    }
+    if srs_id != WGS84 {
+        // The file's own system, by EPSG code (what GDAL and QGIS identify it by) and definition.
+        db.execute(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, 'EPSG', ?2, ?3, ?4)",
+            params![
+                export.crs.name(),
+                srs_id,
+                export.crs.wkt(),
+                export.crs.to_string()
+            ],
         )?;
     }
     let [min_x, min_y, max_x, max_y] = export.envelope().map_or([None; 4], |e| e.map(Some));
@@ -211,12 +224,12 @@ fn write_metadata(db: &Connection, export: &LayerExport) -> Result<(), ExportErr
             min_y,
             max_x,
             max_y,
-            WGS84
+            srs_id
         ],
     )?;
     db.execute(
         "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, 'MULTIPOLYGON', ?3, 0, 0)",
-        params![table, GEOMETRY_COLUMN, WGS84],
+        params![table, GEOMETRY_COLUMN, srs_id],
     )?;
     Ok(())
 }
@@ -264,10 +277,12 @@ fn insert_features(
         let (f, geometry) = (*f, &**geometry);
         let feature = &export.layer.features[f];
         values.clear();
-        values.push(match geopackage_geometry(geometry)? {
-            Some(blob) => SqlValue::Blob(blob),
-            None => SqlValue::Null,
-        });
+        values.push(
+            match geopackage_geometry(geometry, i32::from(export.crs.code()))? {
+                Some(blob) => SqlValue::Blob(blob),
+                None => SqlValue::Null,
+            },
+        );
         values.extend(columns.iter().map(|c| match c.cell(feature) {
             Cell::Null => SqlValue::Null,
             Cell::Integer(v) => SqlValue::Integer(v),
@@ -302,7 +317,7 @@ fn register_spatial_index(db: &Connection, table: &str) -> Result<(), ExportErro
 
 /// GeoPackage binary geometry (clause 2.1.3): the `GP` header with the SRS and the xy envelope,
 /// then little-endian WKB; `None` for an empty geometry, stored as NULL.
-pub fn geopackage_geometry(mp: &geo::MultiPolygon<f64>) -> Result<Option<Vec<u8>>, ExportError> {
+pub fn geopackage_geometry(mp: &geo::MultiPolygon<f64>, srs_id: i32) -> Result<Option<Vec<u8>>, ExportError> {
     let Some([min_x, min_y, max_x, max_y]) = envelope(mp) else {
         return Ok(None);
     };
@@ -312,7 +327,7 @@ pub fn geopackage_geometry(mp: &geo::MultiPolygon<f64>) -> Result<Option<Vec<u8>
     // Flags: bit 0 little-endian, bits 1–3 envelope type 1 ([minx, maxx, miny, maxy]), not empty,
     // standard (not extended) geometry.
     out.push(0b0000_0011);
-    out.extend_from_slice(&WGS84.to_le_bytes());
+    out.extend_from_slice(&srs_id.to_le_bytes());
     for v in [min_x, max_x, min_y, max_y] {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -345,7 +360,7 @@ mod tests {
         let square = MultiPolygon(vec![polygon![
             (x: 1.0, y: 40.0), (x: 3.0, y: 40.0), (x: 3.0, y: 42.0), (x: 1.0, y: 40.0)
         ]]);
-        let blob = geopackage_geometry(&square).unwrap().unwrap();
+        let blob = geopackage_geometry(&square, WGS84).unwrap().unwrap();
         assert_eq!(&blob[..4], b"GP\x00\x03");
         assert_eq!(i32::from_le_bytes(blob[4..8].try_into().unwrap()), 4326);
         let envelope: Vec<f64> = blob[8..40]
@@ -360,7 +375,10 @@ mod tests {
         assert_eq!(blob[49], 1);
         assert_eq!(u32::from_le_bytes(blob[50..54].try_into().unwrap()), 3);
         assert_eq!(blob.len(), 40 + 9 + 9 + 4 + 4 * 16);
-        assert_eq!(geopackage_geometry(&MultiPolygon(Vec::new())).unwrap(), None);
+        assert_eq!(
+            geopackage_geometry(&MultiPolygon(Vec::new()), WGS84).unwrap(),
+            None
+        );
     }
 
     #[test]

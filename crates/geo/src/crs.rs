@@ -4,6 +4,10 @@
 //! Mercator. The projection arithmetic is `proj4rs`'s, with each system's parameters taken from
 //! `crs-definitions` (the EPSG registry as PROJ strings): nothing here computes a projection.
 //!
+//! Features go out the other way ([`Crs::from_wgs84`], [`Reproject`]): OGC API – Features Part 2
+//! and the GIS files write them in the team's own system. [`CrsRef`] is a system as an OGC client
+//! names it, with its axis order (`EPSG:4326` by URI is latitude first).
+//!
 //! Each system also has the area it is meant for, and from it its bounds: the rectangle, in the
 //! system's own units, that holds the area once projected. A point outside the bounds is an error,
 //! not a far-away answer: that is how a file of WGS84 degrees sent as Lambert-93 (or the reverse)
@@ -23,6 +27,8 @@ struct Def {
     code: u16,
     name: &'static str,
     proj4: &'static str,
+    /// As the GeoPackage's `gpkg_spatial_ref_sys` and FlatGeobuf's header carry it.
+    wkt: &'static str,
     area: [f64; 4],
 }
 
@@ -47,6 +53,7 @@ macro_rules! def {
             code: $code,
             name: $name,
             proj4: crs_definitions::from_code_const::<$code>().proj4,
+            wkt: crs_definitions::from_code_const::<$code>().wkt,
             area: $area,
         }
     };
@@ -60,6 +67,7 @@ static DEFS: [Def; 15] = [
         code: WGS84_CODE,
         name: "WGS 84 (degrees)",
         proj4: crs_definitions::EPSG_4326.proj4,
+        wkt: crs_definitions::EPSG_4326.wkt,
         area: [-180.0, -90.0, 180.0, 90.0],
     },
     def!(2154, "RGF93 / Lambert-93", FRANCE),
@@ -68,6 +76,7 @@ static DEFS: [Def; 15] = [
         name: "Web Mercator",
         // The definition PROJ itself follows (`from_code` gives proj4js's older one).
         proj4: crs_definitions::EPSG_3857_WEBMERC.proj4,
+        wkt: crs_definitions::EPSG_3857.wkt,
         area: [-180.0, -85.06, 180.0, 85.06],
     },
     def!(3942, "RGF93 / CC42", cc(42.0)),
@@ -85,7 +94,7 @@ static DEFS: [Def; 15] = [
 ];
 
 /// A supported coordinate system: its place in [`DEFS`].
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Crs(usize);
 
 impl std::fmt::Debug for Crs {
@@ -247,6 +256,47 @@ impl Crs {
         self.def().code
     }
 
+    /// The system's name, as EPSG gives it.
+    pub fn name(self) -> &'static str {
+        self.def().name
+    }
+
+    /// The system's definition in OGC WKT 1, for the files that carry one.
+    pub fn wkt(self) -> &'static str {
+        self.def().wkt
+    }
+
+    /// `http://www.opengis.net/def/crs/EPSG/0/CODE`, or CRS84's URI for WGS84.
+    pub fn uri(self) -> String {
+        CrsRef::traditional(self).uri()
+    }
+
+    /// Metres, or degrees for WGS84: the decimals that keep a coordinate to the millimetre.
+    pub fn millimetre_decimals(self) -> u32 {
+        if self.is_wgs84() { 8 } else { 3 }
+    }
+
+    /// This system's `x`, `y` of the WGS84 point `lon_lat`: the way out, for features written in it.
+    pub fn from_wgs84(self, lon_lat: Coord<f64>) -> Result<Coord<f64>, NotProjectable> {
+        if self.is_wgs84() {
+            return Ok(lon_lat);
+        }
+        let fail = || NotProjectable {
+            crs: self,
+            lon: lon_lat.x,
+            lat: lon_lat.y,
+        };
+        let mut point = (lon_lat.x.to_radians(), lon_lat.y.to_radians(), 0.0);
+        proj4rs::transform::transform(&projs()[0], &projs()[self.0], &mut point).map_err(|_| fail())?;
+        if !(point.0.is_finite() && point.1.is_finite()) {
+            return Err(fail());
+        }
+        Ok(Coord {
+            x: point.0,
+            y: point.1,
+        })
+    }
+
     /// Degrees, lon/lat: no conversion.
     pub fn is_wgs84(self) -> bool {
         self.0 == 0
@@ -287,6 +337,155 @@ impl Crs {
             return Err(not_valid());
         }
         lon_lat(lon, lat).map_err(|e| e.to_string())
+    }
+}
+
+/// A WGS84 point that has no place in a system (beyond a pole of a conic projection, say).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("lon {lon}, lat {lat} has no coordinates in {crs}")]
+pub struct NotProjectable {
+    pub crs: Crs,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// A system as a client names it, with the order of its axes. OGC API – Features Part 2 follows
+/// the EPSG registry: `http://www.opengis.net/def/crs/EPSG/0/4326` is latitude first, CRS84
+/// longitude first, and the projected systems here are all easting first. GIS files and the
+/// command line keep GDAL's "traditional" order: always x (or longitude) first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CrsRef {
+    pub crs: Crs,
+    /// Latitude first (EPSG:4326 by URI), rather than longitude or easting.
+    pub lat_first: bool,
+}
+
+impl CrsRef {
+    /// OGC's CRS84: WGS84, longitude first, the default of every collection.
+    pub const CRS84: CrsRef = CrsRef {
+        crs: Crs::WGS84,
+        lat_first: false,
+    };
+
+    /// `crs` with x (or longitude) first.
+    pub fn traditional(crs: Crs) -> CrsRef {
+        CrsRef {
+            crs,
+            lat_first: false,
+        }
+    }
+
+    /// Every reference an OGC client may name: CRS84, EPSG:4326 (latitude first), then the
+    /// projected systems.
+    pub fn all_ogc() -> impl Iterator<Item = CrsRef> {
+        let epsg_4326 = CrsRef {
+            crs: Crs::WGS84,
+            lat_first: true,
+        };
+        [CrsRef::CRS84, epsg_4326]
+            .into_iter()
+            .chain(Crs::all().skip(1).map(CrsRef::traditional))
+    }
+
+    /// Its URI: CRS84's, or `http://www.opengis.net/def/crs/EPSG/0/CODE`.
+    pub fn uri(self) -> String {
+        if self == CrsRef::CRS84 {
+            "http://www.opengis.net/def/crs/OGC/1.3/CRS84".into()
+        } else {
+            format!("http://www.opengis.net/def/crs/EPSG/0/{}", self.crs.code())
+        }
+    }
+
+    /// The reference a URI names, exactly: the API's enum of URIs is the whole truth.
+    pub fn from_uri(text: &str) -> Result<CrsRef, UnsupportedCrs> {
+        CrsRef::all_ogc()
+            .find(|r| r.uri() == text)
+            .ok_or_else(|| UnsupportedCrs {
+                given: text.to_string(),
+            })
+    }
+
+    /// The WGS84 lon/lat of a point given in this reference's axis order.
+    pub fn to_wgs84(self, first: f64, second: f64) -> Result<Coord<f64>, String> {
+        let (x, y) = if self.lat_first {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        self.crs.to_wgs84(x, y)
+    }
+
+    /// A WGS84 point in this reference's axis order.
+    pub fn from_wgs84(self, lon_lat: Coord<f64>) -> Result<Coord<f64>, NotProjectable> {
+        let c = self.crs.from_wgs84(lon_lat)?;
+        Ok(if self.lat_first {
+            Coord { x: c.y, y: c.x }
+        } else {
+            c
+        })
+    }
+
+    /// The region a rectangle of this reference covers, in WGS84: its edges followed point by
+    /// point (a straight edge in Lambert-93 is a curve in degrees), so that a feature is selected
+    /// by a `bbox-crs` box exactly where it meets the box.
+    pub fn rectangle_to_wgs84(self, [x0, y0, x1, y1]: [f64; 4]) -> Result<geo::Polygon<f64>, String> {
+        const STEPS: usize = 32;
+        let along = |k: usize, from: f64, to: f64| from + (to - from) * k as f64 / STEPS as f64;
+        let mut ring = Vec::with_capacity(4 * STEPS + 1);
+        for k in 0..STEPS {
+            ring.push((along(k, x0, x1), y0));
+        }
+        for k in 0..STEPS {
+            ring.push((x1, along(k, y0, y1)));
+        }
+        for k in 0..STEPS {
+            ring.push((along(k, x1, x0), y1));
+        }
+        for k in 0..STEPS {
+            ring.push((x0, along(k, y1, y0)));
+        }
+        let ring = ring
+            .into_iter()
+            .map(|(a, b)| self.to_wgs84(a, b))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(geo::Polygon::new(geo::LineString::from(ring), vec![]))
+    }
+}
+
+/// WGS84 geometry written in another reference: georust's way, a trait on the plain types.
+pub trait Reproject: Sized {
+    /// The same geometry, every coordinate taken from WGS84 lon/lat to `to`.
+    fn reproject(&self, to: CrsRef) -> Result<Self, NotProjectable>;
+}
+
+impl Reproject for geo::LineString<f64> {
+    fn reproject(&self, to: CrsRef) -> Result<Self, NotProjectable> {
+        self.0
+            .iter()
+            .map(|&c| to.from_wgs84(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map(geo::LineString)
+    }
+}
+
+impl Reproject for geo::Polygon<f64> {
+    fn reproject(&self, to: CrsRef) -> Result<Self, NotProjectable> {
+        let interiors = self
+            .interiors()
+            .iter()
+            .map(|r| r.reproject(to))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(geo::Polygon::new(self.exterior().reproject(to)?, interiors))
+    }
+}
+
+impl Reproject for geo::MultiPolygon<f64> {
+    fn reproject(&self, to: CrsRef) -> Result<Self, NotProjectable> {
+        self.0
+            .iter()
+            .map(|p| p.reproject(to))
+            .collect::<Result<Vec<_>, _>>()
+            .map(geo::MultiPolygon)
     }
 }
 
@@ -431,6 +630,76 @@ mod tests {
                 prop_assert!(p.x.abs() <= 180.0 && p.y.abs() <= 90.0, "{p:?}");
             }
         }
+    }
+
+    proptest! {
+        /// The way out is the way in reversed: a point of France projected by `from_wgs84` comes
+        /// back by `to_wgs84` within 1e-8 degrees, and agrees with proj4rs's own forward step.
+        #[test]
+        fn from_wgs84_undoes_to_wgs84((crs, lon, lat) in projected_point()) {
+            let out = crs.from_wgs84(Coord { x: lon, y: lat }).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!((out.x, out.y), forward(crs, lon, lat));
+            let back = crs.to_wgs84(out.x, out.y).map_err(TestCaseError::fail)?;
+            prop_assert!((back.x - lon).abs() < 1e-8 && (back.y - lat).abs() < 1e-8, "{crs}: {back:?}");
+        }
+    }
+
+    #[test]
+    fn an_ogc_reference_names_its_axis_order() {
+        let uris: Vec<String> = CrsRef::all_ogc().map(CrsRef::uri).collect();
+        assert_eq!(uris[0], "http://www.opengis.net/def/crs/OGC/1.3/CRS84");
+        assert_eq!(uris[1], "http://www.opengis.net/def/crs/EPSG/0/4326");
+        assert_eq!(uris.len(), DEFS.len() + 1);
+        for r in CrsRef::all_ogc() {
+            assert_eq!(CrsRef::from_uri(&r.uri()).unwrap(), r);
+        }
+        let epsg_4326 = CrsRef::from_uri("http://www.opengis.net/def/crs/EPSG/0/4326").unwrap();
+        assert!(epsg_4326.lat_first);
+        let p = epsg_4326.from_wgs84(Coord { x: 3.0, y: 46.5 }).unwrap();
+        assert_eq!((p.x, p.y), (46.5, 3.0));
+        assert_eq!(epsg_4326.to_wgs84(46.5, 3.0).unwrap(), Coord { x: 3.0, y: 46.5 });
+        let l93 = CrsRef::from_uri("http://www.opengis.net/def/crs/EPSG/0/2154").unwrap();
+        assert_eq!(l93.crs.code(), 2154);
+        assert!(!l93.lat_first);
+        assert!(
+            CrsRef::from_uri("EPSG:2154").is_err(),
+            "the API names systems by URI"
+        );
+        assert!(CrsRef::from_uri("http://www.opengis.net/def/crs/EPSG/0/27572").is_err());
+    }
+
+    #[test]
+    fn a_lambert_93_rectangle_is_a_curved_region_in_degrees() {
+        let l93 = CrsRef::from_uri("http://www.opengis.net/def/crs/EPSG/0/2154").unwrap();
+        let region = l93
+            .rectangle_to_wgs84([600_000.0, 6_500_000.0, 800_000.0, 6_700_000.0])
+            .unwrap();
+        let ring = &region.exterior().0;
+        assert_eq!(ring.len(), 4 * 32 + 1);
+        // The origin (3°E, 46.5°N) is its centre.
+        use geo::Contains;
+        assert!(region.contains(&geo::Point::new(3.0, 46.5)));
+        assert!(
+            l93.rectangle_to_wgs84([0.0, 0.0, 1.0, 1.0]).is_err(),
+            "outside Lambert-93's bounds"
+        );
+    }
+
+    #[test]
+    fn geometry_reprojects_vertex_by_vertex() {
+        let square = geo::MultiPolygon(vec![geo::Polygon::new(
+            geo::LineString::from(vec![(2.0, 46.0), (3.0, 46.0), (3.0, 47.0), (2.0, 46.0)]),
+            vec![],
+        )]);
+        let l93 = CrsRef::traditional(Crs::parse("EPSG:2154").unwrap());
+        let out = square.reproject(l93).unwrap();
+        let first = out.0[0].exterior().0[1];
+        assert_eq!(first, l93.from_wgs84(Coord { x: 3.0, y: 46.0 }).unwrap());
+        assert!(
+            (first.x - 700_000.0).abs() < 1e-6,
+            "3°E is Lambert-93's central meridian: {first:?}"
+        );
+        assert_eq!(square.reproject(CrsRef::CRS84).unwrap(), square);
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod zoom;
 
 pub use bbox::{BoundingBox, bounds};
 pub use clean::{CleanPolygons, CleanReport, vertex_count};
+pub use crs::{Crs, CrsRef, NotProjectable, Reproject};
 pub use label::LabelPoint;
 pub use lonlat::{OutOfRange, lon_lat};
 pub use measure::{GeodesicKm2, HolePolicy, KeptHole, ring_km2};

@@ -3,14 +3,17 @@
 
 pub mod answer;
 pub mod catalogue;
+pub mod columns;
 pub mod coverage;
 mod error;
+pub mod filter;
 pub mod indicators;
 pub mod labels;
 pub mod locate;
 pub mod portrait;
 pub mod request;
 pub mod search;
+pub mod select;
 pub mod simulate;
 pub mod territory;
 

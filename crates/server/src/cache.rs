@@ -14,12 +14,13 @@ use territoires_formats::GisFormat;
 
 use crate::metrics::{CacheSize, Metrics};
 use crate::respond::Encoded;
+use territoires_geo::Crs;
 
 /// What an encoded answer is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BodyKey {
-    /// A whole layer's GeoJSON at a generalisation zoom.
-    Layer { layer: LayerIx, zoom: u8 },
+    /// A whole layer's GeoJSON at a generalisation zoom, in a system.
+    Layer { layer: LayerIx, zoom: u8, crs: Crs },
     /// A layer's attributes as CSV.
     AttributeCsv(LayerIx),
     /// A whole layer as a GIS file, at full resolution (`zoom: None`) or generalised.
@@ -27,6 +28,7 @@ pub enum BodyKey {
         layer: LayerIx,
         zoom: Option<u8>,
         format: GisFormat,
+        crs: Crs,
     },
     /// A vector tile.
     Tile { layer: LayerIx, z: u8, x: u32, y: u32 },

@@ -16,8 +16,9 @@ use super::cache::BodyKey;
 use super::error::ApiError;
 use super::params::Params;
 use super::respond::{Encoded, encoded_response, file_response};
+use super::selection::DownloadChoice;
 use territoires_formats::{GisFormat, LayerExport};
-use territoires_geo::{BoundingBox, Zoom};
+use territoires_geo::{BoundingBox, Crs, Zoom};
 
 /// The dataset's write time, the files' "last change": the same data gives the same bytes.
 fn last_change(state: &AppState) -> String {
@@ -30,13 +31,16 @@ fn last_change(state: &AppState) -> String {
         .unwrap_or_else(territoires_core::time::now)
 }
 
-/// Writes the file for `layer` at `zoom` (`None`: full resolution), restricted to `bbox` if given.
+/// Writes the file for `layer` at `zoom` (`None`: full resolution), restricted to `bbox` if given
+/// and to the features and properties `choice` keeps, in `crs`.
 fn write_file(
     state: &AppState,
     layer: territoires_core::dataset::LayerIx,
     zoom: Option<u8>,
     bbox: Option<BoundingBox>,
     format: GisFormat,
+    crs: Crs,
+    choice: &DownloadChoice,
 ) -> Result<Vec<u8>, ApiError> {
     let l = &state.ix.dataset.layers[layer];
     let generalised = zoom.map(|z| state.ix.generalised(layer, z));
@@ -48,6 +52,14 @@ fn write_file(
         Some(b) => export.within(b),
         None => export,
     };
+    let export = match &choice.features {
+        Some(features) => export.choose(features),
+        None => export,
+    };
+    let export = export
+        .with_properties(choice.properties.clone())
+        .reprojected(crs)
+        .map_err(|e| ApiError::internal(format!("writing {} in {crs}: {e}", l.id)))?;
     format
         .encode(&export)
         .map_err(|e| ApiError::internal(format!("writing {}.{}: {e}", l.id, format.extension())))
@@ -64,15 +76,19 @@ pub async fn gis_file(
     let mut p = Params::parse(raw.as_deref());
     let zoom = p.zoom()?.map(Zoom::generalisation);
     let bbox = p.bbox("bbox")?;
+    let crs = p.crs()?.unwrap_or_default();
+    let choice = DownloadChoice::read(&mut p, &state, layer)?;
     p.finish()?;
-    let filename = match zoom {
-        None => format!("{id}.{}", format.extension()),
-        Some(z) => format!("{id}-zoom{z}.{}", format.extension()),
-    };
+    let filename = file_name(id, zoom, crs, format.extension());
     let mut response = tokio::task::spawn_blocking(move || -> Result<Response, ApiError> {
         Ok(match bbox {
-            None => {
-                let key = BodyKey::GisFile { layer, zoom, format };
+            None if choice.is_whole() => {
+                let key = BodyKey::GisFile {
+                    layer,
+                    zoom,
+                    format,
+                    crs,
+                };
                 let encoded = state
                     .bodies
                     .try_get_or_make(key, || {
@@ -80,13 +96,13 @@ pub async fn gis_file(
                             .gis_writing
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        write_file(&state, layer, zoom, None, format).map(Encoded::new)
+                        write_file(&state, layer, zoom, None, format, crs, &choice).map(Encoded::new)
                     })
                     .map_err(|e| (*e).clone())?;
                 file_response(&headers, &encoded, format.content_type())
             }
-            Some(b) => {
-                let body = write_file(&state, layer, zoom, Some(b), format)?;
+            bbox => {
+                let body = write_file(&state, layer, zoom, bbox, format, crs, &choice)?;
                 encoded_response(&headers, &Encoded::plain(body), format.content_type())
             }
         })
@@ -99,4 +115,17 @@ pub async fn gis_file(
             .insert(header::CONTENT_DISPOSITION, disposition);
     }
     Ok(response)
+}
+
+/// `communes.gpkg`, `communes-zoom8.fgb`, `communes-2154.gpkg`: what a download is saved as, so
+/// that files of one layer in two systems do not overwrite each other.
+pub(crate) fn file_name(id: &str, zoom: Option<u8>, crs: Crs, extension: &str) -> String {
+    let mut name = id.to_string();
+    if let Some(z) = zoom {
+        name.push_str(&format!("-zoom{z}"));
+    }
+    if !crs.is_wgs84() {
+        name.push_str(&format!("-{}", crs.code()));
+    }
+    format!("{name}.{extension}")
 }

@@ -22,6 +22,7 @@ pub mod params;
 pub mod portrait;
 pub mod respond;
 pub mod routes;
+pub mod selection;
 pub mod simulate;
 pub mod tiles;
 
@@ -50,6 +51,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Per layer, per feature: its bounding box.
     pub feature_boxes: Vec<Vec<Option<[f64; 4]>>>,
+    /// Each layer's typed columns, which filters, sorts and property lists name.
+    pub queryables: Vec<territoires_query::filter::Queryables>,
     pub location_writer: territoires_formats::LocationWriter,
     /// The vintage as a JSON string, written into every point lookup's answer.
     pub vintage_json: String,
@@ -127,6 +130,12 @@ impl AppState {
             search: SearchIndex::new(&ix.dataset),
             metrics: options.metrics,
             feature_boxes,
+            queryables: ix
+                .dataset
+                .layers
+                .iter()
+                .map(territoires_query::filter::Queryables::of)
+                .collect(),
             ix,
         }
     }

@@ -1,4 +1,5 @@
-//! OGC API – Features, Part 1: Core, GeoJSON, HTML and OAS 3.0 conformance classes.
+//! OGC API – Features, Part 1: Core, GeoJSON, HTML and OAS 3.0 conformance classes; Part 2: CRS
+//! by reference (features in Lambert-93 and the other systems of [`CrsRef::all_ogc`], boxes in them).
 //!
 //! QGIS refuses a landing page without a `service-desc` link typed as an OpenAPI document and a `data`
 //! link typed `application/json`; GDAL's OAPIF driver follows the typed `next` links to page through
@@ -10,7 +11,6 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
-use geo::{Intersects, Rect, coord};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Value as Json_, json};
@@ -20,8 +20,11 @@ use super::error::ApiError;
 use super::params::Params;
 use territoires_core::dataset::{FeatureIx, Layer, LayerIx};
 use territoires_formats::LayerExport;
-use territoires_formats::geojson;
-use territoires_geo::BoundingBox;
+use territoires_formats::geojson::{self, Writing};
+use territoires_geo::{CrsRef, Reproject};
+use territoires_query::select::{Region, select};
+
+use super::selection::{read_properties, read_selection};
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 pub const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
@@ -35,12 +38,31 @@ pub const FEATURE_FORMATS: &[&str] = &["json", "geojson"];
 pub const ITEMS_FORMATS: &[&str] = &["json", "geojson", "fgb"];
 pub const MAX_LIMIT: usize = 10_000;
 
-pub const CONFORMANCE: [&str; 4] = [
+pub const CONFORMANCE: [&str; 16] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    // Part 3: `/queryables`, `filter` on the items.
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    // CQL2: both encodings; property–literal comparisons, LIKE, BETWEEN, IN, and every S_ function
+    // (`territoires_query::filter`).
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    // The `properties` parameter (Part 6, property selection).
+    "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/properties",
 ];
+
+/// The link relation of a collection's queryables (OGC API – Features Part 3).
+const QUERYABLES_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
 
 /// `http://host` of the request.
 pub(crate) fn base(headers: &HeaderMap) -> String {
@@ -153,7 +175,11 @@ pub struct Collection {
     pub description: String,
     #[serde(rename = "itemType")]
     pub item_type: ItemType,
-    pub crs: Vec<&'static str>,
+    /// The systems `crs` and `bbox-crs` take, by URI: CRS84 first (the default).
+    pub crs: Vec<String>,
+    /// The system the data is kept in.
+    #[serde(rename = "storageCrs")]
+    pub storage_crs: &'static str,
     pub extent: Extent,
     pub links: Vec<Link>,
 }
@@ -290,7 +316,8 @@ fn collection_json(state: &AppState, b: &str, l: LayerIx) -> Collection {
             layer.description, source.name, source.vintage, source.licence
         ),
         item_type: ItemType::Feature,
-        crs: vec![CRS84],
+        crs: CrsRef::all_ogc().map(CrsRef::uri).collect(),
+        storage_crs: CRS84,
         extent: Extent {
             spatial: SpatialExtent {
                 bbox: vec![state.layer_bbox(l).unwrap_or([-180.0, -90.0, 180.0, 90.0])],
@@ -328,8 +355,84 @@ fn collection_json(state: &AppState, b: &str, l: LayerIx) -> Collection {
                 FLATGEOBUF,
                 "the features as FlatGeobuf",
             ),
+            link(
+                format!("{b}/ogc/collections/{id}/queryables"),
+                QUERYABLES_REL,
+                SCHEMA_JSON,
+                "the properties filters and sorting name",
+            ),
         ],
     }
+}
+
+/// The media type of a JSON Schema document.
+pub const SCHEMA_JSON: &str = "application/schema+json";
+
+/// `GET /ogc/collections/{collectionId}/queryables`: the properties `filter`, `sortby` and
+/// `properties` name, as a JSON Schema (OGC API – Features Part 3).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "OgcQueryables")]
+pub struct QueryablesDocument {
+    #[serde(rename = "$schema")]
+    pub schema: &'static str,
+    #[serde(rename = "$id")]
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub title: String,
+    /// Each queryable's JSON Schema: its type, and its title on the map's cards.
+    pub properties: std::collections::BTreeMap<String, Json_>,
+    #[serde(rename = "additionalProperties")]
+    pub additional_properties: bool,
+}
+
+pub async fn queryables(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let l = collection_position(&state, &id)?;
+    let html = html_only(raw.as_deref(), &headers)?;
+    let layer = &state.ix.dataset.layers[l];
+    let label = |name: &str| {
+        layer
+            .fields
+            .iter()
+            .find(|f| f.property == name)
+            .map_or_else(|| name.to_string(), |f| f.label.clone())
+    };
+    let mut properties: std::collections::BTreeMap<String, Json_> = state.queryables[l.index()]
+        .columns
+        .iter()
+        .map(|c| {
+            let kind = match c.kind {
+                territoires_query::columns::ColumnType::Integer => "integer",
+                territoires_query::columns::ColumnType::Real => "number",
+                territoires_query::columns::ColumnType::Boolean => "boolean",
+                territoires_query::columns::ColumnType::Text => "string",
+            };
+            (c.name.clone(), json!({"title": label(&c.name), "type": kind}))
+        })
+        .collect();
+    properties.insert(
+        territoires_query::filter::GEOMETRY.into(),
+        json!({"title": "geometry", "format": "geometry-multipolygon", "x-ogc-role": "primary-geometry"}),
+    );
+    let doc = QueryablesDocument {
+        schema: "https://json-schema.org/draft/2019-09/schema",
+        id: format!("{}/ogc/collections/{id}/queryables", base(&headers)),
+        kind: "object",
+        title: layer.title.clone(),
+        properties,
+        additional_properties: false,
+    };
+    Ok(respond(
+        html,
+        &format!("{} : queryables", layer.title),
+        doc,
+        SCHEMA_JSON,
+    ))
 }
 
 pub async fn collections(
@@ -391,54 +494,78 @@ pub async fn items(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let l = collection_position(&state, &id)?;
+    let queryables = &state.queryables[l.index()];
     let mut p = Params::parse(raw.as_deref());
     let format = items_format(&mut p, &headers)?;
-    let bbox = p.bbox("bbox")?;
+    let crs = p.crs_ref("crs")?.unwrap_or(CrsRef::CRS84);
+    let region = region(&mut p)?;
+    let selection = read_selection(&mut p, queryables, region)?;
+    let properties = read_properties(&mut p, queryables)?;
     let limit = p.whole("limit", 1)?.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     let offset = p.whole("offset", 0)?.unwrap_or(0);
     p.finish()?;
 
     let layer = &state.ix.dataset.layers[l];
-    let matched = features_in(layer, &state.feature_boxes[l.index()], bbox.as_ref());
+    let matched = select(layer, &state.feature_boxes[l.index()], queryables, &selection);
     // An offset or a limit may be any size: the page is what lies between them.
     let end = offset.saturating_add(limit);
     let page = &matched[offset.min(matched.len())..end.min(matched.len())];
     let more = offset + page.len() < matched.len();
-    let urls = PageUrls::new(&base(&headers), &id, bbox.as_ref(), limit);
+    let urls = PageUrls::new(&base(&headers), &id, raw.as_deref(), limit);
 
-    if format == ItemsFormat::FlatGeobuf {
+    let mut response = if format == ItemsFormat::FlatGeobuf {
         let next = more.then(|| urls.url(offset + limit, Some("fgb")));
-        return flatgeobuf_page(layer, &id, page, offset, next);
-    }
-    let links = page_links(&urls, offset, limit, more);
-    let body = geojson_page(layer, page, matched.len(), links);
-    if format == ItemsFormat::Html {
-        let doc: Json_ = serde_json::from_str(&body).unwrap_or(Json_::Null);
-        return Ok(html_page(&layer.title, &doc));
-    }
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
+        flatgeobuf_page(layer, &id, page, offset, next, crs)?
+    } else {
+        let links = page_links(&urls, offset, limit, more);
+        let how = Writing {
+            properties: properties.as_deref(),
+            ..writing(crs)
+        };
+        let body = geojson_page(layer, page, matched.len(), links, &how)?;
+        if format == ItemsFormat::Html {
+            let doc: Json_ = serde_json::from_str(&body).unwrap_or(Json_::Null);
+            html_page(&layer.title, &doc)
+        } else {
+            ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
+        }
+    };
+    content_crs(&mut response, crs);
+    Ok(response)
 }
 
-/// Features of `layer` that meet `bbox` (all of them without one), in layer order: the cheap box
-/// test first, then the geometry.
-fn features_in(layer: &Layer, boxes: &[Option<[f64; 4]>], bbox: Option<&BoundingBox>) -> Vec<usize> {
-    let rects: Vec<Rect<f64>> = bbox
-        .iter()
-        .flat_map(|b| b.parts())
-        .map(|[x0, y0, x1, y1]| Rect::new(coord! {x: x0, y: y0}, coord! {x: x1, y: y1}))
-        .collect();
-    (0..layer.features.len())
-        .filter(|&f| match (bbox, boxes[f]) {
-            (None, _) => true,
-            (Some(_), None) => false,
-            (Some(wanted), Some(b)) => {
-                wanted.meets(b) && {
-                    let polygons = layer.polygons(FeatureIx::at(f));
-                    rects.iter().any(|r| polygons.intersects(r))
-                }
-            }
-        })
-        .collect()
+/// `Content-Crs: <URI>`, as Part 2 asks of every answer with geometry.
+fn content_crs(response: &mut Response, crs: CrsRef) {
+    if let Ok(value) = header::HeaderValue::from_str(&format!("<{}>", crs.uri())) {
+        response.headers_mut().insert("content-crs", value);
+    }
+}
+
+/// The region of `bbox`, in CRS84 degrees or in the system `bbox-crs` names (followed edge by edge
+/// into WGS84).
+fn region(p: &mut Params) -> Result<Option<Region>, ApiError> {
+    match p.crs_ref("bbox-crs")? {
+        None | Some(CrsRef::CRS84) => Ok(p.bbox("bbox")?.map(Region::Bbox)),
+        Some(crs) => {
+            let order = if crs.lat_first {
+                "minlat,minlon,maxlat,maxlon"
+            } else {
+                "minx,miny,maxx,maxy"
+            };
+            let Some(corners) = p.four_numbers("bbox", &format!("{order} in {}", crs.crs))? else {
+                return Err(ApiError::bad_parameter(
+                    "bbox-crs",
+                    "`bbox-crs` says what `bbox` is in: give a `bbox` with it",
+                ));
+            };
+            let [a, b, c, d] = corners;
+            let rectangle = [a.min(c), b.min(d), a.max(c), b.max(d)];
+            let region = crs
+                .rectangle_to_wgs84(rectangle)
+                .map_err(|e| ApiError::bad_parameter("bbox", e))?;
+            Ok(Some(Region::Polygon(region)))
+        }
+    }
 }
 
 /// The URLs of one items query's pages: the same bounding box and limit, any offset and format.
@@ -449,11 +576,20 @@ struct PageUrls {
 }
 
 impl PageUrls {
-    fn new(base: &str, id: &str, bbox: Option<&BoundingBox>, limit: usize) -> Self {
-        let mut query = Vec::new();
-        if let Some(r) = bbox {
-            query.push(format!("bbox={r}"));
-        }
+    /// Every page repeats the request's parameters (as sent, already encoded) but its paging and
+    /// format.
+    fn new(base: &str, id: &str, raw: Option<&str>, limit: usize) -> Self {
+        let paging = |pair: &&str| {
+            let key = pair.split('=').next().unwrap_or("");
+            matches!(key, "limit" | "offset" | "f")
+        };
+        let mut query: Vec<String> = raw
+            .unwrap_or("")
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| !paging(pair))
+            .map(str::to_string)
+            .collect();
         query.push(format!("limit={limit}"));
         PageUrls {
             collection: format!("{base}/ogc/collections/{id}"),
@@ -520,15 +656,19 @@ fn page_links(urls: &PageUrls, offset: usize, limit: usize, more: bool) -> Vec<L
 }
 
 /// A page of items as FlatGeobuf, with the next page (if any) in a `Link` header and a file name.
+/// The file says its system by EPSG code, coordinates x (or longitude) first, as GDAL writes them.
 fn flatgeobuf_page(
     layer: &Layer,
     id: &str,
     page: &[usize],
     offset: usize,
     next: Option<String>,
+    crs: CrsRef,
 ) -> Result<Response, ApiError> {
     let export =
-        LayerExport::full_resolution_of(layer, page.iter().map(|&f| FeatureIx::at(f)), String::new());
+        LayerExport::full_resolution_of(layer, page.iter().map(|&f| FeatureIx::at(f)), String::new())
+            .reprojected(crs.crs)
+            .map_err(|e| ApiError::internal(format!("writing {id} in {}: {e}", crs.crs)))?;
     let mut body = Vec::new();
     territoires_formats::fgb::write_flatgeobuf(&export, &mut body)
         .map_err(|e| ApiError::internal(format!("writing {id} as FlatGeobuf: {e}")))?;
@@ -551,15 +691,42 @@ fn flatgeobuf_page(
     Ok(response)
 }
 
+/// A feature's full geometry in `crs`.
+fn geometry_in(layer: &Layer, f: FeatureIx, crs: CrsRef) -> Result<geo::MultiPolygon<f64>, ApiError> {
+    let polygons = layer.polygons(f);
+    if crs == CrsRef::CRS84 {
+        return Ok(polygons);
+    }
+    polygons
+        .reproject(crs)
+        .map_err(|e| ApiError::internal(format!("writing {} in {}: {e}", layer.id, crs.crs)))
+}
+
+/// How items are written in `crs`: every decimal in CRS84 as before, millimetres otherwise.
+fn writing(crs: CrsRef) -> Writing<'static> {
+    Writing {
+        decimals: (crs != CrsRef::CRS84).then(|| crs.crs.millimetre_decimals()),
+        crs,
+        properties: None,
+    }
+}
+
 /// A page of items as a GeoJSON FeatureCollection, written feature by feature, then the paging
 /// members.
-fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Link>) -> String {
+fn geojson_page(
+    layer: &Layer,
+    page: &[usize],
+    matched: usize,
+    links: Vec<Link>,
+    how: &Writing,
+) -> Result<String, ApiError> {
     let mut collection = geojson::Collection::new(&[]);
     for &f in page {
-        collection.push(layer, &layer.features[f], &layer.polygons(FeatureIx::at(f)), None);
+        let geometry = geometry_in(layer, FeatureIx::at(f), how.crs)?;
+        collection.push(layer, &layer.features[f], &geometry, how);
     }
     let stamp = Json_::from(territoires_core::time::now()).to_string();
-    collection.finish(&[
+    Ok(collection.finish(&[
         ("numberMatched", &matched.to_string()),
         ("numberReturned", &page.len().to_string()),
         ("timeStamp", &stamp),
@@ -567,7 +734,7 @@ fn geojson_page(layer: &Layer, page: &[usize], matched: usize, links: Vec<Link>)
             "links",
             &serde_json::to_string(&links).unwrap_or_else(|_| "[]".into()),
         ),
-    ])
+    ]))
 }
 
 pub async fn item(
@@ -579,6 +746,7 @@ pub async fn item(
     let l = collection_position(&state, &id)?;
     let mut p = Params::parse(raw.as_deref());
     let html = wants_html(&mut p, &headers, FEATURE_FORMATS)?;
+    let crs = p.crs_ref("crs")?.unwrap_or(CrsRef::CRS84);
     p.finish()?;
     let layer = &state.ix.dataset.layers[l];
     let (f, feature) = layer
@@ -587,7 +755,13 @@ pub async fn item(
         .ok_or_else(|| ApiError::not_found(format!("no feature `{feature_id}` in collection `{id}`")))?;
     let b = base(&headers);
     let mut body = String::new();
-    geojson::write_feature(&mut body, layer, feature, &layer.polygons(f), None);
+    geojson::write_feature(
+        &mut body,
+        layer,
+        feature,
+        &geometry_in(layer, f, crs)?,
+        &writing(crs),
+    );
     let mut doc: Json_ = serde_json::from_str(&body).map_err(|e| ApiError::internal(e.to_string()))?;
     doc["links"] = json!([
         link(
@@ -603,5 +777,7 @@ pub async fn item(
             "the collection"
         ),
     ]);
-    Ok(respond(html, &feature.name, doc, "application/geo+json"))
+    let mut response = respond(html, &feature.name, doc, "application/geo+json");
+    content_crs(&mut response, crs);
+    Ok(response)
 }

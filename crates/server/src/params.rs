@@ -166,6 +166,41 @@ impl<'a> Params<'a> {
             .transpose()
     }
 
+    /// A system as OGC API – Features Part 2 names it: its URI, axis order included.
+    pub fn crs_ref(&mut self, name: &str) -> Result<Option<territoires_geo::CrsRef>, ApiError> {
+        self.value(name)?
+            .map(|v| {
+                territoires_geo::CrsRef::from_uri(&v).map_err(|_| ApiError {
+                    supported: territoires_geo::CrsRef::all_ogc().map(|r| r.uri()).collect(),
+                    ..ApiError::bad_parameter(
+                        name,
+                        format!("unsupported `{name}` `{v}`: name a system by its URI (see `supported`)"),
+                    )
+                })
+            })
+            .transpose()
+    }
+
+    /// Four comma-separated finite numbers, e.g. a box in a projected system.
+    pub fn four_numbers(&mut self, name: &str, what: &str) -> Result<Option<[f64; 4]>, ApiError> {
+        let Some(text) = self.value(name)? else {
+            return Ok(None);
+        };
+        let numbers: Vec<f64> = text
+            .split(',')
+            .map(|v| v.trim().parse::<f64>())
+            .filter_map(Result::ok)
+            .filter(|v| v.is_finite())
+            .collect();
+        match numbers.as_slice() {
+            &[a, b, c, d] if text.split(',').count() == 4 => Ok(Some([a, b, c, d])),
+            _ => Err(ApiError::bad_parameter(
+                name,
+                format!("`{name}` must be {what}: four numbers separated by commas, got `{text}`"),
+            )),
+        }
+    }
+
     /// Refuses any parameter not read so far.
     pub fn finish(self) -> Result<(), ApiError> {
         match self.pairs.iter().find(|(_, _, used)| !used) {

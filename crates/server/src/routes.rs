@@ -109,6 +109,7 @@ pub fn table() -> Vec<Route> {
         Route::new("/ogc/collections", Compressed, get(ogc::collections), [ogc_collections()]),
         Route::new("/ogc/collections/{id}", Compressed, get(ogc::collection), [ogc_collection()]),
         Route::new("/ogc/collections/{id}/items", Compressed, get(ogc::items), [ogc_items()]),
+        Route::new("/ogc/collections/{id}/queryables", Compressed, get(ogc::queryables), [ogc_queryables()]),
         Route::new("/ogc/collections/{id}/items/{feature}", Compressed, get(ogc::item), [ogc_item()]),
         Route::new("/api/openapi.json", Compressed, get(openapi::openapi_json), [openapi_document()]),
         Route::new("/healthz", Operations, get(api::healthz), [healthz()]),
@@ -433,7 +434,9 @@ fn layer_files() -> [Operation; 4] {
                  answer is zoom 12's)"
             )),
             param::bbox(),
+            param::output_crs(),
         ])
+        .params(param::selection())
         .ok(
             "the layer",
             [Media::new(
@@ -452,6 +455,7 @@ fn layer_files() -> [Operation; 4] {
         )
         .at("/api/layers/{layer}.csv")
         .params([param::layer_path()])
+        .params(param::selection())
         .ok("the attributes", [Media::new("text/csv", Schema::text())])
         .etagged()
         .download("LAYER.csv")
@@ -489,7 +493,9 @@ fn gis_file(format: GisFormat, id: &'static str, what: &str) -> Operation {
              (from 12 on, zoom 12's)"
         )),
         param::bbox(),
+        param::output_crs(),
     ])
+    .params(param::selection())
     .ok("the file", [Media::new(kind, Schema::binary())])
     .etagged()
     .download(&format!("LAYER.{}", format.extension()))
@@ -564,7 +570,15 @@ fn ogc_items() -> Operation {
         .at("/ogc/collections/{collectionId}/items")
         .params([
             param::collection_id(),
-            param::bbox(),
+            param::ogc_bbox(),
+            param::ogc_crs(
+                "bbox-crs",
+                "the system of `bbox` (default CRS84), by URI; `bbox` comes in its axis order",
+            ),
+            ogc_feature_crs(),
+        ])
+        .params(param::selection())
+        .params([
             Parameter::query(
                 "limit",
                 format!("page size (default {DEFAULT_LIMIT}); larger values are clamped to {MAX_LIMIT}"),
@@ -581,6 +595,7 @@ fn ogc_items() -> Operation {
                 Media::new("text/html", Schema::text()),
             ],
         )
+        .content_crs()
         .links(json!({"GetItem": {"operationId": "ogcItem", "parameters": {
             "collectionId": "$request.path.collectionId", "featureId": "$response.body#/features/0/id",
         }}}))
@@ -588,11 +603,36 @@ fn ogc_items() -> Operation {
         .not_found("collection")
 }
 
+fn ogc_queryables() -> Operation {
+    ogc_document::<ogc::QueryablesDocument>(
+        "ogcQueryables",
+        "the properties filters, sorting and property lists name, as a JSON Schema",
+        ogc::SCHEMA_JSON,
+    )
+    .at("/ogc/collections/{collectionId}/queryables")
+    .params([param::collection_id()])
+    .not_found("collection")
+}
+
 fn ogc_item() -> Operation {
     ogc_document::<OgcFeature>("ogcItem", "one feature", GEOJSON)
         .at("/ogc/collections/{collectionId}/items/{featureId}")
-        .params([param::collection_id(), param::feature_path("featureId")])
+        .params([
+            param::collection_id(),
+            param::feature_path("featureId"),
+            ogc_feature_crs(),
+        ])
+        .content_crs()
         .not_found("collection or feature")
+}
+
+/// `crs` of the OGC features: the system, by URI, their geometry comes in.
+fn ogc_feature_crs() -> Parameter {
+    param::ogc_crs(
+        "crs",
+        "the system the geometry and label come in (default CRS84), by URI and in its axis order \
+         (EPSG:4326 is latitude first); the answer names it in `Content-Crs`",
+    )
 }
 
 fn openapi_document() -> Operation {

@@ -165,3 +165,71 @@ pub fn web_server() -> &'static str {
         format!("http://{}", rx.recv().expect("server"))
     })
 }
+
+/// Runs `gdaltransform` from `from` to `to` on `points` (x y, or lon lat: GDAL's utilities keep
+/// the GIS order for geographic systems).
+pub fn gdaltransform(from: &str, to: &str, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut child = std::process::Command::new("gdaltransform")
+        .args(["-s_srs", from, "-t_srs", to, "-output_xy"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("gdaltransform is missing: `make tools` installs gdal-bin");
+    let mut input = String::new();
+    for (x, y) in points {
+        input.push_str(&format!("{x:.12} {y:.12}\n"));
+    }
+    let mut stdin = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, input.as_bytes()));
+    let output = child.wait_with_output().expect("gdaltransform runs");
+    writer.join().expect("writer").expect("write to gdaltransform");
+    assert!(
+        output.status.success(),
+        "gdaltransform {from} {to}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    let out: Vec<(f64, f64)> = text
+        .lines()
+        .map(|line| {
+            let mut numbers = line.split_whitespace().map(|v| v.parse::<f64>().expect(line));
+            (numbers.next().expect(line), numbers.next().expect(line))
+        })
+        .collect();
+    assert_eq!(out.len(), points.len(), "gdaltransform {from} {to}");
+    out
+}
+
+/// An answer of the test server: status, headers and body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// GETs `path` of the test server.
+pub async fn get(path: &str) -> Answer {
+    let response = reqwest::get(format!("{}{path}", servers().0))
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.expect("a body");
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}

@@ -339,6 +339,19 @@ impl Operation {
         op
     }
 
+    /// Features in a system: `Content-Crs` names it by URI, in angle brackets (OGC API – Features
+    /// Part 2).
+    pub fn content_crs(self) -> Self {
+        self.header_on(
+            200,
+            "Content-Crs",
+            header(
+                "the system of the geometry, `<URI>`",
+                json!({"type": "string", "pattern": "^<http://www\\.opengis\\.net/def/crs/.+>$"}),
+            ),
+        )
+    }
+
     /// A file to save: `Content-Disposition` names it.
     pub fn download(self, file_name: &str) -> Self {
         self.header_on(

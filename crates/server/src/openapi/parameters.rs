@@ -7,9 +7,10 @@ use super::components::{DraftMembers, TerritoryId};
 use super::facts::Fact;
 use super::operation::{Parameter, Schema};
 use crate::params::BBOX_PATTERN;
-use territoires_geo::crs::Crs;
+use territoires_geo::crs::{Crs, CrsRef};
 use territoires_geo::zoom::MAX_ZOOM;
 use territoires_query::answer::LayerId;
+use territoires_query::filter::FilterLang;
 use territoires_query::locate::MAX_TOLERANCE_M;
 use territoires_query::simulate::MAX_EPCI;
 
@@ -105,6 +106,97 @@ pub fn batch_crs() -> Parameter {
             json!({"type": "string", "enum": Crs::all().flat_map(Crs::api_names).collect::<Vec<_>>()}),
         ),
     )
+}
+
+/// `crs` of the downloads and the GIS files: the system the features are written in, x first.
+pub fn output_crs() -> Parameter {
+    Parameter::query(
+        "crs",
+        "the system the features are written in (default WGS84 longitude, latitude), x (easting or \
+         longitude) first as GIS files keep it; a GeoJSON outside WGS84 carries a `crs` member",
+        Schema::literal(
+            json!({"type": "string", "enum": Crs::all().flat_map(Crs::api_names).collect::<Vec<_>>()}),
+        ),
+    )
+}
+
+/// `crs` or `bbox-crs` of OGC API – Features Part 2: a system by URI, with its axis order.
+pub fn ogc_crs(name: &'static str, description: &'static str) -> Parameter {
+    Parameter::query(
+        name,
+        description,
+        Schema::literal(
+            json!({"type": "string", "enum": CrsRef::all_ogc().map(CrsRef::uri).collect::<Vec<_>>()}),
+        ),
+    )
+}
+
+/// `bbox` of the OGC items: four numbers, degrees in CRS84 or in the system `bbox-crs` names.
+pub fn ogc_bbox() -> Parameter {
+    Parameter::query(
+        "bbox",
+        "minlon,minlat,maxlon,maxlat in CRS84 decimal degrees (a minlon greater than maxlon crosses \
+         the antimeridian); with `bbox-crs`, the box's corners in that system, in its axis order \
+         (EPSG:4326 is latitude first). A feature is taken if it meets the box",
+        Schema::literal(json!({"type": "string", "pattern": FOUR_NUMBERS})),
+    )
+    .fact(Fact::Bbox)
+}
+
+/// Four decimal numbers separated by commas.
+const FOUR_NUMBERS: &str = r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$";
+
+/// `filter`: a CQL2 predicate over the collection's queryables.
+pub fn filter() -> Parameter {
+    Parameter::query(
+        "filter",
+        "a CQL2 predicate over the collection's queryables (see its /queryables), in the encoding \
+         `filter-lang` names: comparisons, LIKE, IN, BETWEEN, IS NULL, S_INTERSECTS and the other \
+         spatial functions on `geometry`, joined by AND, OR, NOT. E.g. `status = 'petr' AND \
+         population > 50000`. A filter that does not parse, or names an unknown property, is a 400 \
+         that says where and what was expected",
+        Schema::literal(json!({"type": "string"})),
+    )
+}
+
+pub fn filter_lang() -> Parameter {
+    Parameter::query(
+        "filter-lang",
+        "the encoding of `filter` (default cql2-text)",
+        Schema::literal(json!({"type": "string", "enum": FilterLang::NAMES})),
+    )
+}
+
+pub fn sortby() -> Parameter {
+    Parameter::query(
+        "sortby",
+        "comma-separated queryables to sort by, each ascending or with a leading `-` descending \
+         (`+` is ascending too); nulls come last",
+        Schema::literal(json!({"type": "string"})),
+    )
+}
+
+pub fn properties() -> Parameter {
+    Parameter::query(
+        "properties",
+        "comma-separated queryables each feature's `properties` keep (default all; empty: none)",
+        Schema::literal(json!({"type": "string"})),
+    )
+}
+
+/// What chooses a layer's features and their properties, the same on the OGC items and the
+/// downloads: `filter`, `filter-lang`, `filter-crs`, `sortby`, `properties`.
+pub fn selection() -> [Parameter; 5] {
+    [
+        filter(),
+        filter_lang(),
+        ogc_crs(
+            "filter-crs",
+            "the system of the filter's geometry literals (default CRS84), by URI, in its axis order",
+        ),
+        sortby(),
+        properties(),
+    ]
 }
 
 pub fn tolerance() -> Parameter {
