@@ -23,6 +23,7 @@ mod labels;
 mod layers;
 mod limits;
 mod ogc_crs;
+mod ogc_filter;
 mod ogr;
 mod openapi;
 mod places;
