@@ -287,7 +287,7 @@ async fn downloads_take_the_same_filter_sort_and_properties() {
         .map(|l| {
             let mut cells = l.split(',');
             let id = cells.next().unwrap().to_string();
-            (id, cells.last().unwrap().parse().unwrap())
+            (id, cells.next_back().unwrap().parse().unwrap())
         })
         .collect();
     assert_eq!(
