@@ -99,7 +99,7 @@ bench: data
 ## fuzz: every cargo-fuzz target (fuzz/fuzz_targets) for FUZZ_SECONDS each, one after the other, on a
 ## scratch copy of its committed corpus (fuzz/corpus); crashes land in fuzz/artifacts. Not part of `test`.
 FUZZ_SECONDS ?= 180
-FUZZ_TARGETS := batch_csv batch_geojson query_params dataset_file dataset_decode
+FUZZ_TARGETS := batch_csv batch_geojson query_params dataset_file dataset_decode cql2_filter
 # Bodies and files far larger than any seed: the targets read them whole, bigger inputs only slow
 # the search. The dataset targets need room for the tiny dataset's encoding.
 FUZZ_MAX_LEN ?= 65536

@@ -79,3 +79,44 @@ fn get_json(url: &str) -> serde_json::Value {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async { reqwest::get(url).await.expect("get").json().await.expect("json") })
 }
+
+/// GDAL 3.6 sends a `-where` it can translate as a CQL text filter (found through the OGC API
+/// document's `filter-lang` and the collection's queryables), and counts what the server matched.
+#[test]
+fn ogrinfo_sends_its_where_as_a_cql2_filter() {
+    let output = Command::new("ogrinfo")
+        .args([
+            "-ro",
+            "-so",
+            &dataset(),
+            "pays",
+            "-where",
+            "kind = 'PETR' AND population > 50000",
+        ])
+        .env("CPL_DEBUG", "ON")
+        .output()
+        .expect("ogrinfo");
+    let (text, log) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("filter=(kind%20%3D%20'PETR')"),
+        "GDAL filtered on its side:\n{log}"
+    );
+    assert!(!log.contains("evaluated on client side"), "{log}");
+    let pays = common::indexed().dataset.layer("pays").unwrap();
+    let expected = pays
+        .features
+        .iter()
+        .filter(|f| {
+            f.population > 50_000
+                && f.properties
+                    .iter()
+                    .any(|(k, v)| k == "kind" && v.to_string() == "PETR")
+        })
+        .count();
+    assert!(expected > 10);
+    assert!(text.contains(&format!("Feature Count: {expected}")), "{text}");
+}

@@ -483,7 +483,9 @@ async fn ogc_api_features() {
     }
     let (_, api) = get("/ogc/api").await;
     assert_eq!(api["openapi"], "3.0.3");
-    assert!(api["paths"]["/ogc/collections/{collectionId}/items"].is_object());
+    // Rooted at `/ogc`, as the standard lays its paths out and GDAL looks them up.
+    assert!(api["paths"]["/collections/{collectionId}/items"].is_object());
+    assert!(api["servers"][0]["url"].as_str().unwrap().ends_with("/ogc"));
 
     let (_, collections) = get("/ogc/collections").await;
     assert_eq!(

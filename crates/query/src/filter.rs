@@ -61,11 +61,13 @@ pub enum FilterLang {
 }
 
 impl FilterLang {
-    pub const NAMES: [&'static str; 2] = ["cql2-text", "cql2-json"];
+    /// `cql-text` is the name drafts of Part 3 gave the text encoding: GDAL 3.6 sends its `-where`
+    /// as a filter only to a server that lists it.
+    pub const NAMES: [&'static str; 3] = ["cql2-text", "cql2-json", "cql-text"];
 
     pub fn parse(name: &str) -> Option<FilterLang> {
         match name {
-            "cql2-text" => Some(FilterLang::Cql2Text),
+            "cql2-text" | "cql-text" => Some(FilterLang::Cql2Text),
             "cql2-json" => Some(FilterLang::Cql2Json),
             _ => None,
         }

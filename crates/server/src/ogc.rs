@@ -361,6 +361,13 @@ fn collection_json(state: &AppState, b: &str, l: LayerIx) -> Collection {
                 SCHEMA_JSON,
                 "the properties filters and sorting name",
             ),
+            // The relation drafts of Part 3 used, which GDAL 3.6 follows.
+            link(
+                format!("{b}/ogc/collections/{id}/queryables"),
+                "queryables",
+                "application/json",
+                "the properties filters and sorting name",
+            ),
         ],
     }
 }
@@ -384,6 +391,17 @@ pub struct QueryablesDocument {
     pub properties: std::collections::BTreeMap<String, Json_>,
     #[serde(rename = "additionalProperties")]
     pub additional_properties: bool,
+    /// The same names as the drafts of Part 3 listed them (an annotation JSON Schema ignores):
+    /// GDAL 3.6 reads them to know which properties it may filter on the server.
+    pub queryables: Vec<DraftQueryable>,
+}
+
+/// A queryable as the drafts of Part 3 gave it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DraftQueryable {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
 }
 
 pub async fn queryables(
@@ -424,15 +442,34 @@ pub async fn queryables(
         id: format!("{}/ogc/collections/{id}/queryables", base(&headers)),
         kind: "object",
         title: layer.title.clone(),
+        queryables: properties
+            .iter()
+            .filter_map(|(name, schema)| {
+                let kind = schema.get("type")?.as_str()?;
+                let kind = ["integer", "number", "boolean", "string"]
+                    .into_iter()
+                    .find(|k| *k == kind)?;
+                Some(DraftQueryable {
+                    id: name.clone(),
+                    kind,
+                })
+            })
+            .collect(),
         properties,
         additional_properties: false,
     };
-    Ok(respond(
-        html,
-        &format!("{} : queryables", layer.title),
-        doc,
-        SCHEMA_JSON,
-    ))
+    // A client that asks for JSON but not for JSON Schema by name (GDAL 3.6) gets the same document
+    // as plain JSON rather than a type it refuses.
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .unwrap_or("");
+    let kind = if accept.contains("application/json") && !accept.contains(SCHEMA_JSON) {
+        "application/json"
+    } else {
+        SCHEMA_JSON
+    };
+    Ok(respond(html, &format!("{} : queryables", layer.title), doc, kind))
 }
 
 pub async fn collections(

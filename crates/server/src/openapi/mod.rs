@@ -47,7 +47,7 @@ pub fn skeleton(base: &str) -> Json {
         "tags": [
             {"name": "api", "description": "the JSON API"},
             {"name": "maps", "description": "map layers and vector tiles"},
-            {"name": "ogc", "description": "OGC API – Features, Part 1: Core"},
+            {"name": "ogc", "description": "OGC API – Features: Part 1 (Core), Part 2 (CRS by reference), Part 3 (filtering, CQL2)"},
             {"name": "pages", "description": "web pages"},
             {"name": "operations", "description": "for operators"},
         ],
@@ -75,13 +75,45 @@ pub async fn openapi_json(State(state): State<Arc<AppState>>, headers: HeaderMap
     axum::Json(document(&state, &crate::ogc::base(&headers))).into_response()
 }
 
-/// `GET /ogc/api`: the same document, as OGC API – Features serves its API definition (JSON, or HTML).
+/// The OGC API – Features part of the document, rooted at `/ogc`: its server is `…/ogc` and its
+/// paths the OGC ones without the prefix (`/collections/{collectionId}/items`), the layout the
+/// standard gives and the one GDAL looks its query parameters up in.
+pub fn ogc_document(state: &AppState, base: &str) -> Json {
+    let mut doc = document(state, base);
+    doc["servers"] = json!([{"url": format!("{base}{OGC_ROOT}")}]);
+    if let Some(paths) = doc.get_mut("paths").and_then(Json::as_object_mut) {
+        let ogc: Map<String, Json> = std::mem::take(paths)
+            .into_iter()
+            .filter_map(|(path, item)| {
+                let rest = path.strip_prefix(OGC_ROOT)?;
+                Some((
+                    if rest.is_empty() {
+                        "/".to_string()
+                    } else {
+                        rest.to_string()
+                    },
+                    item,
+                ))
+            })
+            .collect();
+        *paths = ogc;
+    }
+    if let Some(tags) = doc.get_mut("tags").and_then(Json::as_array_mut) {
+        tags.retain(|t| t["name"] == "ogc");
+    }
+    doc
+}
+
+/// Where OGC API – Features lives on the server.
+const OGC_ROOT: &str = "/ogc";
+
+/// `GET /ogc/api`: the OGC API – Features definition (JSON, or HTML).
 pub async fn ogc_api(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let html = crate::ogc::html_only(raw.as_deref(), &headers)?;
-    let doc = document(&state, &crate::ogc::base(&headers));
+    let doc = ogc_document(&state, &crate::ogc::base(&headers));
     Ok(crate::ogc::respond(html, "API", doc, OPENAPI_TYPE))
 }

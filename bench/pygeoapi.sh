@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# OGC API – Features items with a filter on the communes (34,871 features, full resolution), beside
+# its peer in one run: pygeoapi 0.21 (PyPI, bench/requirements-pygeoapi.txt, under gunicorn) serving
+# the same communes as a GeoJSON file (`territoires export` then ogr2ogr), on the same machine.
+# Each filter is asked of both servers with the same limit and f=json; the answers are checked to
+# match (numberMatched, the features' ids in order) before any timing. Then N requests to each,
+# alternating the two servers in one loop (and which goes first) so that the machine's drift hits
+# both alike: the per-request median and p90 of curl's time_total, the server's CPU time per
+# request (user + system, from /proc), the answer's size, and the ratios pygeoapi / territoires.
+# pygeoapi's GeoJSON provider takes no CQL2 (it parses `filter=` and drops it): it is asked with its
+# property query parameters (`?departement=63`, exact equality on the text of the value), which is
+# why the filters here are equalities.
+# Usage: bench/pygeoapi.sh   (after `make data`; needs python3 with venv, GDAL's ogr2ogr, curl)
+#        BIN=path/to/territoires to measure another build; N=30 requests per server and filter;
+#        LIMIT=1000 (the page size for both: a whole département fits in it); PIN=1 to pin both
+#        servers to core 0 and curl to core 1.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${BIN:-target/release/territoires}
+data=geodata/build
+n=${N:-30}
+limit=${LIMIT:-1000}
+server_cpu=${PIN:+taskset -c 0}
+client_cpu=${PIN:+taskset -c 1}
+venv=target/venv-pygeoapi
+requirements=bench/requirements-pygeoapi.txt
+work=target/bench-pygeoapi
+mkdir -p "$work"
+
+# The venv, once (again when the requirements change): every wheel pinned by its hash.
+if [ ! -x "$venv/bin/gunicorn" ] || [ "$requirements" -nt "$venv/.installed" ]; then
+  start=$(date +%s.%N)
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes --no-deps -r "$requirements"
+  touch "$venv/.installed"
+  echo "venv: $venv installed in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.0f", b - a}') s"
+fi
+echo "pygeoapi $("$venv/bin/python" -c 'import pygeoapi; print(pygeoapi.__version__)'), gunicorn $("$venv/bin/gunicorn" --version | awk '{print $NF}' | tr -d '()'), $("$venv/bin/python" --version)"
+
+# The same communes for pygeoapi: full resolution, WGS84, every property.
+"$bin" export communes --out "$work/communes.fgb" --data "$data" >/dev/null
+rm -f "$work/communes.geojson"
+ogr2ogr -f GeoJSON "$work/communes.geojson" "$work/communes.fgb"
+echo "communes.geojson: $(du -m "$work/communes.geojson" | cut -f1) MB, ogr2ogr from $(du -m "$work/communes.fgb" | cut -f1) MB of FlatGeobuf"
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+peer_port=$(free_port)
+while [ "$peer_port" = "$port" ]; do peer_port=$(free_port); done
+
+cat >"$work/pygeoapi.yml" <<EOF
+server:
+  bind: {host: 127.0.0.1, port: $peer_port}
+  url: http://127.0.0.1:$peer_port
+  mimetype: application/json; charset=UTF-8
+  encoding: utf-8
+  gzip: false
+  pretty_print: false
+  languages: [en-US]
+  limits: {default_items: 10, max_items: 10000}
+  map:
+    url: https://tile.openstreetmap.org/{z}/{x}/{y}.png
+    attribution: OpenStreetMap
+logging:
+  level: ERROR
+metadata:
+  identification:
+    title: territoires peer benchmark
+    description: The communes of territoires, as a GeoJSON file
+    keywords: [communes]
+    url: http://127.0.0.1:$port
+  license: {name: Licence Ouverte 2.0}
+  provider: {name: territoires}
+  contact: {name: territoires}
+resources:
+  communes:
+    type: collection
+    title: Communes
+    description: The communes, full resolution
+    keywords: [communes]
+    extents:
+      spatial:
+        bbox: [-180, -90, 180, 90]
+        crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84
+    providers:
+      - type: feature
+        name: GeoJSON
+        data: $PWD/$work/communes.geojson
+        id_field: id
+EOF
+export PYGEOAPI_CONFIG=$PWD/$work/pygeoapi.yml PYGEOAPI_OPENAPI=$PWD/$work/pygeoapi-openapi.yml
+"$venv/bin/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" >/dev/null
+
+# Both in their default configuration: territoires as `make run` starts it (log level info, to a
+# file), pygeoapi under gunicorn with a sync worker a core.
+log=$work/territoires.log
+peer_log=$work/gunicorn.log
+$server_cpu "$bin" serve --addr "127.0.0.1:$port" --data "$data" --web web >"$log" 2>&1 &
+server=$!
+$server_cpu "$venv/bin/gunicorn" --workers 2 --bind "127.0.0.1:$peer_port" pygeoapi.flask_app:APP >"$peer_log" 2>&1 &
+peer=$!
+trap 'kill $server $peer 2>/dev/null; wait 2>/dev/null' EXIT
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$peer_port/conformance?f=json" >/dev/null && break; sleep 0.1; done
+curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" || { echo "territoires did not start: $log"; exit 1; }
+curl -sf -o /dev/null "http://127.0.0.1:$peer_port/conformance?f=json" || { echo "pygeoapi did not start: $peer_log"; exit 1; }
+
+ours_base="http://127.0.0.1:$port/ogc/collections/communes/items?f=json&limit=$limit"
+peer_base="http://127.0.0.1:$peer_port/collections/communes/items?f=json&limit=$limit"
+uri() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# CQL2 text for territoires | pygeoapi's query parameters for the same features
+filters=(
+  "departement = '63'|departement=63"
+  "population = 100|population=100"
+  "region = '84'|region=84"
+)
+
+summary() { # FILE: numberMatched, features, first and last id
+  python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ids = [str(f.get("id", f["properties"].get("id"))) for f in d["features"]]
+print(d.get("numberMatched"), len(ids), ids[0] if ids else "-", ids[-1] if ids else "-")
+PY
+}
+same_features() { # FILE FILE: the same numberMatched and the same ids in the same order?
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+ids = lambda d: [str(f.get("id", f["properties"].get("id"))) for f in d["features"]]
+props = lambda d: [{k: v for k, v in f["properties"].items()} for f in d["features"]]
+same = a.get("numberMatched") == b.get("numberMatched") and ids(a) == ids(b)
+print("yes" if same else "NO", "(properties too)" if same and props(a) == props(b) else "")
+PY
+}
+cpu() { # PID…: user + system clock ticks of these processes (and their threads)
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo $t
+}
+peer_pids() { echo "$peer $(pgrep -P "$peer" | tr '\n' ' ')"; }
+stats() { # FILE of seconds: median and p90 in ms
+  sort -n "$1" | awk '{v[NR] = $1 * 1000} END {printf "%.1f %.1f", v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.999)]}'
+}
+
+echo "== pygeoapi's GeoJSON provider and CQL2: filter=departement%20%3D%20'63' answers numberMatched" \
+  "$(curl -s "$peer_base&filter=$(uri "departement = '63'")" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("numberMatched"))')" \
+  "(of 34871): the filter is dropped, so pygeoapi gets its property query parameters below"
+echo "== GET items?f=json&limit=$limit, $n requests to each server per filter, alternating; curl time_total per request"
+printf "%-44s %-12s %8s %8s %11s %10s %10s %12s\n" "filter (territoires CQL2 | pygeoapi)" server matched returned bytes "median ms" "p90 ms" "CPU ms/req"
+for entry in "${filters[@]}"; do
+  cql=${entry%%|*}
+  params=${entry#*|}
+  ours="$ours_base&filter=$(uri "$cql")"
+  theirs="$peer_base&$params"
+  curl -sf -o "$work/ours.json" "$ours"
+  curl -sf -o "$work/theirs.json" "$theirs"
+  same=$(same_features "$work/ours.json" "$work/theirs.json")
+  read -r ours_matched ours_returned _ _ <<<"$(summary "$work/ours.json")"
+  read -r peer_matched peer_returned _ _ <<<"$(summary "$work/theirs.json")"
+  for _ in 1 2 3; do curl -s -o /dev/null "$ours"; curl -s -o /dev/null "$theirs"; done # warm up
+  : >"$work/ours.times"; : >"$work/theirs.times"
+  ours_cpu=$(cpu "$server"); peer_cpu=$(cpu $(peer_pids))
+  for i in $(seq "$n"); do
+    if [ $((i % 2)) = 1 ]; then order="ours theirs"; else order="theirs ours"; fi
+    for who in $order; do
+      url=$ours; [ "$who" = theirs ] && url=$theirs
+      $client_cpu curl -s -o /dev/null -w '%{time_total} %{size_download} %{http_code}\n' "$url" >>"$work/$who.times"
+    done
+  done
+  ours_cpu=$(( $(cpu "$server") - ours_cpu )); peer_cpu=$(( $(cpu $(peer_pids)) - peer_cpu ))
+  if awk '$3 != 200 {bad = 1} END {exit !bad}' "$work/ours.times" "$work/theirs.times"; then
+    echo "NON-200 answers: $work/ours.times $work/theirs.times"; exit 1
+  fi
+  read -r ours_med ours_p90 <<<"$(stats "$work/ours.times")"
+  read -r peer_med peer_p90 <<<"$(stats "$work/theirs.times")"
+  hz=$(getconf CLK_TCK)
+  ours_cpu_ms=$(awk -v t="$ours_cpu" -v hz="$hz" -v n="$n" 'BEGIN {printf "%.1f", t / hz * 1000 / n}')
+  peer_cpu_ms=$(awk -v t="$peer_cpu" -v hz="$hz" -v n="$n" 'BEGIN {printf "%.1f", t / hz * 1000 / n}')
+  printf "%-44s %-12s %8s %8s %11s %10s %10s %12s\n" "$cql" territoires "$ours_matched" "$ours_returned" \
+    "$(awk 'NR == 1 {print $2}' "$work/ours.times")" "$ours_med" "$ours_p90" "$ours_cpu_ms"
+  printf "%-44s %-12s %8s %8s %11s %10s %10s %12s\n" "  ?$params" pygeoapi "$peer_matched" "$peer_returned" \
+    "$(awk 'NR == 1 {print $2}' "$work/theirs.times")" "$peer_med" "$peer_p90" "$peer_cpu_ms"
+  awk -v a="$ours_med" -v b="$peer_med" -v c="$ours_p90" -v d="$peer_p90" -v e="$ours_cpu_ms" -v f="$peer_cpu_ms" -v same="$same" \
+    'BEGIN {printf "  pygeoapi / territoires: median %.1fx, p90 %.1fx, CPU %.1fx; same features: %s\n", b / a, d / c, (e > 0 ? f / e : 0), same}'
+done
+echo "server logs: $log, $peer_log"
+echo "reproduce: bench/pygeoapi.sh  (N=$n LIMIT=$limit${PIN:+ PIN=1}; pygeoapi config $work/pygeoapi.yml, venv $venv from $requirements)"
+echo "by hand:   curl '$ours_base&filter=$(uri "departement = '63'")'"
+echo "           curl '$peer_base&departement=63'   (both servers stop when this script ends)"
