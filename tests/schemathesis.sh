@@ -58,7 +58,7 @@ status=0
 # the scratch directory (it keeps a cache of past crashes in its working directory), so that a run
 # depends on its seed alone.
 cd "$work"
-"$schemathesis" run "$base/api/openapi.json" \
+"$schemathesis" --config-file "$root/tests/schemathesis.toml" run "$base/api/openapi.json" \
     --checks all \
     --seed "$seed" \
     --max-examples "$max_examples" \

@@ -7,6 +7,7 @@
 mod build;
 mod coverage;
 mod export;
+mod export_tiles;
 mod import_banatic;
 mod indicators;
 mod layers;
@@ -55,6 +56,9 @@ enum Command {
     Layers(layers::Args),
     /// Write a layer as a GIS file: FlatGeobuf (`.fgb`) or GeoPackage (`.gpkg`), as the server does.
     Export(export::Args),
+    /// Write the vector tiles of every layer (or some) into one PMTiles archive, for a map served
+    /// from a static host with no server.
+    ExportTiles(export_tiles::Args),
     /// Write a pays-petr.csv from BANATIC's national export of syndicat perimeters.
     ImportBanatic(import_banatic::Args),
 }
@@ -70,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => search::run(args),
         Command::Layers(args) => layers::run(args),
         Command::Export(args) => export::run(args),
+        Command::ExportTiles(args) => export_tiles::run(args),
         Command::ImportBanatic(args) => import_banatic::run(args),
     }
 }

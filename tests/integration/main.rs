@@ -32,4 +32,5 @@ mod process;
 mod search;
 mod server;
 mod simulate;
+mod tiles_style;
 mod workspace;

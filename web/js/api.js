@@ -11,7 +11,8 @@ import { layerTitle } from './catalog.js';
  */
 
 /**
- * @typedef {{value: string, label: string, features: number, dashed: boolean}} LegendClass
+ * @typedef {{value: string, label: string, features: number, dashed: boolean, fill: string, stroke: string}} LegendClass
+ *   a legend class, with the colours the map draws it in
  * @typedef {{property: string, classes: LegendClass[]}} Legend
  * @typedef {{siren: string, name: string, kind: string}} CarrierFields the properties naming a carrier
  * @typedef {'territories' | 'epci' | 'communes' | 'admin' | 'overlay'} LayerRole what a layer is to the page
@@ -48,7 +49,7 @@ import { layerTitle } from './catalog.js';
  * @property {string} source
  * @property {string} vintage
  * @property {string} licence
- * @typedef {{layers: LayerEntry[], territories_layer?: string, vintage?: string}} Catalog
+ * @typedef {{layers: LayerEntry[], territories_layer?: string, vintage?: string, unclassed?: {fill: string, stroke: string}}} Catalog
  * @typedef {{tiles_url: string | null, vintage?: string}} Config
  */
 

@@ -10,6 +10,8 @@
 /** @type {Map<string, LayerEntry>} */
 const layerCatalog = new Map();
 let territories = '';
+/** @type {{fill: string, stroke: string}} */
+let unclassed = { fill: '#9a9a9a', stroke: '#4a4a4a' };
 
 /**
  * Keeps the catalogue's layers (in the catalogue's order).
@@ -19,6 +21,7 @@ export function setCatalog(catalog) {
   layerCatalog.clear();
   for (const l of catalog?.layers || []) layerCatalog.set(l.id, l);
   territories = catalog?.territories_layer || '';
+  if (catalog?.unclassed) unclassed = catalog.unclassed;
 }
 
 /** @param {string} id the catalogue entry of a layer, or undefined */
@@ -102,29 +105,19 @@ export const defaultLayers = () => [...layerCatalog.values()].filter((l) => l.st
 // Legend classes and carriers.
 
 /**
- * Colours for a layer's legend classes, given in the catalogue's class order (most frequent first):
- * the Okabe–Ito palette, distinguishable with the common colour-vision deficiencies.
+ * The colours of a feature whose value no class names (should not happen: the classes come from the
+ * data). The catalogue's, like the classes' own colours, so that the page and the MapLibre style
+ * (/api/style.json) agree.
  */
-export const CLASS_PALETTE = [
-  { fill: '#0072b2', stroke: '#004a75' },
-  { fill: '#e69f00', stroke: '#8a5300' },
-  { fill: '#009e73', stroke: '#005c43' },
-  { fill: '#cc79a7', stroke: '#7d3a66' },
-  { fill: '#56b4e9', stroke: '#1f6d99' },
-  { fill: '#d55e00', stroke: '#8a3c00' },
-  { fill: '#f0e442', stroke: '#7a7400' },
-];
-/** For a value that no class names (should not happen: the classes come from the data). */
-export const OTHER_CLASS = { fill: '#9a9a9a', stroke: '#4a4a4a' };
+export const otherClass = () => unclassed;
 
 /**
- * The legend classes of a layer with their colours.
+ * The legend classes of a layer with their colours (the catalogue gives them, in its class order).
  * @param {string} id
- * @returns {(import('./api.js').LegendClass & {fill: string, stroke: string})[]}
+ * @returns {import('./api.js').LegendClass[]}
  */
 export function legendClasses(id) {
-  const classes = layerCatalog.get(id)?.legend?.classes || [];
-  return classes.map((c, i) => ({ ...c, ...CLASS_PALETTE[i % CLASS_PALETTE.length] }));
+  return layerCatalog.get(id)?.legend?.classes || [];
 }
 
 /**

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Serialize;
-use territoires_core::dataset::{Carrier, Dataset, Field, LayerIx, LayerKind, LayerRole, LayerStyle, Legend};
+use territoires_core::dataset::{
+    Carrier, Dataset, Field, LayerIx, LayerKind, LayerRole, LayerStyle, Legend, LegendClass,
+};
 
 use crate::answer::LayerId;
 
@@ -16,6 +18,94 @@ pub struct Catalogue<'a> {
     /// The layer of territoires de projet, which the page opens on.
     #[schemars(with = "LayerId")]
     pub territories_layer: &'a str,
+    /// The colours of a feature whose value no legend class names (it should not happen: the
+    /// classes come from the data).
+    pub unclassed: ClassColours,
+}
+
+/// A legend class's colours (CSS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ClassColours {
+    pub fill: &'static str,
+    pub stroke: &'static str,
+}
+
+/// Colours for a layer's legend classes, given in the classes' order (most frequent first): the
+/// Okabe–Ito palette, distinguishable with the common colour-vision deficiencies. The one source of
+/// the page's colours and of the MapLibre style's.
+pub const CLASS_PALETTE: [ClassColours; 7] = [
+    ClassColours {
+        fill: "#0072b2",
+        stroke: "#004a75",
+    },
+    ClassColours {
+        fill: "#e69f00",
+        stroke: "#8a5300",
+    },
+    ClassColours {
+        fill: "#009e73",
+        stroke: "#005c43",
+    },
+    ClassColours {
+        fill: "#cc79a7",
+        stroke: "#7d3a66",
+    },
+    ClassColours {
+        fill: "#56b4e9",
+        stroke: "#1f6d99",
+    },
+    ClassColours {
+        fill: "#d55e00",
+        stroke: "#8a3c00",
+    },
+    ClassColours {
+        fill: "#f0e442",
+        stroke: "#7a7400",
+    },
+];
+
+/// See [`Catalogue::unclassed`].
+pub const UNCLASSED: ClassColours = ClassColours {
+    fill: "#9a9a9a",
+    stroke: "#4a4a4a",
+};
+
+/// The colours of a layer's `i`-th legend class.
+pub fn class_colours(i: usize) -> ClassColours {
+    CLASS_PALETTE[i % CLASS_PALETTE.len()]
+}
+
+/// A layer's legend with each class's colours.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LegendEntry<'a> {
+    pub property: &'a str,
+    /// Most frequent first.
+    pub classes: Vec<ClassEntry<'a>>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ClassEntry<'a> {
+    #[serde(flatten)]
+    pub class: &'a LegendClass,
+    #[serde(flatten)]
+    pub colours: ClassColours,
+}
+
+impl<'a> LegendEntry<'a> {
+    pub fn of(legend: &'a Legend) -> Self {
+        LegendEntry {
+            property: &legend.property,
+            classes: legend
+                .classes
+                .iter()
+                .enumerate()
+                .map(|(i, class)| ClassEntry {
+                    class,
+                    colours: class_colours(i),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One layer: its words, its look, its source and where to download it.
@@ -30,7 +120,7 @@ pub struct LayerEntry<'a> {
     pub none: &'a str,
     pub description: &'a str,
     pub searchable: bool,
-    pub legend: Option<&'a Legend>,
+    pub legend: Option<LegendEntry<'a>>,
     pub carrier: Option<&'a Carrier>,
     /// French wording of property values.
     pub display: &'a BTreeMap<String, String>,
@@ -72,7 +162,7 @@ pub fn catalogue(data: &Dataset, layer_bbox: impl Fn(LayerIx) -> Option<[f64; 4]
             none: &l.none,
             description: &l.description,
             searchable: l.searchable,
-            legend: l.legend.as_ref(),
+            legend: l.legend.as_ref().map(LegendEntry::of),
             carrier: l.carrier.as_ref(),
             display: &l.display,
             kind: l.kind,
@@ -99,5 +189,6 @@ pub fn catalogue(data: &Dataset, layer_bbox: impl Fn(LayerIx) -> Option<[f64; 4]
     Catalogue {
         layers,
         territories_layer: &data.base.territories_layer,
+        unclassed: UNCLASSED,
     }
 }

@@ -102,6 +102,10 @@ pub fn table() -> Vec<Route> {
         Route::new("/territoire/{layer}/{id}", Compressed, get(portrait::page), [portrait_page()]),
         Route::new(EMBED_PATH, Compressed, get(crate::embed), [widget()]),
         Route::new("/api/layers/{file}", Compressed, get(layers::layer_file), layer_files()),
+        Route::new("/api/tiles.json", Compressed, get(tiles::tileset_json), [tilejson_set()]),
+        Route::new("/api/tiles/{file}", Compressed, get(tiles::layer_tilejson), [tilejson_layer()]),
+        Route::new("/api/style.json", Compressed, get(tiles::style_json), [maplibre_style()]),
+        Route::new("/tiles/all/{z}/{x}/{y}", Compressed, get(tiles::all_layers_tile), [all_layers_tile()]),
         Route::new("/tiles/{layer}/{z}/{x}/{y}", Compressed, get(tiles::tile), [tile()]),
         Route::new("/ogc", Compressed, get(ogc::landing), [ogc_document::<ogc::Landing>("ogcLanding", "OGC API – Features landing page", JSON)]).also_at(&["/ogc/"]),
         Route::new("/ogc/conformance", Compressed, get(ogc::conformance), [ogc_document::<ogc::Conformance>("ogcConformance", "conformance classes", JSON)]),
@@ -504,31 +508,90 @@ fn gis_file(format: GisFormat, id: &'static str, what: &str) -> Operation {
     .not_found("layer")
 }
 
-fn tile() -> Operation {
+/// `z`, `x` and `y` of a tile path.
+fn tile_coordinates() -> [Parameter; 3] {
     let coordinate = |name, description, maximum: u32, fact| {
         let schema = Schema::literal(json!({"type": "integer", "minimum": 0, "maximum": maximum}));
         Parameter::path(name, description, schema).fact(fact)
     };
     let last = (1u32 << MAX_TILE_ZOOM) - 1;
-    Operation::get(
-        "getTile",
-        "maps",
-        "a Mapbox vector tile of a layer (Web Mercator, XYZ scheme), features with their id and name",
-    )
-    .at("/tiles/{layer}/{z}/{x}/{y}.mvt")
-    .params([
-        param::layer_path(),
+    [
         coordinate("z", "zoom", MAX_TILE_ZOOM, Fact::TileZ),
         coordinate("x", "column, below 2^z (a 404 otherwise)", last, Fact::TileX),
         coordinate("y", "row, below 2^z (a 404 otherwise)", last, Fact::TileY),
-    ])
-    .ok(
-        "the tile",
-        [Media::new("application/vnd.mapbox-vector-tile", Schema::binary())],
+    ]
+}
+
+fn tile() -> Operation {
+    Operation::get(
+        "getTile",
+        "maps",
+        "a Mapbox vector tile of a layer (Web Mercator, XYZ scheme): the MVT layer LAYER, its features \
+         with their id, name and legend property, and LAYER_labels, the point where each name is written",
     )
+    .at("/tiles/{layer}/{z}/{x}/{y}.mvt")
+    .params([param::layer_path()])
+    .params(tile_coordinates())
+    .ok("the tile", [Media::new(tiles::MVT, Schema::binary())])
     .etagged()
     .bad_request()
     .not_found("layer, or tile beyond the grid")
+}
+
+/// A JSON document with no query parameters, described as a plain object (its own specification
+/// says the rest).
+fn json_document(id: &'static str, summary: &'static str) -> Operation {
+    Operation::get(id, "maps", summary)
+        .ok(
+            "the document",
+            [Media::new(
+                "application/json",
+                Schema::literal(json!({"type": "object"})),
+            )],
+        )
+        .bad_request()
+}
+
+fn tilejson_set() -> Operation {
+    json_document(
+        "getTileJson",
+        "the TileJSON 3.0 of every layer's vector tiles in one set (/tiles/all/…): layers, fields, zooms, \
+         bounds, attribution",
+    )
+    .at("/api/tiles.json")
+}
+
+fn tilejson_layer() -> Operation {
+    json_document(
+        "getLayerTileJson",
+        "one layer's TileJSON 3.0 (its tiles /tiles/LAYER/…)",
+    )
+    .at("/api/tiles/{layer}.json")
+    .params([param::layer_path()])
+    .not_found("layer")
+}
+
+fn maplibre_style() -> Operation {
+    json_document(
+        "getStyle",
+        "a MapLibre style (version 8) drawing the tile set with the page's colours and the place names; \
+         no glyphs: MapLibre GL JS writes the names with the browser's fonts",
+    )
+    .at("/api/style.json")
+}
+
+fn all_layers_tile() -> Operation {
+    Operation::get(
+        "getAllLayersTile",
+        "maps",
+        "every layer's vector tile in one (see getTile): the tiles of /api/tiles.json and /api/style.json",
+    )
+    .at("/tiles/all/{z}/{x}/{y}.mvt")
+    .params(tile_coordinates())
+    .ok("the tile", [Media::new(tiles::MVT, Schema::binary())])
+    .etagged()
+    .bad_request()
+    .not_found("tile beyond the grid")
 }
 
 /// An OGC document whose only query parameter is `f`: JSON (as `kind`) or the same as HTML.

@@ -4,7 +4,7 @@
 // holds only the defaults for a layer the catalogue gives no style.
 
 import {
-  adminLayers, divisionLayer, featureClass, layerSingular, legendClasses, legendRank, OTHER_CLASS,
+  adminLayers, divisionLayer, featureClass, layerSingular, legendClasses, legendRank, otherClass,
 } from '../catalog.js';
 
 /** @typedef {import('../api.js').LayerEntry} LayerEntry */
@@ -53,7 +53,7 @@ function classStyle(l) {
   const base = { weight: l.style?.width ?? 1.4, fillOpacity: l.style?.opacity ?? 0.3 };
   return {
     style: (f) => {
-      const c = featureClass(l.id, f?.properties) || { ...OTHER_CLASS, dashed: false };
+      const c = featureClass(l.id, f?.properties) || { ...otherClass(), dashed: false };
       return { ...base, color: c.stroke, fillColor: c.fill, dashArray: c.dashed ? '5 4' : null };
     },
     legend: () => legendClasses(l.id).map((c) => ({
