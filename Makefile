@@ -8,6 +8,7 @@ BIN     := target/release/territoires
 SOURCES := Cargo.toml Cargo.lock $(shell find src crates -name "*.rs" -o -name Cargo.toml)
 
 LEAFLET := web/vendor/leaflet/leaflet.js
+MAPLIBRE := web/vendor/maplibre/maplibre-gl.mjs
 
 # Schemathesis and its dependencies, pinned with their hashes, in a git-ignored venv.
 SCHEMATHESIS_VENV := target/venv-schemathesis
@@ -42,8 +43,16 @@ $(SCHEMATHESIS): tests/requirements-schemathesis.txt | tools
 		-r tests/requirements-schemathesis.txt
 	@touch $@
 
-## web: Leaflet from npm (pinned in package-lock.json), vendored into web/vendor (git-ignored).
-web: $(LEAFLET)
+## web: Leaflet and MapLibre GL JS from npm (pinned in package-lock.json), vendored into web/vendor
+## (git-ignored).
+web: $(LEAFLET) $(MAPLIBRE)
+
+$(MAPLIBRE): node_modules/.package-lock.json
+	mkdir -p web/vendor/maplibre
+	cp node_modules/maplibre-gl/dist/maplibre-gl.mjs node_modules/maplibre-gl/dist/maplibre-gl-shared.mjs \
+		node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs node_modules/maplibre-gl/dist/maplibre-gl.css \
+		web/vendor/maplibre/
+	@touch $@
 
 $(LEAFLET): node_modules/.package-lock.json
 	mkdir -p web/vendor/leaflet

@@ -751,11 +751,23 @@ mod tests {
                     })
                     .collect::<Vec<_>>()
                     .join("/");
-                let reached: Vec<usize> = table
+                // The router takes a static segment over a `{name}` one (`/tiles/all/…` before
+                // `/tiles/{layer}/…`): of the patterns that match, those with the most static segments.
+                let statics = |pattern: &str| pattern.split('/').filter(|s| !s.starts_with('{')).count();
+                let matching: Vec<usize> = table
                     .iter()
                     .enumerate()
                     .filter(|(_, r)| matches(r.path, &concrete))
                     .map(|(j, _)| j)
+                    .collect();
+                let most = matching
+                    .iter()
+                    .map(|&j| statics(table[j].path))
+                    .max()
+                    .unwrap_or(0);
+                let reached: Vec<usize> = matching
+                    .into_iter()
+                    .filter(|&j| statics(table[j].path) == most)
                     .collect();
                 assert_eq!(reached, vec![i], "{} {} reaches {reached:?}", op.method, op.path);
             }

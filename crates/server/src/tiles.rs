@@ -18,14 +18,15 @@ use territoires_formats::mvt::layer_tile;
 /// The highest zoom served.
 pub const MAX_TILE_ZOOM: u32 = territoires_geo::zoom::MAX_ZOOM as u32;
 
-/// A tile coordinate of the path: digits, else a 400 naming it. Values too large to hold saturate,
-/// and are then refused as beyond the grid.
+/// A tile coordinate of the path: digits, else a 404 (no tile has that address; a TileJSON's
+/// `{z}/{x}/{y}` template followed as it is lands here). Values too large to hold saturate, and are
+/// then refused as beyond the grid.
 fn tile_coordinate(name: &str, text: &str) -> Result<u32, ApiError> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::bad_parameter(
-            name,
-            format!("tile `{name}` must be a whole number, got `{text}`"),
-        ));
+        return Err(ApiError {
+            parameter: Some(name.to_string()),
+            ..ApiError::not_found(format!("no tile: `{name}` must be a whole number, got `{text}`"))
+        });
     }
     Ok(text.parse().unwrap_or(u32::MAX))
 }
