@@ -737,22 +737,32 @@ pub fn parse_sortby(text: &str, queryables: &Queryables) -> Result<Vec<SortKey>,
 }
 
 /// Sorts `features` (positions in `layer`) by `keys`; nulls last in either direction, and features
-/// equal on every key keep the layer's order.
+/// equal on every key keep the layer's order. Each feature's cells are read once, not at every
+/// comparison (a sort of the 34,871 communes compares half a million times).
 pub fn sort(layer: &Layer, queryables: &Queryables, keys: &[SortKey], features: &mut [usize]) {
     if keys.is_empty() {
         return;
     }
-    features.sort_by(|&a, &b| {
-        let (fa, fb) = (&layer.features[a], &layer.features[b]);
-        for key in keys {
-            let column = &queryables.columns[key.column];
-            let (ca, cb) = (column.cell(fa), column.cell(fb));
-            let o = match (&ca, &cb) {
+    let mut rows: Vec<(usize, Vec<Cell<'_>>)> = features
+        .iter()
+        .map(|&f| {
+            let feature = &layer.features[f];
+            (
+                f,
+                keys.iter()
+                    .map(|k| queryables.columns[k.column].cell(feature))
+                    .collect(),
+            )
+        })
+        .collect();
+    rows.sort_by(|(_, a), (_, b)| {
+        for (key, (ca, cb)) in keys.iter().zip(a.iter().zip(b)) {
+            let o = match (ca, cb) {
                 (Cell::Null, Cell::Null) => Ordering::Equal,
                 (Cell::Null, _) => return Ordering::Greater,
                 (_, Cell::Null) => return Ordering::Less,
                 _ => {
-                    let o = compare_cells(&ca, &cb);
+                    let o = compare_cells(ca, cb);
                     if key.descending { o.reverse() } else { o }
                 }
             };
@@ -762,6 +772,9 @@ pub fn sort(layer: &Layer, queryables: &Queryables, keys: &[SortKey], features: 
         }
         Ordering::Equal
     });
+    for (slot, (f, _)) in features.iter_mut().zip(rows) {
+        *slot = f;
+    }
 }
 
 fn compare_cells(a: &Cell, b: &Cell) -> Ordering {
