@@ -14,7 +14,7 @@ MAPLIBRE := web/vendor/maplibre/maplibre-gl.mjs
 SCHEMATHESIS_VENV := target/venv-schemathesis
 SCHEMATHESIS      := $(SCHEMATHESIS_VENV)/bin/schemathesis
 
-.PHONY: run test data web tools lint bench clean schemathesis image-test fuzz
+.PHONY: run test data web tools lint bench clean schemathesis image-test fuzz gis-test
 
 ADDR    ?= 127.0.0.1:8080
 
@@ -131,3 +131,10 @@ image-test:
 
 clean:
 	rm -rf $(DATA) target/bench-build target/bench-gis web/vendor node_modules
+
+## gis-test: QGIS 3.22 (Debian's python3-qgis, headless) loads the OGC API collections (count, a filter,
+## Lambert-93) and the vector tiles with the MapLibre style (tests/gis/qgis_check.py). Not part of `test`.
+gis-test: data web
+	@/usr/bin/python3 -c 'import qgis.core' 2>/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends python3-qgis; }
+	@command -v curl >/dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends curl; }
+	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) tests/gis/run.sh

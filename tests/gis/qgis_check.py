@@ -5,12 +5,13 @@
 
 Checks, each printed as a PASS, FAIL or SKIP line (SKIP: what this QGIS cannot do, with the reason):
   a. the OGC API – Features collection `pays` through QGIS's OAPIF provider: valid, featureCount()
-     equal to the server's numberMatched;
+     equal to the server's numberMatched, every feature, and a bbox request;
   b. the same collection asked for in Lambert-93 (srsname='EPSG:2154' in the URI);
   c. a subset string (kind = 'PETR'): the count QGIS gets equals the server's numberMatched for the
      CQL2 filter, and whether QGIS sent the filter to the server (from its network log);
-  d. the vector tiles as a QgsVectorTileLayer with the MapLibre style from /api/style.json through
-     QgsMapBoxGlStyleConverter (its warnings printed);
+  d. the vector tiles as a QgsVectorTileLayer: the polygons' ring winding QGIS's MVT decoder
+     needs, and the MapLibre style from /api/style.json through QgsMapBoxGlStyleConverter (its
+     warnings printed, and what it converts wrongly reported);
   e. maps of the tile layer around Clermont-Ferrand and of the OAPIF layer, written to OUT_DIR
      (default target/screenshots), not blank and with the Pays blue in them.
 Every request QGIS made is listed at the end, with its status; any HTTP error is a FAIL.
@@ -31,6 +32,7 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsDataSourceUri,
+    QgsFeatureRequest,
     QgsFillSymbol,
     QgsMapBoxGlStyleConverter,
     QgsMapRendererParallelJob,
@@ -43,7 +45,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorTileLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QEventLoop, QSize, QTimer
+from qgis.PyQt.QtCore import QEventLoop, QSize, QTimer
 from qgis.PyQt.QtGui import QColor, QImage
 from qgis.PyQt.QtNetwork import QNetworkRequest
 
@@ -270,9 +272,9 @@ if check(pays.isValid(), "a. OAPIF layer `pays` is valid",
 box = (2.9, 45.6, 3.3, 45.9)
 expected_box = server_json("/ogc/collections/pays/items?limit=1&bbox=" + ",".join(map(str, box)))["numberMatched"]
 mark = last_request_id()
-pays_box = QgsVectorLayer(oapif_uri(), "pays-box", "OAPIF")
+# restrictToRequestBBOX: otherwise QGIS downloads a layer it knows to be small (numberMatched) whole.
+pays_box = QgsVectorLayer(oapif_uri(restrictToRequestBBOX="1"), "pays-box", "OAPIF")
 if pays_box.isValid():
-    from qgis.core import QgsFeatureRequest
     got = [f for f in pays_box.getFeatures(QgsFeatureRequest().setFilterRect(QgsRectangle(*box)))]
     wait(200)
     sent = [r["url"] for r in requests_since(mark, "/items") if "bbox=" in r["url"]]
@@ -298,9 +300,8 @@ if check(pays93.isValid(), "b. OAPIF layer with srsname='EPSG:2154' is valid"):
         x = f.geometry().boundingBox().center().x() if f else None
         report("SKIP", "b. Lambert-93 from the server",
                f"QGIS {Qgis.QGIS_VERSION.split('-')[0]}'s OAPIF provider has no OGC API – Features "
-               f"Part 2 (CRS): it ignores srsname, reads /collections/pays without looking at its "
-               f"`crs` list, sends no crs= parameter ({len(sent_crs)} items requests with crs=) and "
-               f"keeps the layer in {authid} (a feature's centre x = {x})")
+               f"Part 2 (CRS): it ignores srsname, sends no crs= ({len(sent_crs)} items requests "
+               f"with crs=) and keeps the layer in {authid} (a feature's centre x = {x:.3f})")
         # What a 3.22 user gets instead: QGIS reprojecting on its side.
         if f is not None:
             tr = QgsCoordinateTransform(pays93.crs(), QgsCoordinateReferenceSystem("EPSG:2154"),

@@ -97,9 +97,11 @@ async fn the_style_draws_the_tiles_in_the_pages_colours() {
     let fill = layers.iter().find(|l| l["id"] == "pays-fill").unwrap();
     let expression = fill["paint"]["fill-color"].as_array().unwrap();
     for class in pays["legend"]["classes"].as_array().unwrap() {
+        // Each label an array of one value, the form QGIS 3.22's converter reads.
+        let label = serde_json::json!([class["value"]]);
         let at = expression
             .iter()
-            .position(|v| v == &class["value"])
+            .position(|v| v == &label)
             .expect("the class is matched");
         assert_eq!(expression[at + 1], class["fill"], "{class}");
     }
@@ -138,9 +140,51 @@ async fn the_tile_of_every_layer_holds_shapes_and_labels() {
     assert!(labels.keys.iter().any(|k| k == "name"));
     let pays = tile.layers.iter().find(|l| l.name == "pays").unwrap();
     assert!(pays.keys.iter().any(|k| k == "status"));
+    // Every polygon's first ring is an exterior: a positive area in tile coordinates (MVT 2.1,
+    // 4.3.4.4), read from the geometry commands.
+    for layer in tile.layers.iter().filter(|l| !l.name.ends_with("_labels")) {
+        for feature in &layer.features {
+            let area = first_ring_area(&feature.geometry);
+            assert!(
+                area > 0.0,
+                "{}: feature {:?} starts with a ring of area {area}",
+                layer.name,
+                feature.id
+            );
+        }
+    }
     let close = Tile::decode(get(&at(10, 3.08, 45.78)).await.body).unwrap();
     assert!(names(&close).contains("communes"));
     assert_eq!(get("/tiles/all/3/9/0.mvt").await.status, 404);
+}
+
+/// The area (surveyor's formula, tile coordinates, y down) of the first ring of an MVT polygon's
+/// commands: MoveTo, LineTo…, ClosePath, with zigzag-encoded deltas.
+fn first_ring_area(commands: &[u32]) -> f64 {
+    let zigzag = |v: u32| f64::from(((v >> 1) as i32) ^ -((v & 1) as i32));
+    let (mut x, mut y, mut ring) = (0.0, 0.0, Vec::new());
+    let mut i = 0;
+    while i < commands.len() {
+        let (id, count) = (commands[i] & 7, commands[i] >> 3);
+        i += 1;
+        if id == 7 {
+            break; // ClosePath ends the first ring
+        }
+        for _ in 0..count {
+            x += zigzag(commands[i]);
+            y += zigzag(commands[i + 1]);
+            i += 2;
+            ring.push((x, y));
+        }
+    }
+    let n = ring.len();
+    (0..n)
+        .map(|k| {
+            let (a, b) = (ring[k], ring[(k + 1) % n]);
+            a.0 * b.1 - b.0 * a.1
+        })
+        .sum::<f64>()
+        / 2.0
 }
 
 /// A PMTiles v3 archive read by hand from its specification (not by the crate that wrote it).

@@ -8,7 +8,8 @@
 
 use std::f64::consts::PI;
 
-use geo::{BooleanOps, Coord, LineString, MapCoords, MultiPolygon, Polygon};
+use geo::orient::{Direction, Orient};
+use geo::{Area, BooleanOps, Coord, LineString, MapCoords, MultiPolygon, Polygon};
 use geozero::GeozeroGeometry;
 use geozero::mvt::{Message, MvtWriter, TagsBuilder, TileValue, tile};
 
@@ -149,7 +150,15 @@ pub fn layer_tile(ix: &Indexed, layer: LayerIx, z: u8, x: u32, y: u32) -> Result
             continue;
         }
         let projected: MultiPolygon<f64> = geometry.map_coords(mercator);
-        let clipped = projected.intersection(&clip);
+        // Exteriors clockwise with y up (geozero's writer keeps the ring order and measures y from
+        // the tile's top), the positive area MVT 2.1 (4.3.4.4) asks of an exterior ring. The
+        // clipping's rings come in either direction, and a strict reader (QGIS) takes a reversed
+        // exterior for a hole and drops the feature (`tests/integration/tiles_style.rs` checks it).
+        let mut clipped = projected.intersection(&clip).orient(Direction::Reversed);
+        // Slivers under a square unit of the tile grid flatten to rings of no area, which MVT
+        // forbids: left out, as the map could not show them anyway.
+        let unit = (metres[2] - metres[0]) / f64::from(EXTENT);
+        clipped.0.retain(|p| p.unsigned_area() >= unit * unit);
         if clipped.0.is_empty() {
             continue;
         }

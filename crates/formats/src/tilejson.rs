@@ -128,11 +128,12 @@ fn style_layers(l: &Layer) -> Vec<Json> {
     let width = s.width.unwrap_or(1.2);
     match &l.legend {
         Some(legend) => {
-            // Each class in its colour, by the legend property the tiles carry.
+            // Each class in its colour, by the legend property the tiles carry. Each label is an array
+            // of one value: QGIS 3.22's style converter reads that form, and drops a bare string.
             let by_class = |pick: fn(usize) -> &'static str, other: &str| {
                 let mut expression = vec![json!("match"), json!(["get", legend.property])];
                 for (i, class) in legend.classes.iter().enumerate() {
-                    expression.push(json!(class.value));
+                    expression.push(json!([class.value]));
                     expression.push(json!(pick(i)));
                 }
                 expression.push(json!(other));
@@ -152,11 +153,19 @@ fn style_layers(l: &Layer) -> Vec<Json> {
             let mut line = base(format!("{}-line", l.id), "line", &l.id);
             line["paint"] = json!({"line-color": stroke, "line-width": width});
             if !dashed.is_empty() {
-                line["filter"] = json!(["!", ["in", ["get", legend.property], ["literal", dashed]]]);
+                // `==` and `!=` joined by `any` and `all`, rather than `in` with a literal list, which
+                // QGIS 3.22's converter drops (and then draws every outline twice).
+                let each = |op: &str| -> Vec<Json> {
+                    dashed
+                        .iter()
+                        .map(|v| json!([op, ["get", legend.property], v]))
+                        .collect()
+                };
+                line["filter"] = Json::Array([vec![json!("all")], each("!=")].concat());
                 let mut guessed = base(format!("{}-line-dashed", l.id), "line", &l.id);
                 guessed["paint"] =
                     json!({"line-color": stroke, "line-width": width, "line-dasharray": [4, 3]});
-                guessed["filter"] = json!(["in", ["get", legend.property], ["literal", dashed]]);
+                guessed["filter"] = Json::Array([vec![json!("any")], each("==")].concat());
                 out.push(line);
                 out.push(guessed);
             } else {

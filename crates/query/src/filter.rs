@@ -621,28 +621,8 @@ impl<F: Fn() -> MultiPolygon<f64>> Context<'_, F> {
     fn eval(&mut self, node: &Node) -> Option<bool> {
         match node {
             Node::Constant(b) => Some(*b),
-            Node::And(nodes) => {
-                let mut result = Some(true);
-                for n in nodes {
-                    match self.eval(n) {
-                        Some(false) => return Some(false),
-                        None => result = None,
-                        Some(true) => {}
-                    }
-                }
-                result
-            }
-            Node::Or(nodes) => {
-                let mut result = Some(false);
-                for n in nodes {
-                    match self.eval(n) {
-                        Some(true) => return Some(true),
-                        None => result = None,
-                        Some(false) => {}
-                    }
-                }
-                result
-            }
+            Node::And(nodes) => self.joined(nodes, false),
+            Node::Or(nodes) => self.joined(nodes, true),
             Node::Not(n) => self.eval(n).map(|b| !b),
             Node::IsNull(column) => Some(self.cell(*column) == Cell::Null),
             Node::Compare { column, op, value } => order(&self.cell(*column), value).map(|o| op.holds(o)),
@@ -668,6 +648,20 @@ impl<F: Fn() -> MultiPolygon<f64>> Context<'_, F> {
                 envelope,
             } => Some(self.spatial(*op, geometry, *envelope)),
         }
+    }
+
+    /// AND (`decisive` false) or OR (true) in three-valued logic: one `decisive` answer settles it;
+    /// else an unknown makes it unknown.
+    fn joined(&mut self, nodes: &[Node], decisive: bool) -> Option<bool> {
+        let mut result = Some(!decisive);
+        for n in nodes {
+            match self.eval(n) {
+                Some(b) if b == decisive => return Some(decisive),
+                None => result = None,
+                Some(_) => {}
+            }
+        }
+        result
     }
 
     fn cell(&self, column: usize) -> Cell<'_> {
@@ -816,6 +810,34 @@ mod tests {
         assert!(!like_matches(&like_pattern("100\\%"), "1000"));
         assert!(like_matches(&like_pattern("%"), ""));
         assert!(like_matches(&like_pattern("%é%"), "Pyrénées"));
+    }
+
+    /// AND, OR and NOT over the tiny dataset: a predicate or its negation holds everywhere, both
+    /// nowhere; a comparison with a missing value is unknown, so neither it nor its negation holds.
+    #[test]
+    fn and_or_not_follow_three_valued_logic() {
+        let data = territoires_fixtures::tiny_dataset();
+        for layer in &data.layers {
+            let queryables = Queryables::of(layer);
+            let count = |text: &str| {
+                let filter = Filter::parse(text, FilterLang::Cql2Text, &queryables, CrsRef::CRS84)
+                    .unwrap_or_else(|e| panic!("{text}: {e}"));
+                layer
+                    .indexed_features()
+                    .filter(|(f, feature)| filter.matches(feature, layer.bounds(*f), || layer.polygons(*f)))
+                    .count()
+            };
+            let all = layer.features.len();
+            assert_eq!(count("id = 'x' OR NOT (id = 'x')"), all, "{}", layer.id);
+            assert_eq!(count("id = 'x' AND NOT (id = 'x')"), 0, "{}", layer.id);
+            assert_eq!(
+                count("name LIKE '%' AND (id <> '' OR id = '')"),
+                all,
+                "{}",
+                layer.id
+            );
+            assert_eq!(count("TRUE AND FALSE OR TRUE"), all);
+        }
     }
 
     #[test]
