@@ -266,11 +266,6 @@ impl Crs {
         self.def().wkt
     }
 
-    /// `http://www.opengis.net/def/crs/EPSG/0/CODE`, or CRS84's URI for WGS84.
-    pub fn uri(self) -> String {
-        CrsRef::traditional(self).uri()
-    }
-
     /// Metres, or degrees for WGS84: the decimals that keep a coordinate to the millimetre.
     pub fn millimetre_decimals(self) -> u32 {
         if self.is_wgs84() { 8 } else { 3 }
