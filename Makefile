@@ -9,12 +9,13 @@ SOURCES := Cargo.toml Cargo.lock $(shell find src crates -name "*.rs" -o -name C
 
 LEAFLET := web/vendor/leaflet/leaflet.js
 MAPLIBRE := web/vendor/maplibre/maplibre-gl.mjs
+PMTILES  := web/vendor/pmtiles/pmtiles.js
 
 # Schemathesis and its dependencies, pinned with their hashes, in a git-ignored venv.
 SCHEMATHESIS_VENV := target/venv-schemathesis
 SCHEMATHESIS      := $(SCHEMATHESIS_VENV)/bin/schemathesis
 
-.PHONY: run test data web tools lint bench clean schemathesis image-test fuzz gis-test
+.PHONY: run test data web tools lint bench clean schemathesis image-test fuzz gis-test static-map
 
 ADDR    ?= 127.0.0.1:8080
 
@@ -43,9 +44,23 @@ $(SCHEMATHESIS): tests/requirements-schemathesis.txt | tools
 		-r tests/requirements-schemathesis.txt
 	@touch $@
 
-## web: Leaflet and MapLibre GL JS from npm (pinned in package-lock.json), vendored into web/vendor
-## (git-ignored).
-web: $(LEAFLET) $(MAPLIBRE)
+## web: Leaflet, MapLibre GL JS and pmtiles from npm (pinned in package-lock.json), vendored into
+## web/vendor (git-ignored).
+web: $(LEAFLET) $(MAPLIBRE) $(PMTILES)
+
+# The browser build (one classic script, its decompressor inside): the static page loads it only for
+# an archive.
+$(PMTILES): node_modules/.package-lock.json
+	mkdir -p web/vendor/pmtiles
+	cp node_modules/pmtiles/dist/pmtiles.js web/vendor/pmtiles/
+	@touch $@
+
+STATIC ?= target/static-map
+
+## static-map: the map with no server in $(STATIC): a PMTiles archive and the MapLibre page, for any
+## static host (deploy/static-map.sh; LAYERS=…, MAXZOOM=… choose what goes in).
+static-map: data web
+	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) deploy/static-map.sh $(STATIC)
 
 $(MAPLIBRE): node_modules/.package-lock.json
 	mkdir -p web/vendor/maplibre

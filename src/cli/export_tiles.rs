@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use territoires_core::dataset::LayerIx;
-use territoires_formats::archive::{ArchiveOptions, write_archive};
+use territoires_formats::archive::{ArchiveOptions, archive_style, write_archive};
 use territoires_geo::zoom::MAX_GENERALISED_ZOOM;
 use territoires_query::QueryError;
 
@@ -14,7 +14,8 @@ use super::DataArgs;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The archive to write (`.pmtiles`); written atomically.
+    /// The archive to write (`.pmtiles`); written atomically, with its MapLibre style beside it
+    /// (`france.pmtiles` → `france.style.json`, reading the archive by its file name).
     #[arg(long)]
     out: PathBuf,
     /// Comma-separated layer ids (see `territoires layers`); every layer without it.
@@ -62,6 +63,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let archive = archive.into_inner();
     territoires_core::fs::write_atomically(out, &archive)?;
     let written = archive.len();
+    // The style names the archive by its file name, so the two move together to any host.
+    let style_path = out.with_extension("style.json");
+    let archive_name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let style = archive_style(&ix.dataset, &options, &archive_name);
+    territoires_core::fs::write_atomically(&style_path, serde_json::to_string_pretty(&style)?.as_bytes())?;
     eprintln!(
         "{}: {} tiles (zoom {}–{}: {:?}), {} bytes ({} of tiles before compression), in {:.1} s",
         out.display(),
@@ -73,5 +82,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.tile_bytes,
         started.elapsed().as_secs_f64()
     );
+    eprintln!("{}: its MapLibre style", style_path.display());
     Ok(())
 }

@@ -16,29 +16,9 @@ python=/usr/bin/python3
 "$python" -c 'import qgis.core' 2>/dev/null \
     || { echo "QGIS's Python bindings are missing: apt-get install python3-qgis (or \`make gis-test\`)" >&2; exit 1; }
 
-# A port the kernel has just handed out, released for the server to take.
-port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-base="http://127.0.0.1:$port"
-work="$(mktemp -d)"
-log="$work/server.log"
-
 # The request log (path and status of each request) tells what QGIS asked for.
-RUST_LOG=info NO_COLOR=1 "$bin" serve --addr "127.0.0.1:$port" --data "$data" --web "$root/web" >"$log" 2>&1 &
-server=$!
-stop() {
-    kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    rm -rf "$work"
-}
-trap stop EXIT
-
-# Ready once /healthz answers: curl retries while the port refuses connections (the dataset loads
-# before the server listens), and gives up after two minutes.
-if ! curl --silent --fail --output /dev/null --retry 120 --retry-connrefused --retry-delay 1 \
-    --retry-max-time 120 "$base/healthz"; then
-    echo "the server did not come up on $base:" >&2
-    cat "$log" >&2
-    exit 1
-fi
+source "$root/tests/serve.sh"
+serve info
 
 echo "gis-test: QGIS against $base"
 status=0

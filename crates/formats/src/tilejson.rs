@@ -199,11 +199,13 @@ fn style_layers(l: &Layer) -> Vec<Json> {
     out
 }
 
-/// The MapLibre style of the tile set at `tilejson_url`: a plain background, then every layer in
-/// the catalogue's stacking order (`z`, lowest first), with the page's colours.
-pub fn maplibre_style(data: &Dataset, tilejson_url: &str) -> Json {
-    let mut layers: Vec<(u16, LayerIx)> = LayerIx::all(data.layers.len())
-        .map(|i| (data.layers[i].style.z.unwrap_or(400), i))
+/// The MapLibre style of `drawn` layers in the tiles at `tiles_url` (a TileJSON, or a
+/// `pmtiles://` archive): a plain background, then the layers in the catalogue's stacking order
+/// (`z`, lowest first), with the page's colours.
+pub fn maplibre_style(data: &Dataset, drawn: &[LayerIx], tiles_url: &str) -> Json {
+    let mut layers: Vec<(u16, LayerIx)> = drawn
+        .iter()
+        .map(|&i| (data.layers[i].style.z.unwrap_or(400), i))
         .collect();
     layers.sort_by_key(|(z, _)| *z);
     let mut style_layers_json = vec![json!({"id": "background", "type": "background",
@@ -224,10 +226,10 @@ pub fn maplibre_style(data: &Dataset, tilejson_url: &str) -> Json {
     json!({
         "version": 8,
         "name": "territoires",
-        "metadata": {"attribution": attribution(data.layers.iter())},
+        "metadata": {"attribution": attribution(drawn.iter().map(|&i| &data.layers[i]))},
         "center": [2.5, 46.6],
         "zoom": 5,
-        "sources": {SOURCE: {"type": "vector", "url": tilejson_url}},
+        "sources": {SOURCE: {"type": "vector", "url": tiles_url}},
         "layers": style_layers_json,
     })
 }

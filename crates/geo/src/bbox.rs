@@ -71,6 +71,13 @@ pub fn bounds(mp: &geo::MultiPolygon<f64>) -> Option<[f64; 4]> {
         .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
+/// The smallest box `[min_x, min_y, max_x, max_y]` holding every one of `boxes`; `None` for none.
+pub fn union(boxes: impl IntoIterator<Item = [f64; 4]>) -> Option<[f64; 4]> {
+    boxes
+        .into_iter()
+        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,11 +100,7 @@ impl AppState {
 
     /// The bounding box of a whole layer.
     pub fn layer_bbox(&self, layer: LayerIx) -> Option<[f64; 4]> {
-        self.feature_boxes[layer.index()]
-            .iter()
-            .flatten()
-            .copied()
-            .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+        territoires_geo::bbox::union(self.feature_boxes[layer.index()].iter().flatten().copied())
     }
 
     /// A state with the default options: no basemap, its own metrics, the default cache budget.

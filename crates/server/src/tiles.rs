@@ -13,6 +13,7 @@ use super::cache::BodyKey;
 use super::error::ApiError;
 use super::params::Params;
 use super::respond::{Encoded, encoded_response};
+use territoires_core::dataset::LayerIx;
 use territoires_formats::mvt::layer_tile;
 
 /// The highest zoom served.
@@ -69,7 +70,7 @@ fn tile_address(z: &str, x: &str, y_file: &str) -> Result<(u8, u32, u32), ApiErr
 /// One layer's tile, from the cache or made (off the async threads) and kept.
 async fn cached_tile(
     state: Arc<AppState>,
-    layer: territoires_core::dataset::LayerIx,
+    layer: LayerIx,
     z: u8,
     x: u32,
     y: u32,
@@ -122,9 +123,9 @@ fn tile_urls(headers: &HeaderMap) -> territoires_formats::tilejson::TileUrls {
 
 /// The extent of every layer together.
 fn dataset_bounds(state: &AppState) -> Option<[f64; 4]> {
-    territoires_core::dataset::LayerIx::all(state.ix.dataset.layers.len())
-        .filter_map(|l| state.layer_bbox(l))
-        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+    territoires_geo::bbox::union(
+        LayerIx::all(state.ix.dataset.layers.len()).filter_map(|l| state.layer_bbox(l)),
+    )
 }
 
 /// `GET /api/tiles.json`: the TileJSON of every layer's tiles in one set (`/tiles/all/…`).
@@ -172,6 +173,8 @@ pub async fn style_json(
 ) -> Result<Response, ApiError> {
     Params::parse(raw.as_deref()).finish()?;
     let tilejson = format!("{}/api/tiles.json", super::ogc::base(&headers));
-    let doc = territoires_formats::tilejson::maplibre_style(&state.ix.dataset, &tilejson);
+    let data = &state.ix.dataset;
+    let every_layer: Vec<LayerIx> = LayerIx::all(data.layers.len()).collect();
+    let doc = territoires_formats::tilejson::maplibre_style(data, &every_layer, &tilejson);
     Ok(axum::response::IntoResponse::into_response(axum::Json(doc)))
 }
