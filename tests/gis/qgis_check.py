@@ -13,7 +13,7 @@ Checks, each printed as a PASS, FAIL or SKIP line (SKIP: what this QGIS cannot d
      needs, and the MapLibre style from /api/style.json through QgsMapBoxGlStyleConverter (its
      warnings printed, and what it converts wrongly reported);
   e. maps of the tile layer around Clermont-Ferrand and of the OAPIF layer, written to OUT_DIR
-     (default target/screenshots), not blank and with the Pays blue in them.
+     (default target/screenshots), not blank and with the Pays fill in them.
 Every request QGIS made is listed at the end, with its status; any HTTP error is a FAIL.
 Exits 1 on any FAIL.
 """
@@ -53,7 +53,8 @@ BASE = sys.argv[1].rstrip("/") if len(sys.argv) > 1 else "http://127.0.0.1:8080"
 OUT_DIR = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "target", "screenshots")
 OUT_DIR = os.path.abspath(OUT_DIR)
-PAYS_BLUE = "#0072b2"
+# The first class of the Pays legend (crates/query/src/catalogue.rs, CLASS_PALETTE): a warm orange.
+PAYS_FILL = "#e69f00"
 
 results = Counter()
 
@@ -233,7 +234,7 @@ def render(layers, crs, extent, path, size=(800, 600), background="#ffffff"):
 
 
 def pixel_stats(image, background):
-    """Distinct colours, pixels unlike the background, bluish pixels (blue well above red)."""
+    """Distinct colours, pixels unlike the background, orange pixels (red well above blue)."""
     img = image.convertToFormat(QImage.Format_ARGB32)
     ptr = img.constBits()
     ptr.setsize(img.width() * img.height() * 4)
@@ -241,12 +242,12 @@ def pixel_stats(image, background):
     counts = Counter(words)
     bg = QColor(background).rgb() & 0xFFFFFFFF
     non_bg = sum(n for c, n in counts.items() if (c | 0xFF000000) != bg)
-    bluish = 0
+    orange = 0
     for c, n in counts.items():
         r, g, b = (c >> 16) & 0xFF, (c >> 8) & 0xFF, c & 0xFF
-        if b - r >= 35 and b >= g:
-            bluish += n
-    return len(counts), non_bg, bluish, len(words)
+        if r - b >= 35 and r >= g:
+            orange += n
+    return len(counts), non_bg, orange, len(words)
 
 
 # --- a. the collection, its count ---------------------------------------------------------------
@@ -458,30 +459,30 @@ if vt.isValid():
     zooms = sorted({r["url"].split("/tiles/all/")[1].split("/")[0] for r in tiles})
     check(tiles and not bad, "e. tiles fetched for the map",
           f"{len(tiles)} tiles at zoom {','.join(zooms)}, {len(bad)} not 200")
-    colours, non_bg, bluish, total = pixel_stats(image, background)
+    colours, non_bg, orange, total = pixel_stats(image, background)
     # The regions' fill covers the land: only the sea, in two corners, keeps the background.
     check(colours > 20 and non_bg > total // 2, "e. tile map is not blank (land filled, not only labels)",
           f"{path}: {colours} colours, {non_bg}/{total} pixels not the background {background}")
-    blue = f"e. tile map has the Pays blue ({PAYS_BLUE} blended)"
-    if bluish > total // 100:
-        report("PASS", blue, f"{bluish} bluish pixels")
+    fill = f"e. tile map has the Pays fill ({PAYS_FILL} blended)"
+    if orange > total // 100:
+        report("PASS", fill, f"{orange} orange pixels")
     elif "pays-fill" in empty_match:
-        report("SKIP", blue, f"{bluish} bluish pixels: pays-fill lost its `match` colours (above)")
+        report("SKIP", fill, f"{orange} orange pixels: pays-fill lost its `match` colours (above)")
     else:
-        report("FAIL", blue, f"{bluish} bluish pixels")
+        report("FAIL", fill, f"{orange} orange pixels")
 
 if pays.isValid():
-    symbol = QgsFillSymbol.createSimple({"color": "0,114,178,82", "outline_color": "0,74,117,255",
+    symbol = QgsFillSymbol.createSimple({"color": "230,159,0,82", "outline_color": "138,83,0,255",
                                          "outline_width": "0.3"})
     pays.setRenderer(QgsSingleSymbolRenderer(symbol))
     # The whole of mainland France in Lambert-93, QGIS reprojecting the OAPIF features.
     l93 = QgsRectangle(80_000, 6_020_000, 1_260_000, 7_130_000)
     path = os.path.join(OUT_DIR, "qgis-oapif.png")
     image = render([pays], "EPSG:2154", l93, path, background="#ffffff")
-    colours, non_bg, bluish, total = pixel_stats(image, "#ffffff")
+    colours, non_bg, orange, total = pixel_stats(image, "#ffffff")
     check(colours > 5 and non_bg > total // 10, "e. OAPIF map is not blank",
           f"{path}: {colours} colours, {non_bg}/{total} pixels not white")
-    check(bluish > total // 20, "e. OAPIF map has the Pays blue", f"{bluish} bluish pixels")
+    check(orange > total // 20, "e. OAPIF map has the Pays fill", f"{orange} orange pixels")
 
 # --- what QGIS asked for, and what it said ------------------------------------------------------
 

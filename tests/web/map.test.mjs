@@ -423,6 +423,9 @@ test('the Pays legend follows the catalogue classes; the CRTE layer toggles on a
 
   const pays = catalog.layers.find((l) => l.id === 'pays');
   assert.ok(pays.legend?.classes?.length, 'the pays layer has legend classes');
+  // Under 900 px tall the legend starts folded: open it to read its words.
+  await page.click('#legend summary');
+  await page.waitForSelector('#legend details[open] .legend-list');
   const entries = page.locator('#legend [data-layer="pays"] li[data-class]');
   assert.equal(await entries.count(), pays.legend.classes.length);
   assert.deepEqual(

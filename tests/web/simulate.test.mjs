@@ -271,7 +271,9 @@ test('simulator: a ring of EPCIs around Clermont Auvergne Métropole is not « s
     const item = check.locator(`[data-enclave="${en.epci.map((e) => e.siren).join(',')}"]`);
     for (const e of en.epci) assert.ok((await item.innerText()).includes(e.name), e.name);
   }
-  // The enclave is outlined on the map and in the legend.
+  // The enclave is outlined on the map and in the legend (folded at first under 900 px tall).
+  await page.click('#legend summary');
+  await page.waitForSelector('#legend details[open] [data-extra="sim"]');
   assert.match(await page.locator('#legend [data-extra="sim"]').innerText(), /Enclave/);
   await check.scrollIntoViewIfNeeded();
   await screenshot(page, 'simulate-desktop-enclave.png');

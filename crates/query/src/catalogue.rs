@@ -31,28 +31,22 @@ pub struct ClassColours {
 }
 
 /// Colours for a layer's legend classes, given in the classes' order (most frequent first): the
-/// Okabe–Ito palette, distinguishable with the common colour-vision deficiencies. The one source of
-/// the page's colours and of the MapLibre style's.
-pub const CLASS_PALETTE: [ClassColours; 7] = [
-    ClassColours {
-        fill: "#0072b2",
-        stroke: "#004a75",
-    },
+/// Okabe–Ito palette, distinguishable with the common colour-vision deficiencies, without its two
+/// blues: over the pale land, a translucent blue fill reads as a lake or the sea (the map's sea is a
+/// pale blue). Each stroke keeps 3:1 against the land, the sea and its own fill over the land. The one
+/// source of the page's colours and of the MapLibre style's.
+pub const CLASS_PALETTE: [ClassColours; 5] = [
     ClassColours {
         fill: "#e69f00",
         stroke: "#8a5300",
-    },
-    ClassColours {
-        fill: "#009e73",
-        stroke: "#005c43",
     },
     ClassColours {
         fill: "#cc79a7",
         stroke: "#7d3a66",
     },
     ClassColours {
-        fill: "#56b4e9",
-        stroke: "#1f6d99",
+        fill: "#009e73",
+        stroke: "#005c43",
     },
     ClassColours {
         fill: "#d55e00",

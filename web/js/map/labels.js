@@ -33,13 +33,46 @@ function labelStyle(c, zoom) {
 
 const boxesTouch = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 
+/**
+ * Names placed before the others, in red (`selected`) or blue (`member`): each feature at the server's
+ * label point (its `label` member, `[lon, lat]`, inside it). `layer` when the features do not say theirs.
+ * @param {'selected' | 'member'} kind
+ * @param {GeoJSON.Feature[]} features
+ * @param {string} [layer]
+ */
+export function namedFeatures(kind, features, layer) {
+  return features.flatMap((f) => {
+    /** @type {[number, number] | undefined} */
+    const at = /** @type {any} */ (f).label;
+    const name = f.properties?.name;
+    return at && name ? [{ kind, text: name, lat: at[1], lon: at[0], layer: layer || f.properties.layer, id: f.properties.id }] : [];
+  });
+}
+
+/**
+ * What the labels need of the map they name: the main map's LayerManager, or the portrait's few layers.
+ * @typedef {object} LabelSource
+ * @property {() => string[]} drawn the layers on the map now (their features are named)
+ * @property {(key: string, on: boolean) => void} loading the labels are (or no longer are) loading
+ * @property {(message: string) => void} [onError]
+ */
+
 export class PlaceLabels {
-  /** `manager`: the LayerManager (its busy set, and the layers drawn). */
-  constructor(map, manager) {
+  /**
+   * @param {L.Map} map
+   * @param {LabelSource} manager
+   * @param {object} [options]
+   * @param {{wide: number, narrow: number}} [options.budget] most labels on screen (a smaller map, fewer)
+   * @param {(candidates: any[]) => any[]} [options.order] the order of placement, best first, of the
+   *   candidates as given: the priority names, then the view's in the server's order
+   */
+  constructor(map, manager, { budget = LABEL_BUDGET, order = (candidates) => candidates } = {}) {
     this.map = map;
     this.manager = manager;
+    this.budget = budget;
+    this.order = order;
     const pane = map.createPane('pane-labels');
-    pane.style.zIndex = 560;
+    pane.style.zIndex = '560';
     pane.style.pointerEvents = 'none';
     pane.setAttribute('aria-hidden', 'true');
     this.group = L.layerGroup().addTo(map);
@@ -142,12 +175,12 @@ export class PlaceLabels {
     const size = map.getSize();
     if (!size.x || !size.y) return;
     const zoom = Math.round(map.getZoom());
-    const budget = size.x < 600 ? LABEL_BUDGET.narrow : LABEL_BUDGET.wide;
+    const budget = size.x < 600 ? this.budget.narrow : this.budget.wide;
     const taken = this.obstacles();
     // A name already given by the selection is not repeated (same id, or the same text).
     const seen = new Set(this.priority.flatMap((c) => [`${c.layer}:${c.id}`, `t:${c.text}`]));
     const placed = [];
-    for (const c of [...this.priority, ...this.data]) {
+    for (const c of this.order([...this.priority, ...this.data])) {
       if (placed.length >= budget) break;
       const key = `${c.layer}:${c.id}`;
       const mine = c.kind === 'selected' || c.kind === 'member';

@@ -6,12 +6,14 @@ import { api, frenchMessage, getJSON, isAbort } from '../api.js';
 import { esc } from '../lib/fmt.js';
 import { layerTitle } from '../catalog.js';
 import { baseDefs, buildLayerDefs } from './styles.js';
-import { PlaceLabels } from './labels.js';
+import { namedFeatures, PlaceLabels } from './labels.js';
 import { featureCollection, geoJsonLayer } from '../lib/geojson.js';
 
 /** Up to this zoom, layers are fetched whole (the server caches and compresses them, with ETags). */
 const WHOLE_LAYER_MAX_ZOOM = 8;
 const MAX_ZOOM_PARAM = 14;
+/** Screens on which the legend starts open; elsewhere it starts folded, « Légende » only. */
+export const LEGEND_OPEN_MEDIA = '(min-width: 761px) and (min-height: 900px)';
 
 /**
  * Whole layers (no bbox) are shared between the overlays and the base map: one request per URL while
@@ -258,12 +260,18 @@ export class LayerManager {
       items.unshift(`<li data-extra="${esc(extra.id)}"><span class="legend-title">${esc(extra.title)}</span>`
         + `<ul>${extra.entries.map((e) => `<li>${swatch(e)}<span class="legend-label">${esc(e.label)}</span></li>`).join('')}</ul></li>`);
     }
-    if (this.legendOpen == null) this.legendOpen = window.matchMedia('(min-width: 761px)').matches;
+    // Open at first only where it leaves the land in view: on a phone, or under 900 px tall (a
+    // 1280×800 laptop), the open legend would cover the Atlantic coast at the overview's zoom.
+    if (this.legendOpen == null) this.legendOpen = window.matchMedia(LEGEND_OPEN_MEDIA).matches;
     div.innerHTML = items.length
       ? `<details${this.legendOpen ? ' open' : ''}><summary>Légende</summary><ul class="legend-list">${items.join('')}</ul></details>`
       : '<p class="legend-empty">Aucune couche affichée</p>';
     const details = div.querySelector('details');
-    details?.addEventListener('toggle', () => { this.legendOpen = details.open; });
+    details?.addEventListener('toggle', () => {
+      this.legendOpen = details.open;
+      // The names keep clear of the legend's new box.
+      this.labels.layout();
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -274,16 +282,6 @@ export class LayerManager {
     this.labels.setPriority([]);
   }
 
-  /** The names of a highlighted territory (red), of its commune at a point, and of its members. */
-  priorityLabels(kind, features) {
-    return features.flatMap((f) => {
-      // The server's label point (`[lon, lat]`, inside the feature), from featuresById.
-      const at = f.label;
-      const name = f.properties?.name;
-      return at && name ? [{ kind, text: name, lat: at[1], lon: at[0], layer: f.properties.layer, id: f.properties.id }] : [];
-    });
-  }
-
   /**
    * Draws `main` (features) outlined in red, `members` outlined in dashed blue, `focus` (the
    * commune at a clicked point) filled in light red, and an optional point.
@@ -291,9 +289,10 @@ export class LayerManager {
   highlight({ main = [], members = [], focus = [], point = null }) {
     this.highlightGroup.clearLayers();
     this.labels.setPriority([
-      ...this.priorityLabels('selected', main),
-      ...this.priorityLabels('selected', focus),
-      ...this.priorityLabels('member', members),
+      // The features come from featuresById, which sets their layer.
+      ...namedFeatures('selected', main),
+      ...namedFeatures('selected', focus),
+      ...namedFeatures('member', members),
     ]);
     if (members.length) {
       geoJsonLayer(featureCollection(members), {

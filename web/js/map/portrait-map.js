@@ -1,6 +1,7 @@
 // @ts-check
 // The portrait's map: Leaflet on screen, a static SVG on paper, from the same generalised features
-// (the territory, its neighbours, the départements around it, its member EPCIs and communes).
+// (the territory, its neighbours, the départements around it, its member EPCIs and communes). On
+// screen, place names as on the main map (labels.js): its larger towns, its member EPCIs, the towns around.
 
 import { api } from '../api.js';
 import { html, portraitUrl, raw } from '../lib/fmt.js';
@@ -8,6 +9,7 @@ import { communesLayer, divisionLayer, epciLayer } from '../catalog.js';
 import { byId } from '../lib/dom.js';
 import { featureCollection } from '../lib/geojson.js';
 import { svgMap } from './print.js';
+import { namedFeatures, PlaceLabels } from './labels.js';
 
 /* global L */
 
@@ -17,6 +19,10 @@ const $ = byId;
 const MAX_COMMUNES_DRAWN = 1500;
 /** Width / height of the map, on screen and on paper. */
 const MAP_ASPECT = 1.35;
+/** Place names on the screen map at most (a third of the main map's), wide and narrow. */
+const PORTRAIT_LABELS = { wide: 45, narrow: 22 };
+/** The territory's towns named before its member EPCIs, the larger first. */
+const OWN_TOWNS_FIRST = 8;
 
 /** The map's styles, shared by the Leaflet map and its printed copy. */
 const STYLES = {
@@ -125,6 +131,24 @@ export async function drawMap(d) {
         : undefined,
     }).addTo(map);
   }
+  // Place names as on the main map, fewer on this smaller map: the territory's larger towns first (the
+  // server ranks seats first, then by population), then its member EPCIs, then the towns around.
+  const own = new Set(d.members.communes.map((c) => c.code));
+  const labels = new PlaceLabels(map, {
+    // With the communes' outlines drawn, every commune is a candidate (the larger first), as on the main map.
+    drawn: () => (f.communes.length ? [communesLayer()] : []),
+    // The labels' own fetches (/api/labels for the view) say they are loading, as the main map's layers do.
+    loading: (_key, on) => box.setAttribute('aria-busy', on ? 'true' : 'false'),
+    onError: (message) => console.warn(message),
+  }, {
+    budget: PORTRAIT_LABELS,
+    order: (candidates) => {
+      const first = candidates.filter((c) => c.kind === 'town' && own.has(c.id)).slice(0, OWN_TOWNS_FIRST);
+      return [...first, ...candidates.filter((c) => !first.includes(c))];
+    },
+  });
+  labels.setPriority(namedFeatures('member', f.epci, epciLayer()));
+  labels.schedule(0);
   const title = `Carte : ${d.name} (cerné de rouge)${f.epci.length ? ', ses EPCI membres en tirets bleus' : ''}${f.neighbours.length ? ', ses voisins en gris' : ''}.`;
   box.setAttribute('aria-label', title);
   $('print-map').innerHTML = svgMap(groups, b, { aspect: MAP_ASPECT, title });
