@@ -9,6 +9,7 @@ mod coverage;
 mod export;
 mod export_tiles;
 mod import_banatic;
+mod import_territories;
 mod indicators;
 mod layers;
 mod locate;
@@ -61,6 +62,9 @@ enum Command {
     ExportTiles(export_tiles::Args),
     /// Write a pays-petr.csv from BANATIC's national export of syndicat perimeters.
     ImportBanatic(import_banatic::Args),
+    /// Write a pays-petr.csv from your own list of territories (a spreadsheet: names, legal forms,
+    /// members by name or code), merged over an existing one with `--over`.
+    ImportTerritories(import_territories::Args),
 }
 
 /// Runs one command.
@@ -76,6 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(args),
         Command::ExportTiles(args) => export_tiles::run(args),
         Command::ImportBanatic(args) => import_banatic::run(args),
+        Command::ImportTerritories(args) => import_territories::run(args),
     }
 }
 

@@ -18,6 +18,7 @@ mod faults;
 mod gis_files;
 mod headers;
 mod import_banatic;
+mod import_territories;
 mod indicators;
 mod labels;
 mod layers;

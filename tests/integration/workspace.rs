@@ -24,7 +24,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "territoires-geo",
         ],
     ),
-    ("territoires-build", &["territoires-core", "territoires-geo"]),
+    // `import/territories.rs`: a user's list read as the batch reads spreadsheets (formats), its
+    // members found in a prepared dataset as the search finds names (query).
+    (
+        "territoires-build",
+        &[
+            "territoires-formats",
+            "territoires-query",
+            "territoires-core",
+            "territoires-geo",
+        ],
+    ),
     ("territoires-fixtures", &["territoires-core", "territoires-geo"]),
 ];
 

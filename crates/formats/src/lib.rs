@@ -26,6 +26,8 @@ pub mod gpkg;
 pub mod locate_json;
 /// Mapbox vector tiles of a layer, with its label points.
 pub mod mvt;
+/// A spreadsheet saved as text, read whole: delimiter sniffed, encoding decoded, columns by name.
+pub mod sheet;
 /// TileJSON and the MapLibre style of the vector tiles.
 pub mod tilejson;
 

@@ -12,6 +12,8 @@ pub mod labels;
 pub mod locate;
 pub mod portrait;
 pub mod request;
+/// Members of a territory as people write them → current EPCIs and communes.
+pub mod resolve;
 pub mod search;
 pub mod select;
 pub mod simulate;

@@ -2,3 +2,4 @@
 //! user with a newer or fuller export can rebuild the map without editing CSVs by hand.
 
 pub mod banatic;
+pub mod territories;

@@ -10,6 +10,7 @@ use std::io::{BufRead, Cursor, Read};
 use geo::Coord;
 
 use super::{InputError, InputOptions, Passthrough, Row, RowAt, WalkError};
+use crate::sheet::{normalise, sniff_delimiter};
 use territoires_geo::crs::Crs;
 
 /// Names that say latitude / longitude in geographic degrees, and northing / easting.
@@ -17,9 +18,6 @@ const LAT_NAMES: [&str; 2] = ["lat", "latitude"];
 const LON_NAMES: [&str; 4] = ["lon", "lng", "long", "longitude"];
 const NORTHING_NAMES: [&str; 1] = ["y"];
 const EASTING_NAMES: [&str; 1] = ["x"];
-
-/// Delimiters tried; a tie goes to the later one.
-const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
 /// The longest first line read to sniff the delimiter.
 const SNIFF_LINE: u64 = 1024 * 1024;
@@ -134,31 +132,6 @@ impl<R: Read> CsvInput<R> {
     }
 }
 
-/// The delimiter that splits the header, preferring one that splits the next line as many times.
-fn sniff_delimiter(header: &[u8], next: &[u8]) -> u8 {
-    let count = |line: &[u8], d: u8| {
-        let mut quoted = false;
-        line.iter()
-            .filter(|&&b| {
-                if b == b'"' {
-                    quoted = !quoted;
-                }
-                b == d && !quoted
-            })
-            .count()
-    };
-    DELIMITERS
-        .iter()
-        .map(|&d| {
-            let n = count(header, d);
-            let agrees = next.is_empty() || count(next, d) == n;
-            (d, n, agrees)
-        })
-        .filter(|&(_, n, _)| n > 0)
-        .max_by_key(|&(_, n, agrees)| (agrees, n))
-        .map_or(b',', |(d, _, _)| d)
-}
-
 struct Columns<'a> {
     header: &'a csv::StringRecord,
     delimiter: u8,
@@ -233,25 +206,6 @@ impl Columns<'_> {
         };
         format!("columns seen ({delimiter}-separated): {}", listed.join(", "))
     }
-}
-
-/// A column name compared: trimmed, lower case, without accents.
-fn normalise(name: &str) -> String {
-    name.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '"')
-        .chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' | 'í' | 'ì' => 'i',
-            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
-            'ù' | 'û' | 'ü' | 'ú' => 'u',
-            'ç' => 'c',
-            'ÿ' | 'ý' => 'y',
-            'ñ' => 'n',
-            c => c,
-        })
-        .collect()
 }
 
 /// A number as spreadsheets write it: `45.77`, `45,77`, `652 345,12` (grouped thousands, with a
@@ -354,24 +308,5 @@ mod tests {
         ] {
             assert_eq!(parse_number(text), None, "{text}");
         }
-    }
-
-    #[test]
-    fn delimiters_are_sniffed_from_the_header_and_the_next_line() {
-        assert_eq!(sniff_delimiter(b"Latitude;Longitude\n", b"45,7;3,1\n"), b';');
-        assert_eq!(sniff_delimiter(b"lat\tlon\tnom\n", b"45.7\t3.1\tx\n"), b'\t');
-        assert_eq!(sniff_delimiter(b"lat,lon\n", b"45.7,3.1\n"), b',');
-        assert_eq!(sniff_delimiter(b"\"a;b\",lat,lon\n", b""), b',');
-        // One `;` against two `,` in the header, but only `;` splits the data line the same way.
-        assert_eq!(sniff_delimiter(b"nom,prenom;lat,lon\n", b"a;45,7\n"), b';');
-        assert_eq!(sniff_delimiter(b"nom;lat;lon\n", b"a,b;45,7;3,1\n"), b';');
-        assert_eq!(sniff_delimiter(b"lat\n", b""), b',');
-    }
-
-    #[test]
-    fn names_compare_without_case_or_accents() {
-        assert_eq!(normalise(" Latitude "), "latitude");
-        assert_eq!(normalise("\u{feff}LONGITUDE"), "longitude");
-        assert_eq!(normalise("Département"), "departement");
     }
 }

@@ -24,7 +24,8 @@ mod fgb;
 pub mod file;
 mod geojson_input;
 mod output;
-mod text;
+/// Also the decoding of `sheet`, the spreadsheets read whole.
+pub(crate) mod text;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::sync::mpsc;

@@ -12,10 +12,10 @@
 //! the département named; prefix, then word matches anywhere. Then the typo matches: fewest edits first,
 //! then in the same classes (a whole name before the start of one), then by population.
 
-mod departement;
+pub(crate) mod departement;
 mod keys;
 pub mod text;
-mod typos;
+pub(crate) mod typos;
 
 use serde::Serialize;
 
