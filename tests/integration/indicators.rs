@@ -65,6 +65,61 @@ fn crte_carried_by_a_territory_of_the_layer() {
     );
 }
 
+/// The PCAET of ADEME's early-2021 export: the layer is the file's rows, the indicator counts those
+/// whose carrier is a territory of the layer, and both say the list is partial.
+#[tokio::test]
+async fn pcaet_carried_by_a_territory_with_the_gap_said() {
+    let pays = ids("pays");
+    let rows = common::territory_rows(&common::layer_file("pcaet"));
+    let carried = rows.iter().filter(|r| pays.contains(&r["carrier_siren"])).count();
+    assert!(carried > 0);
+    let pcaet = measured("pcaet");
+    assert_eq!(figures(&pcaet), (carried as f64, rows.len() as f64));
+    assert!(pcaet.why.contains("un tiers"), "{}", pcaet.why);
+
+    let layer = common::indexed().dataset.layer("pcaet").unwrap();
+    assert_eq!(
+        layer.features.len(),
+        common::expected_feature_count(&common::layer_file("pcaet"))
+    );
+    let (base, _) = common::servers();
+    let layers: Value = reqwest::get(format!("{base}/api/layers"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entry = layers["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "pcaet")
+        .expect("pcaet in /api/layers");
+    assert!(entry["note"].as_str().unwrap().contains("partielle"), "{entry}");
+    // A point of the first démarche's carrier finds it, with its carrier.
+    let row = &rows[0];
+    let commune = layer
+        .features
+        .iter()
+        .find(|f| f.id == row["id"].as_str())
+        .unwrap()
+        .communes[0];
+    let data = &common::indexed().dataset;
+    let at = data.communes[commune.index()].feature.unwrap();
+    let [lon, lat] = data.layer("communes").unwrap().features[at.index()]
+        .label
+        .unwrap();
+    let located: Value = reqwest::get(format!("{base}/api/locate?lat={lat}&lon={lon}&layers=pcaet"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let found = &located["layers"][0]["features"][0];
+    assert_eq!(found["id"], row["id"].as_str(), "{located}");
+    assert_eq!(found["carrier_siren"], row["carrier_siren"].as_str(), "{located}");
+}
+
 #[test]
 fn scot_syndicats_that_are_territories_of_the_layer() {
     let pays = ids("pays");
