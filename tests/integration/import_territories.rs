@@ -227,7 +227,7 @@ fn bad_lists_write_nothing_and_say_where() {
         (
             "bad-siren.csv",
             "Nom;SIREN;Membres\nPays A;20004349;Laon\n",
-            "line 2, column B (`SIREN`): `20004349` is not a SIREN",
+            "line 2, column B (`SIREN`): `20004349` is neither a SIREN",
         ),
     ];
     for (name, list, message) in cases {

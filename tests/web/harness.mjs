@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.resolve(ROOT, process.env.TERRITOIRES_BIN || 'target/release/territoires');
-const DATA = path.resolve(ROOT, process.env.TERRITOIRES_DATA || 'geodata/build');
+export const BIN = path.resolve(ROOT, process.env.TERRITOIRES_BIN || 'target/release/territoires');
+export const DATA = path.resolve(ROOT, process.env.TERRITOIRES_DATA || 'geodata/build');
 const WEB = path.join(ROOT, 'web');
 export const SHOTS = path.join(ROOT, 'target', 'screenshots');
 

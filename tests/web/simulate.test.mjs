@@ -4,8 +4,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { env, getJSON, mapPoint, openPage, pickFirstOption, screenshot, settled, useServer } from './harness.mjs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, DATA, ROOT, env, getJSON, mapPoint, openPage, pickFirstOption, screenshot, settled, useServer } from './harness.mjs';
 
 useServer();
 
@@ -321,6 +324,33 @@ test('simulator downloads: the CSV lists the member EPCIs, the GeoJSON holds the
   const eps = 0.01;
   assert.ok(Math.min(...xs) <= bbox[0] + eps && Math.max(...xs) >= bbox[2] - eps, 'longitudes');
   assert.ok(Math.min(...ys) <= bbox[1] + eps && Math.max(...ys) >= bbox[3] - eps, 'latitudes');
+  await page.close();
+});
+
+test('simulator downloads: the draft as a row of pays-petr.csv, which import-territories adds to the layer', async () => {
+  const page = await openPage();
+  await page.goto(`${env.base}/#onglet=simuler&sim=${MOULINS},${SAINT_POURCAIN}`);
+  await simulated(page, [MOULINS, SAINT_POURCAIN]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sim-dl-row')]);
+  assert.match(download.suggestedFilename(), /pays-petr\.csv$/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'territoires-draft-'));
+  const row = path.join(dir, 'projet.csv');
+  fs.copyFileSync(await download.path(), row);
+  const lines = fs.readFileSync(row, 'utf8').trim().split(/\r?\n/);
+  assert.equal(lines[0], 'id,name,kind,status,vintage,source,members');
+  assert.equal(lines.length, 2);
+  assert.match(lines[1], new RegExp(`^projet-${MOULINS},"?Projet de périmètre \\(2 EPCI\\)"?,Pays,projet,\\d{4}-\\d{2},.*,${MOULINS};${SAINT_POURCAIN}$`));
+
+  // The command of « Vos listes de territoires » takes the row as it is, over the layer's file.
+  const geodata = process.env.TERRITOIRES_GEODATA || path.join(ROOT, '..', 'shared', 'geodata');
+  const shipped = path.join(geodata, 'territoires', 'pays-petr.csv');
+  const out = path.join(dir, 'pays-petr.csv');
+  execFileSync(BIN, ['import-territories', row, '--data', DATA, '--vintage', '2026-12', '--source', 'simulateur',
+    '--over', shipped, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const merged = fs.readFileSync(out, 'utf8').trim().split(/\r?\n/);
+  assert.equal(merged.length, fs.readFileSync(shipped, 'utf8').trim().split(/\r?\n/).length + 1);
+  assert.match(merged.at(-1) ?? '', new RegExp(`^projet-${MOULINS},.*,${MOULINS};${SAINT_POURCAIN}$`));
+  fs.rmSync(dir, { recursive: true, force: true });
   await page.close();
 });
 

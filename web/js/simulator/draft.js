@@ -17,7 +17,7 @@ export class Draft {
   constructor() {
     /** @type {string[]} */
     this.members = [];
-    /** @type {{id: string, name: string | null} | null} */
+    /** The territory the draft replaces; its legal form when known, for the draft's row. @type {{id: string, name: string | null, kind: string | null} | null} */
     this.base = null;
     /** @type {Map<string, KnownEpci>} */
     this.known = new Map();
@@ -78,7 +78,8 @@ export class Draft {
     const usable = (/** @type {{id: string, unknown?: boolean}} */ m) => !m.unknown && SIREN.test(String(m.id));
     for (const m of members.filter(usable)) this.learn({ siren: String(m.id), name: m.name });
     this.members = members.filter(usable).map((m) => String(m.id));
-    this.base = { id: t.id, name: t.name };
+    const kind = t.properties?.kind;
+    this.base = { id: t.id, name: t.name, kind: typeof kind === 'string' ? kind : null };
     return { kept: this.members, dropped: members.filter((m) => !usable(m)).map((m) => String(m.id)) };
   }
 
@@ -91,7 +92,7 @@ export class Draft {
     const same = members.join(',') === this.members.join(',') && (base || '') === (this.base?.id || '');
     if (same) return false;
     this.members = [...new Set(members.filter((s) => MEMBER_ID.test(s)))];
-    this.base = base ? { id: base, name: baseName } : null;
+    this.base = base ? { id: base, name: baseName, kind: null } : null;
     return true;
   }
 

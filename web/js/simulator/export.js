@@ -30,6 +30,33 @@ export function draftCsv(answer) {
   return `${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
 }
 
+/** The columns of `pays-petr.csv`, the layer's own file, in order. */
+const TERRITORY_ROW_HEADER = ['id', 'name', 'kind', 'status', 'vintage', 'source', 'members'];
+
+/**
+ * The draft as a row of `pays-petr.csv`, the layer's file: `territoires import-territories FILE
+ * --over pays-petr.csv` adds it to the layer, or replaces the territory it started from (same id).
+ * A new draft's id is `projet-` and its first member's SIREN; its name and legal form are the
+ * territory's it replaces, else placeholders to write over.
+ * @param {Simulation} answer
+ * @param {Draft} draft
+ * @param {Date} now
+ */
+export function draftRow(answer, draft, now) {
+  const month = now.toISOString().slice(0, 7);
+  const members = answer.epci.map((e) => e.siren);
+  const row = [
+    draft.base?.id ?? `projet-${members[0] ?? 'vide'}`,
+    draft.base?.name ?? `Projet de périmètre (${members.length} EPCI)`,
+    draft.base?.kind ?? 'Pays',
+    'projet',
+    month,
+    `simulateur territoires, ${now.toISOString().slice(0, 10)} ; référentiel ${answer.vintage}`,
+    members.join(';'),
+  ];
+  return `${[TERRITORY_ROW_HEADER, row].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+}
+
 /**
  * The draft's shape with its figures as properties: a GeoJSON FeatureCollection of one feature.
  * @param {Simulation} answer
@@ -68,6 +95,15 @@ export function draftGeojson(answer, replaces) {
  */
 export function saveCsv(answer, draft) {
   saveBlob(new Blob([draftCsv(answer)], { type: 'text/csv;charset=utf-8' }), `${draft.fileStem()}.csv`);
+}
+
+/**
+ * @param {Simulation} answer
+ * @param {Draft} draft
+ */
+export function saveRow(answer, draft) {
+  const text = draftRow(answer, draft, new Date());
+  saveBlob(new Blob([text], { type: 'text/csv;charset=utf-8' }), `${draft.fileStem()}-pays-petr.csv`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { idsAndNames } from '../panels/data.js';
 import { setupSearch } from '../panels/search.js';
 import { byId, closestTo } from '../lib/dom.js';
 import { Draft, MAX_MEMBERS } from './draft.js';
-import { DOWNLOAD_ZOOM, saveCsv, saveGeojson } from './export.js';
+import { DOWNLOAD_ZOOM, saveCsv, saveGeojson, saveRow } from './export.js';
 import { baseNoteHtml, EMPTY_SUMMARY, membersHtml, resultsHtml, summaryHtml } from './results.js';
 import { SimulationRunner } from './runner.js';
 import { DraftShape } from './shape.js';
@@ -264,6 +264,11 @@ class SimulatorPanel {
       announce('Liste des EPCI téléchargée (CSV)');
       return;
     }
+    if (button.id === 'sim-dl-row') {
+      saveRow(this.answer, this.draft);
+      announce('Ligne de pays-petr.csv téléchargée');
+      return;
+    }
     button.disabled = true;
     try {
       await saveGeojson(this.answer, this.draft);
@@ -388,7 +393,7 @@ function wire(panel) {
     el.base.focus();
   });
   el.result.addEventListener('click', (e) => {
-    const button = closestTo(e, '#sim-dl-geojson, #sim-dl-csv');
+    const button = closestTo(e, '#sim-dl-geojson, #sim-dl-csv, #sim-dl-row');
     if (button instanceof HTMLButtonElement && panel.answer) panel.download(button);
   });
   panel.map.on('zoomend', () => { if (panel.active && draft.members.length) panel.schedule(); });

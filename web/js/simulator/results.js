@@ -102,7 +102,9 @@ export function resultsHtml(a, { replaces }) {
       <p class="dl-links">
         <button type="button" class="btn btn-small" id="sim-dl-geojson">Périmètre (GeoJSON)</button>
         <button type="button" class="btn btn-small" id="sim-dl-csv">EPCI membres (CSV)</button>
+        <button type="button" class="btn btn-small" id="sim-dl-row">Ligne de pays-petr.csv</button>
       </p>
+      <p class="hint">La ligne, au format du fichier de la couche, s’ajoute avec <code>territoires import-territories</code> (voir « Vos listes de territoires »).</p>
       <p class="src">Référentiel : ${a.vintage}. Population : somme des populations légales des communes ; superficie géodésique.</p>
     </section>`;
 }

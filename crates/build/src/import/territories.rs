@@ -4,7 +4,7 @@
 //! **Reading** ([`read_lists`]). Each file is a spreadsheet saved as text (`,` `;` or tab, UTF-8 or
 //! Windows-1252: [`territoires_formats::sheet`]). Its columns are found by name, case and accents
 //! aside, a whole name first and then a word of one: the members (`membres`, `EPCI`, `communes`,
-//! `composition`…), an optional SIREN (`siren`, `id`, `identifiant`), an optional legal form
+//! `composition`…), an optional SIREN or id (`siren`, `id`, `identifiant`; an id of the `pays-petr.csv` layout is kept as it is), an optional legal form
 //! (`forme juridique`, `type`, `nature`, `statut`…) and the territory's name (`nom`, `territoire`,
 //! `pays`…). A members cell holds one member or several, one a line or separated by `;` or `,`
 //! (a `,` that is part of a name, « CC Ardenne, Rives de Meuse » or « Saint-Martin, Puy-de-Dôme »,
@@ -174,11 +174,14 @@ impl Lists {
             ));
         }
         let siren = match columns.id.map(|c| (c, row.cell(c))) {
-            Some((c, text)) if !text.is_empty() => Some(siren_of(text).ok_or_else(|| {
+            Some((c, text)) if !text.is_empty() => Some(listed_id(text).ok_or_else(|| {
                 Error::record(
                     path,
                     sheet.cell_name(row.line, c),
-                    format!("`{text}` is not a SIREN (9 digits)"),
+                    format!(
+                        "`{text}` is neither a SIREN (9 digits) nor an id of pays-petr.csv \
+                         (a letter, then letters, digits and `-`, as `projet-200071751`)"
+                    ),
                 )
             })?),
             _ => None,
@@ -366,6 +369,17 @@ fn siren_of(text: &str) -> Option<String> {
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
         .collect();
     (digits.len() == 9 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+/// The id a list gives a territory: a SIREN, or an id of the `pays-petr.csv` layout that is not one
+/// (`cr2017-CR0261`, the simulator's `projet-200071751`), so that a row of the layer's own file
+/// imports as it is. Digits alone are a SIREN or a mistake, never an id.
+fn listed_id(text: &str) -> Option<String> {
+    let layout_id = text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    siren_of(text).or_else(|| layout_id.then(|| text.to_string()))
 }
 
 /// A territory's name compared: folded, without spaces.
@@ -1199,7 +1213,7 @@ mod tests {
         );
         let err = refused("Nom,SIREN,Membres\nPays A,12345,Vervins\n");
         assert!(
-            err.contains("line 2, column B (`SIREN`): `12345` is not a SIREN"),
+            err.contains("line 2, column B (`SIREN`): `12345` is neither a SIREN"),
             "{err}"
         );
         let err = refused("Nom,SIREN,Membres\nPays A,200000009,Vervins\nPays A,200000010,Guise\n");
