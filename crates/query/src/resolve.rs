@@ -716,41 +716,32 @@ fn split_brackets(name: &str) -> (&str, Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use territoires_core::dataset::Value;
 
     /// The tiny dataset with real-world names: its three EPCIs and some homonym communes in its two
     /// départements (01 Ain, 02 Aisne).
     fn dataset() -> Dataset {
-        let mut data = territoires_fixtures::tiny_dataset();
-        let epci = data.layer_from(InputKind::Epci).unwrap();
-        let names = [
-            ("CC de la Thiérache du Centre", "CC"),
-            ("CA du Pays de Laon", "CA"),
-            ("CC du Pays Mornantais (COPAMO)", "CC"),
-        ];
-        for (feature, (name, kind)) in data.layers[epci.index()].features.iter_mut().zip(names) {
-            feature.name = name.into();
-            feature.properties = vec![("type".into(), Value::Text(kind.into()))];
-        }
         // Codes 01001…01008 in Ain, 02009…02012 in Aisne.
-        let communes = [
-            "Saint-Martin",
-            "Vervins",
-            "Guise",
-            "Laon",
-            "Montigny",
-            "Vitré",
-            "Bourg",
-            "Marle",
-            "Saint-Martin",
-            "Montigny",
-            "Le Nouvion-en-Thiérache",
-            "Bourg",
-        ];
-        for (commune, name) in data.communes.iter_mut().zip(communes) {
-            commune.name = name.into();
-        }
-        data
+        territoires_fixtures::tiny_dataset_named(
+            &[
+                ("CC de la Thiérache du Centre", "CC"),
+                ("CA du Pays de Laon", "CA"),
+                ("CC du Pays Mornantais (COPAMO)", "CC"),
+            ],
+            &[
+                "Saint-Martin",
+                "Vervins",
+                "Guise",
+                "Laon",
+                "Montigny",
+                "Vitré",
+                "Bourg",
+                "Marle",
+                "Saint-Martin",
+                "Montigny",
+                "Le Nouvion-en-Thiérache",
+                "Bourg",
+            ],
+        )
     }
 
     fn found(resolver: &Resolver, text: &str) -> (String, How) {

@@ -1017,7 +1017,6 @@ pub fn write_review(path: &Path, review: &ImportReview) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use territoires_core::dataset::{InputKind, Value};
 
     fn options() -> ImportOptions {
         ImportOptions {
@@ -1030,35 +1029,27 @@ mod tests {
     /// The tiny dataset with real-world names: EPCIs `200000000`…`200000002` and communes
     /// `01001`…`01008` (Ain; the first four in EPCI 200000000), `02009`…`02012` (Aisne).
     fn dataset() -> Dataset {
-        let mut data = territoires_fixtures::tiny_dataset();
-        let epci = data.layer_from(InputKind::Epci).unwrap();
-        let names = [
-            ("CC de la Thiérache du Centre", "CC"),
-            ("CA du Pays de Laon", "CA"),
-            ("CC Ardenne, Rives de Meuse", "CC"),
-        ];
-        for (feature, (name, kind)) in data.layers[epci.index()].features.iter_mut().zip(names) {
-            feature.name = name.into();
-            feature.properties = vec![("type".into(), Value::Text(kind.into()))];
-        }
-        let communes = [
-            "Vervins",
-            "Guise",
-            "Marle",
-            "Sains",
-            "Laon",
-            "Crépy",
-            "Chambry",
-            "Bourg",
-            "Saint-Martin",
-            "Montigny",
-            "Hirson",
-            "Bourg",
-        ];
-        for (commune, name) in data.communes.iter_mut().zip(communes) {
-            commune.name = name.into();
-        }
-        data
+        territoires_fixtures::tiny_dataset_named(
+            &[
+                ("CC de la Thiérache du Centre", "CC"),
+                ("CA du Pays de Laon", "CA"),
+                ("CC Ardenne, Rives de Meuse", "CC"),
+            ],
+            &[
+                "Vervins",
+                "Guise",
+                "Marle",
+                "Sains",
+                "Laon",
+                "Crépy",
+                "Chambry",
+                "Bourg",
+                "Saint-Martin",
+                "Montigny",
+                "Hirson",
+                "Bourg",
+            ],
+        )
     }
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
