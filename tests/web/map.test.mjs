@@ -518,7 +518,7 @@ test('at Vervins the card lists the CRTE with its carrier; the CRTE card shows c
     assert.ok(block.includes(p.kind) && block.includes(shown(p.vintage)), block);
     assert.ok(block.includes(classes.find((c) => c.value === p.status).label), block);
   }
-  await page.locator('#card section.contracts').scrollIntoViewIfNeeded();
+  await page.locator('#card section.contracts[data-layer="crte"]').scrollIntoViewIfNeeded();
   await screenshot(page, 'desktop-point-vervins-crte.png');
 
   // Two overlapping CRTE (Thoiry, Pays de Gex), and one carried by a PETR of the map (Soissons).

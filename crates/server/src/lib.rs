@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod observe;
 pub mod ogc;
 pub mod openapi;
+pub mod panorama;
 pub mod params;
 pub mod portrait;
 pub mod respond;

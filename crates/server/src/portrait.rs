@@ -261,14 +261,14 @@ pub async fn members_file(
 }
 
 /// Whether the client asks for HTML (a browser navigating), rather than JSON.
-fn wants_html(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("text/html"))
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -336,10 +336,16 @@ pub async fn page(
             error.into_response()
         };
     }
+    web_page(web, PAGE_FILE).await
+}
+
+/// `file` of the web directory as a page that revalidates (one file serves many addresses), or a 404
+/// when the server runs without its web directory.
+pub(crate) async fn web_page(web: Option<axum::Extension<crate::WebDir>>, file: &str) -> Response {
     let Some(axum::Extension(crate::WebDir(web))) = web else {
-        return ApiError::not_found("the portrait pages are served with the web directory").into_response();
+        return ApiError::not_found("the pages are served with the web directory").into_response();
     };
-    match tokio::fs::read_to_string(web.join(PAGE_FILE)).await {
+    match tokio::fs::read_to_string(web.join(file)).await {
         Ok(text) => {
             let mut response = Html(text).into_response();
             response
@@ -347,6 +353,6 @@ pub async fn page(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(e) => ApiError::not_found(format!("the web directory has no {PAGE_FILE}: {e}")).into_response(),
+        Err(e) => ApiError::not_found(format!("the web directory has no {file}: {e}")).into_response(),
     }
 }

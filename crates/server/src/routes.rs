@@ -20,7 +20,7 @@ use crate::openapi::facts::Fact;
 use crate::openapi::operation::{Media, Operation, Parameter, Schema, feature_links};
 use crate::openapi::parameters as param;
 use crate::tiles::MAX_TILE_ZOOM;
-use crate::{AppState, EMBED_PATH, api, batch, layers, ogc, openapi, portrait, simulate, tiles};
+use crate::{AppState, EMBED_PATH, api, batch, layers, ogc, openapi, panorama, portrait, simulate, tiles};
 use territoires_formats::GisFormat;
 use territoires_geo::zoom::MAX_ZOOM;
 use territoires_query::answer::Answer;
@@ -100,6 +100,8 @@ pub fn table() -> Vec<Route> {
         Route::new("/api/territories/{layer}/{id}/{file}", Compressed, get(portrait::members_file), members_files()),
         Route::new("/api/portrait/{layer}/{id}", Compressed, get(portrait::portrait_get), [portrait()]),
         Route::new("/territoire/{layer}/{id}", Compressed, get(portrait::page), [portrait_page()]),
+        Route::new("/panorama", Compressed, get(panorama::national), [panorama_page()]),
+        Route::new("/panorama/{region}", Compressed, get(panorama::region), [panorama_region_page()]),
         Route::new(EMBED_PATH, Compressed, get(crate::embed), [widget()]),
         Route::new("/api/layers/{file}", Compressed, get(layers::layer_file), layer_files()),
         Route::new("/api/tiles.json", Compressed, get(tiles::tileset_json), [tilejson_set()]),
@@ -404,6 +406,41 @@ fn portrait_page() -> Operation {
     .reply(
         404,
         "no such layer or feature: a French page for a browser (Accept: text/html), a JSON error otherwise",
+        [
+            Media::json::<ErrorBody>(),
+            Media::new("text/html", Schema::text()),
+        ],
+    )
+}
+
+fn panorama_page() -> Operation {
+    Operation::get(
+        "getPanoramaPage",
+        "pages",
+        "the national « Panorama des territoires de projet », a printable report in French (served with \
+         the web directory)",
+    )
+    .ok("the page", [Media::new("text/html", Schema::text())])
+    .not_found("page: the server runs without its web directory")
+}
+
+fn panorama_region_page() -> Operation {
+    Operation::get(
+        "getPanoramaRegionPage",
+        "pages",
+        "a région's « Panorama des territoires de projet », a printable report in French (served with \
+         the web directory)",
+    )
+    .params([Parameter::path(
+        "region",
+        "the région's INSEE code",
+        Schema::literal(json!({"type": "string", "minLength": 1})),
+    )
+    .fact(Fact::Region)])
+    .ok("the page", [Media::new("text/html", Schema::text())])
+    .reply(
+        404,
+        "no such région: a French page for a browser (Accept: text/html), a JSON error otherwise",
         [
             Media::json::<ErrorBody>(),
             Media::new("text/html", Schema::text()),

@@ -16,12 +16,13 @@ export function coverageLayers() {
 }
 
 /** The coverage chart's two bars per row. */
-const COVERAGE_SERIES = [
+export const COVERAGE_SERIES = [
   { key: 'covered_area_pct', cls: 'bar-area', keyCls: 'key-area', label: 'part de la superficie', of: 'de la superficie' },
   { key: 'covered_population_pct', cls: 'bar-pop', keyCls: 'key-pop', label: 'part de la population', of: 'de la population' },
 ];
 
-function figures(c) {
+/** A coverage answer's key figures with its sources, method and vintage. */
+export function figures(c) {
   return html`<dl class="figs">
     <div class="fig-row"><dt>${layerTitle(c.layer)} : objets présents</dt><dd><strong data-fig="features">${int(c.features)}</strong></dd></div>
     <div class="fig-row"><dt>Superficie couverte</dt><dd><strong data-fig="covered_area_pct">${pct(c.covered_area_pct)}</strong>

@@ -92,6 +92,26 @@ export function chartRows(data) {
     .map((ind) => ({ id: ind.id, name: ind.label, ref: ind.reference.percent, measured: ind.measured.percent }));
 }
 
+/**
+ * Draws the reference-and-measure chart into the `#ind-chart-box` that renderIndicators left in `out`.
+ * @param {HTMLElement} out
+ * @param {any} data /api/indicators
+ */
+export function drawIndicatorsChart(out, data) {
+  const rows = chartRows(data);
+  const box = out.querySelector('#ind-chart-box');
+  if (!box) return;
+  const year = data.reference?.year != null ? ` ${data.reference.year}` : '';
+  box.append(barChart(rows, {
+    id: 'ind-chart',
+    title: `Les Pays en chiffres : pourcentage de la référence${year} et pourcentage mesuré ici, pour ${rows.length} indicateurs`,
+    series: [
+      { key: 'ref', cls: 'bar-ref', keyCls: 'key-ref', label: `référence${year}`, of: `selon la référence${year}` },
+      { key: 'measured', cls: 'bar-measured', keyCls: 'key-measured', label: 'mesuré ici', of: 'mesuré ici' },
+    ],
+  }));
+}
+
 export function setupIndicators({ onError }) {
   const out = byId('ind-result');
   let started = false;
@@ -102,19 +122,7 @@ export function setupIndicators({ onError }) {
     try {
       const data = await api.indicators();
       out.innerHTML = renderIndicators(data).html;
-      const rows = chartRows(data);
-      const box = out.querySelector('#ind-chart-box');
-      if (box) {
-        const year = data.reference?.year != null ? ` ${data.reference.year}` : '';
-        box.append(barChart(rows, {
-          id: 'ind-chart',
-          title: `Les Pays en chiffres : pourcentage de la référence${year} et pourcentage mesuré ici, pour ${rows.length} indicateurs`,
-          series: [
-            { key: 'ref', cls: 'bar-ref', keyCls: 'key-ref', label: `référence${year}`, of: `selon la référence${year}` },
-            { key: 'measured', cls: 'bar-measured', keyCls: 'key-measured', label: 'mesuré ici', of: 'mesuré ici' },
-          ],
-        }));
-      }
+      drawIndicatorsChart(out, data);
     } catch (e) {
       started = false;
       out.innerHTML = html`<p class="notice notice-warn">Chiffres indisponibles : ${frenchMessage(e)}</p>`.html;

@@ -4,6 +4,7 @@
 
 import { api } from '../api.js';
 import { saveBlob } from '../lib/fmt.js';
+import { csvText } from '../lib/csv.js';
 
 /** @typedef {import('../api.js').Simulation} Simulation */
 /** @typedef {import('./draft.js').Draft} Draft */
@@ -12,22 +13,12 @@ import { saveBlob } from '../lib/fmt.js';
 export const DOWNLOAD_ZOOM = 12;
 
 /**
- * Quotes a CSV field when it needs it.
- * @param {unknown} v
- */
-const csvField = (v) => {
-  const s = v == null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
-
-/**
  * The member EPCIs as CSV (UTF-8, comma): SIREN, name, population, communes, area.
  * @param {Simulation} answer
  */
 export function draftCsv(answer) {
-  const rows = ['siren,nom,population,communes,superficie_km2'.split(',')];
-  for (const e of answer.epci) rows.push([e.siren, e.name, String(e.population), String(e.communes), e.area_km2.toFixed(2)]);
-  return `${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+  const rows = answer.epci.map((e) => [e.siren, e.name, e.population, e.communes, e.area_km2.toFixed(2)]);
+  return csvText('siren,nom,population,communes,superficie_km2'.split(','), rows);
 }
 
 /** The columns of `pays-petr.csv`, the layer's own file, in order. */
@@ -54,7 +45,7 @@ export function draftRow(answer, draft, now) {
     `simulateur territoires, ${now.toISOString().slice(0, 10)} ; référentiel ${answer.vintage}`,
     members.join(';'),
   ];
-  return `${[TERRITORY_ROW_HEADER, row].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return csvText(TERRITORY_ROW_HEADER, [row]);
 }
 
 /**

@@ -25,6 +25,8 @@ pub enum Fact {
     SearchableLayers,
     /// `scope`: its pattern from the data's codes, and examples.
     Scope,
+    /// A région's INSEE code: its pattern from the data's codes, and an example.
+    Region,
     /// A point inside the first commune.
     Point,
     /// A bbox around that point.
@@ -214,6 +216,10 @@ impl<'a> Facts<'a> {
             Fact::Layer => self.per_layer(|layer, _, _| json!(layer)),
             Fact::Feature => self.per_layer(|_, feature, _| json!(feature.id)),
             Fact::Scope => self.scope_examples(),
+            Fact::Region => one(
+                "region",
+                self.state.ix.dataset.regions.first().map(|r| json!(r.code)),
+            ),
             Fact::Point => one("inside", point.map(|[x, y]| json!({"lat": y, "lon": x}))),
             Fact::Bbox => one(
                 "around",
@@ -266,6 +272,10 @@ impl<'a> Facts<'a> {
             Fact::Layers => Some(list_pattern(self.layer_ids(false))),
             Fact::SearchableLayers => Some(list_pattern(self.layer_ids(true))),
             Fact::Scope => Some(self.scope_pattern()),
+            Fact::Region => Some(format!(
+                "^({})$",
+                alternation(self.state.ix.dataset.regions.iter().map(|r| r.code.as_str()))
+            )),
             _ => None,
         };
         if let (Some(pattern), Some(schema)) = (pattern, parameter.get_mut("schema")) {
