@@ -6,6 +6,7 @@
 
 mod build;
 mod coverage;
+mod diff;
 mod export;
 mod export_tiles;
 mod import_banatic;
@@ -46,6 +47,9 @@ enum Command {
     Locate(locate::Args),
     /// What share of an area's surface and population does a layer cover?
     Coverage(coverage::Args),
+    /// What changed between two prepared datasets (two vintages): territories added, removed or
+    /// renamed, EPCIs and communes that joined or left, covered area and population.
+    Diff(diff::Args),
     /// « Les Pays en chiffres »: the national association's figures beside ours.
     Indicators(indicators::Args),
     /// Serve the HTTP API (and, from `web/`, the map).
@@ -73,6 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Build(args) => build::run(args),
         Command::Locate(args) => locate::run(args),
         Command::Coverage(args) => coverage::run(args),
+        Command::Diff(args) => diff::run(args),
         Command::Indicators(args) => indicators::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Search(args) => search::run(args),

@@ -273,24 +273,7 @@ fn merged_over_the_shipped_file_a_build_serves_them_and_coverage_grows() {
     assert_eq!(members_of(&merged_rows[shipped_rows.len()..]), expected);
 
     // Built from a copy of the geodata with the merged file in place of the shipped one.
-    let geodata = dir.join("geodata");
-    for input in common::catalogue().files() {
-        let target = geodata.join(input);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(common::geodata_dir().join(input), &target).unwrap();
-    }
-    std::fs::copy(&merged, geodata.join(common::layer_file("pays"))).unwrap();
-    let out = dir.join("build");
-    use territoires_build::catalogue::{DEFAULT_INDICATORS, DEFAULT_LAYERS, default_path};
-    territoires_build::build(&territoires_build::BuildOptions {
-        catalogue: default_path(DEFAULT_LAYERS),
-        indicators: default_path(DEFAULT_INDICATORS),
-        geodata,
-        cache: common::cache_dir(),
-        out: out.clone(),
-        progress: false,
-    })
-    .expect("build");
+    let out = common::build_with_layer_file(&dir, "pays", &merged);
     let after = Indexed::load(&out).expect("the new dataset loads");
     let after = &after.dataset;
 

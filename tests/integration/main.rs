@@ -14,6 +14,7 @@ mod coverage;
 mod crs_proj;
 mod crte;
 mod dataset_file;
+mod diff;
 mod faults;
 mod gis_files;
 mod headers;

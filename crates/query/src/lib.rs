@@ -5,6 +5,8 @@ pub mod answer;
 pub mod catalogue;
 pub mod columns;
 pub mod coverage;
+/// What changed in a layer of territories between two vintages of the dataset.
+pub mod diff;
 mod error;
 pub mod filter;
 pub mod indicators;

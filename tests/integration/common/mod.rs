@@ -142,6 +142,31 @@ pub fn layer_file(id: &str) -> String {
         .to_string()
 }
 
+/// Builds a dataset into `dir/build` from a copy (in `dir/geodata`) of the geodata directory where
+/// layer `layer`'s file is replaced by `replacement`: the way to test what a changed input does
+/// without touching the shared geodata.
+pub fn build_with_layer_file(dir: &std::path::Path, layer: &str, replacement: &std::path::Path) -> PathBuf {
+    use territoires_build::catalogue::{DEFAULT_INDICATORS, DEFAULT_LAYERS, default_path};
+    let geodata = dir.join("geodata");
+    for input in catalogue().files() {
+        let target = geodata.join(input);
+        std::fs::create_dir_all(target.parent().expect("a file's directory")).expect("geodata copy");
+        std::fs::copy(geodata_dir().join(input), &target).expect("geodata copy");
+    }
+    std::fs::copy(replacement, geodata.join(layer_file(layer))).expect("replacement layer file");
+    let out = dir.join("build");
+    territoires_build::build(&territoires_build::BuildOptions {
+        catalogue: default_path(DEFAULT_LAYERS),
+        indicators: default_path(DEFAULT_INDICATORS),
+        geodata,
+        cache: cache_dir(),
+        out: out.clone(),
+        progress: false,
+    })
+    .expect("build");
+    out
+}
+
 /// A real server with the project's `web/` directory, on an ephemeral port, started once.
 pub fn web_server() -> &'static str {
     use std::sync::Arc;
