@@ -2,11 +2,10 @@
 //! pays-petr.csv were changed: it reports those changes and nothing else. What each change should
 //! do (an EPCI's communes, who covers what) is looked up here in the datasets, never written down.
 
-use crate::common;
+use crate::common::{self, path_text as text, territoires};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 use territoires_core::Dataset;
@@ -16,21 +15,7 @@ const ADDED_NAME: &str = "Pays d'essai du diff";
 const RENAMED_SUFFIX: &str = " (nom changé)";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn territoires(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_territoires"))
-        .args(args)
-        .output()
-        .expect("run territoires")
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
+    common::scratch("diff", name)
 }
 
 /// Metropolitan communes some feature of `pays` holds, by INSEE code.

@@ -6,7 +6,7 @@
 //! The two server tests take one turn at a time ([`heavy_turn`]): each wants both cores and
 //! thousands of file descriptors.
 
-use crate::common;
+use crate::common::{self, path_text as text};
 
 use std::io::Write as _;
 use std::os::unix::process::ExitStatusExt;
@@ -26,18 +26,8 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_territoires")
 }
 
-/// A fresh directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("faults")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
+    common::scratch("faults", name)
 }
 
 fn short(bytes: &[u8]) -> String {

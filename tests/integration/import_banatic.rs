@@ -2,35 +2,17 @@
 //! the list of Pays syndicats taken from the shipped `pays-petr.csv`, it must give back exactly that
 //! file's BANATIC rows. The expectations come from the data files, never from counts written here.
 
-use crate::common;
+use crate::common::{self, path_text as text, territoires};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const UPSTREAM: &str = "upstream/banatic-perimetres-syndicats-petr-pays-2026-01.csv";
 const SHIPPED: &str = "territoires/pays-petr.csv";
 const STATUS: &str = "banatic-2026";
 
-/// A fresh directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("import_banatic")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn territoires(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_territoires"))
-        .args(args)
-        .output()
-        .expect("run territoires")
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
+    common::scratch("import_banatic", name)
 }
 
 /// Header and records of a CSV, as strings.

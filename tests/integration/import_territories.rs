@@ -3,7 +3,7 @@
 //! expected codes are looked up here in the dataset by their exact names, never written down; then
 //! the list merged over the shipped pays-petr.csv is built and served.
 
-use crate::common;
+use crate::common::{self, path_text as text};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,18 +16,8 @@ use territoires_query::{Scope, coverage};
 const FIXTURE: &str = "tests/fixtures/pays-associatifs.csv";
 const SHIPPED: &str = "territoires/pays-petr.csv";
 
-/// A fresh directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("import_territories")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().expect("UTF-8 path")
+    common::scratch("import_territories", name)
 }
 
 fn fixture() -> PathBuf {

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::ApiError;
-use super::portrait::{escape, wants_html, web_page};
+use super::portrait::{escape, not_found_html, wants_html, web_page};
 
 /// The page's file in the web directory.
 pub const PAGE_FILE: &str = "panorama.html";
@@ -46,29 +46,14 @@ pub async fn region(
 
 /// The French page a browser gets for an unknown région.
 fn not_found_page(code: &str) -> Response {
-    let page = format!(
-        r#"<!doctype html>
-<html lang="fr">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Région introuvable — Panorama — Territoires</title>
-  <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-  <link rel="stylesheet" href="/css/base.css">
-  <link rel="stylesheet" href="/css/app.css">
-  <link rel="stylesheet" href="/css/panorama.css">
-</head>
-<body class="panorama-page">
-  <main class="panorama not-found">
-    <h1>Région introuvable</h1>
-    <p>Aucune région de code INSEE « {} ».</p>
-    <p>L’adresse du panorama d’une région est de la forme <code>/panorama/84</code> : le code INSEE de la région.</p>
-    <p><a class="btn" href="/panorama">Panorama national</a></p>
-  </main>
-</body>
-</html>
-"#,
-        escape(code)
-    );
-    (StatusCode::NOT_FOUND, Html(page)).into_response()
+    not_found_html(
+        "panorama",
+        "Région introuvable",
+        &format!(
+            "<p>Aucune région de code INSEE « {} ».</p>\n    <p>L’adresse du panorama d’une région est de \
+             la forme <code>/panorama/84</code> : le code INSEE de la région.</p>\n    \
+             <p><a class=\"btn\" href=\"/panorama\">Panorama national</a></p>",
+            escape(code)
+        ),
+    )
 }

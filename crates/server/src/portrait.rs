@@ -285,30 +285,42 @@ fn not_found_page(error: &ApiError, layer: &str, id: &str) -> Response {
             escape(layer)
         ),
     };
-    let page = format!(
+    not_found_html(
+        "portrait",
+        "Territoire introuvable",
+        &format!(
+            "<p>{what}</p>\n    <p>L’adresse d’un portrait est de la forme <code>/territoire/pays/200051118</code> : \
+             la couche, puis l’identifiant du territoire (code INSEE, SIREN…).</p>\n    \
+             <p><a class=\"btn\" href=\"/\">Chercher un territoire sur la carte</a></p>"
+        ),
+    )
+}
+
+/// A French 404 page for a browser, in the look of the `page` (`portrait`, `panorama`) it stands for:
+/// `body` (HTML, escaped by the caller) under the `title`.
+pub(crate) fn not_found_html(page: &str, title: &str, body: &str) -> Response {
+    let html = format!(
         r#"<!doctype html>
 <html lang="fr">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Territoire introuvable — Territoires</title>
+  <title>{title} — Territoires</title>
   <link rel="icon" href="/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="/css/base.css">
   <link rel="stylesheet" href="/css/app.css">
-  <link rel="stylesheet" href="/css/portrait.css">
+  <link rel="stylesheet" href="/css/{page}.css">
 </head>
-<body class="portrait-page">
-  <main class="portrait not-found">
-    <h1>Territoire introuvable</h1>
-    <p>{what}</p>
-    <p>L’adresse d’un portrait est de la forme <code>/territoire/pays/200051118</code> : la couche, puis l’identifiant du territoire (code INSEE, SIREN…).</p>
-    <p><a class="btn" href="/">Chercher un territoire sur la carte</a></p>
+<body class="{page}-page">
+  <main class="{page} not-found">
+    <h1>{title}</h1>
+    {body}
   </main>
 </body>
 </html>
 "#
     );
-    (StatusCode::NOT_FOUND, Html(page)).into_response()
+    (StatusCode::NOT_FOUND, Html(html)).into_response()
 }
 
 /// `GET /territoire/{layer}/{id}`: the portrait page. An unknown layer or territory is a 404: a French

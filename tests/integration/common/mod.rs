@@ -258,3 +258,26 @@ pub async fn get(path: &str) -> Answer {
         body,
     }
 }
+
+/// A fresh, empty directory `group/name` under the test target's scratch directory.
+pub fn scratch(group: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Runs the `territoires` binary with `args` to its end.
+pub fn territoires(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_territoires"))
+        .args(args)
+        .output()
+        .expect("run territoires")
+}
+
+/// A path as a command-line argument.
+pub fn path_text(path: &std::path::Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
