@@ -121,6 +121,26 @@ function drawCoverageChart(section, c, by) {
   }));
 }
 
+/**
+ * The map's section, national or régional: the SVG and its legend are drawn into `#pano-map` and
+ * `#pano-legend` once the page is in place.
+ * @param {string} title
+ * @param {string | null} hint
+ * @param {string} layerId
+ */
+function mapSection(title, hint, layerId) {
+  return html`
+    <section id="carte" class="pano-section pano-map-section" aria-labelledby="h-carte">
+      <h2 id="h-carte">${title}</h2>
+      ${hint ? html`<p class="hint">${hint}</p>` : ''}
+      <figure class="pano-map">
+        <div id="pano-map" class="pano-map-svg"></div>
+        <figcaption id="pano-legend"></figcaption>
+      </figure>
+      ${sourceLine(layerSource(layerId), 'Source')}
+    </section>`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // National.
 
@@ -142,14 +162,7 @@ async function national() {
       <div id="ind-result">${renderIndicators(indicators)}</div>
       ${csvButton('ind-table', 'les Pays en chiffres')}
     </section>
-    <section id="carte" class="pano-section pano-map-section" aria-labelledby="h-carte">
-      <h2 id="h-carte">Carte : ${layer.title}</h2>
-      <figure class="pano-map">
-        <div id="pano-map" class="pano-map-svg"></div>
-        <figcaption id="pano-legend"></figcaption>
-      </figure>
-      ${sourceLine(layerSource(layerId), 'Source')}
-    </section>
+    ${mapSection(`Carte : ${layer.title}`, null, layerId)}
     <section id="couverture" class="pano-section" aria-labelledby="h-couverture">
       <h2 id="h-couverture">Couverture par région</h2>
       ${coverageBlock(coverage, 'region', 'panorama-couverture-regions.csv')}
@@ -228,15 +241,7 @@ async function region(code) {
       <h2 id="h-couverture">Couverture de la région</h2>
       ${coverageBlock(coverage, 'departement', `panorama-${code}-couverture-departements.csv`)}
     </section>
-    <section id="carte" class="pano-section pano-map-section" aria-labelledby="h-carte">
-      <h2 id="h-carte">Carte des territoires de projet</h2>
-      <p class="hint">Chaque territoire est rattaché à la région qui porte la plus grande part de sa population.</p>
-      <figure class="pano-map">
-        <div id="pano-map" class="pano-map-svg"></div>
-        <figcaption id="pano-legend"></figcaption>
-      </figure>
-      ${sourceLine(layerSource(layerId), 'Source')}
-    </section>
+    ${mapSection('Carte des territoires de projet', 'Chaque territoire est rattaché à la région qui porte la plus grande part de sa population.', layerId)}
     <section id="territoires" class="pano-section" aria-labelledby="h-territoires">
       <h2 id="h-territoires">Les territoires <span class="count">${int(portraits.length)}</span></h2>
       ${portraits.length

@@ -112,7 +112,8 @@ pub struct ListedTerritory {
     /// Its first row.
     pub line: u64,
     pub name: String,
-    /// The SIREN the list gives it, checked to be 9 digits.
+    /// The id the list gives it: a SIREN (9 digits), or an id of the `pays-petr.csv` layout (see
+    /// `listed_id`), kept as it is.
     pub siren: Option<String>,
     /// Its legal form as written.
     pub kind: Option<String>,
