@@ -64,6 +64,10 @@ fn load(dir: &Path, option: &str) -> anyhow::Result<Dataset> {
 
 fn print_text(d: &DatasetDiff, from: &Path, to: &Path) {
     println!("Layer `{}`: {} → {}", d.layer, from.display(), to.display());
+    for (side, edition) in [("from", &d.from), ("to", &d.to)] {
+        let s = &edition.source;
+        println!("  {side:<4} base {}; {} ({})", edition.vintage, s.name, s.vintage);
+    }
     if d.is_empty() {
         println!("  no territory added, removed, renamed or changed");
     }

@@ -53,6 +53,10 @@ pub struct Args {
     /// Seconds a batch lookup (POST /api/locate) may take: upload, lookups and streamed answer.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     batch_timeout_s: u64,
+    /// Directory of an older prepared dataset (`territoires build --out`): `/api/diff` and the
+    /// panorama then say what changed since, as `territoires diff` does.
+    #[arg(long)]
+    previous: Option<PathBuf>,
 }
 
 /// The log filter when `RUST_LOG` is unset: the server's own messages, not a line a request. The
@@ -92,6 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cache_bytes: (args.cache_mb as u64).saturating_mul(1024 * 1024),
         web: args.web.is_dir().then_some(args.web),
         tiles_url: args.tiles_url,
+        previous: args.previous,
         timeouts: Timeouts {
             idle: Duration::from_secs(args.idle_timeout_s),
             request: Duration::from_secs(args.request_timeout_s),

@@ -57,6 +57,23 @@ fn communes_of_epci(data: &Dataset, siren: &str) -> Value {
     )
 }
 
+/// The régions of territory `id`'s communes in each dataset that has it, as the diff lists them.
+fn regions(datasets: &[&Dataset], id: &str) -> Value {
+    let codes: BTreeSet<String> = datasets
+        .iter()
+        .flat_map(|data| {
+            let pays = data.layer("pays").expect("pays layer");
+            pays.features
+                .iter()
+                .filter(|f| f.id == id)
+                .flat_map(|f| f.communes.iter().map(|&c| data.communes[c].region.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(!codes.is_empty(), "territory {id} has communes");
+    json!(codes)
+}
+
 fn epci_ref(data: &Dataset, siren: &str) -> Value {
     let epci = data
         .layer("epci")
@@ -199,22 +216,33 @@ fn a_build_with_four_rows_changed_reports_exactly_those_changes() {
     let diff: Value = serde_json::from_slice(&output.stdout).expect("JSON");
 
     assert_eq!(diff["layer"], "pays");
-    assert_eq!(diff["added"], json!([{"id": ADDED_ID, "name": ADDED_NAME}]));
+    let both = [old, &new];
+    assert_eq!(
+        diff["added"],
+        json!([{"id": ADDED_ID, "name": ADDED_NAME, "regions": regions(&[&new], ADDED_ID)}])
+    );
     assert_eq!(
         diff["removed"],
-        json!([{"id": removed[id], "name": removed[name]}])
+        json!([{"id": removed[id], "name": removed[name], "regions": regions(&[old], &removed[id])}])
     );
     let renamed_id = &rows[renamed][id];
     assert_eq!(
         diff["renamed"],
-        json!([{"id": renamed_id, "old_name": old_name, "new_name": rows[renamed][name]}])
+        json!([{
+            "id": renamed_id,
+            "old_name": old_name,
+            "new_name": rows[renamed][name],
+            "regions": regions(&both, renamed_id),
+        }])
     );
+    assert_editions(&diff, &new);
     let mut expected_members = vec![
         (
             rows[grown][id].clone(),
             json!({
                 "id": rows[grown][id],
                 "name": rows[grown][name],
+                "regions": regions(&both, &rows[grown][id]),
                 "epci_joined": epci_ref(old, uncovered[1]),
                 "epci_left": [],
                 "communes_joined": communes_of_epci(old, uncovered[1]),
@@ -226,6 +254,7 @@ fn a_build_with_four_rows_changed_reports_exactly_those_changes() {
             json!({
                 "id": rows[shrunk][id],
                 "name": rows[shrunk][name],
+                "regions": regions(&both, &rows[shrunk][id]),
                 "epci_joined": [],
                 "epci_left": epci_ref(old, gone),
                 "communes_joined": [],
@@ -238,10 +267,75 @@ fn a_build_with_four_rows_changed_reports_exactly_those_changes() {
     assert_eq!(diff["members"], Value::Array(expected_members));
 
     assert_population_change(&diff, old, &new);
+    assert_eq!(
+        served_diff(&common::data_dir(), &out),
+        diff,
+        "GET /api/diff of `serve --previous` says what the command says"
+    );
     let communes_moved = communes_of_epci(old, uncovered[1]).as_array().unwrap().len()
         + communes_of_epci(old, gone).as_array().unwrap().len();
     // Added, removed, renamed; two EPCIs moved; their communes.
     assert_csv_rows(&out, 3 + 2 + communes_moved);
+}
+
+/// Both sides name their base vintage and the layer's source (the same geodata here).
+fn assert_editions(diff: &Value, data: &Dataset) {
+    for side in ["from", "to"] {
+        assert_eq!(diff[side]["vintage"], json!(data.base.vintage), "{side}");
+        assert_eq!(
+            diff[side]["source"]["name"],
+            json!(data.layer("pays").unwrap().source.name),
+            "{side}"
+        );
+    }
+}
+
+/// `GET /api/diff` of a server of `current` given `previous`, without its `vintage` (the command
+/// names none); the same server without a previous dataset answers 404.
+fn served_diff(previous: &Path, current: &Path) -> Value {
+    use std::sync::Arc;
+    use territoires_server::{AppState, Limits, StateOptions, router};
+    let serve = |previous: Option<Dataset>| {
+        let ix = territoires_core::Indexed::load(current).expect("the new dataset");
+        let options = StateOptions {
+            previous: previous.map(Arc::new),
+            ..StateOptions::default()
+        };
+        router(Arc::new(AppState::with_options(ix, options)), &Limits::default())
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let mut answers = Vec::new();
+        for app in [
+            serve(Some(Dataset::load(previous).expect("the old dataset"))),
+            serve(None),
+        ] {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            let response = reqwest::get(format!("http://{addr}/api/diff"))
+                .await
+                .expect("GET");
+            let status = response.status().as_u16();
+            answers.push((status, response.json::<Value>().await.expect("JSON")));
+        }
+        let (without_status, without) = answers.pop().expect("two answers");
+        assert_eq!(without_status, 404, "{without}");
+        assert!(
+            without["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("--previous"),
+            "{without}"
+        );
+        let (status, mut with) = answers.pop().expect("two answers");
+        assert_eq!(status, 200, "{with}");
+        with.as_object_mut()
+            .expect("an object")
+            .remove("vintage")
+            .expect("a vintage");
+        with
+    })
 }
 
 /// The covered population moves by that of the communes newly covered less those no longer, in

@@ -14,12 +14,17 @@ use serde::Serialize;
 use super::QueryError;
 use crate::coverage::{Breakdown, Figures, Scope, coverage};
 use crate::portrait::members;
-use territoires_core::dataset::{Dataset, Feature, Layer};
+use territoires_core::dataset::{Dataset, Feature, Layer, Source};
 
 /// Everything that differs in one layer between an old and a new dataset.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct DatasetDiff {
+    #[schemars(with = "crate::answer::LayerId")]
     pub layer: String,
+    /// The older dataset: its base vintage and the layer's source.
+    pub from: Edition,
+    /// The newer dataset.
+    pub to: Edition,
     /// Territories only in the new dataset, by id.
     pub added: Vec<TerritoryRef>,
     /// Territories only in the old dataset, by id.
@@ -32,39 +37,55 @@ pub struct DatasetDiff {
     pub coverage: CoverageChange,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+/// Which vintage of the data one side of a diff is: what a reader needs to date each figure.
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
+pub struct Edition {
+    /// The base layers' vintage (the COG year).
+    pub vintage: String,
+    /// The compared layer's source and vintage in that dataset.
+    pub source: Source,
+}
+
+/// A territory added or removed. `regions` are the INSEE codes of the régions its communes lie in,
+/// so a région's report can keep its own changes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct TerritoryRef {
     pub id: String,
     pub name: String,
+    pub regions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct Renamed {
     pub id: String,
     pub old_name: String,
     pub new_name: String,
+    /// Régions of its communes, old or new.
+    pub regions: Vec<String>,
 }
 
 /// An EPCI (SIREN) or a commune (INSEE code) with its name.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct MemberRef {
     pub code: String,
     pub name: String,
 }
 
 /// The members that joined or left one territory present in both datasets.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct MembersChange {
     pub id: String,
     /// The new name (see [`DatasetDiff::renamed`] for the old one).
     pub name: String,
+    /// Régions of its communes, old or new.
+    pub regions: Vec<String>,
     pub epci_joined: Vec<MemberRef>,
     pub epci_left: Vec<MemberRef>,
     pub communes_joined: Vec<MemberRef>,
     pub communes_left: Vec<MemberRef>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct CoverageChange {
     /// Metropolitan France.
     pub national: ScopeChange,
@@ -74,7 +95,7 @@ pub struct CoverageChange {
 }
 
 /// Covered area and population of one scope, old and new.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ScopeChange {
     pub code: String,
     pub name: String,
@@ -88,7 +109,7 @@ pub struct ScopeChange {
 }
 
 /// The part of [`Figures`] a diff compares.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct CoveredFigures {
     pub communes_covered: usize,
     pub covered_area_km2: f64,
@@ -145,19 +166,20 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
     let old_by_id = by_id(old_layer);
     let new_by_id = by_id(new_layer);
 
-    let reference = |f: &Feature| TerritoryRef {
+    let reference = |data: &Dataset, f: &Feature| TerritoryRef {
         id: f.id.to_string(),
         name: f.name.to_string(),
+        regions: regions_of(&[(data, f)]),
     };
     let added = new_by_id
         .iter()
         .filter(|(id, _)| !old_by_id.contains_key(*id))
-        .map(|(_, f)| reference(f))
+        .map(|(_, f)| reference(new, f))
         .collect();
     let removed = old_by_id
         .iter()
         .filter(|(id, _)| !new_by_id.contains_key(*id))
-        .map(|(_, f)| reference(f))
+        .map(|(_, f)| reference(old, f))
         .collect();
 
     let mut renamed = Vec::new();
@@ -166,11 +188,13 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
         let Some(new_feature) = new_by_id.get(id) else {
             continue;
         };
+        let regions = || regions_of(&[(old, old_feature), (new, new_feature)]);
         if old_feature.name != new_feature.name {
             renamed.push(Renamed {
                 id: id.to_string(),
                 old_name: old_feature.name.to_string(),
                 new_name: new_feature.name.to_string(),
+                regions: regions(),
             });
         }
         let (old_epci, new_epci) = (epci_of(old, old_feature), epci_of(new, new_feature));
@@ -178,6 +202,7 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
         let change = MembersChange {
             id: id.to_string(),
             name: new_feature.name.to_string(),
+            regions: regions(),
             epci_joined: only_in(&new_epci, &old_epci),
             epci_left: only_in(&old_epci, &new_epci),
             communes_joined: only_in(&new_communes, &old_communes),
@@ -194,12 +219,32 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
 
     Ok(DatasetDiff {
         layer: layer_id.to_string(),
+        from: Edition::of(old, old_layer),
+        to: Edition::of(new, new_layer),
         added,
         removed,
         renamed,
         members: member_changes,
         coverage: coverage_change(old, new, layer_id)?,
     })
+}
+
+impl Edition {
+    fn of(data: &Dataset, layer: &Layer) -> Self {
+        Edition {
+            vintage: data.base.vintage.clone(),
+            source: layer.source.clone(),
+        }
+    }
+}
+
+/// The régions of the communes of each feature, each in its own dataset, by code.
+fn regions_of(features: &[(&Dataset, &Feature)]) -> Vec<String> {
+    let codes: BTreeSet<&str> = features
+        .iter()
+        .flat_map(|(data, f)| f.communes.iter().map(|&c| data.communes[c].region.as_str()))
+        .collect();
+    codes.into_iter().map(str::to_string).collect()
 }
 
 fn by_id(layer: &Layer) -> BTreeMap<&str, &Feature> {
@@ -318,17 +363,22 @@ mod tests {
         let diff = diff(&old, &new, "pays").unwrap();
         assert!(diff.added.is_empty() && diff.removed.is_empty());
         let id = old.layer("pays").unwrap().features[0].id.to_string();
+        let region = old.communes[0].region.to_string();
         assert_eq!(
             diff.renamed,
             vec![Renamed {
                 id: id.clone(),
                 old_name: old.layer("pays").unwrap().features[0].name.to_string(),
                 new_name: "PETR renommé".to_string(),
+                regions: vec![region.clone()],
             }]
         );
+        assert_eq!(diff.from, diff.to, "the same base and source");
+        assert_eq!(diff.to.vintage, new.base.vintage);
         assert_eq!(diff.members.len(), 1);
         let change = &diff.members[0];
         assert_eq!(change.id, id);
+        assert_eq!(change.regions, [region]);
         let left: Vec<&str> = change.epci_left.iter().map(|e| e.code.as_str()).collect();
         assert_eq!(left, [epci_siren(0)]);
         assert!(change.epci_joined.is_empty() && change.communes_joined.is_empty());

@@ -32,6 +32,8 @@ pub enum BodyKey {
     },
     /// A vector tile.
     Tile { layer: LayerIx, z: u8, x: u32, y: u32 },
+    /// What changed in a layer since the previous dataset.
+    Diff(LayerIx),
 }
 
 /// The default `--cache-mb`, shared by [`split_budget`]: 80 MiB of encoded answers (every layer's

@@ -8,6 +8,7 @@ pub mod api;
 pub mod batch;
 pub mod body_reader;
 pub mod cache;
+pub mod diff;
 pub mod error;
 pub mod gis_files;
 pub mod layers;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub gis_writing: std::sync::Mutex<()>,
     /// Raster basemap URL template for the page, for deployments with internet access.
     pub tiles_url: Option<String>,
+    /// The dataset `/api/diff` compares this one with (`serve --previous`).
+    pub previous: Option<Arc<territoires_core::Dataset>>,
 }
 
 /// What a served dataset's state takes besides the dataset: the same for every reload.
@@ -74,6 +77,8 @@ pub struct StateOptions {
     /// The budget of [`AppState::bodies`] and of the dataset's generalised geometry, shared by
     /// [`cache::split_budget`].
     pub cache_bytes: u64,
+    /// The older dataset `/api/diff` compares each served one with; kept across reloads.
+    pub previous: Option<Arc<territoires_core::Dataset>>,
 }
 
 impl Default for StateOptions {
@@ -82,6 +87,7 @@ impl Default for StateOptions {
             tiles_url: None,
             metrics: Arc::default(),
             cache_bytes: cache::DEFAULT_CACHE_MB as u64 * 1024 * 1024,
+            previous: None,
         }
     }
 }
@@ -122,6 +128,7 @@ impl AppState {
             bodies: cache::BodyCache::new(bodies_bytes, options.metrics.clone()),
             gis_writing: std::sync::Mutex::new(()),
             tiles_url: options.tiles_url,
+            previous: options.previous,
             location_writer: territoires_formats::LocationWriter::new(&ix),
             vintage_json: serde_json::Value::from(ix.dataset.base.vintage.as_str()).to_string(),
             search: SearchIndex::new(&ix.dataset),
@@ -151,6 +158,8 @@ pub struct ServeOptions {
     /// The byte budget of the caches: encoded answers and generalised geometry.
     pub cache_bytes: u64,
     pub timeouts: listen::Timeouts,
+    /// Directory of an older prepared dataset, for `/api/diff` and the panorama's changes.
+    pub previous: Option<PathBuf>,
 }
 
 /// The API, and the web page from `web` when given, with their own admission limits.
@@ -304,12 +313,17 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let web = options.web.clone();
     let metrics = Arc::new(metrics::Metrics::default());
     let admission = Admission::new(&options.limits, metrics.clone());
+    let previous = match options.previous.clone() {
+        Some(dir) => Some(Arc::new(load_previous(dir).await?)),
+        None => None,
+    };
     let (live, verification) = live::Live::start(
         &options.data,
         StateOptions {
             tiles_url: options.tiles_url.clone(),
             metrics: metrics.clone(),
             cache_bytes: options.cache_bytes,
+            previous,
         },
         Box::new(move |state| served(state, &admission, web.as_deref())),
     )
@@ -339,6 +353,18 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         Some(reason) => anyhow::bail!("{reason}"),
         None => Ok(()),
     }
+}
+
+/// The `--previous` dataset, loaded and checked whole before serving: a diff against a damaged file
+/// would be wrong figures, not an error.
+async fn load_previous(dir: PathBuf) -> anyhow::Result<territoires_core::Dataset> {
+    tokio::task::spawn_blocking(move || {
+        let dataset = territoires_core::Dataset::load(&dir)
+            .map_err(|e| anyhow::anyhow!("--previous {}: {e}", dir.display()))?;
+        tracing::info!(dir = %dir.display(), vintage = %dataset.base.vintage, "previous dataset loaded");
+        Ok(dataset)
+    })
+    .await?
 }
 
 #[cfg(unix)]

@@ -20,10 +20,12 @@ use crate::openapi::facts::Fact;
 use crate::openapi::operation::{Media, Operation, Parameter, Schema, feature_links};
 use crate::openapi::parameters as param;
 use crate::tiles::MAX_TILE_ZOOM;
-use crate::{AppState, EMBED_PATH, api, batch, layers, ogc, openapi, panorama, portrait, simulate, tiles};
+use crate::{
+    AppState, EMBED_PATH, api, batch, diff, layers, ogc, openapi, panorama, portrait, simulate, tiles,
+};
 use territoires_formats::GisFormat;
 use territoires_geo::zoom::MAX_ZOOM;
-use territoires_query::answer::Answer;
+use territoires_query::answer::{Answer, LayerId};
 use territoires_query::search::MAX_RESULTS;
 use territoires_query::{Coverage, Indicators, Overlap};
 
@@ -90,6 +92,7 @@ pub fn table() -> Vec<Route> {
         Route::new("/api/locate", Lookups, get(api::locate_get).post(batch::locate_batch), [locate(), locate_batch()]),
         Route::new("/api/coverage", Compressed, get(api::coverage_get), [coverage()]),
         Route::new("/api/overlap", Compressed, get(api::overlap_get), [overlap()]),
+        Route::new("/api/diff", Compressed, get(diff::diff_get), [diff()]),
         Route::new("/api/simulate", Compressed, simulate, simulate_operations()),
         Route::new("/api/labels", Compressed, get(api::labels_get), [labels()]),
         Route::new("/api/indicators", Compressed, get(api::indicators_get), [indicators()]),
@@ -205,6 +208,28 @@ fn coverage() -> Operation {
         ])
         .json::<Answer<Coverage>>("the coverage")
         .bad_request()
+}
+
+fn diff() -> Operation {
+    let layer = Parameter::query(
+        "layer",
+        "layer id; by default the layer of territoires de projet",
+        Schema::of::<LayerId>(),
+    )
+    .fact(Fact::TerritoriesLayer);
+    Operation::get(
+        "diff",
+        "api",
+        "what changed in a layer since the previous dataset (`serve --previous`): territories added, \
+         removed, renamed, members that joined or left, coverage before and after",
+    )
+    .params([layer])
+    .json::<Answer<territoires_query::diff::DatasetDiff>>(
+        "the changes, with both datasets' vintages and sources",
+    )
+    .etagged()
+    .bad_request()
+    .error(404, "the server was started without a previous dataset")
 }
 
 fn overlap() -> Operation {
