@@ -29,7 +29,7 @@ test: data lint tools web $(SCHEMATHESIS)
 	TERRITOIRES_GEODATA=$(abspath $(GEODATA)) TERRITOIRES_DATA=$(abspath $(DATA)) \
 		$(CARGO) test --release --locked
 	@# Two files at a time: the browser tests mostly wait on the page, not on the cores.
-	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) node --test --test-concurrency=2 tests/web/
+	TERRITOIRES_BIN=$(abspath $(BIN)) TERRITOIRES_DATA=$(abspath $(DATA)) TERRITOIRES_GEODATA=$(abspath $(GEODATA)) node --test --test-concurrency=2 tests/web/
 	$(MAKE) --no-print-directory schemathesis
 
 ## schemathesis: the server held to its OpenAPI document, every check, a fixed seed (tests/schemathesis.sh).

@@ -47,14 +47,19 @@ async function waitHealthy(url, timeoutMs) {
   }
 }
 
-/** Registers the server and browser start-up and tear-down with node:test. */
-export function useServer() {
+/**
+ * Registers the server and browser start-up and tear-down with node:test. `serveArgs`, when given,
+ * makes more arguments of `territoires serve` before it starts (a dataset to build first).
+ * @param {{serveArgs?: () => Promise<string[]>}} [options]
+ */
+export function useServer({ serveArgs } = {}) {
   before(async () => {
     assert.ok(fs.existsSync(BIN), `server binary missing: ${BIN} (run make)`);
     fs.mkdirSync(SHOTS, { recursive: true });
+    const more = serveArgs ? await serveArgs() : [];
     const port = await freePort();
     env.base = `http://127.0.0.1:${port}`;
-    server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', DATA, '--web', WEB], {
+    server = spawn(BIN, ['serve', '--addr', `127.0.0.1:${port}`, '--data', DATA, '--web', WEB, ...more], {
       cwd: ROOT,
       env: { ...process.env, RUST_LOG: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,15 +1,82 @@
 // The « Panorama des territoires de projet » (/panorama, /panorama/{région}): every figure as the API
 // gives it, the maps, the CSV of each table, the print on A4 (national ≤ 4 pages, a région ≤ 6), the
-// 404 of an unknown région, the link from the « Chiffres » tab, and axe-core on both pages.
+// 404 of an unknown région, the link from the « Chiffres » tab, and axe-core on both pages. The server
+// is given, as its previous dataset, a build of the geodata with three rows of pays-petr.csv changed:
+// both pages say what changed since (/api/diff), exactly those rows.
 // Run with `node --test tests/web/panorama.test.mjs` (see harness.mjs for the server and the browser).
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { ROOT, SHOTS, env, getJSON, openPage as openHarnessPage, useServer } from './harness.mjs';
+import { BIN, ROOT, SHOTS, env, getJSON, openPage as openHarnessPage, useServer } from './harness.mjs';
+import { csvText } from '../../web/js/lib/csv.js';
 
-useServer();
+const GEODATA = path.resolve(ROOT, process.env.TERRITOIRES_GEODATA || '../shared/geodata');
+const PAYS_FILE = path.join('territoires', 'pays-petr.csv');
+
+/**
+ * What the previous dataset changes of the shipped pays-petr.csv: its first row is missing (so it was
+ * added since), the next one had another name (renamed since), the next row of two EPCIs or more
+ * lacked its last one (which joined since).
+ */
+const edits = { added: '', renamed: '', oldName: '', grown: '', joined: '' };
+/** The previous dataset's directory, removed after the tests. */
+let previousDir = '';
+
+/** The records of a CSV text (RFC 4180: quoted fields may hold commas, quotes and line breaks). */
+function parseCsv(text) {
+  const records = [];
+  let record = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 1; } else if (c === '"') quoted = false; else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { record.push(field); field = ''; } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i += 1;
+      record.push(field);
+      records.push(record);
+      record = [];
+      field = '';
+    } else field += c;
+  }
+  if (field || record.length) records.push([...record, field]);
+  return records;
+}
+
+/** Builds the previous dataset from a copy of the geodata with the three rows changed. */
+async function previousDataset() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'territoires-previous-'));
+  previousDir = dir;
+  const geodata = path.join(dir, 'geodata');
+  fs.cpSync(GEODATA, geodata, { recursive: true });
+  const file = path.join(geodata, PAYS_FILE);
+  const [header, ...rows] = parseCsv(fs.readFileSync(file, 'utf8'));
+  assert.ok(rows.every((r) => r.length === header.length), `${file}: one field per column`);
+  const [id, name, members] = ['id', 'name', 'members'].map((c) => header.indexOf(c));
+  edits.added = rows.shift()[id];
+  edits.renamed = rows[0][id];
+  edits.oldName = `${rows[0][name]} (ancien nom)`;
+  rows[0][name] = edits.oldName;
+  const grown = rows.slice(1).find((r) => r[members].split(';').length >= 2 && r[members].split(';').every((m) => /^\d{9}$/.test(m)));
+  assert.ok(grown, 'a row of two EPCIs or more');
+  const kept = grown[members].split(';');
+  edits.grown = grown[id];
+  edits.joined = kept.pop();
+  grown[members] = kept.join(';');
+  fs.writeFileSync(file, csvText(header, rows));
+  const out = path.join(dir, 'build');
+  const build = spawnSync(BIN, ['build', '--geodata', geodata, '--out', out], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(build.status, 0, `the previous dataset builds:\n${build.stderr}`);
+  return ['--previous', out];
+}
+
+useServer({ serveArgs: previousDataset });
 
 const AXE_SOURCE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const openPage = (options = {}) => openHarnessPage({ viewport: { width: 1280, height: 900 }, ...options });
@@ -17,6 +84,7 @@ const openPage = (options = {}) => openHarnessPage({ viewport: { width: 1280, he
 const ARA = '84';
 
 after(() => {
+  if (previousDir) fs.rmSync(previousDir, { recursive: true, force: true });
   assert.deepEqual(env.consoleErrors, [], 'the pages logged errors');
   assert.deepEqual(env.foreignRequests, [], 'the pages asked other hosts');
 });
@@ -245,6 +313,80 @@ test('the « Chiffres » tab links to the panorama', async () => {
   await link.click();
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   assert.equal(new URL(page.url()).pathname, '/panorama');
+  await page.close();
+});
+
+/** The ids of the territories in the changes table, its second column. */
+const changedIds = (page) => page.$$eval('#changes-table tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent.trim()));
+
+test('both panoramas say what changed since the previous dataset: exactly the three rows changed', async () => {
+  const diff = await getJSON('/api/diff');
+  assert.equal(diff.layer, 'pays');
+  assert.deepEqual(diff.added.map((t) => t.id), [edits.added]);
+  assert.deepEqual(diff.removed, []);
+  assert.deepEqual(diff.renamed.map((t) => [t.id, t.old_name]), [[edits.renamed, edits.oldName]]);
+  assert.deepEqual(diff.members.map((m) => [m.id, m.epci_joined.map((e) => e.code), m.epci_left, m.communes_left]),
+    [[edits.grown, [edits.joined], [], []]]);
+  assert.ok(diff.coverage.national.population_change > 0, 'the added territory covers more people');
+
+  const page = await openPage();
+  await openPanorama(page, '/panorama');
+  await page.locator('#changements').screenshot({ path: path.join(SHOTS, 'panorama-changes.png') });
+  assert.deepEqual((await changedIds(page)).sort(), [edits.added, edits.renamed, edits.grown].sort());
+  const counts = await page.$$eval('.pano-changes-summary li', (lis) => lis.map((li) => Number(li.dataset.count)));
+  assert.deepEqual(counts, [1, 0, 1, 1], 'added, removed, renamed, members changed');
+  const renamedRow = await page.locator('#changes-table tbody tr', { hasText: edits.renamed }).innerText();
+  assert.ok(renamedRow.includes(edits.oldName), 'the old name');
+  // The coverage before and after: the nation, then each région whose coverage changed, raw in the CSV.
+  const changedRegions = diff.coverage.regions.filter((r) => r.population_change !== 0 || r.area_km2_change !== 0);
+  const cov = await download(page, 'changes-coverage-table');
+  assert.equal(cov.name, 'panorama-changements-couverture.csv');
+  assert.equal(cov.lines.length, 1 + 1 + changedRegions.length);
+  const header = cov.lines[0].split(',');
+  const national = cov.lines[1].split(',');
+  assert.equal(national[header.indexOf('code')], 'metropole');
+  assert.equal(Number(national[header.indexOf('population_couverte_ecart')]), diff.coverage.national.population_change);
+  const changes = await download(page, 'changes-table');
+  assert.equal(changes.lines.length, 1 + 3);
+  const grown = changes.lines.find((l) => l.includes(edits.grown));
+  assert.ok(grown.includes(edits.joined), 'the SIREN of the EPCI that joined');
+  // Dated: the layer's source and vintage, from the answer.
+  assert.ok((await page.locator('#changements').innerText()).includes(diff.to.source.vintage));
+  assert.ok(await printed(page, 'panorama-national-changes') <= 4, 'the national panorama within 4 pages');
+  await page.close();
+
+  // A région's page keeps its own changes: those of the territories whose communes it holds.
+  const [code] = diff.added[0].regions;
+  const own = [...diff.added, ...diff.renamed, ...diff.members].filter((t) => t.regions.includes(code)).map((t) => t.id);
+  const regional = await openPage();
+  await openPanorama(regional, `/panorama/${code}`);
+  assert.deepEqual((await changedIds(regional)).sort(), [...new Set(own)].sort());
+  const rows = await regional.$$eval('#changes-coverage-table tbody tr', (trs) => trs.length);
+  assert.equal(rows, 1, 'the région\'s own coverage, before and after');
+  await regional.close();
+
+  // A région none of them touches says so.
+  const touched = new Set([...diff.added, ...diff.renamed, ...diff.members].flatMap((t) => t.regions));
+  const quiet = (await getJSON('/api/coverage?layer=pays&by=region')).breakdown.find((r) => r.features > 0 && !touched.has(r.code));
+  const untouched = await openPage();
+  await openPanorama(untouched, `/panorama/${quiet.code}`);
+  assert.equal(await untouched.locator('#changes-table').count(), 0);
+  assert.match(await untouched.locator('#changements .none').innerText(), /Aucun territoire/);
+  await untouched.close();
+});
+
+test('a server without a previous dataset: no « Ce qui a changé » section, and /api/diff is not asked', async () => {
+  const page = await openPage();
+  const asked = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/diff') asked.push(r.url()); });
+  await page.route('**/api/config', async (route) => {
+    const config = await (await route.fetch()).json();
+    assert.equal(config.compares_with_previous, true, 'this server has one');
+    await route.fulfill({ json: { ...config, compares_with_previous: false } });
+  });
+  await openPanorama(page, '/panorama');
+  assert.equal(await page.locator('#changements').count(), 0);
+  assert.deepEqual(asked, []);
   await page.close();
 });
 

@@ -50,7 +50,7 @@ import { layerTitle } from './catalog.js';
  * @property {string} vintage
  * @property {string} licence
  * @typedef {{layers: LayerEntry[], territories_layer?: string, vintage?: string, unclassed?: {fill: string, stroke: string}}} Catalog
- * @typedef {{tiles_url: string | null, vintage?: string}} Config
+ * @typedef {{tiles_url: string | null, compares_with_previous: boolean, vintage?: string}} Config
  */
 
 /**
@@ -127,6 +127,29 @@ import { layerTitle } from './catalog.js';
  *   area_also_in_other_pct: number, population_also_in_other_pct: number, source: Source}} OverlapSide
  * @typedef {{a: OverlapSide, b: OverlapSide, both: {communes: number, area_km2: number, population: number},
  *   scope: Scope, denominators_source: Source, vintage: string}} Overlap
+ */
+
+/**
+ * GET /api/diff: `regions` are the INSEE codes of the régions a territory's communes lie in.
+ * @typedef {{vintage: string, source: Source}} Edition
+ * @typedef {{id: string, name: string, regions: string[]}} DiffTerritory
+ * @typedef {{code: string, name: string}} DiffMember
+ * @typedef {DiffTerritory & {epci_joined: DiffMember[], epci_left: DiffMember[], communes_joined: DiffMember[],
+ *   communes_left: DiffMember[]}} MembersChange
+ * @typedef {{communes_covered: number, covered_area_km2: number, covered_area_pct: number, covered_population: number,
+ *   covered_population_pct: number}} CoveredFigures
+ * @typedef {{code: string, name: string, old: CoveredFigures, new: CoveredFigures, area_km2_change: number,
+ *   population_change: number, area_pct_change: number, population_pct_change: number}} ScopeChange
+ * @typedef {object} Diff
+ * @property {string} layer
+ * @property {Edition} from
+ * @property {Edition} to
+ * @property {DiffTerritory[]} added
+ * @property {DiffTerritory[]} removed
+ * @property {{id: string, old_name: string, new_name: string, regions: string[]}[]} renamed
+ * @property {MembersChange[]} members
+ * @property {{national: ScopeChange, regions: ScopeChange[]}} coverage
+ * @property {string} vintage
  */
 
 /**
@@ -333,6 +356,13 @@ export const api = {
     if (by) params.by = by;
     return getJSON(`/api/coverage?${q(params)}`);
   },
+  /**
+   * What changed in `layer` since the server's previous dataset (`serve --previous`); null when it
+   * was given none (the config says so: asked, /api/diff would be a 404).
+   * @param {string} layer
+   * @returns {Promise<Diff | null>}
+   */
+  diff: async (layer) => ((await api.config()).compares_with_previous ? getJSON(`/api/diff?${q({ layer })}`) : null),
   /**
    * @param {string} a
    * @param {string} b

@@ -224,6 +224,7 @@ pub async fn config_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
         &state,
         Config {
             tiles_url: state.tiles_url.as_deref(),
+            compares_with_previous: state.previous.is_some(),
         },
     )
 }
@@ -233,6 +234,9 @@ pub async fn config_get(State(state): State<Arc<AppState>>, RawQuery(raw): RawQu
 pub struct Config<'a> {
     /// The raster basemap's URL template, when the deployment has one; the page draws none otherwise.
     pub tiles_url: Option<&'a str>,
+    /// Whether the server was given a previous dataset (`serve --previous`): `/api/diff` answers
+    /// what changed since, where it is otherwise a 404.
+    pub compares_with_previous: bool,
 }
 
 /// `GET /healthz`.

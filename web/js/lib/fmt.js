@@ -8,6 +8,8 @@ const nf1 = new Intl.NumberFormat('fr-FR', { minimumFractionDigits: 1, maximumFr
 export const int = (n) => (n == null || Number.isNaN(n) ? '—' : nf0.format(n));
 /** Percentage with one decimal: 37,2 %. */
 export const pct = (n) => (n == null || Number.isNaN(n) ? '—' : `${nf1.format(n)}\u00a0%`);
+/** One decimal: 0,3. */
+export const dec1 = (n) => nf1.format(n);
 /** Area in km²: one decimal under 100 km², none above. */
 export const km2 = (n) => (n == null || Number.isNaN(n) ? '—' : `${(n < 100 ? nf1 : nf0).format(n)}\u00a0km²`);
 /** Inhabitants. */

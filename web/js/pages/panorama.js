@@ -3,11 +3,12 @@
 // printable report made in the page from the API. National: « Les Pays en chiffres » (the Chiffres
 // tab's own rendering), the map of the layer, the coverage by région. A région: its coverage by
 // département, its map, its territories with their figures, what each carries (SCoT, CRTE, PCAET…:
-// the layers a territory may carry, from the catalogue). Every figure comes with its source and
-// vintage from the answers; every table downloads as CSV.
+// the layers a territory may carry, from the catalogue). When the server was given its previous
+// dataset (`serve --previous`), both also say what changed since (/api/diff). Every figure comes
+// with its source and vintage from the answers; every table downloads as CSV.
 
 import { api, frenchMessage } from '../api.js';
-import { announce, hab, html, int, km2, pct, portraitUrl, raw, sourceLine } from '../lib/fmt.js';
+import { announce, dec1, hab, html, int, km2, pct, portraitUrl, raw, sourceLine } from '../lib/fmt.js';
 import {
   divisionLayer, featureClass, layerIds, layerInfo, layerTitle, setCatalog, shown, territoriesLayer,
 } from '../catalog.js';
@@ -148,7 +149,9 @@ async function national() {
   const layerId = territoriesLayer();
   const layer = layerInfo(layerId);
   if (!layer) throw new Error('no territories layer');
-  const [indicators, coverage] = await Promise.all([api.indicators(), api.coverage(layerId, null, 'region')]);
+  const [indicators, coverage, diff] = await Promise.all([
+    api.indicators(), api.coverage(layerId, null, 'region'), api.diff(layerId),
+  ]);
   document.title = `Panorama des territoires de projet — Territoires`;
   const regions = (coverage.breakdown || []).filter((r) => r.features > 0);
   root.innerHTML = html`
@@ -167,6 +170,7 @@ async function national() {
       <h2 id="h-couverture">Couverture par région</h2>
       ${coverageBlock(coverage, 'region', 'panorama-couverture-regions.csv')}
     </section>
+    ${diff ? changesSection(diff, null) : ''}
     ${foot()}
   `.html;
   drawIndicatorsChart(byId('ind-result'), indicators);
@@ -217,9 +221,10 @@ async function region(code) {
   const layerId = territoriesLayer();
   const layer = layerInfo(layerId);
   if (!layer) throw new Error('no territories layer');
-  const [area, coverage] = await Promise.all([
+  const [area, coverage, diff] = await Promise.all([
     api.territory(divisionLayer('region'), code),
     api.coverage(layerId, `region:${code}`, 'departement'),
+    api.diff(layerId),
   ]);
   const bbox = area.bbox || layer.bbox;
   if (!bbox) throw new Error('no extent');
@@ -258,6 +263,7 @@ async function region(code) {
       ${carriesTable(code, name, portraits, carriers)}
       ${carriers.map((id) => sourceLine(layerSource(id), layerTitle(id)))}
     </section>` : ''}
+    ${diff ? changesSection(diff, { code, name }) : ''}
     ${foot()}
   `.html;
   drawCoverageChart(byId('couverture'), coverage, 'departement');
@@ -321,6 +327,119 @@ function carriesTable(code, name, portraits, carriers) {
   const csvNames = carriers.map((id) => ({ label: '', csv: `${id}_noms`, value: (p) => names(p, id).join(' ; ') }));
   return dataTable('carries-table', `Ce que porte chaque territoire de projet de la région ${name}`, columns, portraits,
     `panorama-${code}-portages.csv`, [...columns, ...csvNames]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What changed since the previous dataset.
+
+/** A signed figure: « +1 234 », « −56 », « 0 ». */
+const signed = (n, format = int) => (n > 0 ? `+${format(n)}` : n < 0 ? `−${format(-n)}` : format(0));
+/** A change of share in percentage points, one decimal. */
+const points = (n) => `${signed(n, dec1)}\u00a0pt`;
+
+/**
+ * One row per territory that changed, in `region` (its régions hold it) or everywhere.
+ * @param {import('../api.js').Diff} d
+ * @param {string | null} region
+ */
+function territoryChanges(d, region) {
+  const here = (t) => !region || t.regions.includes(region);
+  const names = (list) => list.map((m) => m.name).join(', ');
+  const codes = (list) => list.map((m) => m.code).join(' ');
+  /** @type {Map<string, {id: string, name: string, kinds: string[], old_name: string, epci_joined: any[], epci_left: any[], communes_joined: any[], communes_left: any[]}>} */
+  const rows = new Map();
+  const row = (t, name) => {
+    if (!rows.has(t.id)) rows.set(t.id, { id: t.id, name, kinds: [], old_name: '', epci_joined: [], epci_left: [], communes_joined: [], communes_left: [] });
+    return /** @type {any} */ (rows.get(t.id));
+  };
+  for (const t of d.added.filter(here)) row(t, t.name).kinds.push('ajouté');
+  for (const t of d.removed.filter(here)) row(t, t.name).kinds.push('retiré');
+  for (const t of d.renamed.filter(here)) Object.assign(row(t, t.new_name), { old_name: t.old_name }).kinds.push('renommé');
+  for (const t of d.members.filter(here)) Object.assign(row(t, t.name), t).kinds.push('périmètre');
+  const list = [...rows.values()].sort((a, b) => a.name.localeCompare(b.name, 'fr'));
+  const what = (r) => {
+    const parts = [];
+    if (r.kinds.includes('ajouté')) parts.push('Ajouté');
+    if (r.kinds.includes('retiré')) parts.push('Retiré');
+    if (r.old_name) parts.push(`Renommé (ancien nom : « ${r.old_name} »)`);
+    if (r.epci_joined.length) parts.push(`EPCI entré${r.epci_joined.length > 1 ? 's' : ''} : ${names(r.epci_joined)}`);
+    if (r.epci_left.length) parts.push(`EPCI sorti${r.epci_left.length > 1 ? 's' : ''} : ${names(r.epci_left)}`);
+    const communes = (n, moved) => `${int(n)} commune${n > 1 ? 's' : ''} ${moved}${n > 1 ? 's' : ''}`;
+    if (r.communes_joined.length) parts.push(communes(r.communes_joined.length, 'entrée'));
+    if (r.communes_left.length) parts.push(communes(r.communes_left.length, 'sortie'));
+    return parts.join(' ; ');
+  };
+  return { list, what, names, codes };
+}
+
+/**
+ * « Ce qui a changé » since the previous dataset: the territories added, removed, renamed or whose
+ * members changed, and the coverage before and after, of the nation or of région `region`.
+ * @param {import('../api.js').Diff} d
+ * @param {{code: string, name: string} | null} region
+ */
+function changesSection(d, region) {
+  const where = region ? `région ${region.name}` : 'France métropolitaine';
+  const file = region ? `panorama-${region.code}` : 'panorama';
+  const { list, what, codes } = territoryChanges(d, region?.code ?? null);
+  /** @type {Column[]} */
+  const territoryColumns = [
+    { label: 'Territoire', csv: 'nom', value: (r) => r.name, cell: (r) => (r.kinds.includes('retiré') ? r.name : html`<a href="${portraitUrl(d.layer, r.id)}">${r.name}</a>`) },
+    { label: 'Identifiant', csv: 'id', value: (r) => r.id },
+    { label: 'Changement', csv: 'changements', value: (r) => r.kinds.join(' '), cell: what },
+  ];
+  const csvExtra = [
+    { label: '', csv: 'ancien_nom', value: (r) => r.old_name },
+    { label: '', csv: 'epci_entres', value: (r) => codes(r.epci_joined) },
+    { label: '', csv: 'epci_sortis', value: (r) => codes(r.epci_left) },
+    { label: '', csv: 'communes_entrees', value: (r) => codes(r.communes_joined) },
+    { label: '', csv: 'communes_sorties', value: (r) => codes(r.communes_left) },
+  ];
+  const scopes = region
+    ? d.coverage.regions.filter((s) => s.code === region.code)
+    : [d.coverage.national, ...d.coverage.regions.filter((s) => s.old.covered_population !== s.new.covered_population
+      || s.old.covered_area_km2 !== s.new.covered_area_km2)];
+  /** @type {Column[]} */
+  const coverageColumns = [
+    { label: region ? 'Région' : 'Zone', csv: 'code', value: (s) => s.code, cell: (s) => s.name },
+    { label: 'Superficie avant', csv: 'superficie_couverte_pct_avant', value: (s) => s.old.covered_area_pct.toFixed(2), cell: (s) => pct(s.old.covered_area_pct), num: true },
+    { label: 'Superficie après', csv: 'superficie_couverte_pct_apres', value: (s) => s.new.covered_area_pct.toFixed(2), cell: (s) => pct(s.new.covered_area_pct), num: true },
+    { label: 'Écart (km²)', csv: 'superficie_couverte_km2_ecart', value: (s) => s.area_km2_change.toFixed(3), cell: (s) => signed(s.area_km2_change, (v) => km2(v).replace(/\u00a0km²$/, '')), num: true },
+    { label: 'Population avant', csv: 'population_couverte_pct_avant', value: (s) => s.old.covered_population_pct.toFixed(2), cell: (s) => pct(s.old.covered_population_pct), num: true },
+    { label: 'Population après', csv: 'population_couverte_pct_apres', value: (s) => s.new.covered_population_pct.toFixed(2), cell: (s) => pct(s.new.covered_population_pct), num: true },
+    { label: 'Écart (hab.)', csv: 'population_couverte_ecart', value: (s) => s.population_change, cell: (s) => signed(s.population_change), num: true },
+  ];
+  const coverageCsv = [
+    ...coverageColumns.slice(0, 1),
+    { label: '', csv: 'nom', value: (s) => s.name },
+    ...coverageColumns.slice(1),
+    { label: '', csv: 'ecart_points_superficie', value: (s) => s.area_pct_change.toFixed(2) },
+    { label: '', csv: 'ecart_points_population', value: (s) => s.population_pct_change.toFixed(2) },
+  ];
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  // What dates each side: the layer's source and the base vintage, once when both datasets cite the same.
+  const editions = same(d.from, d.to)
+    ? html`<p class="pano-note">Les deux jeux de données citent la même source, du même millésime : les changements viennent des fichiers de la couche.</p>
+      ${sourceLine(d.to.source, 'Source')}`
+    : html`${sourceLine(d.from.source, 'Avant')}${sourceLine(d.to.source, 'Maintenant')}
+      ${d.from.vintage === d.to.vintage ? '' : html`<p class="src">Référentiel : ${d.from.vintage} avant, ${d.to.vintage} maintenant</p>`}`;
+  const count = (kind) => list.filter((r) => r.kinds.includes(kind)).length;
+  const summary = [['ajouté', 'ajouté'], ['retiré', 'retiré'], ['renommé', 'renommé'], ['périmètre', 'au périmètre modifié']]
+    .map(([kind, label]) => [count(kind), label]);
+  const national = d.coverage.national;
+  return html`
+    <section id="changements" class="pano-section" aria-labelledby="h-changements">
+      <h2 id="h-changements">Ce qui a changé depuis le jeu de données précédent</h2>
+      <ul class="pano-changes-summary">${summary.map(([n, label]) => html`<li data-count="${n}"><strong>${int(Number(n))}</strong> territoire${Number(n) > 1 ? 's' : ''} ${label}${Number(n) > 1 ? 's' : ''}</li>`)}</ul>
+      ${list.length
+    ? dataTable('changes-table', `Territoires de projet ajoutés, retirés, renommés ou au périmètre modifié (${where})`,
+      territoryColumns, list, `${file}-changements.csv`, [...territoryColumns, ...csvExtra])
+    : html`<p class="none">Aucun territoire n’a été ajouté, retiré, renommé ni modifié (${where}).</p>`}
+      ${scopes.length ? dataTable('changes-coverage-table', `Part de la superficie et de la population couvertes, avant et après (${where})`, coverageColumns, scopes,
+    `${file}-changements-couverture.csv`, coverageCsv) : ''}
+      ${region ? '' : html`<p class="pano-note">En France métropolitaine : ${points(national.area_pct_change)} de superficie couverte, ${points(national.population_pct_change)} de population couverte.</p>`}
+      ${editions}
+    </section>`;
 }
 
 // ---------------------------------------------------------------------------------------------
