@@ -3,18 +3,19 @@
 //! the area and population covered.
 //!
 //! Territories are matched by id and communes by INSEE code, never by position: two builds number
-//! their features and communes independently. A territory's EPCIs are those [`members`] finds (the
-//! EPCIs of its communes), so a diff says the same as the territory's page; coverage figures are
-//! [`coverage`]'s own, so the shares are those the `coverage` command prints.
+//! their features and communes independently. A territory's EPCIs are the EPCIs of its communes, named
+//! from the EPCI layer, as [`members`](crate::portrait::members) lists them on the territory's page
+//! (its map of names is built here once a dataset rather than once a territory: 2.7 s → 86 ms for
+//! the communes layer, BENCHMARKS.md); coverage figures are [`coverage`]'s own, so the shares
+//! are those the `coverage` command prints.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
 use super::QueryError;
 use crate::coverage::{Breakdown, Figures, Scope, coverage};
-use crate::portrait::members;
-use territoires_core::dataset::{Dataset, Feature, Layer, Source};
+use territoires_core::dataset::{Dataset, Feature, InputKind, Layer, Source};
 
 /// Everything that differs in one layer between an old and a new dataset.
 #[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
@@ -165,6 +166,7 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
     let new_layer = new.layer(layer_id).ok_or_else(unknown)?;
     let old_by_id = by_id(old_layer);
     let new_by_id = by_id(new_layer);
+    let (old_names, new_names) = (EpciNames::of(old), EpciNames::of(new));
 
     let reference = |data: &Dataset, f: &Feature| TerritoryRef {
         id: f.id.to_string(),
@@ -197,7 +199,7 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
                 regions: regions(),
             });
         }
-        let (old_epci, new_epci) = (epci_of(old, old_feature), epci_of(new, new_feature));
+        let (old_epci, new_epci) = (old_names.epci_of(old_feature), new_names.epci_of(new_feature));
         let (old_communes, new_communes) = (communes_of(old, old_feature), communes_of(new, new_feature));
         let change = MembersChange {
             id: id.to_string(),
@@ -251,13 +253,40 @@ fn by_id(layer: &Layer) -> BTreeMap<&str, &Feature> {
     layer.features.iter().map(|f| (f.id.as_str(), f)).collect()
 }
 
-/// The territory's EPCIs, SIREN → name, as its portrait lists them.
-fn epci_of(data: &Dataset, feature: &Feature) -> BTreeMap<String, String> {
-    members(data, feature)
-        .epci
-        .into_iter()
-        .map(|e| (e.id, e.name))
-        .collect()
+/// A dataset's EPCI names by SIREN.
+struct EpciNames<'a> {
+    data: &'a Dataset,
+    names: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> EpciNames<'a> {
+    fn of(data: &'a Dataset) -> Self {
+        let names = data
+            .layer_from(InputKind::Epci)
+            .map(|l| &data.layers[l])
+            .map(|l| {
+                l.features
+                    .iter()
+                    .map(|f| (f.id.as_str(), f.name.as_str()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        EpciNames { data, names }
+    }
+
+    /// The EPCIs of the territory's communes, SIREN → name (the SIREN when the layer lacks it), as
+    /// its portrait lists them.
+    fn epci_of(&self, feature: &Feature) -> BTreeMap<String, String> {
+        feature
+            .communes
+            .iter()
+            .filter_map(|&c| self.data.communes[c].epci.as_deref())
+            .map(|siren| {
+                let name = self.names.get(siren).copied().unwrap_or(siren);
+                (siren.to_string(), name.to_string())
+            })
+            .collect()
+    }
 }
 
 /// The territory's communes, INSEE code → name.

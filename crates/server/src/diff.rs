@@ -3,8 +3,8 @@
 //! section reads it. Without a previous dataset the route answers 404, so a client can tell "no
 //! comparison here" from "nothing changed".
 //!
-//! A diff takes 0.1 s for the Pays and 2.5 s for the communes layer (both datasets' coverage), so
-//! each layer's answer is made once on a blocking thread and kept with the other encoded answers.
+//! A diff takes 50 to 90 ms (two coverages by région and every territory's members, BENCHMARKS.md),
+//! so each layer's answer is made once on a blocking thread and kept with the other encoded answers.
 
 use std::sync::Arc;
 
