@@ -1,5 +1,5 @@
 # Sourced by the scripts that hold the server to a real client (tests/schemathesis.sh,
-# tests/gis/run.sh): `serve LOG_LEVEL` starts the release binary on a free port, stops it and removes
+# tests/gis/run.sh): `serve LOG_LEVEL [SERVE_ARGUMENTS…]` starts the release binary on a free port, stops it and removes
 # the scratch directory on exit, and returns once /healthz answers. It sets `base` (the server's
 # URL), `work` (a scratch directory) and `log` (the server's output). Needs `root`, `bin`, `data`.
 
@@ -10,7 +10,9 @@ serve() {
     base="http://127.0.0.1:$port"
     work="$(mktemp -d)"
     log="$work/server.log"
-    RUST_LOG="$1" NO_COLOR=1 "$bin" serve --addr "127.0.0.1:$port" --data "$data" --web "$root/web" >"$log" 2>&1 &
+    local level="$1"
+    shift
+    RUST_LOG="$level" NO_COLOR=1 "$bin" serve --addr "127.0.0.1:$port" --data "$data" --web "$root/web" "$@" >"$log" 2>&1 &
     server=$!
     trap 'kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"' EXIT
     # Ready once /healthz answers: curl retries while the port refuses connections (the dataset
