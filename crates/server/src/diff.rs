@@ -11,6 +11,7 @@ use std::sync::Arc;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use territoires_core::Dataset;
 use territoires_query::QueryError;
 use territoires_query::answer::Answer;
 
@@ -40,28 +41,28 @@ pub async fn diff_get(
         .layer_position(&layer_id)
         .ok_or_else(|| ApiError::bad_parameter("layer", format!("unknown layer `{layer_id}`")))?;
     tokio::task::spawn_blocking(move || {
-        let encoded =
-            state
-                .bodies
-                .try_get_or_make(BodyKey::Diff(layer), || -> Result<Encoded, ApiError> {
-                    let diff = territoires_query::diff::diff(&previous, &state.ix.dataset, &layer_id)
-                        .map_err(|e| match e {
-                            QueryError::UnknownLayer(id) => ApiError::bad_parameter(
-                                "layer",
-                                format!("no layer `{id}` in the previous dataset"),
-                            ),
-                            other => ApiError::from_query(other, Some("layer")),
-                        })?;
-                    let body = serde_json::to_vec(&Answer {
-                        body: diff,
-                        vintage: state.vintage(),
-                    })
-                    .map_err(|e| ApiError::internal(e.to_string()))?;
-                    Ok(Encoded::new(body))
-                })
-                .map_err(|e| (*e).clone())?;
+        let encoded = state
+            .bodies
+            .try_get_or_make(BodyKey::Diff(layer), || diff_body(&state, &previous, &layer_id))
+            .map_err(|e| (*e).clone())?;
         Ok(encoded_response(&headers, &encoded, "application/json"))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?
+}
+
+/// The diff of `layer_id` from `previous` to the served dataset, encoded.
+fn diff_body(state: &AppState, previous: &Dataset, layer_id: &str) -> Result<Encoded, ApiError> {
+    let diff = territoires_query::diff::diff(previous, &state.ix.dataset, layer_id).map_err(|e| match e {
+        QueryError::UnknownLayer(id) => {
+            ApiError::bad_parameter("layer", format!("no layer `{id}` in the previous dataset"))
+        }
+        other => ApiError::from_query(other, Some("layer")),
+    })?;
+    let body = serde_json::to_vec(&Answer {
+        body: diff,
+        vintage: state.vintage(),
+    })
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Encoded::new(body))
 }
