@@ -226,10 +226,15 @@ test('the six tabs fit inside the panel, clear of its edges, in their keyboard o
   }
 });
 
-test('the portrait’s map names its member EPCIs and the larger communes, as the main map does', async () => {
+test('the portrait’s map names its member EPCIs, each one’s main town and the larger communes, as the main map does', async () => {
   const d = await getJSON(`/api/portrait/pays/200051118`);
   const memberCommunes = new Set(d.members.communes.map((c) => c.code));
   const memberEpci = new Set(d.members.epci.map((e) => e.id));
+  const largest = new Map();
+  for (const c of d.members.communes) {
+    if (c.epci && !(largest.get(c.epci)?.population >= c.population)) largest.set(c.epci, c);
+  }
+  const mainTowns = new Set([...largest.values()].map((c) => c.code));
   for (const [name, options] of [['laptop', { viewport: { width: 1280, height: 900 } }], ['phone', PHONE]]) {
     const page = await openPage(options);
     await page.goto(`${env.base}${THIERACHE}`);
@@ -264,6 +269,13 @@ test('the portrait’s map names its member EPCIs and the larger communes, as th
     const named = new Set(towns.map((t) => t.id));
     const top = ranked.slice(0, 2);
     assert.ok(top.length && top.every((t) => named.has(t.id)), `${name}: ${top.map((t) => `${t.text}${t.seat ? ` (${t.seat})` : ''}`)} named`);
+    // Each member EPCI's main town (its most populous commune here, the seat most often) is named when
+    // the server offers it for the view; on a phone, only where the EPCIs' own names leave room.
+    const offered = ranked.filter((t) => mainTowns.has(t.id));
+    assert.ok(offered.length >= 1, `${name}: some main town offered`);
+    const unnamed = offered.filter((t) => !named.has(t.id)).map((t) => t.text);
+    if (name === 'laptop') assert.deepEqual(unnamed, [], `${name}: every EPCI's main town named`);
+    else assert.ok(unnamed.length < offered.length, `${name}: some EPCI's main town named (${unnamed} not)`);
     assert.ok(labels.length <= (name === 'phone' ? 22 : 45), `${name}: ${labels.length} names, fewer than on the main map`);
     for (const l of labels) assert.ok(l.inside, `${name}: « ${l.text} » inside the map`);
     for (const [i, a] of labels.entries()) {

