@@ -157,6 +157,9 @@ test('the member tables sort by column, from the keyboard', async () => {
 test('printed, the portrait is one or two A4 pages with the map', async () => {
   const page = await openPage();
   await openPortrait(page);
+  await page.waitForFunction(() => document.getElementById('pmap').getAttribute('aria-busy') === 'false'
+    && document.querySelector('#pmap .map-label span'), null, { timeout: 30_000 });
+  const onScreen = await page.$$eval('#pmap .map-label span', (els) => els.map((e) => ({ text: e.textContent, kind: e.dataset.kind })));
   await page.emulateMedia({ media: 'print' });
   // The map's printed copy is shown, the interactive map and the long tables are not.
   const figure = page.locator('#p-map-figure');
@@ -167,6 +170,24 @@ test('printed, the portrait is one or two A4 pages with the map', async () => {
   assert.ok(box.width > 300 && box.height > 200, JSON.stringify(box));
   assert.ok(await svg.locator('g.territory path').count() >= 1);
   assert.ok(await svg.locator('g.epci path').count() >= 2);
+  // The screen map's names, on paper too: those the frame does not cut, the member EPCIs' among them,
+  // none over another.
+  const printed = await svg.evaluate((el) => [...el.querySelectorAll('g.names text')].map((t) => {
+    const r = t.getBoundingClientRect();
+    return { text: t.textContent, box: { left: r.left, top: r.top, right: r.right, bottom: r.bottom } };
+  }));
+  console.log(`printed map: ${printed.length} of the ${onScreen.length} names on screen`);
+  const screenTexts = new Set(onScreen.map((l) => l.text));
+  assert.ok(printed.length >= onScreen.length / 2, `${printed.length} names printed of ${onScreen.length}`);
+  assert.deepEqual(printed.filter((t) => !screenTexts.has(t.text)).map((t) => t.text), [], 'only the screen\'s names');
+  const printedTexts = new Set(printed.map((t) => t.text));
+  assert.ok(onScreen.filter((l) => l.kind === 'member').every((l) => printedTexts.has(l.text)), 'the member EPCIs named');
+  for (const [i, a] of printed.entries()) {
+    for (const b of printed.slice(i + 1)) {
+      const touch = a.box.left < b.box.right - 0.5 && b.box.left < a.box.right - 0.5 && a.box.top < b.box.bottom - 0.5 && b.box.top < a.box.bottom - 0.5;
+      assert.ok(!touch, `« ${a.text} » and « ${b.text} » overlap on paper`);
+    }
+  }
   assert.equal(await page.locator('#pmap').isVisible(), false);
   assert.equal(await page.locator('#members-communes').isVisible(), false);
   assert.equal(await page.locator('.top').isVisible(), false);

@@ -57,6 +57,12 @@ export function namedFeatures(kind, features, layer) {
  * @property {(message: string) => void} [onError]
  */
 
+/**
+ * A name as placed: its point, its offset from it in pixels, its font, and its element on the map.
+ * @typedef {{text: string, lat: number, lon: number, dx: number, dy: number, size: number, weight: number,
+ *   style: string, element: HTMLElement}} PlacedLabel
+ */
+
 export class PlaceLabels {
   /**
    * @param {L.Map} map
@@ -65,12 +71,15 @@ export class PlaceLabels {
    * @param {{wide: number, narrow: number}} [options.budget] most labels on screen (a smaller map, fewer)
    * @param {(candidates: any[]) => any[]} [options.order] the order of placement, best first, of the
    *   candidates as given: the priority names, then the view's in the server's order
+   * @param {(placed: PlacedLabel[]) => void} [options.onPlaced] told the names placed after each layout
+   *   (the portrait copies them onto its printed map)
    */
-  constructor(map, manager, { budget = LABEL_BUDGET, order = (candidates) => candidates } = {}) {
+  constructor(map, manager, { budget = LABEL_BUDGET, order = (candidates) => candidates, onPlaced } = {}) {
     this.map = map;
     this.manager = manager;
     this.budget = budget;
     this.order = order;
+    this.onPlaced = onPlaced;
     const pane = map.createPane('pane-labels');
     pane.style.zIndex = '560';
     pane.style.pointerEvents = 'none';
@@ -207,6 +216,8 @@ export class PlaceLabels {
       }
     }
     this.group.clearLayers();
+    /** @type {PlacedLabel[]} */
+    const shown = [];
     for (const { c, s, text, dx, dy } of placed) {
       // Styled through the CSSOM, not a style attribute, which the page's Content-Security-Policy refuses.
       const span = document.createElement('span');
@@ -226,7 +237,9 @@ export class PlaceLabels {
           iconSize: null,
         }),
       }).addTo(this.group);
+      shown.push({ text, lat: c.lat, lon: c.lon, dx, dy, size: s.size, weight: s.weight, style: s.style || 'normal', element: span });
     }
     this.count = placed.length;
+    this.onPlaced?.(shown);
   }
 }

@@ -153,6 +153,12 @@ export async function drawMap(d) {
   // then each one's main town where its name leaves room, then the towns around.
   const own = new Set(d.members.communes.map((c) => c.code));
   const mainTowns = epciMainTowns(d);
+  const title = `Carte : ${d.name} (cerné de rouge)${f.epci.length ? ', ses EPCI membres en tirets bleus' : ''}${f.neighbours.length ? ', ses voisins en gris' : ''}.`;
+  // The printed copy: the same features, and the names as the screen map placed them.
+  const printMap = (names = []) => {
+    $('print-map').innerHTML = svgMap(groups, b, { aspect: MAP_ASPECT, title, names, pixelsPerWorld: 256 * 2 ** map.getZoom() });
+  };
+  printMap();
   const labels = new PlaceLabels(map, {
     // With the communes' outlines drawn, every commune is a candidate (the larger first), as on the main map.
     drawn: () => (f.communes.length ? [communesLayer()] : []),
@@ -169,11 +175,10 @@ export async function drawMap(d) {
       const lead = [...first, ...members, ...main];
       return [...lead, ...candidates.filter((c) => !lead.includes(c))];
     },
+    onPlaced: printMap,
   });
   labels.setPriority(namedFeatures('member', f.epci, epciLayer()));
   labels.schedule(0);
-  const title = `Carte : ${d.name} (cerné de rouge)${f.epci.length ? ', ses EPCI membres en tirets bleus' : ''}${f.neighbours.length ? ', ses voisins en gris' : ''}.`;
   box.setAttribute('aria-label', title);
-  $('print-map').innerHTML = svgMap(groups, b, { aspect: MAP_ASPECT, title });
   $('map-legend').innerHTML = mapSection(d, { epci: f.epci.length > 0, communes: f.communes.length > 0 }).html;
 }

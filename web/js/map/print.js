@@ -12,9 +12,15 @@ const mercator = ([lon, lat]) => {
 /**
  * SVG markup of `groups` (drawn in order: `[{cls, features, style: {stroke, width, fill, fillOpacity,
  * dash}}]`) framed on `bbox` ([minlon, minlat, maxlon, maxlat]) widened to the `aspect`
- * (width / height), `width` user units wide. `title` is the image's accessible name.
+ * (width / height), `width` user units wide. `title` is the image's accessible name. `names`, the
+ * screen map's place names as placed there, are written over it at the same size relative to the
+ * land: `pixelsPerWorld` is the screen map's width of the world in pixels (256 × 2^zoom).
+ * @param {any[]} groups
+ * @param {number[]} bbox
+ * @param {{aspect?: number, width?: number, margin?: number, title?: string,
+ *   names?: import('./labels.js').PlacedLabel[], pixelsPerWorld?: number}} [options]
  */
-export function svgMap(groups, bbox, { aspect = 1.4, width = 1000, margin = 0.06, title = '' } = {}) {
+export function svgMap(groups, bbox, { aspect = 1.4, width = 1000, margin = 0.06, title = '', names = [], pixelsPerWorld = 0 } = {}) {
   let [x0, y1] = mercator([bbox[0], bbox[1]]);
   let [x1, y0] = mercator([bbox[2], bbox[3]]);
   const mx = (x1 - x0) * margin;
@@ -54,6 +60,21 @@ export function svgMap(groups, bbox, { aspect = 1.4, width = 1000, margin = 0.06
     ].filter(Boolean).join(' ');
     return `<g class="${esc(g.cls)}" ${attrs}>${g.features.map((f) => `<path fill-rule="evenodd" d="${path(f.geometry)}"/>`).join('')}</g>`;
   });
+  // A screen pixel in user units: the names keep their size and offsets relative to the land.
+  const k = pixelsPerWorld ? scale / pixelsPerWorld : 0;
+  const text = k ? names.flatMap((n) => {
+    const [px, py] = point([n.lon, n.lat]).split(' ').map(Number);
+    const [x, y] = [px + n.dx * k, py + n.dy * k];
+    // A name the frame would cut is left out, as the screen map leaves out one its edge would cut.
+    const box = n.element.getBoundingClientRect();
+    const [halfWidth, halfHeight] = [(box.width * k) / 2, (box.height * k) / 2];
+    if (x - halfWidth < 0 || x + halfWidth > width || y - halfHeight < 0 || y + halfHeight > height) return [];
+    const colour = getComputedStyle(n.element).color;
+    return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-size="${(n.size * k).toFixed(1)}" `
+      + `font-weight="${n.weight}" font-style="${n.style}" fill="${esc(colour)}" stroke="#fff" stroke-width="${(2.5 * k).toFixed(1)}" `
+      + `stroke-linejoin="round" paint-order="stroke" text-anchor="middle" dominant-baseline="central">${esc(n.text)}</text>`;
+  }) : [];
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height.toFixed(1)}" role="img" preserveAspectRatio="xMidYMid meet">`
-    + `${title ? `<title>${esc(title)}</title>` : ''}<rect class="sea" width="${width}" height="${height.toFixed(1)}" fill="#dde8f1"/>${body.join('')}</svg>`;
+    + `${title ? `<title>${esc(title)}</title>` : ''}<rect class="sea" width="${width}" height="${height.toFixed(1)}" fill="#dde8f1"/>${body.join('')}`
+    + `${text.length ? `<g class="names">${text.join('')}</g>` : ''}</svg>`;
 }
