@@ -101,7 +101,7 @@ async function mapFeatures(d, zoom, around, bbox) {
  * often is the seat, named as a town, never called the seat.
  * @param {import('../api.js').Portrait} d
  */
-export function epciMainTowns(d) {
+function epciMainTowns(d) {
   /** @type {Map<string, import('../api.js').MemberCommune>} */
   const largest = new Map();
   for (const c of d.members.communes) {
