@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use territoires_core::Dataset;
+use territoires_formats::batch::push_csv_record;
 use territoires_query::diff::{DatasetDiff, ScopeChange, diff};
 
 use super::print_json;
@@ -49,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         return print_json(&d);
     }
     if args.csv {
-        print!("{}", csv(&d));
+        std::io::Write::write_all(&mut std::io::stdout().lock(), &csv(&d))?;
         return Ok(());
     }
     print_text(&d, &args.from, &args.to);
@@ -143,7 +144,7 @@ const CSV_HEADER: [&str; 8] = [
 
 /// One row per change. Coverage rows name the scope (`metropole` or a région's code) as their
 /// territory and `area_km2` or `population` as their member kind, so one file holds the whole diff.
-fn csv(d: &DatasetDiff) -> String {
+fn csv(d: &DatasetDiff) -> Vec<u8> {
     let mut rows: Vec<[String; 8]> = Vec::new();
     let row = |kind: &str, id: &str, name: &str, member: [&str; 3], old: &str, new: &str| {
         [kind, id, name, member[0], member[1], member[2], old, new].map(str::to_string)
@@ -208,21 +209,10 @@ fn csv(d: &DatasetDiff) -> String {
             &s.new.covered_population.to_string(),
         ));
     }
-    let mut out = String::new();
+    // Names hold commas (« Pays de Bray, Pays de Caux »): the fields are quoted as RFC 4180 says.
+    let mut out = Vec::new();
     for fields in std::iter::once(CSV_HEADER.map(str::to_string)).chain(rows) {
-        let quoted: Vec<String> = fields.iter().map(|f| quote(f)).collect();
-        out.push_str(&quoted.join(","));
-        out.push('\n');
+        push_csv_record(&mut out, &fields);
     }
     out
-}
-
-/// A CSV field, quoted when it holds a separator, a quote or a line break (names do: « Pays de
-/// Bray, Pays de Caux »).
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
-    }
 }
