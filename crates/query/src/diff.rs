@@ -201,10 +201,10 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
         }
         let (old_epci, new_epci) = (old_names.epci_of(old_feature), new_names.epci_of(new_feature));
         let (old_communes, new_communes) = (communes_of(old, old_feature), communes_of(new, new_feature));
-        let change = MembersChange {
+        let mut change = MembersChange {
             id: id.to_string(),
             name: new_feature.name.to_string(),
-            regions: regions(),
+            regions: Vec::new(),
             epci_joined: only_in(&new_epci, &old_epci),
             epci_left: only_in(&old_epci, &new_epci),
             communes_joined: only_in(&new_communes, &old_communes),
@@ -215,6 +215,8 @@ pub fn diff(old: &Dataset, new: &Dataset, layer_id: &str) -> Result<DatasetDiff,
             && change.communes_joined.is_empty()
             && change.communes_left.is_empty())
         {
+            // Found only for the territories that changed: most did not.
+            change.regions = regions();
             member_changes.push(change);
         }
     }
