@@ -94,23 +94,6 @@ fn expected(data: &Dataset) -> BTreeMap<String, BTreeSet<String>> {
     ])
 }
 
-/// Header → value maps of a CSV, read with the csv crate alone.
-fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = reader.headers().expect("header").clone();
-    reader
-        .records()
-        .map(|r| {
-            let r = r.expect("record");
-            header
-                .iter()
-                .map(String::from)
-                .zip(r.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 fn members_of(rows: &[BTreeMap<String, String>]) -> BTreeMap<String, BTreeSet<String>> {
     rows.iter()
         .map(|r| {
@@ -136,7 +119,7 @@ fn a_windows_1252_list_as_people_write_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "import-territories failed:\n{stderr}");
 
-    let rows = read_csv(&out);
+    let rows = common::csv_rows(&out);
     assert_eq!(members_of(&rows), expected(data));
     for row in &rows {
         assert_eq!(row["kind"], "Pays (association)", "{row:?}");
@@ -151,7 +134,7 @@ fn a_windows_1252_list_as_people_write_it() {
     );
 
     // The review lists every member with how it was read; the misses are named.
-    let review = read_csv(&report);
+    let review = common::csv_rows(&report);
     let line = |member: &str| {
         review
             .iter()
@@ -255,8 +238,8 @@ fn merged_over_the_shipped_file_a_build_serves_them_and_coverage_grows() {
     assert!(output.status.success(), "import-territories failed:\n{stderr}");
 
     // The shipped rows come first, untouched; the list's after them.
-    let shipped_rows = read_csv(&shipped);
-    let merged_rows = read_csv(&merged);
+    let shipped_rows = common::csv_rows(&shipped);
+    let merged_rows = common::csv_rows(&merged);
     let expected = expected(before);
     assert_eq!(merged_rows.len(), shipped_rows.len() + expected.len());
     assert_eq!(merged_rows[..shipped_rows.len()], shipped_rows[..]);

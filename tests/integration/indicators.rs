@@ -82,13 +82,7 @@ async fn pcaet_carried_by_a_territory_with_the_gap_said() {
         layer.features.len(),
         common::expected_feature_count(&common::layer_file("pcaet"))
     );
-    let (base, _) = common::servers();
-    let layers: Value = reqwest::get(format!("{base}/api/layers"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let layers = common::get("/api/layers").await.json();
     let entry = layers["layers"]
         .as_array()
         .unwrap()
@@ -109,12 +103,9 @@ async fn pcaet_carried_by_a_territory_with_the_gap_said() {
     let [lon, lat] = data.layer("communes").unwrap().features[at.index()]
         .label
         .unwrap();
-    let located: Value = reqwest::get(format!("{base}/api/locate?lat={lat}&lon={lon}&layers=pcaet"))
+    let located = common::get(&format!("/api/locate?lat={lat}&lon={lon}&layers=pcaet"))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     let found = &located["layers"][0]["features"][0];
     assert_eq!(found["id"], row["id"].as_str(), "{located}");
     assert_eq!(found["carrier_siren"], row["carrier_siren"].as_str(), "{located}");

@@ -80,8 +80,12 @@ pub fn servers() -> &'static (String, String) {
 /// The rows of a territory CSV of the geodata directory, as header → value maps, read with the csv
 /// crate alone so that expectations do not depend on the code under test.
 pub fn territory_rows(rel: &str) -> Vec<std::collections::BTreeMap<String, String>> {
-    let path = geodata_dir().join(rel);
-    let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    csv_rows(&geodata_dir().join(rel))
+}
+
+/// The rows of a CSV file as header → value maps, read with the csv crate alone.
+pub fn csv_rows(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers = reader.headers().expect("header").clone();
     reader
         .records()
