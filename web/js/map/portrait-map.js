@@ -8,7 +8,7 @@ import { html, portraitUrl, raw } from '../lib/fmt.js';
 import { communesLayer, divisionLayer, epciLayer } from '../catalog.js';
 import { byId } from '../lib/dom.js';
 import { featureCollection } from '../lib/geojson.js';
-import { svgMap } from './print.js';
+import { svgMap, writeNames } from './print.js';
 import { namedFeatures, PlaceLabels } from './labels.js';
 
 /* global L */
@@ -154,11 +154,9 @@ export async function drawMap(d) {
   const own = new Set(d.members.communes.map((c) => c.code));
   const mainTowns = epciMainTowns(d);
   const title = `Carte : ${d.name} (cerné de rouge)${f.epci.length ? ', ses EPCI membres en tirets bleus' : ''}${f.neighbours.length ? ', ses voisins en gris' : ''}.`;
-  // The printed copy: the same features, and the names as the screen map placed them.
-  const printMap = (names = []) => {
-    $('print-map').innerHTML = svgMap(groups, b, { aspect: MAP_ASPECT, title, names, pixelsPerWorld: 256 * 2 ** map.getZoom() });
-  };
-  printMap();
+  // The printed copy: the same features, drawn once, and the names as the screen map placed them.
+  $('print-map').innerHTML = svgMap(groups, b, { aspect: MAP_ASPECT, title });
+  const printed = /** @type {SVGSVGElement | null} */ ($('print-map').querySelector('svg'));
   const labels = new PlaceLabels(map, {
     // With the communes' outlines drawn, every commune is a candidate (the larger first), as on the main map.
     drawn: () => (f.communes.length ? [communesLayer()] : []),
@@ -175,7 +173,7 @@ export async function drawMap(d) {
       const lead = [...first, ...members, ...main];
       return [...lead, ...candidates.filter((c) => !lead.includes(c))];
     },
-    onPlaced: printMap,
+    onPlaced: (names) => printed && writeNames(printed, names, 256 * 2 ** map.getZoom()),
   });
   labels.setPriority(namedFeatures('member', f.epci, epciLayer()));
   labels.schedule(0);

@@ -369,7 +369,7 @@ function territoryChanges(d, region) {
     if (r.communes_left.length) parts.push(communes(r.communes_left.length, 'sortie'));
     return parts.join(' ; ');
   };
-  return { list, what, names, codes };
+  return { list, what, codes };
 }
 
 /**
